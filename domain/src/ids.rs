@@ -1,0 +1,58 @@
+//! Typed identifiers. A `ShopId` can never be passed where a `ConversationId` is expected.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A new, time-ordered (UUIDv7) identifier.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(u: Uuid) -> Self {
+                Self(u)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A merchant tenant. Every row of tenant data carries one.
+    ShopId
+);
+id_type!(
+    /// Our id of a connected WhatsApp Business phone number.
+    AccountId
+);
+id_type!(ConversationId);
+id_type!(MessageId);
+id_type!(CustomerId);
+id_type!(ApiKeyId);
+id_type!(FlowId);
+id_type!(AgentId);
+id_type!(EventId);
