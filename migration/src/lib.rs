@@ -1,0 +1,15 @@
+//! Schema migrations. The same migrations run on Postgres and SQLite: only portable sea-query
+//! column types, plus one partial unique index whose SQL both databases accept.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_init;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_init::Migration)]
+    }
+}
