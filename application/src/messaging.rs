@@ -1,0 +1,556 @@
+//! Messaging use cases: inbound webhook processing, outbound sends, statuses, read receipts.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use validator::Validate;
+
+use crate::error::AppError;
+use crate::pipeline::{Command, CommandHandler, Pipeline, RequestContext};
+use crate::ports::{
+    Clock, CloudApi, CloudApiError, CloudApiErrorKind, SecretCipher, SendReceipt, SenderCredentials, StoredStatus, UnitOfWork, WebhookState,
+};
+use crate::webhook::{self, Contact, MessagesValue};
+use domain::account::WhatsAppAccount;
+use domain::content::{MessageContent, TemplateRef};
+use domain::conversation::{Conversation, Origin, SendRefusal, choose_outbound};
+use domain::customer::Customer;
+use domain::events::{DomainEvent, MessageStatusUpdated};
+use domain::message::{Direction, Message, MessageError, MessageKind, MessageStatus};
+use domain::phone::{PhoneNumber, PhoneNumberId, WaId};
+use domain::window;
+use domain::{MessageId, ShopId};
+
+// ---------------------------------------------------------------- outbound
+
+/// Step 1 of a send: decide free-form or template by the window and record the message as
+/// `queued`, in one transaction. Nothing reaches Meta if this refuses.
+#[derive(Debug, Validate)]
+pub struct PrepareOutbound {
+    pub shop_id: ShopId,
+    pub from: PhoneNumber,
+    pub to: PhoneNumber,
+    pub content: Option<MessageContent>,
+    pub template: Option<TemplateRef>,
+    pub force_template: bool,
+    #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
+    pub user_id: Option<String>,
+    #[validate(length(min = 1, max = 256, message = "must be a wamid"))]
+    pub reply_to: Option<String>,
+}
+
+pub struct Prepared {
+    pub message: Message,
+    pub account: WhatsAppAccount,
+    pub encrypted_token: String,
+}
+
+impl Command for PrepareOutbound {
+    type Output = Prepared;
+    const NAME: &'static str = "SendMessage";
+}
+
+/// Step 2 of a send: record what Meta answered.
+#[derive(Debug, Validate)]
+pub struct RecordSendResult {
+    pub shop_id: ShopId,
+    pub message_id: MessageId,
+    pub outcome: Result<SendReceipt, CloudApiError>,
+}
+
+impl Command for RecordSendResult {
+    type Output = Message;
+    const NAME: &'static str = "RecordSendResult";
+}
+
+/// An inbound message was read by the business.
+#[derive(Debug, Validate)]
+pub struct RecordRead {
+    pub shop_id: ShopId,
+    pub message_id: MessageId,
+}
+
+impl Command for RecordRead {
+    type Output = Message;
+    const NAME: &'static str = "MarkMessageRead";
+}
+
+// ---------------------------------------------------------------- inbound
+
+/// Process one stored webhook delivery: customers, conversations, messages, statuses.
+#[derive(Validate)]
+pub struct ProcessWebhookEvent {
+    pub event_id: uuid::Uuid,
+    pub body: String,
+}
+
+impl fmt::Debug for ProcessWebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bodies hold customers' messages: never logged.
+        f.debug_struct("ProcessWebhookEvent").field("event_id", &self.event_id).field("body_len", &self.body.len()).finish()
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WebhookOutcome {
+    pub messages_stored: u32,
+    pub duplicate_messages: u32,
+    pub statuses_applied: u32,
+    pub duplicate_statuses: u32,
+    /// Statuses that did not move the message forward (late or out of order).
+    pub stale_statuses: u32,
+    /// Statuses for a wamid we have not recorded yet (applied when the send is recorded).
+    pub early_statuses: u32,
+    pub unroutable: Vec<String>,
+    pub fields: BTreeSet<String>,
+    pub notes: Vec<String>,
+    pub dead: Option<String>,
+}
+
+impl Command for ProcessWebhookEvent {
+    type Output = WebhookOutcome;
+    const NAME: &'static str = "ProcessWebhookEvent";
+}
+
+pub struct MessagingHandlers {
+    pub clock: Arc<dyn Clock>,
+}
+
+fn status_event(m: &Message, previous: MessageStatus, meta_timestamp: Option<DateTime<Utc>>) -> DomainEvent {
+    DomainEvent::MessageStatusUpdated(MessageStatusUpdated {
+        shop_id: m.shop_id,
+        account_id: m.account_id,
+        conversation_id: m.conversation_id,
+        message_id: m.id,
+        wamid: m.wamid.clone(),
+        wa_id: m.wa_id.to_string(),
+        status: m.status.as_str().to_owned(),
+        previous_status: previous.as_str().to_owned(),
+        error: m.error.clone(),
+        pricing: m.pricing.clone(),
+        meta_timestamp,
+    })
+}
+
+fn refusal(r: SendRefusal) -> AppError {
+    match r {
+        SendRefusal::WindowClosed { expired_at } => AppError::WindowClosed { expired_at },
+        SendRefusal::TemplateRequired => AppError::validation("template", "is required when forceTemplate is true"),
+        SendRefusal::NothingToSend => AppError::validation("content", "is required"),
+    }
+}
+
+/// Find or create the customer; the event (if new) is pushed to `events`.
+async fn customer_for(
+    uow: &mut dyn UnitOfWork,
+    shop: ShopId,
+    wa_id: &WaId,
+    name: Option<&str>,
+    now: DateTime<Utc>,
+    events: &mut Vec<DomainEvent>,
+) -> Result<(Customer, bool), AppError> {
+    match uow.customer_by_wa_id(shop, wa_id).await? {
+        Some(mut c) => {
+            c.update_profile_name(name, now);
+            Ok((c, false))
+        }
+        None => {
+            let (c, e) = Customer::first_contact(shop, wa_id.clone(), name.map(str::to_owned), now);
+            events.push(e);
+            Ok((c, true))
+        }
+    }
+}
+
+/// The active conversation with this customer on this number, or a new one. An active
+/// conversation whose window has expired is closed first (`conversation.closed`).
+async fn conversation_for(
+    uow: &mut dyn UnitOfWork,
+    account: &WhatsAppAccount,
+    customer: &Customer,
+    origin: Origin,
+    now: DateTime<Utc>,
+    events: &mut Vec<DomainEvent>,
+) -> Result<(Conversation, bool, Option<Conversation>), AppError> {
+    let latest = uow.latest_conversation(account.id, &customer.wa_id).await?;
+    let mut expired = None;
+    if let Some(mut c) = latest {
+        if c.is_active() {
+            match c.check_expiry(now) {
+                None => return Ok((c, false, None)),
+                Some(e) => {
+                    events.push(e);
+                    expired = Some(c);
+                }
+            }
+        }
+    }
+    let (c, e) = Conversation::start(account.shop_id, account.id, customer.id, customer.wa_id.clone(), origin, now);
+    events.push(e);
+    Ok((c, true, expired))
+}
+
+#[async_trait]
+impl CommandHandler<PrepareOutbound> for MessagingHandlers {
+    async fn handle(&self, cmd: PrepareOutbound, uow: &mut dyn UnitOfWork) -> Result<Prepared, AppError> {
+        let now = self.clock.now();
+        if let Some(c) = &cmd.content {
+            c.validate_outbound()?;
+        }
+        if let Some(t) = &cmd.template {
+            t.validate("template")?;
+        }
+        if cmd.content.is_none() && cmd.template.is_none() {
+            return Err(AppError::validation("content", "is required"));
+        }
+        let account = uow
+            .account_by_display_number(cmd.shop_id, &cmd.from)
+            .await?
+            .ok_or_else(|| AppError::InvalidPhoneNumber(format!("{} is not a WhatsApp number connected to this shop", cmd.from)))?;
+        account.ensure_can_send().map_err(|e| AppError::AccountNotActive(e.to_string()))?;
+        let wa_id = cmd.to.to_wa_id();
+        let latest = uow.latest_conversation(account.id, &wa_id).await?;
+        let window = latest.as_ref().map_or_else(|| window::evaluate(None, None, now), |c| c.window(now));
+        let (kind, content) = choose_outbound(&window, cmd.content, cmd.template, cmd.force_template).map_err(refusal)?;
+
+        let mut events = Vec::new();
+        let (mut customer, new_customer) = customer_for(uow, cmd.shop_id, &wa_id, None, now, &mut events).await?;
+        let attached = cmd.user_id.as_deref().is_some_and(|u| customer.attach_user_id(u, now));
+        let (conversation, new_conversation, expired) =
+            conversation_for(uow, &account, &customer, Origin::Business, now, &mut events).await?;
+        let message = Message {
+            id: MessageId::new(),
+            shop_id: cmd.shop_id,
+            account_id: account.id,
+            conversation_id: conversation.id,
+            customer_id: customer.id,
+            wa_id: wa_id.clone(),
+            direction: Direction::Outbound,
+            wamid: None,
+            kind,
+            content,
+            status: MessageStatus::Queued,
+            error: None,
+            pricing: None,
+            context: cmd.reply_to.map(|w| json!({ "message_id": w })),
+            referral: None,
+            user_id: cmd.user_id.or_else(|| customer.user_id.clone()),
+            from: account.display_phone_number.to_string(),
+            to: cmd.to.to_string(),
+            timestamp: now,
+            created_at: now,
+            updated_at: now,
+        };
+        if new_customer || attached {
+            uow.save_customer(&customer, new_customer).await?;
+        }
+        if let Some(old) = &expired {
+            uow.save_conversation(old, false).await?;
+        }
+        if new_conversation {
+            uow.save_conversation(&conversation, true).await?;
+        }
+        uow.insert_message(&message).await?;
+        uow.append(&events, now).await?;
+        let encrypted_token = uow.encrypted_token(account.id).await?.ok_or_else(|| AppError::Internal("account has no token".into()))?;
+        Ok(Prepared { message, account, encrypted_token })
+    }
+}
+
+fn stored_error(payload: &Value) -> (Option<MessageError>, Option<Value>) {
+    webhook::status_update(payload).map_or((None, None), |s| (s.error, s.pricing))
+}
+
+#[async_trait]
+impl CommandHandler<RecordSendResult> for MessagingHandlers {
+    async fn handle(&self, cmd: RecordSendResult, uow: &mut dyn UnitOfWork) -> Result<Message, AppError> {
+        let now = self.clock.now();
+        let mut message = uow.message(cmd.shop_id, cmd.message_id).await?.ok_or(AppError::NotFound("message"))?;
+        let mut events = Vec::new();
+        match cmd.outcome {
+            Ok(receipt) => {
+                let mut conversation =
+                    uow.conversation(cmd.shop_id, message.conversation_id).await?.ok_or(AppError::NotFound("conversation"))?;
+                message.wamid = Some(receipt.wamid.clone());
+                message.apply_status(MessageStatus::Sent, None, None, now);
+                events.push(conversation.record_sent(&message, now));
+                // Statuses that arrived before this record was visible.
+                let mut early = uow.statuses_for(&receipt.wamid).await?;
+                early.sort_by_key(|s| s.occurred_at);
+                for s in early {
+                    let (error, pricing) = stored_error(&s.payload);
+                    if let Some(prev) = message.apply_status(s.status, error, pricing, now) {
+                        events.push(status_event(&message, prev, s.occurred_at));
+                    }
+                }
+                uow.save_conversation(&conversation, false).await?;
+            }
+            Err(e) => {
+                let error = MessageError {
+                    code: e.code.unwrap_or(0),
+                    title: match e.kind {
+                        CloudApiErrorKind::OutcomeUnknown => format!("outcome unknown: {}", e.title),
+                        _ => e.title.clone(),
+                    },
+                    details: e.details.clone(),
+                };
+                if let Some(prev) = message.apply_status(MessageStatus::Failed, Some(error), None, now) {
+                    events.push(status_event(&message, prev, None));
+                }
+            }
+        }
+        uow.update_message(&message).await?;
+        uow.append(&events, now).await?;
+        Ok(message)
+    }
+}
+
+#[async_trait]
+impl CommandHandler<RecordRead> for MessagingHandlers {
+    async fn handle(&self, cmd: RecordRead, uow: &mut dyn UnitOfWork) -> Result<Message, AppError> {
+        let now = self.clock.now();
+        let mut message = uow.message(cmd.shop_id, cmd.message_id).await?.ok_or(AppError::NotFound("message"))?;
+        if message.apply_status(MessageStatus::Read, None, None, now).is_some() {
+            uow.update_message(&message).await?;
+        }
+        Ok(message)
+    }
+}
+
+impl MessagingHandlers {
+    async fn incoming(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        account: &WhatsAppAccount,
+        contacts: &[Contact],
+        raw: &Value,
+        now: DateTime<Utc>,
+        out: &mut WebhookOutcome,
+    ) -> Result<(), AppError> {
+        let Some(inbound) = webhook::inbound_message(raw) else {
+            out.notes.push("a message without id or from was skipped".into());
+            return Ok(());
+        };
+        let Ok(wa_id) = WaId::parse(&inbound.from) else {
+            out.notes.push(format!("message {} has an invalid sender", inbound.wamid));
+            return Ok(());
+        };
+        if uow.message_by_wamid(&inbound.wamid).await?.is_some() {
+            out.duplicate_messages += 1;
+            return Ok(());
+        }
+        let name = contacts
+            .iter()
+            .find(|c| c.wa_id.as_deref() == Some(wa_id.as_str()))
+            .or(contacts.first())
+            .and_then(|c| c.profile.as_ref())
+            .and_then(|p| p.name.as_deref());
+        let mut events = Vec::new();
+        let (mut customer, new_customer) = customer_for(uow, account.shop_id, &wa_id, name, now, &mut events).await?;
+        customer.record_inbound(inbound.timestamp);
+        let (mut conversation, new_conversation, expired) =
+            conversation_for(uow, account, &customer, Origin::Customer, now, &mut events).await?;
+        let message = Message {
+            id: MessageId::new(),
+            shop_id: account.shop_id,
+            account_id: account.id,
+            conversation_id: conversation.id,
+            customer_id: customer.id,
+            wa_id: wa_id.clone(),
+            direction: Direction::Inbound,
+            wamid: Some(inbound.wamid.clone()),
+            kind: MessageKind::Free,
+            content: inbound.content,
+            status: MessageStatus::Received,
+            error: None,
+            pricing: None,
+            context: inbound.context,
+            referral: inbound.referral,
+            user_id: customer.user_id.clone(),
+            from: wa_id.to_phone(),
+            to: account.display_phone_number.to_string(),
+            timestamp: inbound.timestamp,
+            created_at: now,
+            updated_at: now,
+        };
+        // The insert is the first write: a concurrent duplicate stops here, having changed nothing.
+        if !uow.insert_message(&message).await? {
+            out.duplicate_messages += 1;
+            return Ok(());
+        }
+        events.push(conversation.receive(&message));
+        uow.save_customer(&customer, new_customer).await?;
+        if let Some(old) = &expired {
+            uow.save_conversation(old, false).await?;
+        }
+        uow.save_conversation(&conversation, new_conversation).await?;
+        uow.append(&events, now).await?;
+        out.messages_stored += 1;
+        Ok(())
+    }
+
+    async fn status(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        account: &WhatsAppAccount,
+        raw: &Value,
+        now: DateTime<Utc>,
+        out: &mut WebhookOutcome,
+    ) -> Result<(), AppError> {
+        let Some(update) = webhook::status_update(raw) else {
+            out.notes.push("a status without id or status was skipped".into());
+            return Ok(());
+        };
+        let Some(status) = update.status else {
+            out.notes.push(format!("status '{}' is not tracked", update.raw_status));
+            return Ok(());
+        };
+        let stored = StoredStatus { status, occurred_at: update.timestamp, payload: update.raw.clone() };
+        if !uow.insert_status(&update.wamid, &stored, now).await? {
+            out.duplicate_statuses += 1;
+            return Ok(());
+        }
+        match uow.message_by_wamid(&update.wamid).await? {
+            None => out.early_statuses += 1,
+            Some(m) if m.account_id != account.id => {
+                out.notes.push(format!("status for {} came through another number; ignored", update.wamid));
+            }
+            Some(mut m) => {
+                let had_pricing = update.pricing.is_some();
+                match m.apply_status(status, update.error, update.pricing, now) {
+                    Some(prev) => {
+                        uow.update_message(&m).await?;
+                        uow.append(&[status_event(&m, prev, update.timestamp)], now).await?;
+                        out.statuses_applied += 1;
+                    }
+                    None => {
+                        if had_pricing {
+                            uow.update_message(&m).await?;
+                        }
+                        out.stale_statuses += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CommandHandler<ProcessWebhookEvent> for MessagingHandlers {
+    async fn handle(&self, cmd: ProcessWebhookEvent, uow: &mut dyn UnitOfWork) -> Result<WebhookOutcome, AppError> {
+        let now = self.clock.now();
+        let mut out = WebhookOutcome::default();
+        let payload = match webhook::parse_payload(&cmd.body) {
+            Ok(p) => p,
+            Err(e) => {
+                let reason = e.to_string();
+                uow.mark_webhook(cmd.event_id, WebhookState::Dead, None, Some(&reason), now).await?;
+                out.dead = Some(reason);
+                return Ok(out);
+            }
+        };
+        for entry in payload.entry {
+            for change in entry.changes {
+                out.fields.insert(change.field.clone());
+                // Other fields (template status, quality, account updates) stay stored in the
+                // raw event for the issues that handle them; nothing is lost.
+                if change.field != "messages" {
+                    continue;
+                }
+                let value: MessagesValue = match serde_json::from_value(change.value) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        out.notes.push(format!("unreadable messages change: {e}"));
+                        continue;
+                    }
+                };
+                let pnid = value.metadata.phone_number_id.clone().unwrap_or_default();
+                let account = match PhoneNumberId::parse(&pnid) {
+                    Ok(id) => uow.account_by_phone_number_id(&id).await?,
+                    Err(_) => None,
+                };
+                let Some(account) = account else {
+                    out.unroutable.push(if pnid.is_empty() { "(missing)".into() } else { pnid });
+                    continue;
+                };
+                for m in &value.messages {
+                    self.incoming(uow, &account, &value.contacts, m, now, &mut out).await?;
+                }
+                for s in &value.statuses {
+                    self.status(uow, &account, s, now, &mut out).await?;
+                }
+            }
+        }
+        let fields = out.fields.iter().cloned().collect::<Vec<_>>().join(",");
+        let mut notes = out.notes.clone();
+        if !out.unroutable.is_empty() {
+            notes.insert(0, format!("unroutable phone_number_id: {}", out.unroutable.join(",")));
+        }
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        uow.mark_webhook(cmd.event_id, WebhookState::Processed, Some(&fields), note.as_deref(), now).await?;
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------- the service
+
+/// Orchestrates sends: prepare (transaction) → Cloud API (no transaction held) → record.
+pub struct MessagingService {
+    pub pipeline: Pipeline,
+    pub handlers: MessagingHandlers,
+    pub cloud: Arc<dyn CloudApi>,
+    pub cipher: Arc<dyn SecretCipher>,
+}
+
+/// Map Meta's refusal to the error the caller sees.
+fn send_error(e: CloudApiError, message: &Message) -> AppError {
+    match (e.code, &message.content) {
+        (Some(131047), _) => AppError::WindowClosed { expired_at: None },
+        (Some(132001), MessageContent::Template(t)) => {
+            AppError::TemplateNotFound { name: t.name.clone(), language: t.language.clone(), meta_code: e.code }
+        }
+        _ => AppError::WhatsApp { error: e, message_id: Some(message.id) },
+    }
+}
+
+impl MessagingService {
+    #[tracing::instrument(name = "send_message", skip_all, fields(request_id = %ctx.request_id))]
+    pub async fn send(&self, ctx: &RequestContext, cmd: PrepareOutbound) -> Result<Message, AppError> {
+        let shop_id = cmd.shop_id;
+        let reply_to = cmd.reply_to.clone();
+        let prepared = self.pipeline.execute(ctx, &self.handlers, cmd).await?;
+        let token = self.cipher.decrypt(&prepared.encrypted_token).map_err(AppError::Internal)?;
+        let creds = SenderCredentials { phone_number_id: prepared.account.phone_number_id.clone(), access_token: token };
+        let outcome = self.cloud.send_message(&creds, &prepared.message.wa_id, &prepared.message.content, reply_to.as_deref()).await;
+        let failure = outcome.as_ref().err().cloned();
+        let message =
+            self.pipeline.execute(ctx, &self.handlers, RecordSendResult { shop_id, message_id: prepared.message.id, outcome }).await?;
+        match failure {
+            None => Ok(message),
+            Some(e) => Err(send_error(e, &message)),
+        }
+    }
+
+    /// Mark an inbound message read (and optionally show the typing indicator).
+    #[tracing::instrument(name = "mark_read", skip_all, fields(request_id = %ctx.request_id))]
+    pub async fn mark_read(&self, ctx: &RequestContext, shop_id: ShopId, message_id: MessageId, typing: bool) -> Result<Message, AppError> {
+        let reads = self.pipeline.reads();
+        let message = reads.message(shop_id, message_id).await?.ok_or(AppError::NotFound("message"))?;
+        if message.direction != Direction::Inbound {
+            return Err(AppError::validation("messageId", "only a message the customer sent can be marked read"));
+        }
+        let wamid = message.wamid.clone().ok_or(AppError::NotFound("message"))?;
+        let account = reads.account(shop_id, message.account_id).await?.ok_or(AppError::NotFound("account"))?;
+        account.ensure_can_send().map_err(|e| AppError::AccountNotActive(e.to_string()))?;
+        let encrypted = reads.encrypted_token(account.id).await?.ok_or_else(|| AppError::Internal("account has no token".into()))?;
+        let token = self.cipher.decrypt(&encrypted).map_err(AppError::Internal)?;
+        let creds = SenderCredentials { phone_number_id: account.phone_number_id.clone(), access_token: token };
+        self.cloud.mark_read(&creds, &wamid, typing).await.map_err(|error| AppError::WhatsApp { error, message_id: Some(message_id) })?;
+        self.pipeline.execute(ctx, &self.handlers, RecordRead { shop_id, message_id }).await
+    }
+}
