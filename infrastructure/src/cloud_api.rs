@@ -1,0 +1,469 @@
+//! A typed client for the WhatsApp Cloud API (`POST /{version}/{phone_number_id}/messages`).
+//!
+//! Resilience (seed 002): 10 s timeout per request; up to 3 retries with exponential backoff
+//! (500 ms, 1.5 s, 4.5 s) for retryable Meta errors only; a circuit breaker per number (50 %
+//! transient failures over 30 s, at least 10 calls, opens it for 30 s). A request whose outcome
+//! is unknown (timeout, connection dropped after sending) is never retried: Meta has no
+//! idempotency key, so a blind retry could deliver the message twice (docs/adr/0004).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use application::ports::{CloudApi, CloudApiError, CloudApiErrorKind, SendReceipt, SenderCredentials};
+use domain::content::{Header, Media, MessageContent};
+use domain::phone::WaId;
+
+/// Meta error codes worth retrying: throttling, temporary and server-side failures.
+pub fn is_retryable(code: i64) -> bool {
+    matches!(code, 1 | 2 | 4 | 17 | 341 | 80007 | 130429 | 131000 | 131016 | 131056 | 133004 | 133005)
+}
+
+#[derive(Debug, Clone)]
+pub struct BreakerConfig {
+    pub window: Duration,
+    pub failure_ratio: f64,
+    pub min_calls: usize,
+    pub open_for: Duration,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        Self { window: Duration::from_secs(30), failure_ratio: 0.5, min_calls: 10, open_for: Duration::from_secs(30) }
+    }
+}
+
+/// A sliding-window circuit breaker. Pure: time is passed in.
+#[derive(Debug, Default)]
+pub struct Breaker {
+    calls: Vec<(Instant, bool)>,
+    open_until: Option<Instant>,
+    half_open_trial: bool,
+}
+
+impl Breaker {
+    /// May a call go out now?
+    pub fn allow(&mut self, cfg: &BreakerConfig, now: Instant) -> bool {
+        match self.open_until {
+            Some(until) if now < until => false,
+            Some(_) => {
+                // Half-open: one trial call decides.
+                if self.half_open_trial {
+                    false
+                } else {
+                    self.half_open_trial = true;
+                    true
+                }
+            }
+            None => {
+                let _ = cfg;
+                true
+            }
+        }
+    }
+
+    pub fn record(&mut self, cfg: &BreakerConfig, now: Instant, success: bool) {
+        if self.open_until.is_some() && self.half_open_trial {
+            self.half_open_trial = false;
+            if success {
+                self.open_until = None;
+                self.calls.clear();
+            } else {
+                self.open_until = Some(now + cfg.open_for);
+            }
+            return;
+        }
+        self.calls.retain(|(t, _)| now.duration_since(*t) < cfg.window);
+        self.calls.push((now, success));
+        let failures = self.calls.iter().filter(|(_, ok)| !ok).count();
+        if self.calls.len() >= cfg.min_calls && failures as f64 / self.calls.len() as f64 >= cfg.failure_ratio {
+            self.open_until = Some(now + cfg.open_for);
+            self.calls.clear();
+        }
+    }
+
+    pub fn is_open(&self, now: Instant) -> bool {
+        self.open_until.is_some_and(|u| now < u)
+    }
+}
+
+pub struct CloudApiClient {
+    http: reqwest::Client,
+    base_url: String,
+    version: String,
+    retry_delays: Vec<Duration>,
+    breaker_cfg: BreakerConfig,
+    breakers: Mutex<HashMap<String, Breaker>>,
+}
+
+impl CloudApiClient {
+    pub fn new(base_url: &str, version: &str, timeout: Duration, retry_base: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .pool_max_idle_per_host(64)
+            .user_agent(concat!("whatsapp-service/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("HTTP client builds");
+        Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            version: version.to_owned(),
+            retry_delays: vec![retry_base, retry_base * 3, retry_base * 9],
+            breaker_cfg: BreakerConfig::default(),
+            breakers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn with_breaker(mut self, cfg: BreakerConfig) -> Self {
+        self.breaker_cfg = cfg;
+        self
+    }
+
+    fn url(&self, phone_number_id: &str) -> String {
+        format!("{}/{}/{}/messages", self.base_url, self.version, phone_number_id)
+    }
+
+    fn breaker_allows(&self, key: &str) -> bool {
+        let mut map = self.breakers.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(key.to_owned()).or_default().allow(&self.breaker_cfg, Instant::now())
+    }
+
+    fn breaker_record(&self, key: &str, success: bool) {
+        let mut map = self.breakers.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(key.to_owned()).or_default().record(&self.breaker_cfg, Instant::now(), success);
+    }
+
+    /// POST with retries. Returns the JSON body of a 2xx answer.
+    async fn post(&self, creds: &SenderCredentials, body: &Value) -> Result<Value, CloudApiError> {
+        let key = creds.phone_number_id.as_str();
+        let url = self.url(key);
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if !self.breaker_allows(key) {
+                return Err(CloudApiError {
+                    kind: CloudApiErrorKind::CircuitOpen,
+                    http_status: None,
+                    code: None,
+                    subcode: None,
+                    title: "circuit breaker open: the Cloud API has been failing for this number".into(),
+                    details: None,
+                    fbtrace_id: None,
+                    attempts: attempt - 1,
+                });
+            }
+            let result = self.http.post(&url).bearer_auth(creds.access_token.expose()).json(body).send().await;
+            let err = match result {
+                Ok(resp) if resp.status().is_success() => {
+                    self.breaker_record(key, true);
+                    return resp.json::<Value>().await.map_err(|e| CloudApiError {
+                        kind: CloudApiErrorKind::OutcomeUnknown,
+                        http_status: None,
+                        code: None,
+                        subcode: None,
+                        title: format!("unreadable success response: {e}"),
+                        details: None,
+                        fbtrace_id: None,
+                        attempts: attempt,
+                    });
+                }
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let body: Value = resp.json().await.unwrap_or(Value::Null);
+                    meta_error(status, &body, attempt)
+                }
+                Err(e) if e.is_connect() => CloudApiError {
+                    kind: CloudApiErrorKind::Unreachable,
+                    http_status: None,
+                    code: None,
+                    subcode: None,
+                    title: "could not connect to the Cloud API".into(),
+                    details: Some(e.to_string()),
+                    fbtrace_id: None,
+                    attempts: attempt,
+                },
+                Err(e) => CloudApiError {
+                    kind: CloudApiErrorKind::OutcomeUnknown,
+                    http_status: None,
+                    code: None,
+                    subcode: None,
+                    title: if e.is_timeout() {
+                        "the Cloud API did not answer in time".into()
+                    } else {
+                        "the connection to the Cloud API failed".into()
+                    },
+                    details: Some(e.to_string()),
+                    fbtrace_id: None,
+                    attempts: attempt,
+                },
+            };
+            let transient = match err.kind {
+                CloudApiErrorKind::Meta => err.code.is_some_and(is_retryable) || err.http_status.is_some_and(|s| s >= 500),
+                CloudApiErrorKind::Unreachable | CloudApiErrorKind::OutcomeUnknown => true,
+                CloudApiErrorKind::CircuitOpen => false,
+            };
+            self.breaker_record(key, !transient);
+            let retry = match err.kind {
+                CloudApiErrorKind::Meta => transient,
+                CloudApiErrorKind::Unreachable => true,
+                _ => false,
+            };
+            match self.retry_delays.get(attempt as usize - 1) {
+                Some(delay) if retry => {
+                    tracing::warn!(code = ?err.code, attempt, delay_ms = delay.as_millis() as u64, "Cloud API call failed; retrying");
+                    tokio::time::sleep(*delay).await;
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+}
+
+fn meta_error(http_status: u16, body: &Value, attempts: u32) -> CloudApiError {
+    let e = body.get("error").unwrap_or(&Value::Null);
+    let s = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
+    CloudApiError {
+        kind: CloudApiErrorKind::Meta,
+        http_status: Some(http_status),
+        code: e.get("code").and_then(Value::as_i64),
+        subcode: e.get("error_subcode").and_then(Value::as_i64),
+        title: s("message").or_else(|| s("error_user_title")).unwrap_or_else(|| format!("HTTP {http_status} from the Cloud API")),
+        details: e.pointer("/error_data/details").and_then(Value::as_str).map(str::to_owned),
+        fbtrace_id: s("fbtrace_id"),
+        attempts,
+    }
+}
+
+#[async_trait]
+impl CloudApi for CloudApiClient {
+    async fn send_message(
+        &self,
+        creds: &SenderCredentials,
+        to: &WaId,
+        content: &MessageContent,
+        reply_to: Option<&str>,
+    ) -> Result<SendReceipt, CloudApiError> {
+        let body = to_meta_message(to, content, reply_to);
+        let answer = self.post(creds, &body).await?;
+        answer.pointer("/messages/0/id").and_then(Value::as_str).map(|w| SendReceipt { wamid: w.to_owned() }).ok_or_else(|| CloudApiError {
+            kind: CloudApiErrorKind::OutcomeUnknown,
+            http_status: Some(200),
+            code: None,
+            subcode: None,
+            title: "the Cloud API answered without a message id".into(),
+            details: None,
+            fbtrace_id: None,
+            attempts: 1,
+        })
+    }
+
+    async fn mark_read(&self, creds: &SenderCredentials, wamid: &str, typing: bool) -> Result<(), CloudApiError> {
+        let mut body = json!({"messaging_product": "whatsapp", "status": "read", "message_id": wamid});
+        if typing {
+            body["typing_indicator"] = json!({"type": "text"});
+        }
+        self.post(creds, &body).await.map(|_| ())
+    }
+}
+
+fn media_json(m: &Media, with_caption: bool, with_filename: bool) -> Value {
+    let mut v = json!({});
+    if let Some(id) = &m.id {
+        v["id"] = json!(id);
+    }
+    if let Some(link) = &m.link {
+        v["link"] = json!(link);
+    }
+    if with_caption && let Some(c) = &m.caption {
+        v["caption"] = json!(c);
+    }
+    if with_filename && let Some(f) = &m.filename {
+        v["filename"] = json!(f);
+    }
+    v
+}
+
+fn header_json(h: &Header) -> Value {
+    match h {
+        Header::Text { text } => json!({"type": "text", "text": text}),
+        Header::Image(m) => json!({"type": "image", "image": media_json(m, false, false)}),
+        Header::Video(m) => json!({"type": "video", "video": media_json(m, false, false)}),
+        Header::Document(m) => json!({"type": "document", "document": media_json(m, false, true)}),
+    }
+}
+
+fn interactive(kind: &str, header: &Option<Header>, body: &str, footer: &Option<String>, action: Value) -> Value {
+    let mut i = json!({"type": kind, "body": {"text": body}, "action": action});
+    if let Some(h) = header {
+        i["header"] = header_json(h);
+    }
+    if let Some(f) = footer {
+        i["footer"] = json!({"text": f});
+    }
+    json!({"type": "interactive", "interactive": i})
+}
+
+/// Our content → Meta's request body.
+pub fn to_meta_message(to: &WaId, content: &MessageContent, reply_to: Option<&str>) -> Value {
+    let payload = match content {
+        MessageContent::Text { text, preview_url } => json!({"type": "text", "text": {"body": text, "preview_url": preview_url}}),
+        MessageContent::Image(m) => json!({"type": "image", "image": media_json(m, true, false)}),
+        MessageContent::Video(m) => json!({"type": "video", "video": media_json(m, true, false)}),
+        MessageContent::Audio(m) => json!({"type": "audio", "audio": media_json(m, false, false)}),
+        MessageContent::Document(m) => json!({"type": "document", "document": media_json(m, true, true)}),
+        MessageContent::Sticker(m) => json!({"type": "sticker", "sticker": media_json(m, false, false)}),
+        MessageContent::Location { latitude, longitude, name, address, .. } => {
+            json!({"type": "location", "location": {"latitude": latitude, "longitude": longitude, "name": name, "address": address}})
+        }
+        MessageContent::Contacts { contacts } => json!({"type": "contacts", "contacts": contacts}),
+        MessageContent::Reaction { message_id, emoji } => {
+            json!({"type": "reaction", "reaction": {"message_id": message_id, "emoji": emoji}})
+        }
+        MessageContent::Buttons { header, body, footer, buttons } => interactive(
+            "button",
+            header,
+            body,
+            footer,
+            json!({"buttons": buttons.iter().map(|b| json!({"type": "reply", "reply": {"id": b.id, "title": b.title}})).collect::<Vec<_>>()}),
+        ),
+        MessageContent::List { header, body, footer, button_text, sections } => interactive(
+            "list",
+            header,
+            body,
+            footer,
+            json!({"button": button_text, "sections": sections.iter().map(|s| {
+                let mut v = json!({"rows": s.rows.iter().map(|r| {
+                    let mut row = json!({"id": r.id, "title": r.title});
+                    if let Some(d) = &r.description { row["description"] = json!(d); }
+                    row
+                }).collect::<Vec<_>>()});
+                if let Some(t) = &s.title { v["title"] = json!(t); }
+                v
+            }).collect::<Vec<_>>()}),
+        ),
+        MessageContent::CtaUrl { header, body, footer, display_text, url } => interactive(
+            "cta_url",
+            header,
+            body,
+            footer,
+            json!({"name": "cta_url", "parameters": {"display_text": display_text, "url": url}}),
+        ),
+        MessageContent::LocationRequest { body } => {
+            interactive("location_request_message", &None, body, &None, json!({"name": "send_location"}))
+        }
+        MessageContent::Flow { header, body, footer, flow_id, flow_cta, flow_token, screen, data, draft } => {
+            let mut params = json!({"flow_message_version": "3", "flow_id": flow_id, "flow_cta": flow_cta,
+                "mode": if *draft { "draft" } else { "published" }});
+            if let Some(t) = flow_token {
+                params["flow_token"] = json!(t);
+            }
+            if let Some(s) = screen {
+                params["flow_action"] = json!("navigate");
+                params["flow_action_payload"] = json!({"screen": s, "data": data});
+            }
+            interactive("flow", header, body, footer, json!({"name": "flow", "parameters": params}))
+        }
+        MessageContent::Template(t) => json!({"type": "template", "template": {
+            "name": t.name, "language": {"code": t.language}, "components": t.components}}),
+        // Inbound-only types never pass validation; send their raw form if they ever get here.
+        other => json!({"type": other.type_name()}),
+    };
+    let mut body = json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": to.as_str()});
+    if let (Value::Object(dst), Value::Object(src)) = (&mut body, payload) {
+        dst.extend(src);
+    }
+    if let Some(w) = reply_to {
+        body["context"] = json!({"message_id": w});
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::content::{ReplyButton, TemplateRef};
+
+    fn wa() -> WaId {
+        WaId::parse("5511999990000").unwrap()
+    }
+
+    #[test]
+    fn text_and_reply_context() {
+        let b = to_meta_message(&wa(), &MessageContent::Text { text: "Oi".into(), preview_url: false }, Some("wamid.X"));
+        assert_eq!(b["messaging_product"], "whatsapp");
+        assert_eq!(b["to"], "5511999990000");
+        assert_eq!(b["text"]["body"], "Oi");
+        assert_eq!(b["context"]["message_id"], "wamid.X");
+    }
+
+    #[test]
+    fn buttons_and_template_shapes() {
+        let c = MessageContent::Buttons {
+            header: Some(Header::Text { text: "H".into() }),
+            body: "Pick".into(),
+            footer: None,
+            buttons: vec![ReplyButton { id: "y".into(), title: "Yes".into() }],
+        };
+        let b = to_meta_message(&wa(), &c, None);
+        assert_eq!(b["interactive"]["type"], "button");
+        assert_eq!(b["interactive"]["action"]["buttons"][0]["reply"]["id"], "y");
+        assert_eq!(b["interactive"]["header"]["text"], "H");
+        let t = MessageContent::Template(TemplateRef {
+            name: "hello".into(),
+            language: "pt_BR".into(),
+            components: vec![json!({"type": "body"})],
+        });
+        let b = to_meta_message(&wa(), &t, None);
+        assert_eq!(b["template"]["language"]["code"], "pt_BR");
+        assert_eq!(b["type"], "template");
+    }
+
+    #[test]
+    fn breaker_opens_at_half_failures_and_half_opens_after_the_break() {
+        let cfg = BreakerConfig { window: Duration::from_secs(30), failure_ratio: 0.5, min_calls: 4, open_for: Duration::from_secs(30) };
+        let mut b = Breaker::default();
+        let t0 = Instant::now();
+        b.record(&cfg, t0, true);
+        b.record(&cfg, t0, true);
+        b.record(&cfg, t0, false);
+        assert!(b.allow(&cfg, t0));
+        b.record(&cfg, t0, false);
+        assert!(b.is_open(t0), "2 of 4 failed");
+        assert!(!b.allow(&cfg, t0 + Duration::from_secs(29)));
+        let later = t0 + Duration::from_secs(30);
+        assert!(b.allow(&cfg, later), "one trial call");
+        assert!(!b.allow(&cfg, later), "only one");
+        b.record(&cfg, later, true);
+        assert!(b.allow(&cfg, later));
+    }
+
+    #[test]
+    fn old_failures_leave_the_window() {
+        let cfg = BreakerConfig { window: Duration::from_secs(30), failure_ratio: 0.5, min_calls: 4, open_for: Duration::from_secs(30) };
+        let mut b = Breaker::default();
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            b.record(&cfg, t0, false);
+        }
+        let t1 = t0 + Duration::from_secs(31);
+        for _ in 0..3 {
+            b.record(&cfg, t1, true);
+        }
+        b.record(&cfg, t1, false);
+        assert!(!b.is_open(t1), "1 of 4 in the window");
+    }
+
+    #[test]
+    fn retryable_codes() {
+        for c in [130429, 131000, 1, 2, 4, 80007, 131056] {
+            assert!(is_retryable(c), "{c}");
+        }
+        for c in [131047, 131026, 131050, 190, 132000, 132001, 100] {
+            assert!(!is_retryable(c), "{c}");
+        }
+    }
+}

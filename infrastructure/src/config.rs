@@ -1,0 +1,281 @@
+//! Configuration from the environment (names fixed by the contract). Bad configuration stops
+//! start-up with one line naming the variable. `Debug` never prints secrets.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use application::ports::Secret;
+use domain::phone::{PhoneNumber, PhoneNumberId};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/whatsapp.db?mode=rwc";
+pub const DEFAULT_GRAPH_BASE: &str = "https://graph.facebook.com";
+pub const DEFAULT_GRAPH_VERSION: &str = "v24.0";
+
+/// Well-known development values used only with `SANDBOX=1`. They are public: never use them
+/// for a real deployment (the start-up banner says so).
+pub const SANDBOX_APP_SECRET: &str = "sandbox-app-secret";
+pub const SANDBOX_VERIFY_TOKEN: &str = "sandbox-verify-token";
+pub const SANDBOX_ADMIN_KEY: &str = "sandbox-admin-key";
+const SANDBOX_ENCRYPTION_KEY: &[u8; 32] = b"sandbox-only-encryption-key-32b!";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    pub access_token: Secret,
+    pub numbers: Vec<(PhoneNumberId, PhoneNumber)>,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub bind_addr: SocketAddr,
+    pub database_url: String,
+    pub amqp_url: Option<String>,
+    pub redis_url: Option<String>,
+    pub meta_app_secret: Secret,
+    pub webhook_verify_token: Secret,
+    /// `None`: Meta's Graph API, or the built-in simulator when `sandbox`.
+    pub whatsapp_api_base_url: Option<String>,
+    pub whatsapp_api_version: String,
+    pub bootstrap: Option<Bootstrap>,
+    pub encryption_key: [u8; 32],
+    pub admin_api_key: Secret,
+    pub openai_api_key: Option<Secret>,
+    pub openai_base_url: Option<String>,
+    pub sandbox: bool,
+    pub log_format: LogFormat,
+    // Extensions (documented in README): tuning with safe defaults.
+    /// `RATE_LIMIT_PER_MINUTE`: API requests per shop per minute (seed 002: 60).
+    pub rate_limit_per_minute: u32,
+    /// `WHATSAPP_API_TIMEOUT_MS`: per request (seed 002: 10 s).
+    pub cloud_api_timeout: Duration,
+    /// `WHATSAPP_RETRY_BASE_MS`: backoff base; delays are base×1, ×3, ×9 (seed 002: 500 ms).
+    pub cloud_api_retry_base: Duration,
+    /// `SANDBOX_STATUS_DELAY_MS`: the simulator's delay between sent, delivered and read.
+    pub sandbox_status_delay: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind_addr", &self.bind_addr)
+            .field("database", &redact_url(&self.database_url))
+            .field("amqp", &self.amqp_url.as_deref().map(redact_url))
+            .field("redis", &self.redis_url.as_deref().map(redact_url))
+            .field("whatsapp_api_base_url", &self.whatsapp_api_base_url)
+            .field("whatsapp_api_version", &self.whatsapp_api_version)
+            .field("sandbox", &self.sandbox)
+            .field("openai", &self.openai_api_key.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `scheme://user:***@host/...`: drop passwords before anything is logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { var, message: message.into() }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let sandbox = match get("SANDBOX").as_deref() {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => return Err(err("SANDBOX", format!("must be 0 or 1, got '{other}'"))),
+        };
+        let required = |var: &'static str, dev: &str| -> Result<Secret, ConfigError> {
+            match get(var) {
+                Some(v) => Ok(Secret::new(v)),
+                None if sandbox => Ok(Secret::new(dev)),
+                None => Err(err(var, "is required (or set SANDBOX=1 for a development run)")),
+            }
+        };
+        let bind_addr = get("BIND_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .map_err(|_| err("BIND_ADDR", "must be host:port, e.g. 127.0.0.1:8080"))?;
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") || database_url.starts_with("sqlite:")) {
+            return Err(err("DATABASE_URL", "must start with postgres:// or sqlite:"));
+        }
+        let amqp_url = get("AMQP_URL");
+        if let Some(u) = &amqp_url
+            && !(u.starts_with("amqp://") || u.starts_with("amqps://"))
+        {
+            return Err(err("AMQP_URL", "must start with amqp:// or amqps://"));
+        }
+        let redis_url = get("REDIS_URL");
+        if let Some(u) = &redis_url
+            && !(u.starts_with("redis://") || u.starts_with("rediss://"))
+        {
+            return Err(err("REDIS_URL", "must start with redis:// or rediss://"));
+        }
+        let encryption_key = match get("ENCRYPTION_KEY") {
+            Some(v) => {
+                let bytes = B64.decode(&v).map_err(|_| err("ENCRYPTION_KEY", "must be base64 (e.g. `openssl rand -base64 32`)"))?;
+                <[u8; 32]>::try_from(bytes.as_slice())
+                    .map_err(|_| err("ENCRYPTION_KEY", format!("must decode to 32 bytes, got {}", bytes.len())))?
+            }
+            None if sandbox => *SANDBOX_ENCRYPTION_KEY,
+            None => return Err(err("ENCRYPTION_KEY", "is required (32 bytes, base64)")),
+        };
+        let admin_api_key = required("ADMIN_API_KEY", SANDBOX_ADMIN_KEY)?;
+        if !sandbox && admin_api_key.expose().len() < 16 {
+            return Err(err("ADMIN_API_KEY", "must be at least 16 characters"));
+        }
+        let whatsapp_api_base_url = get("WHATSAPP_API_BASE_URL").map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(u) = &whatsapp_api_base_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(err("WHATSAPP_API_BASE_URL", "must be an http(s) URL"));
+        }
+        let whatsapp_api_version = get("WHATSAPP_API_VERSION").unwrap_or_else(|| DEFAULT_GRAPH_VERSION.into());
+        let version_ok = whatsapp_api_version.strip_prefix('v').is_some_and(|r| {
+            let mut parts = r.split('.');
+            parts.next().is_some_and(|p| p.parse::<u32>().is_ok()) && parts.all(|p| p.parse::<u32>().is_ok())
+        });
+        if !version_ok {
+            return Err(err("WHATSAPP_API_VERSION", "must look like v24.0"));
+        }
+        let bootstrap = match (get("WHATSAPP_ACCESS_TOKEN"), get("WHATSAPP_PHONE_NUMBERS")) {
+            (None, None) => None,
+            (Some(_), None) => return Err(err("WHATSAPP_PHONE_NUMBERS", "is required with WHATSAPP_ACCESS_TOKEN")),
+            (None, Some(_)) => return Err(err("WHATSAPP_ACCESS_TOKEN", "is required with WHATSAPP_PHONE_NUMBERS")),
+            (Some(token), Some(list)) => {
+                let mut numbers = Vec::new();
+                for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    let (id, phone) =
+                        item.split_once(':').ok_or_else(|| err("WHATSAPP_PHONE_NUMBERS", format!("'{item}' is not id:+E164")))?;
+                    let id = PhoneNumberId::parse(id).map_err(|e| err("WHATSAPP_PHONE_NUMBERS", format!("'{item}': {e}")))?;
+                    let phone = PhoneNumber::parse(phone).map_err(|e| err("WHATSAPP_PHONE_NUMBERS", format!("'{item}': {e}")))?;
+                    numbers.push((id, phone));
+                }
+                if numbers.is_empty() {
+                    return Err(err("WHATSAPP_PHONE_NUMBERS", "lists no number"));
+                }
+                Some(Bootstrap { access_token: Secret::new(token), numbers })
+            }
+        };
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(err("LOG_FORMAT", "must be json or pretty")),
+        };
+        let number = |var: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+            match get(var) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (min..=max).contains(n))
+                    .ok_or_else(|| err(var, format!("must be a whole number from {min} to {max}"))),
+            }
+        };
+        Ok(Self {
+            bind_addr,
+            database_url,
+            amqp_url,
+            redis_url,
+            meta_app_secret: required("META_APP_SECRET", SANDBOX_APP_SECRET)?,
+            webhook_verify_token: required("WEBHOOK_VERIFY_TOKEN", SANDBOX_VERIFY_TOKEN)?,
+            whatsapp_api_base_url,
+            whatsapp_api_version,
+            bootstrap,
+            encryption_key,
+            admin_api_key,
+            openai_api_key: get("OPENAI_API_KEY").map(Secret::new),
+            openai_base_url: get("OPENAI_BASE_URL"),
+            sandbox,
+            log_format,
+            rate_limit_per_minute: number("RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000)? as u32,
+            cloud_api_timeout: Duration::from_millis(number("WHATSAPP_API_TIMEOUT_MS", 10_000, 100, 120_000)?),
+            cloud_api_retry_base: Duration::from_millis(number("WHATSAPP_RETRY_BASE_MS", 500, 0, 60_000)?),
+            sandbox_status_delay: Duration::from_millis(number("SANDBOX_STATUS_DELAY_MS", 1_000, 0, 60_000)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn sandbox_needs_nothing() {
+        let c = cfg(&[("SANDBOX", "1")]).unwrap();
+        assert!(c.sandbox);
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.whatsapp_api_version, "v24.0");
+    }
+
+    #[test]
+    fn production_names_the_missing_variable() {
+        assert_eq!(cfg(&[]).unwrap_err().var, "ENCRYPTION_KEY");
+        let key = B64.encode([1u8; 32]);
+        let e = cfg(&[("ENCRYPTION_KEY", &key)]).unwrap_err();
+        assert_eq!(e.var, "ADMIN_API_KEY");
+        let e = cfg(&[("ENCRYPTION_KEY", &key), ("ADMIN_API_KEY", "0123456789abcdef")]).unwrap_err();
+        assert_eq!(e.var, "META_APP_SECRET");
+        let e = cfg(&[("ENCRYPTION_KEY", "c2hvcnQ="), ("SANDBOX", "1")]).unwrap_err();
+        assert_eq!(e.var, "ENCRYPTION_KEY");
+        assert!(e.to_string().contains("32 bytes"));
+    }
+
+    #[test]
+    fn bootstrap_numbers_parse() {
+        let c = cfg(&[
+            ("SANDBOX", "1"),
+            ("WHATSAPP_ACCESS_TOKEN", "tok"),
+            ("WHATSAPP_PHONE_NUMBERS", "111:+5511900000001, 222:+5511900000002"),
+        ])
+        .unwrap();
+        let b = c.bootstrap.unwrap();
+        assert_eq!(b.numbers.len(), 2);
+        assert_eq!(b.numbers[1].1.as_str(), "+5511900000002");
+        let e = cfg(&[("SANDBOX", "1"), ("WHATSAPP_ACCESS_TOKEN", "tok"), ("WHATSAPP_PHONE_NUMBERS", "111-5511")]).unwrap_err();
+        assert_eq!(e.var, "WHATSAPP_PHONE_NUMBERS");
+    }
+
+    #[test]
+    fn urls_are_redacted_and_checked() {
+        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(cfg(&[("SANDBOX", "1"), ("DATABASE_URL", "mysql://x")]).unwrap_err().var, "DATABASE_URL");
+        assert_eq!(cfg(&[("SANDBOX", "1"), ("WHATSAPP_API_VERSION", "24")]).unwrap_err().var, "WHATSAPP_API_VERSION");
+        let dbg = format!("{:?}", cfg(&[("SANDBOX", "1"), ("DATABASE_URL", "postgres://u:hunter2@h/db")]).unwrap());
+        assert!(!dbg.contains("hunter2"));
+    }
+}

@@ -1,0 +1,223 @@
+//! Rows ↔ domain types. A row that does not map is `RepoError::Corrupt`, never a panic.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use serde_json::Value;
+
+use application::ports::{ApiKeyRecord, RepoError};
+use domain::account::{AccountStatus, MessagingTier, QualityRating, WhatsAppAccount};
+use domain::content::MessageContent;
+use domain::conversation::{Conversation, ConversationStatus, Origin};
+use domain::customer::{ConsentSource, Customer, OptInConsent, OptInStatus};
+use domain::message::{Direction, Message, MessageError, MessageKind, MessageStatus};
+use domain::phone::{PhoneNumber, PhoneNumberId, WaId, WabaId};
+use domain::shop::Role;
+use domain::window::EntryPoint;
+
+use super::entities::*;
+
+fn corrupt(what: &str, v: impl std::fmt::Display) -> RepoError {
+    RepoError::Corrupt(format!("{what}: {v}"))
+}
+
+pub fn account(m: whatsapp_accounts::Model) -> Result<WhatsAppAccount, RepoError> {
+    Ok(WhatsAppAccount {
+        id: m.id.into(),
+        shop_id: m.shop_id.into(),
+        phone_number_id: PhoneNumberId::parse(&m.phone_number_id).map_err(|e| corrupt("phone_number_id", e))?,
+        display_phone_number: PhoneNumber::parse(&m.display_phone_number).map_err(|e| corrupt("display_phone_number", e))?,
+        waba_id: WabaId::parse(&m.waba_id).map_err(|e| corrupt("waba_id", e))?,
+        display_name: m.display_name,
+        status: AccountStatus::parse(&m.status).ok_or_else(|| corrupt("account status", &m.status))?,
+        messaging_tier: MessagingTier::parse(&m.messaging_tier).ok_or_else(|| corrupt("messaging tier", &m.messaging_tier))?,
+        quality_rating: QualityRating::parse(&m.quality_rating).ok_or_else(|| corrupt("quality rating", &m.quality_rating))?,
+        connected_at: m.connected_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub fn account_row(a: &WhatsAppAccount, token: Option<&str>) -> whatsapp_accounts::ActiveModel {
+    let mut am = whatsapp_accounts::ActiveModel {
+        id: Set(a.id.as_uuid()),
+        shop_id: Set(a.shop_id.as_uuid()),
+        phone_number_id: Set(a.phone_number_id.to_string()),
+        display_phone_number: Set(a.display_phone_number.to_string()),
+        waba_id: Set(a.waba_id.to_string()),
+        display_name: Set(a.display_name.clone()),
+        access_token_encrypted: Default::default(),
+        status: Set(a.status.as_str().to_owned()),
+        messaging_tier: Set(a.messaging_tier.as_str().to_owned()),
+        quality_rating: Set(a.quality_rating.as_str().to_owned()),
+        connected_at: Set(a.connected_at),
+        updated_at: Set(a.updated_at),
+    };
+    if let Some(t) = token {
+        am.access_token_encrypted = Set(t.to_owned());
+    }
+    am
+}
+
+pub fn api_key(m: api_keys::Model) -> Result<ApiKeyRecord, RepoError> {
+    Ok(ApiKeyRecord {
+        id: m.id.into(),
+        shop_id: m.shop_id.into(),
+        name: m.name,
+        role: Role::parse(&m.role).ok_or_else(|| corrupt("role", &m.role))?,
+        key_hash: m.key_hash,
+        key_prefix: m.key_prefix,
+        created_at: m.created_at,
+    })
+}
+
+pub fn customer(m: customers::Model) -> Result<Customer, RepoError> {
+    Ok(Customer {
+        id: m.id.into(),
+        shop_id: m.shop_id.into(),
+        wa_id: WaId::parse(&m.wa_id).map_err(|e| corrupt("wa_id", e))?,
+        user_id: m.user_id,
+        name: m.name,
+        profile_picture_url: m.profile_picture_url,
+        consent: OptInConsent {
+            status: OptInStatus::parse(&m.opt_in_status).ok_or_else(|| corrupt("opt_in_status", &m.opt_in_status))?,
+            source: m.opt_in_source.as_deref().and_then(ConsentSource::parse),
+            at: m.opt_in_at,
+        },
+        tags: serde_json::from_value(m.tags).map_err(|e| corrupt("tags", e))?,
+        custom_fields: serde_json::from_value(m.custom_fields).map_err(|e| corrupt("custom_fields", e))?,
+        first_contacted_at: m.first_contacted_at,
+        last_inbound_at: m.last_inbound_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub fn customer_row(c: &Customer) -> customers::ActiveModel {
+    customers::ActiveModel {
+        id: Set(c.id.as_uuid()),
+        shop_id: Set(c.shop_id.as_uuid()),
+        wa_id: Set(c.wa_id.to_string()),
+        user_id: Set(c.user_id.clone()),
+        name: Set(c.name.clone()),
+        profile_picture_url: Set(c.profile_picture_url.clone()),
+        opt_in_status: Set(c.consent.status.as_str().to_owned()),
+        opt_in_source: Set(c.consent.source.map(|s| s.as_str().to_owned())),
+        opt_in_at: Set(c.consent.at),
+        tags: Set(serde_json::to_value(&c.tags).unwrap_or(Value::Null)),
+        custom_fields: Set(serde_json::to_value(&c.custom_fields).unwrap_or(Value::Null)),
+        first_contacted_at: Set(c.first_contacted_at),
+        last_inbound_at: Set(c.last_inbound_at),
+        updated_at: Set(c.updated_at),
+    }
+}
+
+fn origin_str(o: Origin) -> &'static str {
+    match o {
+        Origin::Customer => "customer",
+        Origin::Business => "business",
+    }
+}
+
+pub fn conversation(m: conversations::Model) -> Result<Conversation, RepoError> {
+    Ok(Conversation {
+        id: m.id.into(),
+        shop_id: m.shop_id.into(),
+        account_id: m.account_id.into(),
+        customer_id: m.customer_id.into(),
+        wa_id: WaId::parse(&m.wa_id).map_err(|e| corrupt("wa_id", e))?,
+        status: ConversationStatus::parse(&m.status).ok_or_else(|| corrupt("conversation status", &m.status))?,
+        origin: if m.origin == "business" { Origin::Business } else { Origin::Customer },
+        assigned_agent_id: m.assigned_agent_id.map(Into::into),
+        last_inbound_at: m.last_inbound_at,
+        last_message_at: m.last_message_at,
+        entry_point: m.entry_referred_at.map(|referred_at| EntryPoint { referred_at, first_reply_at: m.entry_first_reply_at }),
+        started_at: m.started_at,
+        closed_at: m.closed_at,
+    })
+}
+
+pub fn conversation_row(c: &Conversation) -> conversations::ActiveModel {
+    conversations::ActiveModel {
+        id: Set(c.id.as_uuid()),
+        shop_id: Set(c.shop_id.as_uuid()),
+        account_id: Set(c.account_id.as_uuid()),
+        customer_id: Set(c.customer_id.as_uuid()),
+        wa_id: Set(c.wa_id.to_string()),
+        status: Set(c.status.as_str().to_owned()),
+        origin: Set(origin_str(c.origin).to_owned()),
+        assigned_agent_id: Set(c.assigned_agent_id.map(|a| a.as_uuid())),
+        last_inbound_at: Set(c.last_inbound_at),
+        last_message_at: Set(c.last_message_at),
+        entry_referred_at: Set(c.entry_point.map(|e| e.referred_at)),
+        entry_first_reply_at: Set(c.entry_point.and_then(|e| e.first_reply_at)),
+        started_at: Set(c.started_at),
+        closed_at: Set(c.closed_at),
+    }
+}
+
+pub fn message(m: messages::Model) -> Result<Message, RepoError> {
+    let content: MessageContent = serde_json::from_value(m.content.clone())
+        .unwrap_or(MessageContent::Unsupported { original_type: Some(m.content_type.clone()), raw: m.content });
+    Ok(Message {
+        id: m.id.into(),
+        shop_id: m.shop_id.into(),
+        account_id: m.account_id.into(),
+        conversation_id: m.conversation_id.into(),
+        customer_id: m.customer_id.into(),
+        wa_id: WaId::parse(&m.wa_id).map_err(|e| corrupt("wa_id", e))?,
+        direction: Direction::parse(&m.direction).ok_or_else(|| corrupt("direction", &m.direction))?,
+        wamid: m.wamid,
+        kind: MessageKind::parse(&m.kind).ok_or_else(|| corrupt("kind", &m.kind))?,
+        content,
+        status: MessageStatus::parse(&m.status).ok_or_else(|| corrupt("status", &m.status))?,
+        error: m.error.and_then(|e| serde_json::from_value::<MessageError>(e).ok()),
+        pricing: m.pricing,
+        context: m.context,
+        referral: m.referral,
+        user_id: m.user_id,
+        from: m.from_number,
+        to: m.to_number,
+        timestamp: m.timestamp,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub fn message_row(m: &Message) -> messages::ActiveModel {
+    messages::ActiveModel {
+        id: Set(m.id.as_uuid()),
+        shop_id: Set(m.shop_id.as_uuid()),
+        account_id: Set(m.account_id.as_uuid()),
+        conversation_id: Set(m.conversation_id.as_uuid()),
+        customer_id: Set(m.customer_id.as_uuid()),
+        wa_id: Set(m.wa_id.to_string()),
+        direction: Set(m.direction.as_str().to_owned()),
+        wamid: Set(m.wamid.clone()),
+        kind: Set(m.kind.as_str().to_owned()),
+        content_type: Set(m.content.type_name().to_owned()),
+        content: Set(serde_json::to_value(&m.content).unwrap_or(Value::Null)),
+        status: Set(m.status.as_str().to_owned()),
+        error: Set(m.error.as_ref().and_then(|e| serde_json::to_value(e).ok())),
+        pricing: Set(m.pricing.clone()),
+        context: Set(m.context.clone()),
+        referral: Set(m.referral.clone()),
+        user_id: Set(m.user_id.clone()),
+        from_number: Set(m.from.clone()),
+        to_number: Set(m.to.clone()),
+        timestamp: Set(m.timestamp),
+        created_at: Set(m.created_at),
+        updated_at: Set(m.updated_at),
+    }
+}
+
+/// The CloudEvents 1.0 structured-mode envelope of a domain event (contract: Integration events).
+pub fn cloud_event(event: &domain::events::DomainEvent, event_id: uuid::Uuid, recorded_at: DateTime<Utc>) -> Value {
+    serde_json::json!({
+        "specversion": "1.0",
+        "id": event_id.to_string(),
+        "source": format!("/shops/{}", event.shop_id()),
+        "type": format!("whatsapp.{}", event.short_type()),
+        "time": recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "subject": event.subject(),
+        "datacontenttype": "application/json",
+        "data": event.data(),
+    })
+}

@@ -1,0 +1,92 @@
+//! Persistence on sea-orm, for Postgres and SQLite alike.
+//!
+//! SQLite runs in WAL mode with `synchronous=FULL` (an acknowledged write survives power loss)
+//! and one writer at a time in this process (SQLite allows one writer; serialising in-process
+//! avoids `SQLITE_BUSY` on read-then-write transactions). One process per SQLite file.
+
+mod entities;
+mod mapping;
+mod read_store;
+mod unit_of_work;
+mod webhook_inbox;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use tokio::sync::Mutex;
+
+use application::ports::RepoError;
+use migration::{Migrator, MigratorTrait};
+
+pub use read_store::SeaReadStore;
+pub use unit_of_work::SeaUnitOfWorkFactory;
+pub use webhook_inbox::SeaWebhookInbox;
+
+/// A connected database plus what the adapters share.
+#[derive(Clone)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+    /// SQLite only: one writer at a time in this process.
+    pub write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        let sqlite = url.starts_with("sqlite:");
+        if sqlite {
+            ensure_sqlite_dir(url);
+        }
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(if sqlite { 8 } else { 20 })
+            .min_connections(1);
+        if sqlite {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        }
+        let conn = Database::connect(opts).await?;
+        Ok(Self { conn, write_lock: sqlite.then(|| Arc::new(Mutex::new(()))) })
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.conn.execute_unprepared("SELECT 1").await.map(|_| ())
+    }
+}
+
+fn ensure_sqlite_dir(url: &str) {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or("");
+    if path.is_empty() || path.starts_with(":memory:") {
+        return;
+    }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        let _ = std::fs::create_dir_all(parent);
+    }
+}
+
+pub(crate) fn repo_err(e: DbErr) -> RepoError {
+    if let Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) = e.sql_err() {
+        return RepoError::Conflict(m);
+    }
+    match &e {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => RepoError::Unavailable(e.to_string()),
+        _ => RepoError::Other(e.to_string()),
+    }
+}

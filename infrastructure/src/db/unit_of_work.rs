@@ -1,0 +1,294 @@
+//! The unit of work: one database transaction implementing every write-side repository port.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+    TryInsertResult,
+};
+use tokio::sync::OwnedMutexGuard;
+
+use application::ports::*;
+use domain::account::WhatsAppAccount;
+use domain::conversation::Conversation;
+use domain::customer::Customer;
+use domain::events::DomainEvent;
+use domain::message::{Message, MessageStatus};
+use domain::phone::{PhoneNumber, PhoneNumberId, WaId};
+use domain::{AccountId, ConversationId, MessageId, ShopId};
+
+use super::entities::*;
+use super::{Db, mapping, repo_err};
+
+pub struct SeaUnitOfWorkFactory {
+    db: Db,
+}
+
+impl SeaUnitOfWorkFactory {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
+    async fn begin(&self) -> RepoResult<Box<dyn UnitOfWork>> {
+        let guard = match &self.db.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self.db.conn.begin().await.map_err(repo_err)?;
+        Ok(Box::new(SeaUnitOfWork { txn, _guard: guard }))
+    }
+}
+
+pub struct SeaUnitOfWork {
+    txn: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+#[async_trait]
+impl UnitOfWork for SeaUnitOfWork {
+    async fn commit(self: Box<Self>) -> RepoResult<()> {
+        self.txn.commit().await.map_err(repo_err)
+    }
+}
+
+#[async_trait]
+impl ShopRepository for SeaUnitOfWork {
+    async fn insert_shop(&mut self, shop: &Shop) -> RepoResult<()> {
+        shops::ActiveModel { id: Set(shop.id.as_uuid()), name: Set(shop.name.clone()), created_at: Set(shop.created_at) }
+            .insert(&self.txn)
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool> {
+        Ok(shops::Entity::find_by_id(id.as_uuid()).one(&self.txn).await.map_err(repo_err)?.is_some())
+    }
+
+    async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()> {
+        api_keys::ActiveModel {
+            id: Set(key.id.as_uuid()),
+            shop_id: Set(key.shop_id.as_uuid()),
+            name: Set(key.name.clone()),
+            role: Set(key.role.as_str().to_owned()),
+            key_hash: Set(key.key_hash.clone()),
+            key_prefix: Set(key.key_prefix.clone()),
+            created_at: Set(key.created_at),
+            revoked_at: Set(None),
+        }
+        .insert(&self.txn)
+        .await
+        .map(|_| ())
+        .map_err(repo_err)
+    }
+}
+
+#[async_trait]
+impl AccountRepository for SeaUnitOfWork {
+    async fn insert_account(&mut self, account: &WhatsAppAccount, encrypted_token: &str) -> RepoResult<()> {
+        mapping::account_row(account, Some(encrypted_token)).insert(&self.txn).await.map(|_| ()).map_err(repo_err)
+    }
+
+    async fn update_account(&mut self, account: &WhatsAppAccount, encrypted_token: Option<&str>) -> RepoResult<()> {
+        mapping::account_row(account, encrypted_token).update(&self.txn).await.map(|_| ()).map_err(repo_err)
+    }
+
+    async fn account(&mut self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>> {
+        whatsapp_accounts::Entity::find_by_id(id.as_uuid())
+            .filter(whatsapp_accounts::Column::ShopId.eq(shop.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .map(mapping::account)
+            .transpose()
+    }
+
+    async fn account_by_phone_number_id(&mut self, id: &PhoneNumberId) -> RepoResult<Option<WhatsAppAccount>> {
+        whatsapp_accounts::Entity::find()
+            .filter(whatsapp_accounts::Column::PhoneNumberId.eq(id.as_str()))
+            .one(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .map(mapping::account)
+            .transpose()
+    }
+
+    async fn account_by_display_number(&mut self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>> {
+        whatsapp_accounts::Entity::find()
+            .filter(whatsapp_accounts::Column::ShopId.eq(shop.as_uuid()))
+            .filter(whatsapp_accounts::Column::DisplayPhoneNumber.eq(number.as_str()))
+            .filter(whatsapp_accounts::Column::Status.ne("disconnected"))
+            .one(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .map(mapping::account)
+            .transpose()
+    }
+
+    async fn encrypted_token(&mut self, id: AccountId) -> RepoResult<Option<String>> {
+        Ok(whatsapp_accounts::Entity::find_by_id(id.as_uuid()).one(&self.txn).await.map_err(repo_err)?.map(|m| m.access_token_encrypted))
+    }
+}
+
+#[async_trait]
+impl CustomerRepository for SeaUnitOfWork {
+    async fn customer_by_wa_id(&mut self, shop: ShopId, wa_id: &WaId) -> RepoResult<Option<Customer>> {
+        customers::Entity::find()
+            .filter(customers::Column::ShopId.eq(shop.as_uuid()))
+            .filter(customers::Column::WaId.eq(wa_id.as_str()))
+            .one(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .map(mapping::customer)
+            .transpose()
+    }
+
+    async fn save_customer(&mut self, customer: &Customer, is_new: bool) -> RepoResult<()> {
+        let row = mapping::customer_row(customer);
+        if is_new { row.insert(&self.txn).await.map(|_| ()) } else { row.update(&self.txn).await.map(|_| ()) }.map_err(repo_err)
+    }
+}
+
+#[async_trait]
+impl ConversationRepository for SeaUnitOfWork {
+    async fn conversation(&mut self, shop: ShopId, id: ConversationId) -> RepoResult<Option<Conversation>> {
+        conversations::Entity::find_by_id(id.as_uuid())
+            .filter(conversations::Column::ShopId.eq(shop.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .map(mapping::conversation)
+            .transpose()
+    }
+
+    async fn latest_conversation(&mut self, account: AccountId, wa_id: &WaId) -> RepoResult<Option<Conversation>> {
+        conversations::Entity::find()
+            .filter(conversations::Column::AccountId.eq(account.as_uuid()))
+            .filter(conversations::Column::WaId.eq(wa_id.as_str()))
+            .order_by_desc(conversations::Column::StartedAt)
+            .order_by_desc(conversations::Column::Id)
+            .one(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .map(mapping::conversation)
+            .transpose()
+    }
+
+    async fn save_conversation(&mut self, c: &Conversation, is_new: bool) -> RepoResult<()> {
+        let row = mapping::conversation_row(c);
+        if is_new { row.insert(&self.txn).await.map(|_| ()) } else { row.update(&self.txn).await.map(|_| ()) }.map_err(repo_err)
+    }
+}
+
+#[async_trait]
+impl MessageRepository for SeaUnitOfWork {
+    async fn insert_message(&mut self, message: &Message) -> RepoResult<bool> {
+        let res = messages::Entity::insert(mapping::message_row(message))
+            .on_conflict_do_nothing_on([messages::Column::Wamid])
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(repo_err)?;
+        Ok(matches!(res, TryInsertResult::Inserted(n) if n > 0))
+    }
+
+    async fn update_message(&mut self, message: &Message) -> RepoResult<()> {
+        mapping::message_row(message).update(&self.txn).await.map(|_| ()).map_err(repo_err)
+    }
+
+    async fn message(&mut self, shop: ShopId, id: MessageId) -> RepoResult<Option<Message>> {
+        messages::Entity::find_by_id(id.as_uuid())
+            .filter(messages::Column::ShopId.eq(shop.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .map(mapping::message)
+            .transpose()
+    }
+
+    async fn message_by_wamid(&mut self, wamid: &str) -> RepoResult<Option<Message>> {
+        messages::Entity::find()
+            .filter(messages::Column::Wamid.eq(wamid))
+            .one(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .map(mapping::message)
+            .transpose()
+    }
+
+    async fn insert_status(&mut self, wamid: &str, status: &StoredStatus, received_at: DateTime<Utc>) -> RepoResult<bool> {
+        let row = message_statuses::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            wamid: Set(wamid.to_owned()),
+            status: Set(status.status.as_str().to_owned()),
+            occurred_at: Set(status.occurred_at),
+            payload: Set(status.payload.clone()),
+            received_at: Set(received_at),
+        };
+        let res = message_statuses::Entity::insert(row)
+            .on_conflict_do_nothing_on([message_statuses::Column::Wamid, message_statuses::Column::Status])
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(repo_err)?;
+        Ok(matches!(res, TryInsertResult::Inserted(n) if n > 0))
+    }
+
+    async fn statuses_for(&mut self, wamid: &str) -> RepoResult<Vec<StoredStatus>> {
+        let rows =
+            message_statuses::Entity::find().filter(message_statuses::Column::Wamid.eq(wamid)).all(&self.txn).await.map_err(repo_err)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some(StoredStatus { status: MessageStatus::parse(&r.status)?, occurred_at: r.occurred_at, payload: r.payload }))
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Outbox for SeaUnitOfWork {
+    async fn append(&mut self, events: &[DomainEvent], recorded_at: DateTime<Utc>) -> RepoResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let rows = events.iter().map(|e| {
+            let id = uuid::Uuid::now_v7();
+            outbox::ActiveModel {
+                seq: Default::default(),
+                event_id: Set(id),
+                shop_id: Set(e.shop_id().as_uuid()),
+                event_type: Set(e.short_type().to_owned()),
+                subject: Set(e.subject()),
+                envelope: Set(mapping::cloud_event(e, id, recorded_at)),
+                created_at: Set(recorded_at),
+                published_at: Set(None),
+            }
+        });
+        outbox::Entity::insert_many(rows).exec_without_returning(&self.txn).await.map(|_| ()).map_err(repo_err)
+    }
+}
+
+#[async_trait]
+impl WebhookEventRepository for SeaUnitOfWork {
+    async fn mark_webhook(
+        &mut self,
+        id: uuid::Uuid,
+        state: WebhookState,
+        fields: Option<&str>,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> RepoResult<()> {
+        let Some(row) = webhook_events::Entity::find_by_id(id).one(&self.txn).await.map_err(repo_err)? else {
+            return Err(RepoError::Other(format!("webhook event {id} not found")));
+        };
+        let attempts = row.attempts;
+        let mut am = row.into_active_model();
+        am.state = Set(state.as_str().to_owned());
+        am.fields = Set(fields.map(str::to_owned));
+        am.note = Set(note.map(str::to_owned));
+        am.processed_at = Set(Some(at));
+        am.attempts = Set(attempts + 1);
+        am.update(&self.txn).await.map(|_| ()).map_err(repo_err)
+    }
+}
