@@ -1,0 +1,114 @@
+//! Prometheus metrics: the seed 002 names plus HTTP and webhook latency.
+
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+
+#[derive(Clone)]
+pub struct Metrics {
+    pub registry: Registry,
+    pub messages_received: IntCounter,
+    pub messages_sent: IntCounterVec,
+    pub conversation_duration: HistogramVec,
+    pub ai_tokens_used: IntCounter,
+    pub webhook_processing_ms: HistogramVec,
+    pub webhook_ack_seconds: HistogramVec,
+    pub webhook_requests: IntCounterVec,
+    pub webhook_dead_letters: IntCounter,
+    pub webhook_unroutable: IntCounter,
+    pub webhook_backlog: IntGauge,
+    pub cloud_api_errors: IntCounterVec,
+    pub http_requests: IntCounterVec,
+    pub http_duration: HistogramVec,
+}
+
+fn must<T>(r: prometheus::Result<T>) -> T {
+    r.expect("metric definitions are static and valid")
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let counter = |name: &str, help: &str| {
+            let c = must(IntCounter::new(name, help));
+            must(registry.register(Box::new(c.clone())));
+            c
+        };
+        let counter_vec = |name: &str, help: &str, labels: &[&str]| {
+            let c = must(IntCounterVec::new(Opts::new(name, help), labels));
+            must(registry.register(Box::new(c.clone())));
+            c
+        };
+        let hist = |name: &str, help: &str, labels: &[&str], buckets: Vec<f64>| {
+            let h = must(HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels));
+            must(registry.register(Box::new(h.clone())));
+            h
+        };
+        let backlog = must(IntGauge::new("whatsapp_webhook_backlog", "Stored webhook deliveries not processed yet"));
+        must(registry.register(Box::new(backlog.clone())));
+        let ms_buckets = vec![1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0];
+        let s_buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+        Self {
+            messages_received: counter("whatsapp_messages_received_total", "Customer messages stored (deduplicated)"),
+            messages_sent: counter_vec("whatsapp_messages_sent_total", "Messages accepted by the Cloud API", &["message_type"]),
+            conversation_duration: hist(
+                "whatsapp_conversation_duration_seconds",
+                "Conversation duration when it closes",
+                &["reason"],
+                vec![60.0, 300.0, 900.0, 3600.0, 14400.0, 43200.0, 86400.0, 259200.0],
+            ),
+            ai_tokens_used: counter("whatsapp_ai_tokens_used_total", "LLM tokens used by AI agents"),
+            webhook_processing_ms: hist(
+                "whatsapp_webhook_processing_duration_ms",
+                "Time to process one stored webhook delivery, in milliseconds",
+                &["outcome"],
+                ms_buckets,
+            ),
+            webhook_ack_seconds: hist(
+                "whatsapp_webhook_ack_duration_seconds",
+                "Time from receiving a webhook to acknowledging it (stored durably)",
+                &["status"],
+                s_buckets.clone(),
+            ),
+            webhook_requests: counter_vec("whatsapp_webhook_requests_total", "Webhook deliveries by result", &["result"]),
+            webhook_dead_letters: counter("whatsapp_webhook_dead_letters_total", "Webhook deliveries that can never be processed"),
+            webhook_unroutable: counter("whatsapp_webhook_unroutable_total", "Webhook changes for an unknown phone_number_id"),
+            webhook_backlog: backlog,
+            cloud_api_errors: counter_vec("whatsapp_cloud_api_errors_total", "Cloud API failures by Meta code", &["code"]),
+            http_requests: counter_vec("http_requests_total", "HTTP requests", &["method", "route", "status"]),
+            http_duration: hist("http_request_duration_seconds", "HTTP request latency", &["method", "route"], s_buckets),
+            registry,
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `/api/v1/messages/0193…` → `/api/v1/messages/:id`, so routes have bounded cardinality.
+pub fn route_label(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            let idlike = seg.len() >= 8 && seg.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+            let numeric = !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit());
+            if idlike || numeric { ":id" } else { seg }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn route_labels_hide_ids() {
+        assert_eq!(super::route_label("/api/v1/messages/0193a4b2-1111-7000-8000-000000000000/read"), "/api/v1/messages/:id/read");
+        assert_eq!(super::route_label("/sandbox/graph/v24.0/106540352242922/messages"), "/sandbox/graph/v24.0/:id/messages");
+    }
+}

@@ -1,0 +1,274 @@
+//! The sandbox: a built-in imitation of the WhatsApp Cloud API (`SANDBOX=1`).
+//!
+//! The service talks to it over real HTTP exactly as it talks to Meta. It accepts sends and
+//! answers with wamids; posts correctly signed status webhooks (sent, delivered, read) back to
+//! the service after a delay; enforces the 24-hour rule (131047), the per-recipient pair rate
+//! (131056) and per-number throughput (130429) the way Meta does; and lets a person play the
+//! customer (`POST /sandbox/customers/messages`).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use poem::http::StatusCode;
+use poem::web::{Data, Json, Path};
+use poem::{EndpointExt, IntoResponse, Request, Response, Route, get, handler, post};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use infrastructure::crypto::sign_webhook;
+
+/// Meta's pair rate: about one message per 6 s to one user, with a burst allowance.
+const PAIR_BURST: f64 = 45.0;
+const PAIR_REFILL_PER_SEC: f64 = 1.0 / 6.0;
+/// Default throughput per number.
+const THROUGHPUT_MPS: f64 = 80.0;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentRecord {
+    pub wamid: String,
+    pub phone_number_id: String,
+    pub to: String,
+    pub body: Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+struct SandboxState {
+    last_customer_message: HashMap<(String, String), DateTime<Utc>>,
+    pair: HashMap<(String, String), (f64, Instant)>,
+    throughput: HashMap<String, (f64, Instant)>,
+    display_numbers: HashMap<String, String>,
+    sent: VecDeque<SentRecord>,
+}
+
+pub struct Sandbox {
+    app_secret: String,
+    status_delay: Duration,
+    webhook_url: OnceLock<String>,
+    http: reqwest::Client,
+    state: Mutex<SandboxState>,
+}
+
+fn take(bucket: &mut (f64, Instant), capacity: f64, per_sec: f64) -> bool {
+    let now = Instant::now();
+    bucket.0 = (bucket.0 + now.duration_since(bucket.1).as_secs_f64() * per_sec).min(capacity);
+    bucket.1 = now;
+    if bucket.0 >= 1.0 {
+        bucket.0 -= 1.0;
+        true
+    } else {
+        false
+    }
+}
+
+fn meta_error(status: StatusCode, code: i64, message: &str, details: &str) -> Response {
+    let mut r = Json(json!({"error": {"message": message, "type": "OAuthException", "code": code,
+        "error_data": {"messaging_product": "whatsapp", "details": details}, "fbtrace_id": "SandboxTrace"}}))
+    .into_response();
+    r.set_status(status);
+    r
+}
+
+impl Sandbox {
+    pub fn new(app_secret: &str, status_delay: Duration) -> Self {
+        Self {
+            app_secret: app_secret.to_owned(),
+            status_delay,
+            webhook_url: OnceLock::new(),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client"),
+            state: Mutex::new(SandboxState::default()),
+        }
+    }
+
+    /// Where the service receives webhooks (known once the listener is bound).
+    pub fn set_webhook_url(&self, url: String) {
+        let _ = self.webhook_url.set(url);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SandboxState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sign and deliver a webhook to the service, as Meta would. Returns the HTTP status.
+    pub async fn deliver(&self, payload: &Value) -> Result<u16, String> {
+        let url = self.webhook_url.get().ok_or("the sandbox does not know the webhook URL yet")?;
+        let body = serde_json::to_vec(payload).map_err(|e| e.to_string())?;
+        let sig = sign_webhook(self.app_secret.as_bytes(), &body);
+        let resp = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", sig)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(resp.status().as_u16())
+    }
+
+    fn envelope(&self, phone_number_id: &str, value: Value) -> Value {
+        let display = self.lock().display_numbers.get(phone_number_id).cloned().unwrap_or_default();
+        let mut value = value;
+        value["messaging_product"] = json!("whatsapp");
+        value["metadata"] = json!({"display_phone_number": display.trim_start_matches('+'), "phone_number_id": phone_number_id});
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "SANDBOX-WABA", "changes": [{"field": "messages", "value": value}]}]})
+    }
+
+    fn status_payload(&self, phone_number_id: &str, wamid: &str, to: &str, status: &str, pricing_category: &str) -> Value {
+        self.envelope(
+            phone_number_id,
+            json!({"statuses": [{"id": wamid, "status": status, "timestamp": Utc::now().timestamp().to_string(), "recipient_id": to,
+                "pricing": {"billable": pricing_category != "service", "pricing_model": "PMP", "category": pricing_category}}]}),
+        )
+    }
+
+    pub fn sent(&self) -> Vec<SentRecord> {
+        self.lock().sent.iter().cloned().collect()
+    }
+}
+
+pub fn routes(sandbox: Arc<Sandbox>) -> poem::endpoint::BoxEndpoint<'static> {
+    Route::new()
+        .at("/graph/:version/:phone_number_id/messages", post(graph_messages))
+        .at("/customers/messages", post(customer_message))
+        .at("/outbox", get(outbox))
+        .data(sandbox)
+        .boxed()
+}
+
+#[handler]
+async fn graph_messages(
+    req: &Request,
+    Path((_version, pnid)): Path<(String, String)>,
+    body: Json<Value>,
+    sandbox: Data<&Arc<Sandbox>>,
+) -> Response {
+    let authorized = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).is_some_and(|t| !t.trim().is_empty());
+    if !authorized {
+        return meta_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token.", "missing bearer token");
+    }
+    let body = body.0;
+    // Read receipts and typing indicators.
+    if body.get("status").and_then(Value::as_str) == Some("read") {
+        return Json(json!({"success": true})).into_response();
+    }
+    let Some(to) = body.get("to").and_then(Value::as_str).map(str::to_owned) else {
+        return meta_error(StatusCode::BAD_REQUEST, 100, "Invalid parameter", "`to` is required");
+    };
+    let ty = body.get("type").and_then(Value::as_str).unwrap_or("text").to_owned();
+    let now = Utc::now();
+    {
+        let mut st = sandbox.lock();
+        let within_window =
+            st.last_customer_message.get(&(pnid.clone(), to.clone())).is_some_and(|t| now < *t + chrono::Duration::hours(24));
+        if ty != "template" && !within_window {
+            return meta_error(
+                StatusCode::BAD_REQUEST,
+                131047,
+                "Re-engagement message",
+                "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+            );
+        }
+        let tp = st.throughput.entry(pnid.clone()).or_insert((THROUGHPUT_MPS, Instant::now()));
+        if !take(tp, THROUGHPUT_MPS, THROUGHPUT_MPS) {
+            return meta_error(StatusCode::BAD_REQUEST, 130429, "Rate limit hit", "Cloud API message throughput has been reached.");
+        }
+        let pair = st.pair.entry((pnid.clone(), to.clone())).or_insert((PAIR_BURST, Instant::now()));
+        if !take(pair, PAIR_BURST, PAIR_REFILL_PER_SEC) {
+            return meta_error(
+                StatusCode::BAD_REQUEST,
+                131056,
+                "(Business Account, Consumer Account) pair rate limit hit",
+                "Too many messages sent from this phone number to the same phone number in a short period of time.",
+            );
+        }
+    }
+    let wamid = format!("wamid.SANDBOX{}", uuid::Uuid::new_v4().simple());
+    {
+        let mut st = sandbox.lock();
+        st.sent.push_back(SentRecord { wamid: wamid.clone(), phone_number_id: pnid.clone(), to: to.clone(), body: body.clone(), at: now });
+        while st.sent.len() > 1000 {
+            st.sent.pop_front();
+        }
+    }
+    // Statuses come back later, signed, like Meta's.
+    let sb = Arc::clone(&sandbox);
+    let (w, p, t) = (wamid.clone(), pnid.clone(), to.clone());
+    let category = if ty == "template" { "utility" } else { "service" };
+    tokio::spawn(async move {
+        for status in ["sent", "delivered", "read"] {
+            tokio::time::sleep(sb.status_delay).await;
+            let payload = sb.status_payload(&p, &w, &t, status, category);
+            if let Err(e) = sb.deliver(&payload).await {
+                tracing::warn!(error = %e, "sandbox could not deliver a status webhook");
+            }
+        }
+    });
+    let mut answer = json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]});
+    if ty == "template" {
+        answer["messages"][0]["message_status"] = json!("accepted");
+    }
+    Json(answer).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomerMessage {
+    /// The business number's phone number id (as connected).
+    phone_number_id: String,
+    /// The business number (E.164), shown in the webhook's metadata.
+    display_phone_number: Option<String>,
+    /// The customer: E.164 or WhatsApp id.
+    from: String,
+    /// The customer's profile name.
+    name: Option<String>,
+    /// Shorthand for a text message.
+    text: Option<String>,
+    /// Any Meta message object without `id`, `from`, `timestamp` (e.g. `{"type":"image","image":{…}}`).
+    message: Option<Value>,
+}
+
+/// Play the customer: the sandbox sends a signed `messages` webhook to the service.
+#[handler]
+async fn customer_message(body: Json<Value>, sandbox: Data<&Arc<Sandbox>>) -> Response {
+    let input: CustomerMessage = match serde_json::from_value(body.0) {
+        Ok(i) => i,
+        Err(e) => return crate::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", &format!("body: {e}")),
+    };
+    let from = input.from.trim().trim_start_matches('+').to_owned();
+    if from.len() < 8 || !from.bytes().all(|b| b.is_ascii_digit()) {
+        return crate::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "from: must be E.164 or a WhatsApp id");
+    }
+    let mut message = match (input.message, input.text) {
+        (Some(m @ Value::Object(_)), _) => m,
+        (None, Some(t)) => json!({"type": "text", "text": {"body": t}}),
+        _ => return crate::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "message or text is required"),
+    };
+    let wamid = format!("wamid.SANDBOXIN{}", uuid::Uuid::new_v4().simple());
+    let now = Utc::now();
+    message["id"] = json!(wamid);
+    message["from"] = json!(from);
+    message["timestamp"] = json!(now.timestamp().to_string());
+    {
+        let mut st = sandbox.lock();
+        if let Some(d) = input.display_phone_number {
+            st.display_numbers.insert(input.phone_number_id.clone(), d);
+        }
+        st.last_customer_message.insert((input.phone_number_id.clone(), from.clone()), now);
+    }
+    let contact = json!({"profile": {"name": input.name.unwrap_or_else(|| "Sandbox Customer".into())}, "wa_id": from});
+    let payload = sandbox.envelope(&input.phone_number_id, json!({"contacts": [contact], "messages": [message]}));
+    match sandbox.deliver(&payload).await {
+        Ok(status) => Json(json!({"wamid": wamid, "webhookStatus": status})).into_response(),
+        Err(e) => crate::error::plain(StatusCode::BAD_GATEWAY, "WEBHOOK_DELIVERY_FAILED", &format!("could not deliver the webhook: {e}")),
+    }
+}
+
+/// What reached the simulated Cloud API (newest last, up to 1000).
+#[handler]
+async fn outbox(sandbox: Data<&Arc<Sandbox>>) -> Json<Vec<SentRecord>> {
+    Json(sandbox.sent())
+}
