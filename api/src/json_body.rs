@@ -32,9 +32,19 @@ impl<T: Type> Payload for JsonBody<T> {
     }
 }
 
-/// Turn a serde path (`content.buttons[0].title`) into the field to report.
-fn field_of(path: &str) -> String {
-    if path == "." || path.is_empty() { "body".to_owned() } else { path.to_owned() }
+/// The field to report for a serde error at `path` under `prefix` (`content`, or none for the
+/// body): serde reports a missing field at its parent, so the name is taken from the message.
+pub fn field_of(prefix: Option<&str>, path: &str, message: &str) -> String {
+    let mut parts: Vec<String> = prefix.into_iter().map(str::to_owned).collect();
+    if path != "." && !path.is_empty() {
+        parts.push(path.to_owned());
+    }
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        parts.push(name.to_owned());
+    }
+    if parts.is_empty() { "body".to_owned() } else { parts.join(".") }
 }
 
 impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
@@ -46,8 +56,9 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Ok(v) => Ok(Self(v)),
             Err(e) => {
-                let field = field_of(&e.path().to_string());
+                let path = e.path().to_string();
                 let inner = e.into_inner();
+                let field = field_of(None, &path, &inner.to_string());
                 let err = if inner.is_syntax() || inner.is_eof() {
                     ApiError::BadRequest(body("VALIDATION_FAILED", format!("body: malformed JSON ({inner})"), json!({ "field": "body" })))
                 } else {
@@ -60,3 +71,17 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
 }
 
 poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn fields_are_named() {
+        assert_eq!(field_of(None, ".", "missing field `to` at line 1 column 20"), "to");
+        assert_eq!(field_of(None, "from", "invalid type"), "from");
+        assert_eq!(field_of(Some("content"), ".", "missing field `buttons`"), "content.buttons");
+        assert_eq!(field_of(Some("content"), "buttons[0]", "missing field `title`"), "content.buttons[0].title");
+        assert_eq!(field_of(None, ".", "trailing characters"), "body");
+    }
+}

@@ -46,7 +46,7 @@ impl Metrics {
         must(registry.register(Box::new(backlog.clone())));
         let ms_buckets = vec![1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0];
         let s_buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
-        Self {
+        let m = Self {
             messages_received: counter("whatsapp_messages_received_total", "Customer messages stored (deduplicated)"),
             messages_sent: counter_vec("whatsapp_messages_sent_total", "Messages accepted by the Cloud API", &["message_type"]),
             conversation_duration: hist(
@@ -76,7 +76,22 @@ impl Metrics {
             http_requests: counter_vec("http_requests_total", "HTTP requests", &["method", "route", "status"]),
             http_duration: hist("http_request_duration_seconds", "HTTP request latency", &["method", "route"], s_buckets),
             registry,
+        };
+        // Label sets are known up front: publish them at zero so dashboards see every series.
+        for t in ["free", "template"] {
+            m.messages_sent.with_label_values(&[t]);
         }
+        for r in ["closed", "expired"] {
+            m.conversation_duration.with_label_values(&[r]);
+        }
+        for o in ["processed", "dead", "error"] {
+            m.webhook_processing_ms.with_label_values(&[o]);
+        }
+        m.webhook_ack_seconds.with_label_values(&["200"]);
+        for r in ["stored", "bad_signature", "store_failed"] {
+            m.webhook_requests.with_label_values(&[r]);
+        }
+        m
     }
 
     pub fn render(&self) -> String {

@@ -1,1 +1,11 @@
+//! Integration tests: the real application on port 0, a fresh database per test (SQLite
+//! always; Postgres too when `TEST_POSTGRES_URL` is set, and required when `CI=true`), and the
+//! Cloud API played by the built-in sandbox over HTTP or by a wiremock server.
 
+mod helpers;
+
+mod errors_and_ops;
+mod messaging;
+mod restart;
+mod tenancy;
+mod webhooks;

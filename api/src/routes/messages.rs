@@ -34,9 +34,8 @@ enum Sent {
 /// Parse `content` into the typed model, naming the offending path.
 fn parse_content(v: Value) -> Result<MessageContent, ApiError> {
     serde_path_to_error::deserialize::<_, MessageContent>(v).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { "content".to_owned() } else { format!("content.{path}") };
-        ApiError::validation(&field, &e.inner().to_string())
+        let message = e.inner().to_string();
+        ApiError::validation(&crate::json_body::field_of(Some("content"), &e.path().to_string(), &message), &message)
     })
 }
 

@@ -1,0 +1,315 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Response;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use api::startup::{Application, Options};
+use api::state::AppState;
+use infrastructure::config::Config;
+use infrastructure::crypto::sign_webhook;
+
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+pub const ADMIN_KEY: &str = "test-platform-admin-key";
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// Postgres if `TEST_POSTGRES_URL` is set; under `CI=true` a missing URL is a failure.
+    pub fn postgres() -> Option<Self> {
+        match std::env::var("TEST_POSTGRES_URL") {
+            Ok(u) if !u.is_empty() => Some(Self::Postgres(u)),
+            _ if std::env::var("CI").as_deref() == Ok("true") => panic!("CI=true but TEST_POSTGRES_URL is not set"),
+            _ => {
+                eprintln!("skipping the Postgres variant: TEST_POSTGRES_URL is not set");
+                None
+            }
+        }
+    }
+}
+
+/// Generates `<name>::sqlite` and `<name>::postgres` tests from one `async fn(Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(b) = $crate::helpers::Backend::postgres() {
+                        super::$name(b).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+pub struct Opts {
+    pub backend: Backend,
+    /// `None`: the built-in sandbox plays Meta.
+    pub graph_base: Option<String>,
+    pub rate_limit_per_minute: u32,
+    pub workers: bool,
+}
+
+impl Opts {
+    pub fn new(backend: Backend) -> Self {
+        Self { backend, graph_base: None, rate_limit_per_minute: 100_000, workers: true }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub state: Arc<AppState>,
+    _dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A fresh database URL for one test.
+pub async fn fresh_database(backend: &Backend, dir: &tempfile::TempDir) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}/test.db?mode=rwc", dir.path().display()),
+        Backend::Postgres(url) => {
+            let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(url.as_str()).await.expect("connect to TEST_POSTGRES_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            admin.close().await.ok();
+            let (head, _) = url.rsplit_once('/').expect("TEST_POSTGRES_URL has a database part");
+            format!("{head}/{name}")
+        }
+    }
+}
+
+pub fn config(db_url: &str, opts: &Opts) -> Config {
+    let mut env: HashMap<&str, String> = HashMap::from([
+        ("SANDBOX", "1".into()),
+        ("BIND_ADDR", "127.0.0.1:0".into()),
+        ("DATABASE_URL", db_url.into()),
+        ("META_APP_SECRET", APP_SECRET.into()),
+        ("WEBHOOK_VERIFY_TOKEN", VERIFY_TOKEN.into()),
+        ("ADMIN_API_KEY", ADMIN_KEY.into()),
+        ("SANDBOX_STATUS_DELAY_MS", "30".into()),
+        ("WHATSAPP_RETRY_BASE_MS", "5".into()),
+        ("WHATSAPP_API_TIMEOUT_MS", "2000".into()),
+        ("RATE_LIMIT_PER_MINUTE", opts.rate_limit_per_minute.to_string()),
+    ]);
+    if let Some(g) = &opts.graph_base {
+        env.insert("WHATSAPP_API_BASE_URL", g.clone());
+    }
+    Config::from_lookup(|k| env.get(k).cloned()).expect("test config")
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_with(Opts::new(backend)).await
+}
+
+pub async fn spawn_with(opts: Opts) -> TestApp {
+    install_crypto();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db_url = fresh_database(&opts.backend, &dir).await;
+    let app = Application::build(config(&db_url, &opts), Options { workers: opts.workers, migrate: true }).await.expect("app builds");
+    let base = format!("http://{}", app.addr);
+    let state = app.state.clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    let done = tokio::spawn(async move {
+        let _ = app
+            .run_until(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    TestApp { base, http: reqwest::Client::new(), state, _dir: dir, stop: Some(tx), done: Some(done) }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(d) = self.done.take() {
+            d.abort();
+        }
+    }
+}
+
+pub async fn json(r: Response) -> Value {
+    let status = r.status();
+    let text = r.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+}
+
+/// Assert the contract's error body and return it.
+pub async fn expect_error(r: Response, status: u16, code: &str) -> Value {
+    assert_eq!(r.status().as_u16(), status, "status");
+    let v = json(r).await;
+    assert_eq!(v["error"]["code"], code, "{v}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    assert!(v["error"]["details"].is_object(), "{v}");
+    v
+}
+
+pub struct Shop {
+    pub id: String,
+    pub admin: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn post(&self, key: &str, path: &str, body: Value) -> Response {
+        self.http.post(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request")
+    }
+
+    pub async fn patch(&self, key: &str, path: &str, body: Value) -> Response {
+        self.http.patch(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request")
+    }
+
+    pub async fn get(&self, key: &str, path: &str) -> Response {
+        self.http.get(self.url(path)).bearer_auth(key).send().await.expect("request")
+    }
+
+    pub async fn delete(&self, key: &str, path: &str) -> Response {
+        self.http.delete(self.url(path)).bearer_auth(key).send().await.expect("request")
+    }
+
+    pub async fn create_shop(&self, name: &str) -> Shop {
+        let r = self.post(ADMIN_KEY, "/api/v1/shops", json!({"name": name})).await;
+        assert_eq!(r.status().as_u16(), 201);
+        let id = json(r).await["id"].as_str().unwrap().to_owned();
+        let admin = self.create_key(ADMIN_KEY, &id, "admin").await;
+        Shop { id, admin }
+    }
+
+    pub async fn create_key(&self, with: &str, shop: &str, role: &str) -> String {
+        let r = self.post(with, &format!("/api/v1/shops/{shop}/api-keys"), json!({"name": role, "role": role})).await;
+        assert_eq!(r.status().as_u16(), 201);
+        json(r).await["key"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn connect(&self, key: &str, pnid: &str, number: &str) -> Value {
+        let r = self
+            .post(
+                key,
+                "/api/v1/accounts",
+                json!({"phoneNumberId": pnid, "displayPhoneNumber": number, "wabaId": "9001", "accessToken": "EAAG-test-token"}),
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 201, "connect");
+        json(r).await
+    }
+
+    /// Deliver a webhook signed with the app secret, as Meta does.
+    pub async fn webhook(&self, payload: &Value) -> Response {
+        let body = serde_json::to_vec(payload).unwrap();
+        self.webhook_raw(&body, Some(&sign_webhook(APP_SECRET.as_bytes(), &body))).await
+    }
+
+    pub async fn webhook_raw(&self, body: &[u8], signature: Option<&str>) -> Response {
+        let mut req = self.http.post(self.url("/webhooks/whatsapp")).header("content-type", "application/json").body(body.to_vec());
+        if let Some(s) = signature {
+            req = req.header("x-hub-signature-256", s);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// The sandbox plays the customer writing `text` to the number `pnid`.
+    pub async fn customer_says(&self, pnid: &str, from: &str, text: &str) -> String {
+        let r = self
+            .http
+            .post(self.url("/sandbox/customers/messages"))
+            .json(&json!({"phoneNumberId": pnid, "from": from, "name": "Ana", "text": text}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        json(r).await["wamid"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let conn = &self.state.db.conn;
+        let row = conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+
+    pub async fn text(&self, sql: &str) -> Option<String> {
+        let conn = &self.state.db.conn;
+        let row = conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned())).await.unwrap()?;
+        row.try_get_by_index::<Option<String>>(0).unwrap()
+    }
+
+    /// Wait until every stored webhook has been processed (or dead-lettered).
+    pub async fn drained(&self) {
+        wait_for("webhooks processed", || async { self.scalar("SELECT COUNT(*) FROM webhook_events WHERE state = 'pending'").await == 0 })
+            .await;
+    }
+
+    pub async fn messages(&self, key: &str, query: &str) -> Value {
+        let r = self.get(key, &format!("/api/v1/messages?{query}")).await;
+        assert_eq!(r.status().as_u16(), 200);
+        json(r).await
+    }
+}
+
+pub async fn wait_for<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+// ---- Meta payloads ----
+
+pub fn messages_change(pnid: &str, display: &str, value: Value) -> Value {
+    let mut value = value;
+    value["messaging_product"] = json!("whatsapp");
+    value["metadata"] = json!({"display_phone_number": display, "phone_number_id": pnid});
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "9001", "changes": [{"field": "messages", "value": value}]}]})
+}
+
+pub fn inbound(pnid: &str, from: &str, messages: Vec<Value>) -> Value {
+    messages_change(pnid, "15550001111", json!({"contacts": [{"profile": {"name": "Ana"}, "wa_id": from}], "messages": messages}))
+}
+
+pub fn text_message(wamid: &str, from: &str, ts: i64, text: &str) -> Value {
+    json!({"from": from, "id": wamid, "timestamp": ts.to_string(), "type": "text", "text": {"body": text}})
+}
+
+pub fn status(pnid: &str, wamid: &str, status: &str, ts: i64) -> Value {
+    messages_change(
+        pnid,
+        "15550001111",
+        json!({"statuses": [{"id": wamid, "status": status, "timestamp": ts.to_string(), "recipient_id": "5511987654321"}]}),
+    )
+}
+
+pub fn now_ts() -> i64 {
+    chrono::Utc::now().timestamp()
+}

@@ -1,0 +1,98 @@
+//! Kill -9 after the 200 and before processing: the acknowledged webhook is processed after
+//! a restart, never lost.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(db: &str, port: u16, workers: bool) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_whatsapp-service"));
+    cmd.arg("serve");
+    if !workers {
+        cmd.arg("--no-workers");
+    }
+    cmd.env_clear()
+        .env("SANDBOX", "1")
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", db)
+        .env("META_APP_SECRET", APP_SECRET)
+        .env("ADMIN_API_KEY", ADMIN_KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts")
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) {
+    wait_for("server up", || async { http.get(format!("{base}/health/ready")).send().await.is_ok_and(|r| r.status().is_success()) }).await;
+}
+
+#[tokio::test]
+async fn an_acknowledged_webhook_survives_kill_9() {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/crash.db?mode=rwc", dir.path().display());
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+
+    // First life: no workers, so nothing is processed after the acknowledgement.
+    let mut first = start(&db, port, false);
+    wait_ready(&http, &base).await;
+    let shop =
+        json(http.post(format!("{base}/api/v1/shops")).bearer_auth(ADMIN_KEY).json(&json!({"name": "S"})).send().await.unwrap()).await;
+    let shop_id = shop["id"].as_str().unwrap();
+    let key = json(
+        http.post(format!("{base}/api/v1/shops/{shop_id}/api-keys"))
+            .bearer_auth(ADMIN_KEY)
+            .json(&json!({"name": "a", "role": "admin"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = http
+        .post(format!("{base}/api/v1/accounts"))
+        .bearer_auth(&key)
+        .json(&json!({"phoneNumberId": "1065403522", "displayPhoneNumber": "+15550001111", "wabaId": "1", "accessToken": "t"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let payload = inbound("1065403522", "5511987654321", vec![text_message("wamid.CRASH", "5511987654321", now_ts(), "are you there?")]);
+    let body = serde_json::to_vec(&payload).unwrap();
+    let sig = infrastructure::crypto::sign_webhook(APP_SECRET.as_bytes(), &body);
+    let r = http.post(format!("{base}/webhooks/whatsapp")).header("x-hub-signature-256", sig).body(body).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    first.kill().expect("SIGKILL");
+    first.wait().unwrap();
+    assert!(http.get(format!("{base}/health/live")).send().await.is_err(), "the first process is gone");
+
+    // Second life: the worker finds the stored delivery and processes it.
+    let mut second = start(&db, port, true);
+    wait_ready(&http, &base).await;
+    let mut total = 0;
+    for _ in 0..100 {
+        let list = json(http.get(format!("{base}/api/v1/messages?waId=5511987654321")).bearer_auth(&key).send().await.unwrap()).await;
+        total = list["total"].as_u64().unwrap();
+        if total == 1 {
+            assert_eq!(list["messages"][0]["messageId"], "wamid.CRASH");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    second.kill().ok();
+    second.wait().ok();
+    assert_eq!(total, 1, "the acknowledged webhook was processed after the restart");
+}

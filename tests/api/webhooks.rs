@@ -1,0 +1,250 @@
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+const PNID: &str = "1065403522";
+const NUMBER: &str = "+15550001111";
+const CUSTOMER: &str = "5511987654321";
+
+#[tokio::test]
+async fn handshake_echoes_the_challenge_only_with_the_right_token() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let ok = app
+        .http
+        .get(app.url(&format!("/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(ok.text().await.unwrap(), "1158201444");
+    for q in [
+        "hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",
+        "hub.mode=unsubscribe&hub.verify_token=test-verify-token&hub.challenge=1",
+        "hub.challenge=1",
+    ] {
+        let r = app.http.get(app.url(&format!("/webhooks/whatsapp?{q}"))).send().await.unwrap();
+        expect_error(r, 403, "FORBIDDEN").await;
+    }
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_signature_is_rejected_before_anything_is_stored() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    let payload = inbound(PNID, CUSTOMER, vec![text_message("wamid.SIG", CUSTOMER, now_ts(), "hi")]);
+    let body = serde_json::to_vec(&payload).unwrap();
+    expect_error(app.webhook_raw(&body, None).await, 401, "UNAUTHORIZED").await;
+    let wrong = infrastructure::crypto::sign_webhook(b"not-the-secret", &body);
+    expect_error(app.webhook_raw(&body, Some(&wrong)).await, 401, "UNAUTHORIZED").await;
+    // Signed over other bytes (a re-serialised body) is not the same signature.
+    let good = infrastructure::crypto::sign_webhook(APP_SECRET.as_bytes(), &body);
+    let mut tampered = body.clone();
+    tampered.push(b' ');
+    expect_error(app.webhook_raw(&tampered, Some(&good)).await, 401, "UNAUTHORIZED").await;
+    expect_error(app.webhook_raw(&body, Some("sha256=nothex")).await, 401, "UNAUTHORIZED").await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events").await, 0);
+    assert_eq!(app.webhook_raw(&body, Some(&good)).await.status().as_u16(), 200);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events").await, 1);
+}
+
+async fn every_inbound_type_is_stored_as_typed_content(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    let ts = now_ts();
+    let m = |i: usize, ty: &str, body: serde_json::Value| {
+        let mut v = json!({"from": CUSTOMER, "id": format!("wamid.T{i}"), "timestamp": (ts + i as i64).to_string(), "type": ty});
+        if !body.is_null() {
+            v[ty] = body;
+        }
+        v
+    };
+    let messages = vec![
+        m(0, "text", json!({"body": "hello"})),
+        m(1, "image", json!({"id": "img1", "mime_type": "image/jpeg", "sha256": "abc", "caption": "look"})),
+        m(2, "audio", json!({"id": "aud1", "mime_type": "audio/ogg", "voice": true})),
+        m(3, "video", json!({"id": "vid1", "mime_type": "video/mp4"})),
+        m(4, "document", json!({"id": "doc1", "filename": "invoice.pdf", "mime_type": "application/pdf"})),
+        m(5, "sticker", json!({"id": "stk1", "animated": false, "mime_type": "image/webp"})),
+        m(6, "location", json!({"latitude": -23.5, "longitude": -46.6, "name": "Loja", "address": "Rua A"})),
+        m(7, "contacts", json!([{"name": {"formatted_name": "Bia", "first_name": "Bia"}, "phones": [{"phone": "+5511900000000"}]}])),
+        m(8, "interactive", json!({"type": "button_reply", "button_reply": {"id": "yes", "title": "Yes"}})),
+        m(9, "interactive", json!({"type": "list_reply", "list_reply": {"id": "r1", "title": "Pão", "description": "fresh"}})),
+        m(
+            10,
+            "interactive",
+            json!({"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": "{\"size\":\"M\"}"}}),
+        ),
+        m(11, "button", json!({"text": "Stop promotions", "payload": "STOP"})),
+        m(12, "reaction", json!({"message_id": "wamid.T0", "emoji": "👍"})),
+        m(
+            13,
+            "order",
+            json!({"catalog_id": "cat1", "text": "please", "product_items": [{"product_retailer_id": "sku1", "quantity": 2, "item_price": 9.9, "currency": "BRL"}]}),
+        ),
+        m(14, "system", json!({"body": "User changed number", "type": "user_changed_number", "wa_id": "5511900000001"})),
+        {
+            let mut u = m(15, "unsupported", serde_json::Value::Null);
+            u["errors"] = json!([{"code": 131051, "title": "Message type unknown"}]);
+            u
+        },
+        {
+            let mut c = m(16, "text", json!({"body": "replying with context"}));
+            c["context"] = json!({"from": "15550001111", "id": "wamid.PREV"});
+            c["referral"] =
+                json!({"source_url": "https://fb.me/ad", "source_type": "ad", "source_id": "123", "headline": "Promo", "ctwa_clid": "x"});
+            c
+        },
+    ];
+    assert_eq!(app.webhook(&inbound(PNID, CUSTOMER, messages)).await.status().as_u16(), 200);
+    app.drained().await;
+    let list = app.messages(&shop.admin, &format!("waId={CUSTOMER}&limit=50")).await;
+    assert_eq!(list["total"], 17);
+    let by_wamid = |w: &str| list["messages"].as_array().unwrap().iter().find(|m| m["messageId"] == w).cloned().unwrap();
+    let expected = [
+        "text",
+        "image",
+        "audio",
+        "video",
+        "document",
+        "sticker",
+        "location",
+        "contacts",
+        "button_reply",
+        "list_reply",
+        "flow_reply",
+        "button",
+        "reaction",
+        "order",
+        "system",
+        "unsupported",
+        "text",
+    ];
+    for (i, ty) in expected.iter().enumerate() {
+        let msg = by_wamid(&format!("wamid.T{i}"));
+        assert_eq!(msg["content"]["type"], *ty, "message {i}: {msg}");
+        assert_eq!(msg["direction"], "inbound");
+        assert_eq!(msg["status"], "received");
+    }
+    assert_eq!(by_wamid("wamid.T1")["content"]["caption"], "look");
+    assert_eq!(by_wamid("wamid.T2")["content"]["voice"], true);
+    assert_eq!(by_wamid("wamid.T10")["content"]["responseJson"]["size"], "M");
+    assert_eq!(by_wamid("wamid.T13")["content"]["productItems"][0]["quantity"], 2);
+    assert_eq!(by_wamid("wamid.T15")["content"]["raw"]["errors"][0]["code"], 131051);
+    let with_ctx = by_wamid("wamid.T16");
+    assert_eq!(with_ctx["context"]["id"], "wamid.PREV");
+    assert_eq!(with_ctx["referral"]["source_type"], "ad");
+    // The referral opened the free-entry-point rules; the customer's profile name was kept.
+    let status = json(app.get(&shop.admin, &format!("/api/v1/conversations/status?waId={CUSTOMER}")).await).await;
+    assert_eq!(status["canSendFreeMessage"], true);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM customers WHERE name = 'Ana'").await, 1);
+}
+
+async fn a_webhook_delivered_three_times_is_stored_once_with_one_event(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    let payload = inbound(PNID, CUSTOMER, vec![text_message("wamid.DUP", CUSTOMER, now_ts(), "once")]);
+    for _ in 0..3 {
+        assert_eq!(app.webhook(&payload).await.status().as_u16(), 200);
+    }
+    app.drained().await;
+    assert_eq!(app.messages(&shop.admin, &format!("waId={CUSTOMER}")).await["total"], 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events").await, 3, "every delivery is kept");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'message.received'").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'customer.created'").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'conversation.started'").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM conversations").await, 1);
+}
+
+async fn statuses_apply_monotonically_in_any_order(backend: Backend) {
+    // Meta is a wiremock server here, so no status arrives except the ones the test sends.
+    let meta = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(json!({"messages": [{"id": "wamid.OUT1"}]})))
+        .mount(&meta)
+        .await;
+    let mut opts = Opts::new(backend);
+    opts.graph_base = Some(meta.uri());
+    let app = spawn_with(opts).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    app.webhook(&inbound(PNID, CUSTOMER, vec![text_message("wamid.IN1", CUSTOMER, now_ts(), "hi")])).await;
+    app.drained().await;
+    // A status that arrives before the send is recorded is kept and applied later.
+    app.webhook(&status(PNID, "wamid.OUT1", "delivered", now_ts())).await;
+    app.drained().await;
+    let sent = app
+        .post(
+            &shop.admin,
+            "/api/v1/messages/send",
+            json!({"from": NUMBER, "to": format!("+{CUSTOMER}"), "content": {"type": "text", "text": "hello"}}),
+        )
+        .await;
+    assert_eq!(sent.status().as_u16(), 200);
+    let sent = json(sent).await;
+    let id = sent["id"].as_str().unwrap().to_owned();
+    let get_status =
+        || async { json(app.get(&shop.admin, &format!("/api/v1/messages/{id}")).await).await["status"].as_str().unwrap().to_owned() };
+    assert_eq!(get_status().await, "delivered", "the early 'delivered' was applied when the send was recorded");
+    app.webhook(&status(PNID, "wamid.OUT1", "read", now_ts())).await;
+    app.webhook(&status(PNID, "wamid.OUT1", "sent", now_ts())).await;
+    app.webhook(&status(PNID, "wamid.OUT1", "delivered", now_ts())).await;
+    app.drained().await;
+    assert_eq!(get_status().await, "read", "a late sent/delivered never downgrades read");
+    let failed = messages_change(
+        PNID,
+        "15550001111",
+        json!({"statuses": [{"id": "wamid.OUT1", "status": "failed", "timestamp": now_ts().to_string(), "recipient_id": CUSTOMER,
+            "errors": [{"code": 131026, "title": "Message undeliverable", "error_data": {"details": "not on WhatsApp"}}]}]}),
+    );
+    app.webhook(&failed).await;
+    app.webhook(&status(PNID, "wamid.OUT1", "read", now_ts() + 5)).await;
+    app.drained().await;
+    let m = json(app.get(&shop.admin, &format!("/api/v1/messages/{id}")).await).await;
+    assert_eq!(m["status"], "failed", "failed wins");
+    assert_eq!(m["error"]["code"], 131026);
+    // One event per real change: delivered, read, failed.
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'message.status.updated'").await, 3);
+}
+
+async fn an_unknown_number_is_kept_and_flagged(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let r = app.webhook(&inbound("999999", CUSTOMER, vec![text_message("wamid.LOST", CUSTOMER, now_ts(), "hi")])).await;
+    assert_eq!(r.status().as_u16(), 200);
+    app.drained().await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM messages").await, 0);
+    let note = app.text("SELECT note FROM webhook_events").await.unwrap();
+    assert!(note.contains("unroutable phone_number_id: 999999"), "{note}");
+    assert_eq!(app.text("SELECT state FROM webhook_events").await.as_deref(), Some("processed"));
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("whatsapp_webhook_unroutable_total 1"), "{metrics}");
+}
+
+async fn an_unprocessable_body_becomes_a_dead_letter_and_other_fields_are_kept(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let garbage = b"{not json";
+    let sig = infrastructure::crypto::sign_webhook(APP_SECRET.as_bytes(), garbage);
+    assert_eq!(app.webhook_raw(garbage, Some(&sig)).await.status().as_u16(), 200, "acknowledged so Meta stops redelivering");
+    let template_update = json!({"object": "whatsapp_business_account", "entry": [{"id": "9001", "changes": [{"field": "message_template_status_update",
+        "value": {"event": "APPROVED", "message_template_id": 123, "message_template_name": "hello", "message_template_language": "en_US"}}]}]});
+    assert_eq!(app.webhook(&template_update).await.status().as_u16(), 200);
+    app.drained().await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events WHERE state = 'dead'").await, 1);
+    assert_eq!(
+        app.text("SELECT fields FROM webhook_events WHERE state = 'processed'").await.as_deref(),
+        Some("message_template_status_update")
+    );
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("whatsapp_webhook_dead_letters_total 1"), "{metrics}");
+}
+
+both_backends!(
+    every_inbound_type_is_stored_as_typed_content,
+    a_webhook_delivered_three_times_is_stored_once_with_one_event,
+    statuses_apply_monotonically_in_any_order,
+    an_unknown_number_is_kept_and_flagged,
+    an_unprocessable_body_becomes_a_dead_letter_and_other_fields_are_kept,
+);
