@@ -178,14 +178,14 @@ async fn conversation_for(
 ) -> Result<(Conversation, bool, Option<Conversation>), AppError> {
     let latest = uow.latest_conversation(account.id, &customer.wa_id).await?;
     let mut expired = None;
-    if let Some(mut c) = latest {
-        if c.is_active() {
-            match c.check_expiry(now) {
-                None => return Ok((c, false, None)),
-                Some(e) => {
-                    events.push(e);
-                    expired = Some(c);
-                }
+    if let Some(mut c) = latest
+        && c.is_active()
+    {
+        match c.check_expiry(now) {
+            None => return Ok((c, false, None)),
+            Some(e) => {
+                events.push(e);
+                expired = Some(c);
             }
         }
     }

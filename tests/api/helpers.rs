@@ -76,6 +76,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub state: Arc<AppState>,
     _dir: tempfile::TempDir,
+    /// Postgres: (server URL, database) to drop when the test ends.
+    pg_database: Option<(String, String)>,
     stop: Option<oneshot::Sender<()>>,
     done: Option<tokio::task::JoinHandle<()>>,
 }
@@ -137,7 +139,11 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
             })
             .await;
     });
-    TestApp { base, http: reqwest::Client::new(), state, _dir: dir, stop: Some(tx), done: Some(done) }
+    let pg_database = match &opts.backend {
+        Backend::Postgres(server) => db_url.rsplit_once('/').map(|(_, name)| (server.clone(), name.to_owned())),
+        Backend::Sqlite => None,
+    };
+    TestApp { base, http: reqwest::Client::new(), state, _dir: dir, pg_database, stop: Some(tx), done: Some(done) }
 }
 
 impl Drop for TestApp {
@@ -147,6 +153,18 @@ impl Drop for TestApp {
         }
         if let Some(d) = self.done.take() {
             d.abort();
+        }
+        if let Some((server, name)) = self.pg_database.take() {
+            // A thread with its own runtime: Drop may run inside the test's runtime.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(c) = sea_orm::Database::connect(server.as_str()).await {
+                        let _ = c.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    }
+                });
+            })
+            .join();
         }
     }
 }

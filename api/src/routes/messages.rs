@@ -105,7 +105,6 @@ impl MessagesApi {
 
     /// List messages (viewer), newest first, filtered by `waId`, `userId` or `conversationId`.
     #[oai(path = "/messages", method = "get", operation_id = "listMessages")]
-    #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         state: Data<&Arc<AppState>>,
