@@ -29,7 +29,7 @@ use domain::{MessageId, ShopId};
 
 /// Step 1 of a send: decide free-form or template by the window and record the message as
 /// `queued`, in one transaction. Nothing reaches Meta if this refuses.
-#[derive(Debug, Validate)]
+#[derive(Validate)]
 pub struct PrepareOutbound {
     pub shop_id: ShopId,
     pub from: PhoneNumber,
@@ -41,6 +41,18 @@ pub struct PrepareOutbound {
     pub user_id: Option<String>,
     #[validate(length(min = 1, max = 256, message = "must be a wamid"))]
     pub reply_to: Option<String>,
+}
+
+impl fmt::Debug for PrepareOutbound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Message bodies are customer data: only their type is logged.
+        f.debug_struct("PrepareOutbound")
+            .field("shop_id", &self.shop_id)
+            .field("content_type", &self.content.as_ref().map(MessageContent::type_name))
+            .field("template", &self.template.as_ref().map(|t| (&t.name, &t.language)))
+            .field("force_template", &self.force_template)
+            .finish_non_exhaustive()
+    }
 }
 
 pub struct Prepared {
@@ -552,5 +564,28 @@ impl MessagingService {
         let creds = SenderCredentials { phone_number_id: account.phone_number_id.clone(), access_token: token };
         self.cloud.mark_read(&creds, &wamid, typing).await.map_err(|error| AppError::WhatsApp { error, message_id: Some(message_id) })?;
         self.pipeline.execute(ctx, &self.handlers, RecordRead { shop_id, message_id }).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_never_print_message_bodies() {
+        let cmd = PrepareOutbound {
+            shop_id: ShopId::new(),
+            from: PhoneNumber::parse("+15550001111").unwrap(),
+            to: PhoneNumber::parse("+5511987654321").unwrap(),
+            content: Some(MessageContent::Text { text: "my card is 4111".into(), preview_url: false }),
+            template: None,
+            force_template: false,
+            user_id: None,
+            reply_to: None,
+        };
+        let printed = format!("{cmd:?}");
+        assert!(!printed.contains("4111") && printed.contains("text"), "{printed}");
+        let w = ProcessWebhookEvent { event_id: uuid::Uuid::nil(), body: "{\"text\":\"secret\"}".into() };
+        assert!(!format!("{w:?}").contains("secret"));
     }
 }

@@ -221,3 +221,148 @@ pub fn cloud_event(event: &domain::events::DomainEvent, event_id: uuid::Uuid, re
         "data": event.data(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use chrono::Utc;
+    use serde_json::Value;
+
+    use domain::events::*;
+    use domain::message::MessageError;
+    use domain::{AccountId, ConversationId, CustomerId, MessageId, ShopId};
+
+    fn samples() -> Vec<DomainEvent> {
+        let (s, a, c, cu, m) = (ShopId::new(), AccountId::new(), ConversationId::new(), CustomerId::new(), MessageId::new());
+        let w = || "5511987654321".to_owned();
+        vec![
+            DomainEvent::MessageReceived(MessageReceived {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                message_id: m,
+                wamid: "wamid.X".into(),
+                wa_id: w(),
+                user_id: None,
+                content_type: "text".into(),
+                meta_timestamp: Utc::now(),
+                has_referral: false,
+            }),
+            DomainEvent::MessageSent(MessageSent {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                message_id: m,
+                wamid: "wamid.X".into(),
+                wa_id: w(),
+                user_id: None,
+                message_type: "free".into(),
+                content_type: "text".into(),
+            }),
+            DomainEvent::MessageStatusUpdated(MessageStatusUpdated {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                message_id: m,
+                wamid: None,
+                wa_id: w(),
+                status: "failed".into(),
+                previous_status: "sent".into(),
+                error: Some(MessageError { code: 1, title: "t".into(), details: None }),
+                pricing: None,
+                meta_timestamp: None,
+            }),
+            DomainEvent::ConversationStarted(ConversationStarted {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                wa_id: w(),
+                origin: "customer".into(),
+            }),
+            DomainEvent::ConversationClosed(ConversationClosed {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                wa_id: w(),
+                reason: "expired".into(),
+                duration_seconds: 1,
+            }),
+            DomainEvent::CustomerCreated(CustomerCreated { shop_id: s, customer_id: cu, wa_id: w(), name: None, user_id: None }),
+            DomainEvent::CustomerOptInChanged(CustomerOptInChanged {
+                shop_id: s,
+                customer_id: cu,
+                wa_id: w(),
+                status: "opted_in".into(),
+                previous_status: "pending".into(),
+                source: "web".into(),
+            }),
+            DomainEvent::AccountConnected(AccountConnected {
+                shop_id: s,
+                account_id: a,
+                phone_number_id: "1".into(),
+                display_phone_number: "+15550001111".into(),
+                waba_id: "2".into(),
+            }),
+            DomainEvent::AccountStatusChanged(AccountStatusChanged {
+                shop_id: s,
+                account_id: a,
+                phone_number_id: "1".into(),
+                status: "suspended".into(),
+                previous_status: "active".into(),
+                reason: None,
+            }),
+            DomainEvent::AccountQualityUpdated(AccountQualityUpdated {
+                shop_id: s,
+                account_id: a,
+                phone_number_id: "1".into(),
+                quality_rating: "yellow".into(),
+                previous_quality_rating: "green".into(),
+                messaging_tier: "tier_1k".into(),
+            }),
+        ]
+    }
+
+    /// `### \`type\`` headings of docs/EVENTS.md, each with the keys of its first JSON block.
+    fn documented() -> BTreeMap<String, BTreeSet<String>> {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/EVENTS.md")).expect("docs/EVENTS.md");
+        let mut out = BTreeMap::new();
+        for section in text.split("\n### `").skip(1) {
+            let name = section.split('`').next().unwrap().to_owned();
+            let Some(start) = section.find("```json\n") else { continue };
+            let rest = &section[start + 8..];
+            let block = &rest[..rest.find("```").unwrap()];
+            let v: Value = serde_json::from_str(block).unwrap_or_else(|e| panic!("EVENTS.md {name}: {e}"));
+            out.insert(name, v.as_object().unwrap().keys().cloned().collect());
+        }
+        out
+    }
+
+    #[test]
+    fn events_are_documented() {
+        let docs = documented();
+        for e in samples() {
+            let keys: BTreeSet<String> = e.data().as_object().unwrap().keys().cloned().collect();
+            let documented = docs.get(e.short_type()).unwrap_or_else(|| panic!("{} is not in docs/EVENTS.md", e.short_type()));
+            assert_eq!(&keys, documented, "{}: the event and docs/EVENTS.md disagree", e.short_type());
+        }
+        assert_eq!(docs.len(), samples().len(), "docs/EVENTS.md documents an event that does not exist");
+    }
+
+    #[test]
+    fn envelope_is_cloudevents_1_0() {
+        let e = &samples()[0];
+        let id = uuid::Uuid::now_v7();
+        let env = super::cloud_event(e, id, Utc::now());
+        assert_eq!(env["specversion"], "1.0");
+        assert_eq!(env["id"], id.to_string());
+        assert_eq!(env["type"], "whatsapp.message.received");
+        assert_eq!(env["source"], format!("/shops/{}", e.shop_id()));
+        assert_eq!(env["subject"], e.subject());
+        assert_eq!(env["datacontenttype"], "application/json");
+        assert!(env["data"]["userId"].is_null(), "optional keys are present as null");
+    }
+}
