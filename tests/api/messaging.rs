@@ -338,3 +338,40 @@ both_backends!(
     the_template_endpoint_sends_outside_the_window,
     every_outbound_type_is_validated_and_sent
 );
+
+#[tokio::test]
+async fn the_sandbox_enforces_meta_rules_like_meta() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let graph = app.url(&format!("/sandbox/graph/v24.0/{PNID}/messages"));
+    // The 24-hour rule, answered by the simulator itself (code 131047).
+    let r = app
+        .http
+        .post(&graph)
+        .bearer_auth("EAAG")
+        .json(&json!({"messaging_product": "whatsapp", "to": "5511000000001", "type": "text", "text": {"body": "hi"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(json(r).await["error"]["code"], 131047);
+    let r = app.http.post(&graph).json(&json!({"to": "1"})).send().await.unwrap();
+    assert_eq!(json(r).await["error"]["code"], 190, "no token");
+
+    // The pair rate: a burst of 45 to one customer, then 131056 (retried, then reported).
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    app.customer_says(PNID, CUSTOMER, "hi").await;
+    app.drained().await;
+    for i in 0..45 {
+        let r = app.post(&shop.admin, "/api/v1/messages/send", send(json!({"type": "text", "text": format!("m{i}")}))).await;
+        assert_eq!(r.status().as_u16(), 200, "message {i} is inside the burst");
+    }
+    let e = expect_error(
+        app.post(&shop.admin, "/api/v1/messages/send", send(json!({"type": "text", "text": "one too many"}))).await,
+        422,
+        "WHATSAPP_API_ERROR",
+    )
+    .await;
+    assert_eq!(e["error"]["details"]["metaCode"], 131056);
+    assert_eq!(e["error"]["details"]["attempts"], 4, "retried three times for that recipient");
+}
