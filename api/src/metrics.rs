@@ -16,6 +16,12 @@ pub struct Metrics {
     pub webhook_unroutable: IntCounter,
     pub webhook_backlog: IntGauge,
     pub cloud_api_errors: IntCounterVec,
+    pub outbox_lag: IntGauge,
+    pub outbox_oldest_age_seconds: prometheus::Gauge,
+    pub events_published: IntCounterVec,
+    pub job_runs: IntCounterVec,
+    pub job_last_run: prometheus::GaugeVec,
+    pub messages_stuck: IntGauge,
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
 }
@@ -44,6 +50,18 @@ impl Metrics {
         };
         let backlog = must(IntGauge::new("whatsapp_webhook_backlog", "Stored webhook deliveries not processed yet"));
         must(registry.register(Box::new(backlog.clone())));
+        let gauge = |name: &str, help: &str| {
+            let g = must(IntGauge::new(name, help));
+            must(registry.register(Box::new(g.clone())));
+            g
+        };
+        let fgauge = must(prometheus::Gauge::new("whatsapp_outbox_oldest_age_seconds", "Age of the oldest unpublished event"));
+        must(registry.register(Box::new(fgauge.clone())));
+        let job_last = must(prometheus::GaugeVec::new(
+            Opts::new("whatsapp_job_last_run_timestamp_seconds", "When a job last ran (Unix time)"),
+            &["job"],
+        ));
+        must(registry.register(Box::new(job_last.clone())));
         let ms_buckets = vec![1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0];
         let s_buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
         let m = Self {
@@ -73,6 +91,12 @@ impl Metrics {
             webhook_unroutable: counter("whatsapp_webhook_unroutable_total", "Webhook changes for an unknown phone_number_id"),
             webhook_backlog: backlog,
             cloud_api_errors: counter_vec("whatsapp_cloud_api_errors_total", "Cloud API failures by Meta code", &["code"]),
+            outbox_lag: gauge("whatsapp_outbox_lag_events", "Integration events written but not yet published"),
+            outbox_oldest_age_seconds: fgauge,
+            events_published: counter_vec("whatsapp_events_published_total", "Integration events published", &["destination"]),
+            job_runs: counter_vec("whatsapp_job_runs_total", "Background job runs", &["job", "outcome"]),
+            job_last_run: job_last,
+            messages_stuck: gauge("whatsapp_messages_stuck", "Outbound messages without a final status for over 24 h"),
             http_requests: counter_vec("http_requests_total", "HTTP requests", &["method", "route", "status"]),
             http_duration: hist("http_request_duration_seconds", "HTTP request latency", &["method", "route"], s_buckets),
             registry,

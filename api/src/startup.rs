@@ -19,7 +19,8 @@ use application::shops::{CreateShop, ShopHandlers};
 use infrastructure::cloud_api::CloudApiClient;
 use infrastructure::config::{Config, DEFAULT_GRAPH_BASE, redact_url};
 use infrastructure::crypto::AesGcmCipher;
-use infrastructure::db::{Db, SeaReadStore, SeaUnitOfWorkFactory, SeaWebhookInbox};
+use infrastructure::db::{Db, Leases, OutboxStore, SeaReadStore, SeaUnitOfWorkFactory, SeaWebhookInbox};
+use infrastructure::events::{EventPublisher, InProcessBus, RabbitPublisher};
 
 use crate::metrics::Metrics;
 use crate::routes::{accounts::AccountsApi, conversations::ConversationsApi, messages::MessagesApi, shops::ShopsApi};
@@ -96,7 +97,24 @@ impl Application {
         let pipeline = Pipeline::new(Arc::new(SeaUnitOfWorkFactory::new(db.clone())), reads.clone());
         let cloud =
             Arc::new(CloudApiClient::new(&graph_base, &config.whatsapp_api_version, config.cloud_api_timeout, config.cloud_api_retry_base));
+        let bus = InProcessBus::new(4096);
+        let publisher: Arc<dyn EventPublisher> = match &config.amqp_url {
+            Some(url) => {
+                let p = RabbitPublisher::new(url, bus.clone());
+                if options.workers {
+                    p.warm_up().await;
+                }
+                Arc::new(p)
+            }
+            None => Arc::new(bus.clone()),
+        };
         let state = Arc::new(AppState {
+            jobs: application::jobs::JobHandlers { clock: clock.clone() },
+            outbox: OutboxStore::new(db.clone()),
+            leases: Leases::new(db.clone()),
+            publisher,
+            bus,
+            instance_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             db: db.clone(),
             pipeline: pipeline.clone(),
             reads,
@@ -227,9 +245,13 @@ async fn ready(state: Data<&Arc<AppState>>) -> Response {
     let db_ok = matches!(db, Ok(Ok(())));
     let db_check = json!({"status": if db_ok { "up" } else { "down" }, "latencyMs": t.elapsed().as_secs_f64() * 1e3,
         "backend": format!("{:?}", state.db.backend()).to_lowercase()});
+    let lag = state.outbox.lag().await.ok();
+    let outbox = json!({"pending": lag.map(|l| l.0), "oldest": lag.and_then(|l| l.1)});
     let broker = match &state.config.amqp_url {
-        None => json!({"status": "not_configured", "detail": "events go to the outbox table and in-process subscribers"}),
-        Some(_) => json!({"status": "degraded", "detail": "the RabbitMQ relay is not running in this build; events wait in the outbox"}),
+        None => json!({"status": "not_configured", "detail": "events go to in-process subscribers", "outbox": outbox}),
+        // A degraded broker does not fail readiness: events wait in the outbox.
+        Some(_) if state.publisher.healthy() => json!({"status": "up", "outbox": outbox}),
+        Some(_) => json!({"status": "degraded", "detail": "RabbitMQ unreachable; events wait in the outbox", "outbox": outbox}),
     };
     let redis = match &state.config.redis_url {
         None => json!({"status": "not_configured"}),

@@ -7,13 +7,15 @@ use std::time::Instant;
 use tokio::sync::Notify;
 
 use application::accounts::AccountHandlers;
+use application::jobs::JobHandlers;
 use application::messaging::{MessagingHandlers, MessagingService};
 use application::pipeline::Pipeline;
 use application::ports::{Clock, ReadStore, SecretCipher, WebhookInbox};
 use application::shops::ShopHandlers;
 use domain::ShopId;
 use infrastructure::config::Config;
-use infrastructure::db::Db;
+use infrastructure::db::{Db, Leases, OutboxStore};
+use infrastructure::events::{EventPublisher, InProcessBus};
 
 use crate::metrics::Metrics;
 use crate::sandbox::Sandbox;
@@ -34,6 +36,15 @@ pub struct AppState {
     pub metrics: Metrics,
     pub rate_limiter: RateLimiter,
     pub sandbox: Option<Arc<Sandbox>>,
+    pub jobs: JobHandlers,
+    pub outbox: OutboxStore,
+    pub leases: Leases,
+    /// Where the relay publishes (RabbitMQ, or the in-process bus).
+    pub publisher: Arc<dyn EventPublisher>,
+    /// In-process subscribers of every published event.
+    pub bus: InProcessBus,
+    /// This process, as a lease holder.
+    pub instance_id: String,
 }
 
 impl AppState {

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod error;
+pub mod jobs;
 pub mod messaging;
 pub mod pipeline;
 pub mod ports;

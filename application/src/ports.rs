@@ -185,6 +185,7 @@ pub trait UnitOfWork:
     + AccountRepository
     + CustomerRepository
     + ConversationRepository
+    + ConversationMaintenance
     + MessageRepository
     + Outbox
     + WebhookEventRepository
@@ -264,6 +265,8 @@ pub trait ReadStore: Send + Sync {
     async fn customer_by_user_id(&self, shop: ShopId, user_id: &str) -> RepoResult<Option<Customer>>;
     async fn customer(&self, shop: ShopId, id: CustomerId) -> RepoResult<Option<Customer>>;
     async fn encrypted_token(&self, account: AccountId) -> RepoResult<Option<String>>;
+    /// Operations (all shops): outbound messages still `queued`/`sent` since before `before`.
+    async fn count_stuck_messages(&self, before: DateTime<Utc>) -> RepoResult<u64>;
     async fn ping(&self) -> RepoResult<()>;
 }
 
@@ -329,4 +332,11 @@ pub trait CloudApi: Send + Sync {
 
     /// Marks an inbound message read; with `typing`, also shows the typing indicator.
     async fn mark_read(&self, creds: &SenderCredentials, wamid: &str, typing: bool) -> Result<(), CloudApiError>;
+}
+
+#[async_trait]
+pub trait ConversationMaintenance: Send {
+    /// Active conversations whose latest customer message (or start) is older than `before`:
+    /// the candidates for expiry.
+    async fn stale_active_conversations(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Conversation>>;
 }

@@ -5,3 +5,4 @@ pub mod cloud_api;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod events;

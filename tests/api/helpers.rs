@@ -36,6 +36,18 @@ impl Backend {
     }
 }
 
+/// RabbitMQ for the broker tests: `TEST_AMQP_URL`; under `CI=true` a missing URL is a failure.
+pub fn amqp_url() -> Option<String> {
+    match std::env::var("TEST_AMQP_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").as_deref() == Ok("true") => panic!("CI=true but TEST_AMQP_URL is not set"),
+        _ => {
+            eprintln!("skipping a RabbitMQ test: TEST_AMQP_URL is not set");
+            None
+        }
+    }
+}
+
 /// Generates `<name>::sqlite` and `<name>::postgres` tests from one `async fn(Backend)`.
 #[macro_export]
 macro_rules! both_backends {
@@ -63,11 +75,12 @@ pub struct Opts {
     pub graph_base: Option<String>,
     pub rate_limit_per_minute: u32,
     pub workers: bool,
+    pub amqp_url: Option<String>,
 }
 
 impl Opts {
     pub fn new(backend: Backend) -> Self {
-        Self { backend, graph_base: None, rate_limit_per_minute: 100_000, workers: true }
+        Self { backend, graph_base: None, rate_limit_per_minute: 100_000, workers: true, amqp_url: None }
     }
 }
 
@@ -114,6 +127,9 @@ pub fn config(db_url: &str, opts: &Opts) -> Config {
         ("WHATSAPP_API_TIMEOUT_MS", "2000".into()),
         ("RATE_LIMIT_PER_MINUTE", opts.rate_limit_per_minute.to_string()),
     ]);
+    if let Some(a) = &opts.amqp_url {
+        env.insert("AMQP_URL", a.clone());
+    }
     if let Some(g) = &opts.graph_base {
         env.insert("WHATSAPP_API_BASE_URL", g.clone());
     }

@@ -5,6 +5,8 @@
 mod helpers;
 
 mod errors_and_ops;
+mod events;
+mod jobs;
 mod messaging;
 mod restart;
 mod tenancy;

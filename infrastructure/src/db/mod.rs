@@ -5,7 +5,9 @@
 //! avoids `SQLITE_BUSY` on read-then-write transactions). One process per SQLite file.
 
 mod entities;
+mod leases;
 mod mapping;
+mod outbox_store;
 mod read_store;
 mod unit_of_work;
 mod webhook_inbox;
@@ -19,6 +21,8 @@ use tokio::sync::Mutex;
 use application::ports::RepoError;
 use migration::{Migrator, MigratorTrait};
 
+pub use leases::Leases;
+pub use outbox_store::{OutboxRecord, OutboxStore};
 pub use read_store::SeaReadStore;
 pub use unit_of_work::SeaUnitOfWorkFactory;
 pub use webhook_inbox::SeaWebhookInbox;

@@ -233,6 +233,16 @@ impl ReadStore for SeaReadStore {
             .map(|m| m.access_token_encrypted))
     }
 
+    async fn count_stuck_messages(&self, before: chrono::DateTime<chrono::Utc>) -> RepoResult<u64> {
+        messages::Entity::find()
+            .filter(messages::Column::Direction.eq("outbound"))
+            .filter(messages::Column::Status.is_in(["queued", "sent"]))
+            .filter(messages::Column::UpdatedAt.lt(before))
+            .count(&self.db.conn)
+            .await
+            .map_err(repo_err)
+    }
+
     async fn ping(&self) -> RepoResult<()> {
         self.db.ping().await.map_err(repo_err)
     }

@@ -185,6 +185,29 @@ impl ConversationRepository for SeaUnitOfWork {
 }
 
 #[async_trait]
+impl ConversationMaintenance for SeaUnitOfWork {
+    async fn stale_active_conversations(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Conversation>> {
+        use sea_orm::QuerySelect;
+        use sea_orm::sea_query::Condition;
+        conversations::Entity::find()
+            .filter(conversations::Column::Status.eq("active"))
+            .filter(
+                Condition::any().add(conversations::Column::LastInboundAt.lt(before)).add(
+                    Condition::all().add(conversations::Column::LastInboundAt.is_null()).add(conversations::Column::StartedAt.lt(before)),
+                ),
+            )
+            .order_by_asc(conversations::Column::LastMessageAt)
+            .limit(limit)
+            .all(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .into_iter()
+            .map(mapping::conversation)
+            .collect()
+    }
+}
+
+#[async_trait]
 impl MessageRepository for SeaUnitOfWork {
     async fn insert_message(&mut self, message: &Message) -> RepoResult<bool> {
         let res = messages::Entity::insert(mapping::message_row(message))
