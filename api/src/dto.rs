@@ -174,6 +174,8 @@ pub struct UpdateAccountRequest {
     pub status: Option<AccountStatusDto>,
     pub messaging_tier: Option<MessagingTierDto>,
     pub quality_rating: Option<QualityRatingDto>,
+    /// Messages per second this number may send (1 to 1000; Meta's default is 80).
+    pub throughput_mps: Option<u32>,
 }
 
 #[derive(Object)]
@@ -191,6 +193,8 @@ pub struct AccountDto {
     pub messaging_tier: String,
     /// green, yellow, red or unknown.
     pub quality_rating: String,
+    /// Messages per second this number may send; the dispatcher keeps a configured headroom below it.
+    pub throughput_mps: u32,
     pub connected_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -207,6 +211,7 @@ impl From<WhatsAppAccount> for AccountDto {
             status: a.status.as_str().into(),
             messaging_tier: a.messaging_tier.as_str().into(),
             quality_rating: a.quality_rating.as_str().into(),
+            throughput_mps: a.throughput_mps,
             connected_at: a.connected_at,
             updated_at: a.updated_at,
         }

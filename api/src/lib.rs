@@ -2,6 +2,7 @@
 //! receiver, the sandbox Cloud API simulator, background workers, metrics and logging.
 
 pub mod auth;
+pub mod dispatcher;
 pub mod dto;
 pub mod error;
 pub mod http;

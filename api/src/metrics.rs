@@ -22,6 +22,9 @@ pub struct Metrics {
     pub job_runs: IntCounterVec,
     pub job_last_run: prometheus::GaugeVec,
     pub messages_stuck: IntGauge,
+    pub outbound_backlog: IntGauge,
+    pub outbound_deferred: IntCounterVec,
+    pub accounts_paused: IntCounter,
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
 }
@@ -96,6 +99,13 @@ impl Metrics {
             events_published: counter_vec("whatsapp_events_published_total", "Integration events published", &["destination"]),
             job_runs: counter_vec("whatsapp_job_runs_total", "Background job runs", &["job", "outcome"]),
             job_last_run: job_last,
+            outbound_backlog: gauge("whatsapp_outbound_backlog", "Outbound messages waiting in the delivery queue"),
+            outbound_deferred: counter_vec(
+                "whatsapp_outbound_deferred_total",
+                "Sends postponed by pacing or Meta's rate limits",
+                &["reason"],
+            ),
+            accounts_paused: counter("whatsapp_accounts_paused_total", "Numbers paused after 190, 368 or 131031 (alert on any)"),
             messages_stuck: gauge("whatsapp_messages_stuck", "Outbound messages without a final status for over 24 h"),
             http_requests: counter_vec("http_requests_total", "HTTP requests", &["method", "route", "status"]),
             http_duration: hist("http_request_duration_seconds", "HTTP request latency", &["method", "route"], s_buckets),

@@ -19,8 +19,9 @@ use application::shops::{CreateShop, ShopHandlers};
 use infrastructure::cloud_api::CloudApiClient;
 use infrastructure::config::{Config, DEFAULT_GRAPH_BASE, redact_url};
 use infrastructure::crypto::AesGcmCipher;
-use infrastructure::db::{Db, Leases, OutboxStore, SeaReadStore, SeaUnitOfWorkFactory, SeaWebhookInbox};
+use infrastructure::db::{Db, DeliveryQueue, Leases, OutboxStore, SeaReadStore, SeaUnitOfWorkFactory, SeaWebhookInbox};
 use infrastructure::events::{EventPublisher, InProcessBus, RabbitPublisher};
+use infrastructure::limiter::{LocalLimiter, RedisLimiter};
 
 use crate::metrics::Metrics;
 use crate::routes::{accounts::AccountsApi, conversations::ConversationsApi, messages::MessagesApi, shops::ShopsApi};
@@ -97,6 +98,23 @@ impl Application {
         let pipeline = Pipeline::new(Arc::new(SeaUnitOfWorkFactory::new(db.clone())), reads.clone());
         let cloud =
             Arc::new(CloudApiClient::new(&graph_base, &config.whatsapp_api_version, config.cloud_api_timeout, config.cloud_api_retry_base));
+        let limiter: Arc<dyn application::ports::RateLimiter> = match &config.redis_url {
+            Some(url) => Arc::new(RedisLimiter::connect(url).await.map_err(|e| anyhow::anyhow!("REDIS_URL: cannot connect: {e}"))?),
+            None => Arc::new(LocalLimiter::new()),
+        };
+        let dispatch_client = Arc::new(
+            CloudApiClient::new(&graph_base, &config.whatsapp_api_version, config.cloud_api_timeout, config.cloud_api_retry_base)
+                .without_retries(),
+        );
+        let dispatcher = Arc::new(crate::dispatcher::Dispatcher::new(
+            DeliveryQueue::new(db.clone()),
+            limiter,
+            dispatch_client,
+            config.outbound_headroom_percent as f64 / 100.0,
+            config.pair_burst as f64,
+            config.cloud_api_retry_base,
+            config.cloud_api_timeout * 2 + Duration::from_secs(5),
+        ));
         let bus = InProcessBus::new(4096);
         let publisher: Arc<dyn EventPublisher> = match &config.amqp_url {
             Some(url) => {
@@ -109,6 +127,8 @@ impl Application {
             None => Arc::new(bus.clone()),
         };
         let state = Arc::new(AppState {
+            dispatcher,
+            local_dispatch: options.workers,
             jobs: application::jobs::JobHandlers { clock: clock.clone() },
             outbox: OutboxStore::new(db.clone()),
             leases: Leases::new(db.clone()),

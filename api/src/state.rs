@@ -45,6 +45,9 @@ pub struct AppState {
     pub bus: InProcessBus,
     /// This process, as a lease holder.
     pub instance_id: String,
+    pub dispatcher: Arc<crate::dispatcher::Dispatcher>,
+    /// Whether this process runs the dispatcher (so a send can wait for its outcome).
+    pub local_dispatch: bool,
 }
 
 impl AppState {

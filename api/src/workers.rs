@@ -18,13 +18,15 @@ pub const MAX_ATTEMPTS: i32 = 10;
 const BATCH: u64 = 200;
 
 pub fn spawn(state: Arc<AppState>, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![
+    let mut handles = crate::dispatcher::spawn(state.clone(), shutdown.clone());
+    handles.extend([
         tokio::spawn(webhook_worker(state.clone(), shutdown.clone())),
         tokio::spawn(outbox_relay(state.clone(), shutdown.clone())),
         tokio::spawn(event_metrics(state.clone(), shutdown.clone())),
         tokio::spawn(job_loop(state.clone(), shutdown.clone(), "conversation-expiry", Duration::from_secs(60), expire_conversations)),
         tokio::spawn(job_loop(state, shutdown, "message-status-sync", Duration::from_secs(300), flag_stuck_messages)),
-    ]
+    ]);
+    handles
 }
 
 const RELAY_LEASE: &str = "outbox-relay";

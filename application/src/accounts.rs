@@ -48,6 +48,8 @@ pub struct UpdateWhatsAppAccount {
     pub status: Option<AccountStatus>,
     pub messaging_tier: Option<MessagingTier>,
     pub quality_rating: Option<QualityRating>,
+    #[validate(range(min = 1, max = 1000, message = "must be 1 to 1000 messages per second"))]
+    pub throughput_mps: Option<u32>,
 }
 
 impl Command for UpdateWhatsAppAccount {
@@ -138,6 +140,9 @@ impl CommandHandler<UpdateWhatsAppAccount> for AccountHandlers {
         if cmd.quality_rating.is_some() || cmd.messaging_tier.is_some() {
             let rating = cmd.quality_rating.unwrap_or(account.quality_rating);
             events.extend(account.update_quality(rating, cmd.messaging_tier, now));
+        }
+        if let Some(mps) = cmd.throughput_mps {
+            account.set_throughput(mps, now).map_err(|e| AppError::validation("throughputMps", e.to_string()))?;
         }
         let encrypted = cmd.access_token.as_ref().map(|t| self.encrypt(t)).transpose()?;
         uow.update_account(&account, encrypted.as_deref()).await?;

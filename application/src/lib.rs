@@ -7,6 +7,7 @@
 //! here; the `infrastructure` crate implements them and `api` wires them in one place.
 
 pub mod accounts;
+pub mod delivery;
 pub mod error;
 pub mod jobs;
 pub mod messaging;

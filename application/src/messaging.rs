@@ -9,16 +9,18 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use validator::Validate;
 
+use crate::delivery::{Decision, FailReason, decide};
 use crate::error::AppError;
 use crate::pipeline::{Command, CommandHandler, Pipeline, RequestContext};
 use crate::ports::{
-    Clock, CloudApi, CloudApiError, CloudApiErrorKind, SecretCipher, SendReceipt, SenderCredentials, StoredStatus, UnitOfWork, WebhookState,
+    Clock, CloudApi, CloudApiError, CloudApiErrorKind, Delivery, SecretCipher, SendReceipt, SenderCredentials, StoredStatus, UnitOfWork,
+    WebhookState,
 };
 use crate::webhook::{self, Contact, MessagesValue};
 use domain::account::WhatsAppAccount;
 use domain::content::{MessageContent, TemplateRef};
 use domain::conversation::{Conversation, Origin, SendRefusal, choose_outbound};
-use domain::customer::Customer;
+use domain::customer::{ConsentSource, Customer, OptInStatus};
 use domain::events::{DomainEvent, MessageStatusUpdated};
 use domain::message::{Direction, Message, MessageError, MessageKind, MessageStatus};
 use domain::phone::{PhoneNumber, PhoneNumberId, WaId};
@@ -55,28 +57,48 @@ impl fmt::Debug for PrepareOutbound {
     }
 }
 
-pub struct Prepared {
-    pub message: Message,
-    pub account: WhatsAppAccount,
-    pub encrypted_token: String,
-}
-
 impl Command for PrepareOutbound {
-    type Output = Prepared;
+    type Output = Message;
     const NAME: &'static str = "SendMessage";
 }
 
-/// Step 2 of a send: record what Meta answered.
-#[derive(Debug, Validate)]
-pub struct RecordSendResult {
-    pub shop_id: ShopId,
+/// What the Cloud API answered for one queued message.
+#[derive(Debug)]
+pub struct DeliveryOutcome {
     pub message_id: MessageId,
-    pub outcome: Result<SendReceipt, CloudApiError>,
+    pub shop_id: ShopId,
+    pub result: Result<SendReceipt, CloudApiError>,
 }
 
-impl Command for RecordSendResult {
-    type Output = Message;
-    const NAME: &'static str = "RecordSendResult";
+/// Step 2 of a send (the dispatcher): record a batch of outcomes in one transaction, applying
+/// the delivery policy (`crate::delivery::decide`).
+#[derive(Debug, Validate)]
+pub struct RecordDeliveryOutcomes {
+    pub outcomes: Vec<DeliveryOutcome>,
+    /// Backoff base for transient failures (seed 002: 500 ms).
+    pub retry_base: std::time::Duration,
+}
+
+/// Where a message ended up after an outcome.
+#[derive(Debug, Clone)]
+pub enum Settled {
+    Sent(Message),
+    Failed {
+        message: Message,
+        error: CloudApiError,
+        decision: Decision,
+    },
+    Rescheduled {
+        message_id: MessageId,
+        decision: Decision,
+    },
+    /// No queue row any more (already settled, e.g. by crash recovery).
+    Gone(MessageId),
+}
+
+impl Command for RecordDeliveryOutcomes {
+    type Output = Vec<Settled>;
+    const NAME: &'static str = "RecordDeliveryOutcomes";
 }
 
 /// An inbound message was read by the business.
@@ -208,7 +230,7 @@ async fn conversation_for(
 
 #[async_trait]
 impl CommandHandler<PrepareOutbound> for MessagingHandlers {
-    async fn handle(&self, cmd: PrepareOutbound, uow: &mut dyn UnitOfWork) -> Result<Prepared, AppError> {
+    async fn handle(&self, cmd: PrepareOutbound, uow: &mut dyn UnitOfWork) -> Result<Message, AppError> {
         let now = self.clock.now();
         if let Some(c) = &cmd.content {
             c.validate_outbound()?;
@@ -267,9 +289,23 @@ impl CommandHandler<PrepareOutbound> for MessagingHandlers {
             uow.save_conversation(&conversation, true).await?;
         }
         uow.insert_message(&message).await?;
+        uow.enqueue_delivery(&Delivery {
+            message_id: message.id,
+            shop_id: message.shop_id,
+            account_id: account.id,
+            wa_id: message.wa_id.clone(),
+            priority: match message.kind {
+                MessageKind::Free => crate::delivery::PRIORITY_REPLY,
+                MessageKind::Template => crate::delivery::PRIORITY_TEMPLATE,
+            },
+            attempts: 0,
+            pair_retries: 0,
+            next_attempt_at: now,
+            created_at: now,
+        })
+        .await?;
         uow.append(&events, now).await?;
-        let encrypted_token = uow.encrypted_token(account.id).await?.ok_or_else(|| AppError::Internal("account has no token".into()))?;
-        Ok(Prepared { message, account, encrypted_token })
+        Ok(message)
     }
 }
 
@@ -277,16 +313,32 @@ fn stored_error(payload: &Value) -> (Option<MessageError>, Option<Value>) {
     webhook::status_update(payload).map_or((None, None), |s| (s.error, s.pricing))
 }
 
-#[async_trait]
-impl CommandHandler<RecordSendResult> for MessagingHandlers {
-    async fn handle(&self, cmd: RecordSendResult, uow: &mut dyn UnitOfWork) -> Result<Message, AppError> {
-        let now = self.clock.now();
-        let mut message = uow.message(cmd.shop_id, cmd.message_id).await?.ok_or(AppError::NotFound("message"))?;
+fn failure_error(e: &CloudApiError, reason: Option<FailReason>) -> MessageError {
+    let title = match (e.kind, reason) {
+        (CloudApiErrorKind::OutcomeUnknown, _) | (_, Some(FailReason::OutcomeUnknown)) => {
+            format!("outcome unknown, not resent: {}", e.title)
+        }
+        (_, Some(FailReason::RetriesExhausted)) => format!("retries exhausted: {}", e.title),
+        _ => e.title.clone(),
+    };
+    MessageError { code: e.code.unwrap_or(0), title, details: e.details.clone() }
+}
+
+impl MessagingHandlers {
+    async fn settle(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        o: DeliveryOutcome,
+        base: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Settled, AppError> {
+        let Some(mut delivery) = uow.delivery(o.message_id).await? else { return Ok(Settled::Gone(o.message_id)) };
+        let mut message = uow.message(o.shop_id, o.message_id).await?.ok_or(AppError::NotFound("message"))?;
         let mut events = Vec::new();
-        match cmd.outcome {
+        let settled = match o.result {
             Ok(receipt) => {
                 let mut conversation =
-                    uow.conversation(cmd.shop_id, message.conversation_id).await?.ok_or(AppError::NotFound("conversation"))?;
+                    uow.conversation(o.shop_id, message.conversation_id).await?.ok_or(AppError::NotFound("conversation"))?;
                 message.wamid = Some(receipt.wamid.clone());
                 message.apply_status(MessageStatus::Sent, None, None, now);
                 events.push(conversation.record_sent(&message, now));
@@ -300,24 +352,75 @@ impl CommandHandler<RecordSendResult> for MessagingHandlers {
                     }
                 }
                 uow.save_conversation(&conversation, false).await?;
+                uow.update_message(&message).await?;
+                uow.finish_delivery(message.id).await?;
+                Settled::Sent(message)
             }
-            Err(e) => {
-                let error = MessageError {
-                    code: e.code.unwrap_or(0),
-                    title: match e.kind {
-                        CloudApiErrorKind::OutcomeUnknown => format!("outcome unknown: {}", e.title),
-                        _ => e.title.clone(),
-                    },
-                    details: e.details.clone(),
+            Err(error) => {
+                let attempts = delivery.attempts as u32 + 1;
+                let decision = decide(&error, attempts, delivery.pair_retries as u32, base);
+                let reschedule = |d: &mut Delivery, after: std::time::Duration| {
+                    d.next_attempt_at = now + chrono::Duration::from_std(after).unwrap_or_default();
                 };
-                if let Some(prev) = message.apply_status(MessageStatus::Failed, Some(error), None, now) {
-                    events.push(status_event(&message, prev, None));
+                match decision.clone() {
+                    Decision::Retry { after, counts } => {
+                        if counts {
+                            delivery.attempts = attempts as i32;
+                        }
+                        reschedule(&mut delivery, after);
+                    }
+                    Decision::DelayRecipient { after } => {
+                        delivery.pair_retries += 1;
+                        reschedule(&mut delivery, after);
+                    }
+                    Decision::SlowNumber { after } => reschedule(&mut delivery, after),
+                    Decision::Fail(_) | Decision::FailAndOptOut | Decision::FailAndPauseAccount => {}
+                }
+                match decision {
+                    Decision::Retry { .. } | Decision::DelayRecipient { .. } | Decision::SlowNumber { .. } => {
+                        uow.reschedule_delivery(&delivery, Some(&error.to_string())).await?;
+                        Settled::Rescheduled { message_id: message.id, decision }
+                    }
+                    fail => {
+                        let reason = if let Decision::Fail(r) = fail { Some(r) } else { None };
+                        if let Some(prev) = message.apply_status(MessageStatus::Failed, Some(failure_error(&error, reason)), None, now) {
+                            events.push(status_event(&message, prev, None));
+                        }
+                        if fail == Decision::FailAndOptOut
+                            && let Some(mut c) = uow.customer_by_wa_id(message.shop_id, &message.wa_id).await?
+                            && let Some(e) = c.update_opt_in(OptInStatus::OptedOut, ConsentSource::Whatsapp, now)
+                        {
+                            uow.save_customer(&c, false).await?;
+                            events.push(e);
+                        }
+                        if fail == Decision::FailAndPauseAccount
+                            && let Some(mut a) = uow.account(message.shop_id, message.account_id).await?
+                            && let Ok(Some(e)) = a.suspend(Some(format!("paused after Meta error {}", error.code.unwrap_or(0))), now)
+                        {
+                            uow.update_account(&a, None).await?;
+                            events.push(e);
+                        }
+                        uow.update_message(&message).await?;
+                        uow.finish_delivery(message.id).await?;
+                        Settled::Failed { message, error, decision: fail }
+                    }
                 }
             }
-        }
-        uow.update_message(&message).await?;
+        };
         uow.append(&events, now).await?;
-        Ok(message)
+        Ok(settled)
+    }
+}
+
+#[async_trait]
+impl CommandHandler<RecordDeliveryOutcomes> for MessagingHandlers {
+    async fn handle(&self, cmd: RecordDeliveryOutcomes, uow: &mut dyn UnitOfWork) -> Result<Vec<Settled>, AppError> {
+        let now = self.clock.now();
+        let mut out = Vec::with_capacity(cmd.outcomes.len());
+        for o in cmd.outcomes {
+            out.push(self.settle(uow, o, cmd.retry_base, now).await?);
+        }
+        Ok(out)
     }
 }
 
@@ -519,8 +622,8 @@ pub struct MessagingService {
     pub cipher: Arc<dyn SecretCipher>,
 }
 
-/// Map Meta's refusal to the error the caller sees.
-fn send_error(e: CloudApiError, message: &Message) -> AppError {
+/// Map Meta's refusal of a message to the error the caller sees.
+pub fn send_error(e: CloudApiError, message: &Message) -> AppError {
     match (e.code, &message.content) {
         (Some(131047), _) => AppError::WindowClosed { expired_at: None },
         (Some(132001), MessageContent::Template(t)) => {
@@ -531,21 +634,11 @@ fn send_error(e: CloudApiError, message: &Message) -> AppError {
 }
 
 impl MessagingService {
+    /// Decide free-form or template by the window and queue the message durably. The
+    /// dispatcher sends it, paced per number and per recipient.
     #[tracing::instrument(name = "send_message", skip_all, fields(request_id = %ctx.request_id))]
     pub async fn send(&self, ctx: &RequestContext, cmd: PrepareOutbound) -> Result<Message, AppError> {
-        let shop_id = cmd.shop_id;
-        let reply_to = cmd.reply_to.clone();
-        let prepared = self.pipeline.execute(ctx, &self.handlers, cmd).await?;
-        let token = self.cipher.decrypt(&prepared.encrypted_token).map_err(AppError::Internal)?;
-        let creds = SenderCredentials { phone_number_id: prepared.account.phone_number_id.clone(), access_token: token };
-        let outcome = self.cloud.send_message(&creds, &prepared.message.wa_id, &prepared.message.content, reply_to.as_deref()).await;
-        let failure = outcome.as_ref().err().cloned();
-        let message =
-            self.pipeline.execute(ctx, &self.handlers, RecordSendResult { shop_id, message_id: prepared.message.id, outcome }).await?;
-        match failure {
-            None => Ok(message),
-            Some(e) => Err(send_error(e, &message)),
-        }
+        self.pipeline.execute(ctx, &self.handlers, cmd).await
     }
 
     /// Mark an inbound message read (and optionally show the typing indicator).

@@ -186,6 +186,7 @@ pub trait UnitOfWork:
     + CustomerRepository
     + ConversationRepository
     + ConversationMaintenance
+    + DeliveryRepository
     + MessageRepository
     + Outbox
     + WebhookEventRepository
@@ -339,4 +340,36 @@ pub trait ConversationMaintenance: Send {
     /// Active conversations whose latest customer message (or start) is older than `before`:
     /// the candidates for expiry.
     async fn stale_active_conversations(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Conversation>>;
+}
+
+/// One queued outbound message (the durable queue row).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub message_id: MessageId,
+    pub shop_id: ShopId,
+    pub account_id: AccountId,
+    pub wa_id: WaId,
+    pub priority: i32,
+    pub attempts: i32,
+    pub pair_retries: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait DeliveryRepository: Send {
+    async fn enqueue_delivery(&mut self, delivery: &Delivery) -> RepoResult<()>;
+    async fn delivery(&mut self, message: MessageId) -> RepoResult<Option<Delivery>>;
+    /// Back to `pending`, due at `next_attempt_at`.
+    async fn reschedule_delivery(&mut self, delivery: &Delivery, last_error: Option<&str>) -> RepoResult<()>;
+    /// The message reached a final state: the queue row goes.
+    async fn finish_delivery(&mut self, message: MessageId) -> RepoResult<()>;
+}
+
+/// Shared rate limits (GCRA): in-process, or in Redis so every replica shares them.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Take up to `want` tokens from `key` at `per_second` with `burst`; returns how many were
+    /// taken and, when fewer than wanted, how long until the next one is free.
+    async fn take(&self, key: &str, per_second: f64, burst: f64, want: u32) -> Result<(u32, std::time::Duration), String>;
 }

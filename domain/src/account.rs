@@ -105,8 +105,13 @@ impl QualityRating {
     }
 }
 
+pub const DEFAULT_THROUGHPUT_MPS: u32 = 80;
+pub const MAX_THROUGHPUT_MPS: u32 = 1000;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
+    #[error("throughput is 1 to {MAX_THROUGHPUT_MPS} messages per second")]
+    BadThroughput,
     #[error("the account is {0}; only an active account can send")]
     NotActive(&'static str),
     #[error("a disconnected account cannot change state; connect it again")]
@@ -124,6 +129,8 @@ pub struct WhatsAppAccount {
     pub status: AccountStatus,
     pub messaging_tier: MessagingTier,
     pub quality_rating: QualityRating,
+    /// Messages per second this number may send (Meta: 80 by default, up to 1,000).
+    pub throughput_mps: u32,
     pub connected_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -147,6 +154,7 @@ impl WhatsAppAccount {
             status: AccountStatus::Active,
             messaging_tier: MessagingTier::Tier250,
             quality_rating: QualityRating::Unknown,
+            throughput_mps: DEFAULT_THROUGHPUT_MPS,
             connected_at: now,
             updated_at: now,
         };
@@ -202,6 +210,15 @@ impl WhatsAppAccount {
 
     pub fn disconnect(&mut self, now: DateTime<Utc>) -> Option<DomainEvent> {
         self.change_status(AccountStatus::Disconnected, None, now).ok().flatten()
+    }
+
+    pub fn set_throughput(&mut self, mps: u32, now: DateTime<Utc>) -> Result<(), AccountError> {
+        if !(1..=MAX_THROUGHPUT_MPS).contains(&mps) {
+            return Err(AccountError::BadThroughput);
+        }
+        self.throughput_mps = mps;
+        self.updated_at = now;
+        Ok(())
     }
 
     /// Meta reported a new quality rating (and maybe a new tier).

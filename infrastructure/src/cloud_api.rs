@@ -118,6 +118,12 @@ impl CloudApiClient {
         }
     }
 
+    /// No in-request retries: the delivery engine owns retry policy for queued sends.
+    pub fn without_retries(mut self) -> Self {
+        self.retry_delays.clear();
+        self
+    }
+
     pub fn with_breaker(mut self, cfg: BreakerConfig) -> Self {
         self.breaker_cfg = cfg;
         self

@@ -60,6 +60,14 @@ pub struct Config {
     pub cloud_api_retry_base: Duration,
     /// `SANDBOX_STATUS_DELAY_MS`: the simulator's delay between sent, delivered and read.
     pub sandbox_status_delay: Duration,
+    /// `OUTBOUND_HEADROOM_PERCENT`: throughput kept free below each number's limit (Meta counts
+    /// inbound messages too).
+    pub outbound_headroom_percent: u32,
+    /// `PAIR_BURST`: messages to one recipient allowed in a burst before the 1-per-6-s pace.
+    pub pair_burst: u32,
+    /// `SEND_WAIT_MS`: how long `POST /messages/send` waits for Meta's answer before answering
+    /// 202 with the message `queued`.
+    pub send_wait: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -220,6 +228,9 @@ impl Config {
             cloud_api_timeout: Duration::from_millis(number("WHATSAPP_API_TIMEOUT_MS", 10_000, 100, 120_000)?),
             cloud_api_retry_base: Duration::from_millis(number("WHATSAPP_RETRY_BASE_MS", 500, 0, 60_000)?),
             sandbox_status_delay: Duration::from_millis(number("SANDBOX_STATUS_DELAY_MS", 1_000, 0, 60_000)?),
+            outbound_headroom_percent: number("OUTBOUND_HEADROOM_PERCENT", 10, 0, 90)? as u32,
+            pair_burst: number("PAIR_BURST", 10, 1, 100)? as u32,
+            send_wait: Duration::from_millis(number("SEND_WAIT_MS", 5_000, 0, 60_000)?),
         })
     }
 }

@@ -6,3 +6,4 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod events;
+pub mod limiter;

@@ -126,6 +126,8 @@ pub fn config(db_url: &str, opts: &Opts) -> Config {
         ("WHATSAPP_RETRY_BASE_MS", "5".into()),
         ("WHATSAPP_API_TIMEOUT_MS", "2000".into()),
         ("RATE_LIMIT_PER_MINUTE", opts.rate_limit_per_minute.to_string()),
+        ("PAIR_BURST", "45".into()),
+        ("SEND_WAIT_MS", "5000".into()),
     ]);
     if let Some(a) = &opts.amqp_url {
         env.insert("AMQP_URL", a.clone());

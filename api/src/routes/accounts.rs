@@ -115,6 +115,7 @@ impl AccountsApi {
                 QualityRatingDto::Red => QualityRating::Red,
                 QualityRatingDto::Unknown => QualityRating::Unknown,
             }),
+            throughput_mps: b.throughput_mps,
         };
         let a = state.pipeline.execute(&ctx(&rid, Some(shop)), &state.accounts, cmd).await?;
         Ok(Json(a.into()))

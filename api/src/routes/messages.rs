@@ -26,9 +26,55 @@ pub struct MessagesApi;
 
 #[derive(ApiResponse)]
 enum Sent {
-    /// Meta accepted the message (`status` is `sent`, `messageId` is the wamid).
+    /// Meta accepted the message within the wait (`status` is `sent`, `messageId` the wamid).
     #[oai(status = 200)]
     Ok(Json<SendMessageResponse>),
+    /// Queued durably; it goes out as pacing allows (`status` is `queued`, `messageId` null).
+    /// Follow it with `GET /api/v1/messages/{id}` or the `message.sent` event.
+    #[oai(status = 202)]
+    Accepted(Json<SendMessageResponse>),
+}
+
+/// Wait (up to `SEND_WAIT_MS`) for the dispatcher to send a queued message, and answer with
+/// where it ended up: sent (200), refused by Meta (the mapped error), or still queued (202).
+async fn outcome(state: &AppState, shop: domain::ShopId, queued: domain::message::Message) -> Result<Sent, ApiError> {
+    use application::messaging::{Settled, send_error};
+    use application::ports::{CloudApiError, CloudApiErrorKind};
+    use domain::message::MessageStatus;
+    let settled = if state.local_dispatch && !state.config.send_wait.is_zero() {
+        let rx = state.dispatcher.watch(queued.id).await;
+        let r = tokio::time::timeout(state.config.send_wait, rx).await.ok().and_then(Result::ok);
+        if r.is_none() {
+            state.dispatcher.forget(queued.id).await;
+        }
+        r
+    } else {
+        None
+    };
+    let message = match settled {
+        Some(Settled::Sent(m)) => m,
+        Some(Settled::Failed { message, error, .. }) => return Err(send_error(error, &message).into()),
+        // Not seen settling here (another replica, or still waiting): read where it is.
+        _ => state.reads.message(shop, queued.id).await.map_err(application::AppError::from)?.unwrap_or(queued),
+    };
+    match message.status {
+        MessageStatus::Queued => Ok(Sent::Accepted(Json((&message).into()))),
+        MessageStatus::Failed => {
+            let e = message.error.clone().unwrap_or(domain::message::MessageError { code: 0, title: "failed".into(), details: None });
+            let error = CloudApiError {
+                kind: CloudApiErrorKind::Meta,
+                http_status: None,
+                code: Some(e.code).filter(|c| *c != 0),
+                subcode: None,
+                title: e.title,
+                details: e.details,
+                fbtrace_id: None,
+                attempts: 1,
+            };
+            Err(send_error(error, &message).into())
+        }
+        _ => Ok(Sent::Ok(Json((&message).into()))),
+    }
 }
 
 /// Parse `content` into the typed model, naming the offending path.
@@ -48,7 +94,9 @@ impl MessagesApi {
     /// Send a message (agent). Inside the customer's 24-hour window `content` goes out as a
     /// free-form message; outside it the `template` is sent instead, and without one the call
     /// fails with `CONVERSATION_WINDOW_CLOSED` and nothing reaches Meta. `forceTemplate` sends
-    /// the template even inside the window.
+    /// the template even inside the window. The message is queued durably and paced per number
+    /// and recipient; the call waits briefly for Meta's answer: 200 when sent, 202 when still
+    /// queued, or Meta's refusal as an error.
     #[oai(path = "/messages/send", method = "post", operation_id = "sendMessage")]
     async fn send(
         &self,
@@ -73,8 +121,7 @@ impl MessagesApi {
             reply_to: b.reply_to,
         };
         let m = state.messaging.send(&ctx(&rid, Some(shop)), cmd).await?;
-        state.metrics.messages_sent.with_label_values(&[m.kind.as_str()]).inc();
-        Ok(Sent::Ok(Json((&m).into())))
+        outcome(&state, shop, m).await
     }
 
     /// Send an approved template (agent), inside or outside the window.
@@ -99,8 +146,7 @@ impl MessagesApi {
             reply_to: None,
         };
         let m = state.messaging.send(&ctx(&rid, Some(shop)), cmd).await?;
-        state.metrics.messages_sent.with_label_values(&[m.kind.as_str()]).inc();
-        Ok(Sent::Ok(Json((&m).into())))
+        outcome(&state, shop, m).await
     }
 
     /// List messages (viewer), newest first, filtered by `waId`, `userId` or `conversationId`.

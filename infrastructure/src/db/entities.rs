@@ -55,6 +55,7 @@ pub mod whatsapp_accounts {
         pub status: String,
         pub messaging_tier: String,
         pub quality_rating: String,
+        pub throughput_mps: i32,
         pub connected_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }
@@ -189,6 +190,29 @@ pub mod outbox {
         pub envelope: Json,
         pub created_at: DateTimeUtc,
         pub published_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}
+
+pub mod deliveries {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "deliveries")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub message_id: Uuid,
+        pub shop_id: Uuid,
+        pub account_id: Uuid,
+        pub wa_id: String,
+        pub priority: i32,
+        pub state: String,
+        pub attempts: i32,
+        pub pair_retries: i32,
+        pub next_attempt_at: DateTimeUtc,
+        pub claimed_by: Option<String>,
+        pub claimed_at: Option<DateTimeUtc>,
+        pub last_error: Option<String>,
+        pub created_at: DateTimeUtc,
     }
     no_relations!();
 }

@@ -31,6 +31,7 @@ pub fn account(m: whatsapp_accounts::Model) -> Result<WhatsAppAccount, RepoError
         status: AccountStatus::parse(&m.status).ok_or_else(|| corrupt("account status", &m.status))?,
         messaging_tier: MessagingTier::parse(&m.messaging_tier).ok_or_else(|| corrupt("messaging tier", &m.messaging_tier))?,
         quality_rating: QualityRating::parse(&m.quality_rating).ok_or_else(|| corrupt("quality rating", &m.quality_rating))?,
+        throughput_mps: m.throughput_mps.max(1) as u32,
         connected_at: m.connected_at,
         updated_at: m.updated_at,
     })
@@ -48,6 +49,7 @@ pub fn account_row(a: &WhatsAppAccount, token: Option<&str>) -> whatsapp_account
         status: Set(a.status.as_str().to_owned()),
         messaging_tier: Set(a.messaging_tier.as_str().to_owned()),
         quality_rating: Set(a.quality_rating.as_str().to_owned()),
+        throughput_mps: Set(a.throughput_mps as i32),
         connected_at: Set(a.connected_at),
         updated_at: Set(a.updated_at),
     };
@@ -206,6 +208,20 @@ pub fn message_row(m: &Message) -> messages::ActiveModel {
         created_at: Set(m.created_at),
         updated_at: Set(m.updated_at),
     }
+}
+
+pub fn delivery(m: deliveries::Model) -> Result<application::ports::Delivery, RepoError> {
+    Ok(application::ports::Delivery {
+        message_id: m.message_id.into(),
+        shop_id: m.shop_id.into(),
+        account_id: m.account_id.into(),
+        wa_id: WaId::parse(&m.wa_id).map_err(|e| corrupt("wa_id", e))?,
+        priority: m.priority,
+        attempts: m.attempts,
+        pair_retries: m.pair_retries,
+        next_attempt_at: m.next_attempt_at,
+        created_at: m.created_at,
+    })
 }
 
 /// The CloudEvents 1.0 structured-mode envelope of a domain event (contract: Integration events).

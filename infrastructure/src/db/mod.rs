@@ -4,6 +4,7 @@
 //! and one writer at a time in this process (SQLite allows one writer; serialising in-process
 //! avoids `SQLITE_BUSY` on read-then-write transactions). One process per SQLite file.
 
+mod delivery_queue;
 mod entities;
 mod leases;
 mod mapping;
@@ -21,6 +22,7 @@ use tokio::sync::Mutex;
 use application::ports::RepoError;
 use migration::{Migrator, MigratorTrait};
 
+pub use delivery_queue::DeliveryQueue;
 pub use leases::Leases;
 pub use outbox_store::{OutboxRecord, OutboxStore};
 pub use read_store::SeaReadStore;

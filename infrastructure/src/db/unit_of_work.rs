@@ -185,6 +185,55 @@ impl ConversationRepository for SeaUnitOfWork {
 }
 
 #[async_trait]
+impl DeliveryRepository for SeaUnitOfWork {
+    async fn enqueue_delivery(&mut self, d: &Delivery) -> RepoResult<()> {
+        deliveries::ActiveModel {
+            message_id: Set(d.message_id.as_uuid()),
+            shop_id: Set(d.shop_id.as_uuid()),
+            account_id: Set(d.account_id.as_uuid()),
+            wa_id: Set(d.wa_id.to_string()),
+            priority: Set(d.priority),
+            state: Set("pending".into()),
+            attempts: Set(d.attempts),
+            pair_retries: Set(d.pair_retries),
+            next_attempt_at: Set(d.next_attempt_at),
+            claimed_by: Set(None),
+            claimed_at: Set(None),
+            last_error: Set(None),
+            created_at: Set(d.created_at),
+        }
+        .insert(&self.txn)
+        .await
+        .map(|_| ())
+        .map_err(repo_err)
+    }
+
+    async fn delivery(&mut self, message: MessageId) -> RepoResult<Option<Delivery>> {
+        deliveries::Entity::find_by_id(message.as_uuid()).one(&self.txn).await.map_err(repo_err)?.map(mapping::delivery).transpose()
+    }
+
+    async fn reschedule_delivery(&mut self, d: &Delivery, last_error: Option<&str>) -> RepoResult<()> {
+        use sea_orm::sea_query::Expr;
+        deliveries::Entity::update_many()
+            .col_expr(deliveries::Column::State, Expr::value("pending"))
+            .col_expr(deliveries::Column::Attempts, Expr::value(d.attempts))
+            .col_expr(deliveries::Column::PairRetries, Expr::value(d.pair_retries))
+            .col_expr(deliveries::Column::NextAttemptAt, Expr::value(d.next_attempt_at))
+            .col_expr(deliveries::Column::ClaimedBy, Expr::value(Option::<String>::None))
+            .col_expr(deliveries::Column::LastError, Expr::value(last_error.map(str::to_owned)))
+            .filter(deliveries::Column::MessageId.eq(d.message_id.as_uuid()))
+            .exec(&self.txn)
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn finish_delivery(&mut self, message: MessageId) -> RepoResult<()> {
+        deliveries::Entity::delete_by_id(message.as_uuid()).exec(&self.txn).await.map(|_| ()).map_err(repo_err)
+    }
+}
+
+#[async_trait]
 impl ConversationMaintenance for SeaUnitOfWork {
     async fn stale_active_conversations(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Conversation>> {
         use sea_orm::QuerySelect;
