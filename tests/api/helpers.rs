@@ -76,16 +76,30 @@ pub struct Opts {
     pub rate_limit_per_minute: u32,
     pub workers: bool,
     pub amqp_url: Option<String>,
+    pub send_wait_ms: u64,
+    pub redis_url: Option<String>,
+    /// Use this database instead of a fresh one (two processes sharing one queue).
+    pub database_url: Option<String>,
 }
 
 impl Opts {
     pub fn new(backend: Backend) -> Self {
-        Self { backend, graph_base: None, rate_limit_per_minute: 100_000, workers: true, amqp_url: None }
+        Self {
+            backend,
+            graph_base: None,
+            rate_limit_per_minute: 100_000,
+            workers: true,
+            amqp_url: None,
+            send_wait_ms: 5000,
+            redis_url: None,
+            database_url: None,
+        }
     }
 }
 
 pub struct TestApp {
     pub base: String,
+    pub db_url: String,
     pub http: reqwest::Client,
     pub state: Arc<AppState>,
     _dir: tempfile::TempDir,
@@ -127,8 +141,11 @@ pub fn config(db_url: &str, opts: &Opts) -> Config {
         ("WHATSAPP_API_TIMEOUT_MS", "2000".into()),
         ("RATE_LIMIT_PER_MINUTE", opts.rate_limit_per_minute.to_string()),
         ("PAIR_BURST", "45".into()),
-        ("SEND_WAIT_MS", "5000".into()),
+        ("SEND_WAIT_MS", opts.send_wait_ms.to_string()),
     ]);
+    if let Some(r) = &opts.redis_url {
+        env.insert("REDIS_URL", r.clone());
+    }
     if let Some(a) = &opts.amqp_url {
         env.insert("AMQP_URL", a.clone());
     }
@@ -145,7 +162,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_with(opts: Opts) -> TestApp {
     install_crypto();
     let dir = tempfile::tempdir().expect("tempdir");
-    let db_url = fresh_database(&opts.backend, &dir).await;
+    let db_url = match &opts.database_url {
+        Some(u) => u.clone(),
+        None => fresh_database(&opts.backend, &dir).await,
+    };
     let app = Application::build(config(&db_url, &opts), Options { workers: opts.workers, migrate: true }).await.expect("app builds");
     let base = format!("http://{}", app.addr);
     let state = app.state.clone();
@@ -157,11 +177,11 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
             })
             .await;
     });
-    let pg_database = match &opts.backend {
-        Backend::Postgres(server) => db_url.rsplit_once('/').map(|(_, name)| (server.clone(), name.to_owned())),
-        Backend::Sqlite => None,
+    let pg_database = match (&opts.backend, &opts.database_url) {
+        (Backend::Postgres(server), None) => db_url.rsplit_once('/').map(|(_, name)| (server.clone(), name.to_owned())),
+        _ => None,
     };
-    TestApp { base, http: reqwest::Client::new(), state, _dir: dir, pg_database, stop: Some(tx), done: Some(done) }
+    TestApp { base, db_url: db_url.clone(), http: reqwest::Client::new(), state, _dir: dir, pg_database, stop: Some(tx), done: Some(done) }
 }
 
 impl Drop for TestApp {
@@ -348,4 +368,37 @@ pub fn status(pnid: &str, wamid: &str, status: &str, ts: i64) -> Value {
 
 pub fn now_ts() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// A wiremock responder that answers every send with a fresh wamid, like Meta.
+pub struct UniqueWamid(pub std::sync::atomic::AtomicU64, pub Duration);
+
+impl wiremock::Respond for UniqueWamid {
+    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        wiremock::ResponseTemplate::new(200).set_delay(self.1).set_body_json(json!({"messages": [{"id": format!("wamid.U{n}")}]}))
+    }
+}
+
+/// The `to` of every request Meta (wiremock) received.
+pub async fn recipients(meta: &wiremock::MockServer) -> Vec<String> {
+    meta.received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .filter_map(|b| b["to"].as_str().map(str::to_owned))
+        .collect()
+}
+
+pub fn template_to(from: &str, to: &str) -> Value {
+    json!({"from": from, "to": to, "template": {"name": "order_update", "language": "en_US"}})
+}
+
+pub fn redis_url() -> Option<String> {
+    match std::env::var("TEST_REDIS_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").as_deref() == Ok("true") => panic!("CI=true but TEST_REDIS_URL is not set"),
+        _ => None,
+    }
 }
