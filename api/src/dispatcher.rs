@@ -139,16 +139,17 @@ async fn dispatch_loop(state: Arc<AppState>, tx: mpsc::Sender<DeliveryOutcome>, 
                         break;
                     }
                 };
+                let cands: Vec<_> = cands.into_iter().take(taken).collect();
+                let pair_keys: Vec<String> = cands.iter().map(|c| format!("pair:{pnid}:{}", c.wa_id)).collect();
+                let Ok(pairs) = d.limiter.take_each(&pair_keys, PAIR_PER_SECOND, d.pair_burst).await else { continue };
                 let mut chosen = Vec::with_capacity(taken);
-                for c in cands.into_iter().take(taken) {
-                    match d.limiter.take(&format!("pair:{pnid}:{}", c.wa_id), PAIR_PER_SECOND, d.pair_burst, 1).await {
-                        Ok((1, _)) => chosen.push(c.message_id),
-                        Ok((_, wait)) => {
-                            state.metrics.outbound_deferred.with_label_values(&["pair_rate"]).inc();
-                            let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                            let _ = d.queue.defer(c.message_id, at).await;
-                        }
-                        Err(_) => {}
+                for (c, (ok, wait)) in cands.iter().zip(pairs) {
+                    if ok {
+                        chosen.push(c.message_id);
+                    } else {
+                        state.metrics.outbound_deferred.with_label_values(&["pair_rate"]).inc();
+                        let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                        let _ = d.queue.defer(c.message_id, at).await;
                     }
                 }
                 let claimed = match d.queue.mark_sending(&chosen, &state.instance_id, now).await {

@@ -372,4 +372,14 @@ pub trait RateLimiter: Send + Sync {
     /// Take up to `want` tokens from `key` at `per_second` with `burst`; returns how many were
     /// taken and, when fewer than wanted, how long until the next one is free.
     async fn take(&self, key: &str, per_second: f64, burst: f64, want: u32) -> Result<(u32, std::time::Duration), String>;
+
+    /// One token from each key (same rate and burst), in one round trip where the store allows.
+    async fn take_each(&self, keys: &[String], per_second: f64, burst: f64) -> Result<Vec<(bool, std::time::Duration)>, String> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let (n, wait) = self.take(k, per_second, burst, 1).await?;
+            out.push((n == 1, wait));
+        }
+        Ok(out)
+    }
 }

@@ -74,9 +74,32 @@ if taken < want then wait = math.max(1, tat + interval - burst * interval - now)
 return {taken, math.ceil(wait)}
 "#;
 
+/// One token from each of KEYS, in one call (the dispatcher's pair checks for a whole tick).
+const SCRIPT_EACH: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local per_second = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local interval = 1000 / per_second
+local out = {}
+for i, key in ipairs(KEYS) do
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  if now + burst * interval - tat >= interval then
+    tat = tat + interval
+    redis.call('SET', key, string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
+    out[i] = 0
+  else
+    out[i] = math.max(1, math.ceil(tat + interval - burst * interval - now))
+  end
+end
+return out
+"#;
+
 pub struct RedisLimiter {
     conn: redis::aio::ConnectionManager,
     script: redis::Script,
+    script_each: redis::Script,
     prefix: String,
 }
 
@@ -84,7 +107,7 @@ impl RedisLimiter {
     pub async fn connect(url: &str) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
         let conn = redis::aio::ConnectionManager::new(client).await.map_err(|e| e.to_string())?;
-        Ok(Self { conn, script: redis::Script::new(SCRIPT), prefix: "whatsapp:rl:".into() })
+        Ok(Self { conn, script: redis::Script::new(SCRIPT), script_each: redis::Script::new(SCRIPT_EACH), prefix: "whatsapp:rl:".into() })
     }
 
     pub fn with_prefix(mut self, prefix: &str) -> Self {
@@ -107,6 +130,20 @@ impl RateLimiter for RedisLimiter {
             .await
             .map_err(|e| e.to_string())?;
         Ok((taken, Duration::from_millis(wait_ms)))
+    }
+
+    async fn take_each(&self, keys: &[String], per_second: f64, burst: f64) -> Result<Vec<(bool, Duration)>, String> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn.clone();
+        let mut inv = self.script_each.prepare_invoke();
+        for k in keys {
+            inv.key(format!("{}{k}", self.prefix));
+        }
+        inv.arg(per_second).arg(burst);
+        let waits: Vec<u64> = inv.invoke_async(&mut conn).await.map_err(|e| e.to_string())?;
+        Ok(waits.into_iter().map(|w| (w == 0, Duration::from_millis(w))).collect())
     }
 }
 
