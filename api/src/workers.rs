@@ -1,7 +1,9 @@
-//! Background workers. Today: the webhook processor. It claims stored deliveries in the
-//! order they arrived and runs `ProcessWebhookEvent` for each (one transaction per delivery),
-//! so per-conversation order is kept. A delivery that fails for a transient reason stays
-//! pending and is retried with backoff; after `MAX_ATTEMPTS` it becomes a dead letter.
+//! Background workers. The webhook processor claims stored deliveries (oldest first, for a
+//! 60 s lease; on Postgres `FOR UPDATE SKIP LOCKED`, so replicas share the load and never take
+//! the same delivery) and runs `ProcessWebhookEvent` for each (one transaction per delivery).
+//! Processing does not depend on order: messages deduplicate by wamid, the window only moves
+//! forward, statuses only advance. A delivery that fails for a transient reason is released and
+//! retried; after `MAX_ATTEMPTS` it becomes a dead letter.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -178,7 +180,7 @@ async fn webhook_worker(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
         if *shutdown.borrow() {
             break;
         }
-        let batch = match state.inbox.pending(BATCH).await {
+        let batch = match state.inbox.claim(&state.instance_id, state.clock.now(), Duration::from_secs(60), BATCH).await {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read stored webhooks; retrying in 1 s");
@@ -186,7 +188,9 @@ async fn webhook_worker(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
                 continue;
             }
         };
-        state.metrics.webhook_backlog.set(batch.len() as i64);
+        if let Ok(n) = state.inbox.pending_count().await {
+            state.metrics.webhook_backlog.set(n as i64);
+        }
         if batch.is_empty() {
             tokio::select! {
                 _ = state.webhook_stored.notified() => {}
@@ -226,8 +230,6 @@ async fn webhook_worker(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
                     if let Err(e2) = state.inbox.record_failure(event.id, &e.to_string(), dead).await {
                         tracing::error!(error = %e2, "could not record the failure");
                     }
-                    // Keep order: stop this batch and retry from the oldest pending delivery.
-                    break;
                 }
             }
         }

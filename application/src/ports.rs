@@ -213,7 +213,11 @@ pub struct RawWebhookEvent {
 #[async_trait]
 pub trait WebhookInbox: Send + Sync {
     async fn store(&self, body: String, received_at: DateTime<Utc>) -> RepoResult<uuid::Uuid>;
-    async fn pending(&self, limit: u64) -> RepoResult<Vec<RawWebhookEvent>>;
+    /// Claim up to `limit` pending deliveries, oldest first, for `lease`; deliveries claimed by
+    /// another live worker are skipped (so competing workers share the load).
+    async fn claim(&self, holder: &str, now: DateTime<Utc>, lease: std::time::Duration, limit: u64) -> RepoResult<Vec<RawWebhookEvent>>;
+    /// How many deliveries wait (for the backlog gauge).
+    async fn pending_count(&self) -> RepoResult<u64>;
     async fn record_failure(&self, id: uuid::Uuid, note: &str, dead: bool) -> RepoResult<()>;
 }
 

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_init;
 mod m20261122_000002_job_leases;
 mod m20261122_000003_deliveries;
+mod m20261122_000004_webhook_claims;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_init::Migration),
             Box::new(m20261122_000002_job_leases::Migration),
             Box::new(m20261122_000003_deliveries::Migration),
+            Box::new(m20261122_000004_webhook_claims::Migration),
         ]
     }
 }

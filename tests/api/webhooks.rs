@@ -248,3 +248,30 @@ both_backends!(
     an_unknown_number_is_kept_and_flagged,
     an_unprocessable_body_becomes_a_dead_letter_and_other_fields_are_kept,
 );
+
+/// Two replicas on one database share the stored deliveries: every one processed exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn competing_workers_process_each_delivery_once() {
+    let Some(pg) = Backend::postgres() else { return };
+    let a = spawn_app(pg.clone()).await;
+    let mut b_opts = Opts::new(pg);
+    b_opts.database_url = Some(a.db_url.clone());
+    let b = spawn_with(b_opts).await;
+    let shop = a.create_shop("s").await;
+    a.connect(&shop.admin, PNID, NUMBER).await;
+    let ts = now_ts();
+    for i in 0..100 {
+        let from = format!("55119876{i:05}");
+        let target = if i % 2 == 0 { &a } else { &b };
+        let r = target.webhook(&inbound(PNID, &from, vec![text_message(&format!("wamid.C{i}"), &from, ts, "hi")])).await;
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    a.drained().await;
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM messages").await, 100);
+    assert_eq!(
+        a.scalar("SELECT COUNT(*) FROM webhook_events WHERE state = 'processed' AND attempts = 1").await,
+        100,
+        "none processed twice"
+    );
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'message.received'").await, 100);
+}

@@ -172,6 +172,8 @@ pub mod webhook_events {
         pub fields: Option<String>,
         pub note: Option<String>,
         pub processed_at: Option<DateTimeUtc>,
+        pub claimed_by: Option<String>,
+        pub claimed_until: Option<DateTimeUtc>,
     }
     no_relations!();
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use application::ports::{RawWebhookEvent, RepoResult, WebhookInbox};
 
@@ -36,6 +36,8 @@ impl WebhookInbox for SeaWebhookInbox {
             fields: Set(None),
             note: Set(None),
             processed_at: Set(None),
+            claimed_by: Set(None),
+            claimed_until: Set(None),
         };
         let _guard = match &self.db.write_lock {
             Some(l) => Some(l.lock().await),
@@ -45,16 +47,54 @@ impl WebhookInbox for SeaWebhookInbox {
         Ok(id)
     }
 
-    async fn pending(&self, limit: u64) -> RepoResult<Vec<RawWebhookEvent>> {
-        let rows = webhook_events::Entity::find()
-            .filter(webhook_events::Column::State.eq("pending"))
-            .order_by_asc(webhook_events::Column::ReceivedAt)
-            .order_by_asc(webhook_events::Column::Id)
-            .limit(limit)
-            .all(&self.db.conn)
+    async fn claim(&self, holder: &str, now: DateTime<Utc>, lease: std::time::Duration, limit: u64) -> RepoResult<Vec<RawWebhookEvent>> {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement};
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let backend = self.db.backend();
+        let sql = match backend {
+            // Competing replicas skip each other's locked rows instead of waiting for them.
+            DbBackend::Postgres => format!(
+                "UPDATE webhook_events SET claimed_by = $1, claimed_until = $2 WHERE id IN (\
+                   SELECT id FROM webhook_events WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < $3) \
+                   ORDER BY received_at, id LIMIT {limit} FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, received_at, body, attempts"
+            ),
+            _ => format!(
+                "UPDATE webhook_events SET claimed_by = ?1, claimed_until = ?2 WHERE id IN (\
+                   SELECT id FROM webhook_events WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?3) \
+                   ORDER BY received_at, id LIMIT {limit}) \
+                 RETURNING id, received_at, body, attempts"
+            ),
+        };
+        let _guard = match &self.db.write_lock {
+            Some(l) => Some(l.lock().await),
+            None => None,
+        };
+        let rows = self
+            .db
+            .conn
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, vec![holder.into(), until.into(), now.into()]))
             .await
             .map_err(repo_err)?;
-        Ok(rows.into_iter().map(|r| RawWebhookEvent { id: r.id, received_at: r.received_at, body: r.body, attempts: r.attempts }).collect())
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(RawWebhookEvent {
+                    id: r.try_get_by_index(0).map_err(repo_err)?,
+                    received_at: r.try_get_by_index(1).map_err(repo_err)?,
+                    body: r.try_get_by_index(2).map_err(repo_err)?,
+                    attempts: r.try_get_by_index(3).map_err(repo_err)?,
+                })
+            })
+            .collect::<RepoResult<Vec<_>>>()?;
+        // RETURNING does not keep the subquery's order.
+        out.sort_by(|a, b| (a.received_at, a.id).cmp(&(b.received_at, b.id)));
+        Ok(out)
+    }
+
+    async fn pending_count(&self) -> RepoResult<u64> {
+        use sea_orm::PaginatorTrait;
+        webhook_events::Entity::find().filter(webhook_events::Column::State.eq("pending")).count(&self.db.conn).await.map_err(repo_err)
     }
 
     async fn record_failure(&self, id: uuid::Uuid, note: &str, dead: bool) -> RepoResult<()> {
@@ -66,6 +106,7 @@ impl WebhookInbox for SeaWebhookInbox {
             .col_expr(webhook_events::Column::Attempts, Expr::col(webhook_events::Column::Attempts).add(1))
             .col_expr(webhook_events::Column::Note, Expr::value(note.to_owned()))
             .col_expr(webhook_events::Column::State, Expr::value(if dead { "dead" } else { "pending" }))
+            .col_expr(webhook_events::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
             .filter(webhook_events::Column::Id.eq(id))
             .exec(&self.db.conn)
             .await

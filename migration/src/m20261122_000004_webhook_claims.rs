@@ -1,0 +1,18 @@
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// Competing webhook workers claim deliveries for a while before processing them.
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table("webhook_events").add_column(string_null("claimed_by")).to_owned()).await?;
+        m.alter_table(Table::alter().table("webhook_events").add_column(timestamp_with_time_zone_null("claimed_until")).to_owned()).await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table("webhook_events").drop_column("claimed_until").to_owned()).await?;
+        m.alter_table(Table::alter().table("webhook_events").drop_column("claimed_by").to_owned()).await
+    }
+}
