@@ -88,7 +88,7 @@ impl WebhookInbox for SeaWebhookInbox {
             })
             .collect::<RepoResult<Vec<_>>>()?;
         // RETURNING does not keep the subquery's order.
-        out.sort_by(|a, b| (a.received_at, a.id).cmp(&(b.received_at, b.id)));
+        out.sort_by_key(|e| (e.received_at, e.id));
         Ok(out)
     }
 
