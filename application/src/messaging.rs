@@ -13,8 +13,8 @@ use crate::delivery::{Decision, FailReason, decide};
 use crate::error::AppError;
 use crate::pipeline::{Command, CommandHandler, Pipeline, RequestContext};
 use crate::ports::{
-    Clock, CloudApi, CloudApiError, CloudApiErrorKind, Delivery, SecretCipher, SendReceipt, SenderCredentials, StoredStatus, UnitOfWork,
-    WebhookState,
+    Clock, CloudApi, CloudApiError, CloudApiErrorKind, Delivery, SecretCipher, SendReceipt, SenderCredentials, StoredStatus,
+    TemplateStatusRecord, UnitOfWork, WebhookState,
 };
 use crate::webhook::{self, Contact, MessagesValue};
 use domain::account::WhatsAppAccount;
@@ -437,6 +437,89 @@ impl CommandHandler<RecordRead> for MessagingHandlers {
 }
 
 impl MessagingHandlers {
+    /// `phone_number_quality_update`: the number's quality (FLAGGED / UNFLAGGED) and tier.
+    async fn quality_update(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        waba: Option<&domain::phone::WabaId>,
+        value: &Value,
+        now: DateTime<Utc>,
+        out: &mut WebhookOutcome,
+    ) -> Result<(), AppError> {
+        let digits = value.get("display_phone_number").and_then(Value::as_str).unwrap_or("").trim_start_matches('+').to_owned();
+        let accounts = match waba {
+            Some(w) => uow.accounts_by_waba(w).await?,
+            None => Vec::new(),
+        };
+        let Some(mut account) = accounts.into_iter().find(|a| a.display_phone_number.digits() == digits) else {
+            out.unroutable.push(format!("quality update for {digits}"));
+            return Ok(());
+        };
+        let rating = match value.get("event").and_then(Value::as_str) {
+            Some("FLAGGED") => domain::account::QualityRating::Red,
+            Some("UNFLAGGED") => domain::account::QualityRating::Green,
+            _ => account.quality_rating,
+        };
+        let tier = value.get("current_limit").and_then(Value::as_str).and_then(domain::account::MessagingTier::parse);
+        if let Some(e) = account.update_quality(rating, tier, now) {
+            uow.update_account(&account, None).await?;
+            uow.append(&[e], now).await?;
+        }
+        Ok(())
+    }
+
+    /// `message_template_status_update`: record the status per shop of that WABA; only a
+    /// change emits `template.status.updated`.
+    async fn template_status(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        waba: Option<&domain::phone::WabaId>,
+        value: &Value,
+        now: DateTime<Utc>,
+        out: &mut WebhookOutcome,
+    ) -> Result<(), AppError> {
+        let str_of = |k: &str| value.get(k).and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.as_i64().map(|n| n.to_string())));
+        let (Some(waba), Some(id), Some(status)) = (waba, str_of("message_template_id"), str_of("event")) else {
+            out.notes.push("a template status update without WABA, template id or event".into());
+            return Ok(());
+        };
+        let mut shops: Vec<ShopId> = uow.accounts_by_waba(waba).await?.into_iter().map(|a| a.shop_id).collect();
+        shops.sort();
+        shops.dedup();
+        if shops.is_empty() {
+            out.unroutable.push(format!("template update for WABA {waba}"));
+        }
+        for shop in shops {
+            let previous = uow.template_status(shop, &id).await?;
+            let record = TemplateStatusRecord {
+                shop_id: shop,
+                waba_id: waba.to_string(),
+                meta_template_id: id.clone(),
+                name: str_of("message_template_name").unwrap_or_default(),
+                language: str_of("message_template_language").unwrap_or_default(),
+                status: status.to_ascii_lowercase(),
+                reason: str_of("reason").filter(|r| r != "NONE"),
+                updated_at: now,
+            };
+            if previous.as_ref().is_some_and(|p| p.status == record.status) {
+                continue;
+            }
+            uow.save_template_status(&record).await?;
+            let event = DomainEvent::TemplateStatusUpdated(domain::events::TemplateStatusUpdated {
+                shop_id: shop,
+                waba_id: record.waba_id.clone(),
+                template_id: record.meta_template_id.clone(),
+                template_name: record.name.clone(),
+                language: record.language.clone(),
+                status: record.status.clone(),
+                previous_status: previous.map(|p| p.status),
+                reason: record.reason.clone(),
+            });
+            uow.append(&[event], now).await?;
+        }
+        Ok(())
+    }
+
     async fn incoming(
         &self,
         uow: &mut dyn UnitOfWork,
@@ -570,12 +653,22 @@ impl CommandHandler<ProcessWebhookEvent> for MessagingHandlers {
             }
         };
         for entry in payload.entry {
+            let waba = entry.id.as_deref().and_then(|w| domain::phone::WabaId::parse(w).ok());
             for change in entry.changes {
                 out.fields.insert(change.field.clone());
-                // Other fields (template status, quality, account updates) stay stored in the
-                // raw event for the issues that handle them; nothing is lost.
-                if change.field != "messages" {
-                    continue;
+                match change.field.as_str() {
+                    "messages" => {}
+                    "phone_number_quality_update" => {
+                        self.quality_update(uow, waba.as_ref(), &change.value, now, &mut out).await?;
+                        continue;
+                    }
+                    "message_template_status_update" => {
+                        self.template_status(uow, waba.as_ref(), &change.value, now, &mut out).await?;
+                        continue;
+                    }
+                    // Other fields (account updates, ...) stay stored in the raw event for the
+                    // issues that handle them; nothing is lost.
+                    _ => continue,
                 }
                 let value: MessagesValue = match serde_json::from_value(change.value) {
                     Ok(v) => v,

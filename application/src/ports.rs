@@ -106,6 +106,27 @@ pub trait AccountRepository: Send {
     async fn account_by_phone_number_id(&mut self, id: &PhoneNumberId) -> RepoResult<Option<WhatsAppAccount>>;
     async fn account_by_display_number(&mut self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>>;
     async fn encrypted_token(&mut self, id: AccountId) -> RepoResult<Option<String>>;
+    /// Webhook routing for WABA-level fields (`entry.id`): every connected number of that WABA.
+    async fn accounts_by_waba(&mut self, waba: &domain::phone::WabaId) -> RepoResult<Vec<WhatsAppAccount>>;
+}
+
+/// A template's status as Meta last reported it, per shop.
+#[derive(Debug, Clone)]
+pub struct TemplateStatusRecord {
+    pub shop_id: ShopId,
+    pub waba_id: String,
+    pub meta_template_id: String,
+    pub name: String,
+    pub language: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait TemplateRepository: Send {
+    async fn template_status(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<TemplateStatusRecord>>;
+    async fn save_template_status(&mut self, record: &TemplateStatusRecord) -> RepoResult<()>;
 }
 
 #[async_trait]
@@ -187,6 +208,7 @@ pub trait UnitOfWork:
     + ConversationRepository
     + ConversationMaintenance
     + DeliveryRepository
+    + TemplateRepository
     + MessageRepository
     + Outbox
     + WebhookEventRepository

@@ -133,6 +133,19 @@ pub struct CustomerOptInChanged {
     pub source: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateStatusUpdated {
+    pub shop_id: ShopId,
+    pub waba_id: String,
+    pub template_id: String,
+    pub template_name: String,
+    pub language: String,
+    pub status: String,
+    pub previous_status: Option<String>,
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum DomainEvent {
     AccountConnected(AccountConnected),
@@ -145,6 +158,7 @@ pub enum DomainEvent {
     MessageStatusUpdated(MessageStatusUpdated),
     CustomerCreated(CustomerCreated),
     CustomerOptInChanged(CustomerOptInChanged),
+    TemplateStatusUpdated(TemplateStatusUpdated),
 }
 
 impl DomainEvent {
@@ -161,6 +175,7 @@ impl DomainEvent {
             Self::MessageStatusUpdated(_) => "message.status.updated",
             Self::CustomerCreated(_) => "customer.created",
             Self::CustomerOptInChanged(_) => "customer.opt_in.changed",
+            Self::TemplateStatusUpdated(_) => "template.status.updated",
         }
     }
 
@@ -176,6 +191,7 @@ impl DomainEvent {
             Self::MessageStatusUpdated(e) => e.shop_id,
             Self::CustomerCreated(e) => e.shop_id,
             Self::CustomerOptInChanged(e) => e.shop_id,
+            Self::TemplateStatusUpdated(e) => e.shop_id,
         }
     }
 
@@ -193,6 +209,7 @@ impl DomainEvent {
             Self::MessageStatusUpdated(e) => e.conversation_id.to_string(),
             Self::CustomerCreated(e) => e.customer_id.to_string(),
             Self::CustomerOptInChanged(e) => e.customer_id.to_string(),
+            Self::TemplateStatusUpdated(e) => e.template_id.clone(),
         }
     }
 
@@ -209,6 +226,7 @@ impl DomainEvent {
             Self::MessageStatusUpdated(e) => serde_json::to_value(e),
             Self::CustomerCreated(e) => serde_json::to_value(e),
             Self::CustomerOptInChanged(e) => serde_json::to_value(e),
+            Self::TemplateStatusUpdated(e) => serde_json::to_value(e),
         };
         v.unwrap_or(Value::Null)
     }

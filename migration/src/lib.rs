@@ -7,6 +7,7 @@ mod m20261122_000001_init;
 mod m20261122_000002_job_leases;
 mod m20261122_000003_deliveries;
 mod m20261122_000004_webhook_claims;
+mod m20261122_000005_templates;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_job_leases::Migration),
             Box::new(m20261122_000003_deliveries::Migration),
             Box::new(m20261122_000004_webhook_claims::Migration),
+            Box::new(m20261122_000005_templates::Migration),
         ]
     }
 }

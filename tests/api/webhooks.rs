@@ -275,3 +275,40 @@ async fn competing_workers_process_each_delivery_once() {
     );
     assert_eq!(a.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'message.received'").await, 100);
 }
+
+async fn quality_and_template_updates_change_state_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await; // WABA 9001 (helpers)
+    let change = |field: &str, value: serde_json::Value| json!({"object": "whatsapp_business_account", "entry": [{"id": "9001", "time": now_ts(), "changes": [{"field": field, "value": value}]}]});
+    let flagged = change(
+        "phone_number_quality_update",
+        json!({"display_phone_number": "15550001111", "event": "FLAGGED", "current_limit": "TIER_10K"}),
+    );
+    let approved = change(
+        "message_template_status_update",
+        json!({"event": "APPROVED", "message_template_id": 806312974732579i64,
+        "message_template_name": "order_update", "message_template_language": "en_US", "reason": "NONE"}),
+    );
+    let rejected = change(
+        "message_template_status_update",
+        json!({"event": "REJECTED", "message_template_id": 806312974732579i64,
+        "message_template_name": "order_update", "message_template_language": "en_US", "reason": "INVALID_FORMAT"}),
+    );
+    for p in [&flagged, &flagged, &approved, &approved, &rejected] {
+        assert_eq!(app.webhook(p).await.status().as_u16(), 200);
+    }
+    app.drained().await;
+    let acc = json(app.get(&shop.admin, "/api/v1/accounts").await).await;
+    assert_eq!(acc["accounts"][0]["qualityRating"], "red");
+    assert_eq!(acc["accounts"][0]["messagingTier"], "tier_10k");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'account.quality.updated'").await,
+        1,
+        "a redelivery changes nothing"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'template.status.updated'").await, 2, "approved, then rejected");
+    assert_eq!(app.text("SELECT status FROM templates").await.as_deref(), Some("rejected"));
+}
+
+both_backends!(quality_and_template_updates_change_state_once);

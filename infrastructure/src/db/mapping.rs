@@ -339,6 +339,16 @@ mod tests {
                 previous_quality_rating: "green".into(),
                 messaging_tier: "tier_1k".into(),
             }),
+            DomainEvent::TemplateStatusUpdated(TemplateStatusUpdated {
+                shop_id: s,
+                waba_id: "1".into(),
+                template_id: "2".into(),
+                template_name: "t".into(),
+                language: "en_US".into(),
+                status: "approved".into(),
+                previous_status: None,
+                reason: None,
+            }),
         ]
     }
 

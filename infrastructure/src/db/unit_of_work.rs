@@ -129,6 +129,18 @@ impl AccountRepository for SeaUnitOfWork {
             .transpose()
     }
 
+    async fn accounts_by_waba(&mut self, waba: &domain::phone::WabaId) -> RepoResult<Vec<WhatsAppAccount>> {
+        whatsapp_accounts::Entity::find()
+            .filter(whatsapp_accounts::Column::WabaId.eq(waba.as_str()))
+            .filter(whatsapp_accounts::Column::Status.ne("disconnected"))
+            .all(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .into_iter()
+            .map(mapping::account)
+            .collect()
+    }
+
     async fn encrypted_token(&mut self, id: AccountId) -> RepoResult<Option<String>> {
         Ok(whatsapp_accounts::Entity::find_by_id(id.as_uuid()).one(&self.txn).await.map_err(repo_err)?.map(|m| m.access_token_encrypted))
     }
@@ -230,6 +242,59 @@ impl DeliveryRepository for SeaUnitOfWork {
 
     async fn finish_delivery(&mut self, message: MessageId) -> RepoResult<()> {
         deliveries::Entity::delete_by_id(message.as_uuid()).exec(&self.txn).await.map(|_| ()).map_err(repo_err)
+    }
+}
+
+#[async_trait]
+impl TemplateRepository for SeaUnitOfWork {
+    async fn template_status(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<TemplateStatusRecord>> {
+        Ok(templates::Entity::find()
+            .filter(templates::Column::ShopId.eq(shop.as_uuid()))
+            .filter(templates::Column::MetaTemplateId.eq(meta_template_id))
+            .one(&self.txn)
+            .await
+            .map_err(repo_err)?
+            .map(|m| TemplateStatusRecord {
+                shop_id: m.shop_id.into(),
+                waba_id: m.waba_id,
+                meta_template_id: m.meta_template_id,
+                name: m.name,
+                language: m.language,
+                status: m.status,
+                reason: m.reason,
+                updated_at: m.updated_at,
+            }))
+    }
+
+    async fn save_template_status(&mut self, r: &TemplateStatusRecord) -> RepoResult<()> {
+        use sea_orm::sea_query::OnConflict;
+        let row = templates::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            shop_id: Set(r.shop_id.as_uuid()),
+            waba_id: Set(r.waba_id.clone()),
+            meta_template_id: Set(r.meta_template_id.clone()),
+            name: Set(r.name.clone()),
+            language: Set(r.language.clone()),
+            status: Set(r.status.clone()),
+            reason: Set(r.reason.clone()),
+            updated_at: Set(r.updated_at),
+        };
+        templates::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([templates::Column::ShopId, templates::Column::MetaTemplateId])
+                    .update_columns([
+                        templates::Column::Name,
+                        templates::Column::Language,
+                        templates::Column::Status,
+                        templates::Column::Reason,
+                        templates::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.txn)
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
     }
 }
 
