@@ -80,6 +80,7 @@ pub struct Opts {
     pub redis_url: Option<String>,
     /// Use this database instead of a fresh one (two processes sharing one queue).
     pub database_url: Option<String>,
+    pub extra_env: Vec<(&'static str, String)>,
 }
 
 impl Opts {
@@ -93,6 +94,7 @@ impl Opts {
             send_wait_ms: 5000,
             redis_url: None,
             database_url: None,
+            extra_env: Vec::new(),
         }
     }
 }
@@ -143,6 +145,9 @@ pub fn config(db_url: &str, opts: &Opts) -> Config {
         ("PAIR_BURST", "45".into()),
         ("SEND_WAIT_MS", opts.send_wait_ms.to_string()),
     ]);
+    for (k, v) in &opts.extra_env {
+        env.insert(k, v.clone());
+    }
     if let Some(r) = &opts.redis_url {
         env.insert("REDIS_URL", r.clone());
     }

@@ -186,3 +186,26 @@ both_backends!(
     roles_are_enforced_on_every_endpoint,
     account_lifecycle_and_the_token_stays_secret
 );
+
+/// Seed 004's environment bootstrap: the numbers are connected to a default shop on start,
+/// once; a restart on the same database adds nothing.
+#[tokio::test]
+async fn numbers_from_the_environment_are_connected_once() {
+    let env = vec![
+        ("WHATSAPP_ACCESS_TOKEN", "EAAG-env-token".to_owned()),
+        ("WHATSAPP_PHONE_NUMBERS", "111:+5511900000001,222:+5511900000002".to_owned()),
+    ];
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.extra_env = env.clone();
+    let first = spawn_with(opts).await;
+    assert_eq!(first.scalar("SELECT COUNT(*) FROM shops").await, 1);
+    assert_eq!(first.scalar("SELECT COUNT(*) FROM whatsapp_accounts WHERE status = 'active'").await, 2);
+    let stored = first.text("SELECT access_token_encrypted FROM whatsapp_accounts").await.unwrap();
+    assert!(!stored.contains("EAAG"), "encrypted at rest");
+    let mut again = Opts::new(Backend::Sqlite);
+    again.extra_env = env;
+    again.database_url = Some(first.db_url.clone());
+    let second = spawn_with(again).await;
+    assert_eq!(second.scalar("SELECT COUNT(*) FROM shops").await, 1);
+    assert_eq!(second.scalar("SELECT COUNT(*) FROM whatsapp_accounts").await, 2);
+}
