@@ -39,6 +39,7 @@ const RELAY_BATCH: u64 = 500;
 /// loses them: a row is marked published only after the destination confirmed it.
 async fn outbox_relay(state: Arc<AppState>, shutdown: watch::Receiver<bool>) {
     let mut backoff = Duration::from_millis(250);
+    let mut gauges_at = Instant::now() - Duration::from_secs(60);
     let m = &state.metrics;
     loop {
         if *shutdown.borrow() {
@@ -70,7 +71,10 @@ async fn outbox_relay(state: Arc<AppState>, shutdown: watch::Receiver<bool>) {
                 continue;
             }
         };
-        if let Ok((lag, oldest)) = state.outbox.lag().await {
+        if gauges_at.elapsed() > Duration::from_secs(5)
+            && let Ok((lag, oldest)) = state.outbox.lag().await
+        {
+            gauges_at = Instant::now();
             m.outbox_lag.set(lag as i64);
             m.outbox_oldest_age_seconds.set(oldest.map_or(0.0, |t| (state.clock.now() - t).num_milliseconds() as f64 / 1e3));
         }
@@ -176,6 +180,7 @@ fn flag_stuck_messages(state: Arc<AppState>) -> std::pin::Pin<Box<dyn std::futur
 
 async fn webhook_worker(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
     tracing::info!("webhook worker started");
+    let mut gauges_at = Instant::now() - Duration::from_secs(60);
     loop {
         if *shutdown.borrow() {
             break;
@@ -188,8 +193,12 @@ async fn webhook_worker(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
                 continue;
             }
         };
-        if let Ok(n) = state.inbox.pending_count().await {
-            state.metrics.webhook_backlog.set(n as i64);
+        // Gauges are refreshed every few seconds, not per batch: a count is not free.
+        if gauges_at.elapsed() > Duration::from_secs(5) {
+            gauges_at = Instant::now();
+            if let Ok(n) = state.inbox.pending_count().await {
+                state.metrics.webhook_backlog.set(n as i64);
+            }
         }
         if batch.is_empty() {
             tokio::select! {
