@@ -12,12 +12,16 @@ use tokio::sync::watch;
 
 use application::AppError;
 use application::RequestContext;
-use application::messaging::ProcessWebhookEvent;
+use application::messaging::{ProcessWebhookBatch, ProcessWebhookEvent};
 
 use crate::state::AppState;
 
 pub const MAX_ATTEMPTS: i32 = 10;
 const BATCH: u64 = 200;
+/// Deliveries per processing transaction. SQLite has one writer: a smaller batch keeps the
+/// webhook acknowledgement (which needs the writer too) fast.
+const TX_BATCH: usize = 50;
+const TX_BATCH_SQLITE: usize = 10;
 
 pub fn spawn(state: Arc<AppState>, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
     let mut handles = crate::dispatcher::spawn(state.clone(), shutdown.clone());
@@ -209,35 +213,26 @@ async fn webhook_worker(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
             continue;
         }
         let mut failed = false;
-        for event in batch {
+        // Up to TX_BATCH deliveries per transaction; a failing chunk is redone one by one.
+        let tx_batch = if state.db.write_lock.is_some() { TX_BATCH_SQLITE } else { TX_BATCH };
+        let mut rest = batch;
+        while !rest.is_empty() {
+            let chunk: Vec<_> = rest.drain(..rest.len().min(tx_batch)).collect();
             let started = Instant::now();
             let ctx = RequestContext::system("webhook");
-            let cmd = ProcessWebhookEvent { event_id: event.id, body: event.body };
-            let m = &state.metrics;
+            let cmd = ProcessWebhookBatch {
+                events: chunk.iter().map(|e| ProcessWebhookEvent { event_id: e.id, body: e.body.clone() }).collect(),
+            };
             match state.pipeline.execute(&ctx, state.messaging_handlers(), cmd).await {
-                Ok(out) => {
-                    let outcome = if out.dead.is_some() { "dead" } else { "processed" };
-                    m.webhook_processing_ms.with_label_values(&[outcome]).observe(started.elapsed().as_secs_f64() * 1e3);
-                    m.messages_received.inc_by(out.messages_stored as u64);
-                    if let Some(reason) = &out.dead {
-                        m.webhook_dead_letters.inc();
-                        tracing::warn!(event_id = %event.id, %reason, "webhook delivery kept as a dead letter");
-                    }
-                    if !out.unroutable.is_empty() {
-                        m.webhook_unroutable.inc_by(out.unroutable.len() as u64);
-                        tracing::warn!(event_id = %event.id, phone_number_ids = ?out.unroutable, "webhook for an unknown number kept and flagged");
+                Ok(outcomes) => {
+                    let per_event_ms = started.elapsed().as_secs_f64() * 1e3 / chunk.len() as f64;
+                    for (event, out) in chunk.iter().zip(outcomes) {
+                        record_outcome(&state, event.id, &out, per_event_ms);
                     }
                 }
-                Err(e) => {
-                    failed = true;
-                    let dead = event.attempts + 1 >= MAX_ATTEMPTS || !transient(&e);
-                    m.webhook_processing_ms.with_label_values(&["error"]).observe(started.elapsed().as_secs_f64() * 1e3);
-                    if dead {
-                        m.webhook_dead_letters.inc();
-                    }
-                    tracing::error!(event_id = %event.id, attempts = event.attempts + 1, dead, error = %e, "webhook processing failed");
-                    if let Err(e2) = state.inbox.record_failure(event.id, &e.to_string(), dead).await {
-                        tracing::error!(error = %e2, "could not record the failure");
+                Err(_) => {
+                    for event in chunk {
+                        failed |= !process_one(&state, event).await;
                     }
                 }
             }
@@ -247,6 +242,46 @@ async fn webhook_worker(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
         }
     }
     tracing::info!("webhook worker stopped");
+}
+
+fn record_outcome(state: &AppState, event_id: uuid::Uuid, out: &application::messaging::WebhookOutcome, ms: f64) {
+    let m = &state.metrics;
+    let outcome = if out.dead.is_some() { "dead" } else { "processed" };
+    m.webhook_processing_ms.with_label_values(&[outcome]).observe(ms);
+    m.messages_received.inc_by(out.messages_stored as u64);
+    if let Some(reason) = &out.dead {
+        m.webhook_dead_letters.inc();
+        tracing::warn!(%event_id, %reason, "webhook delivery kept as a dead letter");
+    }
+    if !out.unroutable.is_empty() {
+        m.webhook_unroutable.inc_by(out.unroutable.len() as u64);
+        tracing::warn!(%event_id, phone_number_ids = ?out.unroutable, "webhook for an unknown number kept and flagged");
+    }
+}
+
+/// One delivery in its own transaction; `false` if it failed (released for a retry, or dead).
+async fn process_one(state: &Arc<AppState>, event: application::ports::RawWebhookEvent) -> bool {
+    let started = Instant::now();
+    let ctx = RequestContext::system("webhook");
+    let cmd = ProcessWebhookEvent { event_id: event.id, body: event.body };
+    match state.pipeline.execute(&ctx, state.messaging_handlers(), cmd).await {
+        Ok(out) => {
+            record_outcome(state, event.id, &out, started.elapsed().as_secs_f64() * 1e3);
+            true
+        }
+        Err(e) => {
+            let dead = event.attempts + 1 >= MAX_ATTEMPTS || !transient(&e);
+            state.metrics.webhook_processing_ms.with_label_values(&["error"]).observe(started.elapsed().as_secs_f64() * 1e3);
+            if dead {
+                state.metrics.webhook_dead_letters.inc();
+            }
+            tracing::error!(event_id = %event.id, attempts = event.attempts + 1, dead, error = %e, "webhook processing failed");
+            if let Err(e2) = state.inbox.record_failure(event.id, &e.to_string(), dead).await {
+                tracing::error!(error = %e2, "could not record the failure");
+            }
+            false
+        }
+    }
 }
 
 /// Storage trouble is worth retrying; a bug in the data is not going to fix itself, but it

@@ -638,9 +638,44 @@ impl MessagingHandlers {
     }
 }
 
+/// Several stored deliveries in one transaction (one commit for the batch). If any fails, the
+/// whole batch rolls back and the worker processes them one by one.
+#[derive(Validate)]
+pub struct ProcessWebhookBatch {
+    pub events: Vec<ProcessWebhookEvent>,
+}
+
+impl fmt::Debug for ProcessWebhookBatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessWebhookBatch").field("events", &self.events.len()).finish()
+    }
+}
+
+impl Command for ProcessWebhookBatch {
+    type Output = Vec<WebhookOutcome>;
+    const NAME: &'static str = "ProcessWebhookBatch";
+}
+
+#[async_trait]
+impl CommandHandler<ProcessWebhookBatch> for MessagingHandlers {
+    async fn handle(&self, cmd: ProcessWebhookBatch, uow: &mut dyn UnitOfWork) -> Result<Vec<WebhookOutcome>, AppError> {
+        let mut out = Vec::with_capacity(cmd.events.len());
+        for e in cmd.events {
+            out.push(self.process_event(e, uow).await?);
+        }
+        Ok(out)
+    }
+}
+
 #[async_trait]
 impl CommandHandler<ProcessWebhookEvent> for MessagingHandlers {
     async fn handle(&self, cmd: ProcessWebhookEvent, uow: &mut dyn UnitOfWork) -> Result<WebhookOutcome, AppError> {
+        self.process_event(cmd, uow).await
+    }
+}
+
+impl MessagingHandlers {
+    async fn process_event(&self, cmd: ProcessWebhookEvent, uow: &mut dyn UnitOfWork) -> Result<WebhookOutcome, AppError> {
         let now = self.clock.now();
         let mut out = WebhookOutcome::default();
         let payload = match webhook::parse_payload(&cmd.body) {
