@@ -98,20 +98,14 @@ impl DeliveryQueue {
         );
         let mut values: Vec<sea_orm::Value> = vec![holder.into(), now.into()];
         values.extend(ids.iter().map(|i| sea_orm::Value::from(i.as_uuid())));
-        let _guard = match &self.db.write_lock {
-            Some(l) => Some(l.lock().await),
-            None => None,
-        };
+        let _guard = self.db.write_guard().await;
         let rows = self.db.conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(repo_err)?;
         rows.iter().map(|r| r.try_get_by_index::<uuid::Uuid>(0).map(MessageId::from).map_err(repo_err)).collect()
     }
 
     /// Not now: due again at `at` (the pair rate for that recipient).
     pub async fn defer(&self, id: MessageId, at: DateTime<Utc>) -> RepoResult<()> {
-        let _guard = match &self.db.write_lock {
-            Some(l) => Some(l.lock().await),
-            None => None,
-        };
+        let _guard = self.db.write_guard().await;
         deliveries::Entity::update_many()
             .col_expr(deliveries::Column::NextAttemptAt, Expr::value(at))
             .filter(deliveries::Column::MessageId.eq(id.as_uuid()))

@@ -36,10 +36,7 @@ impl Leases {
             }
         };
         let values: Vec<Value> = vec![name.into(), holder.into(), until.into(), now.into()];
-        let _guard = match &self.db.write_lock {
-            Some(l) => Some(l.lock().await),
-            None => None,
-        };
+        let _guard = self.db.write_guard().await;
         let res = self.db.conn.execute_raw(Statement::from_sql_and_values(self.db.backend(), sql, values)).await.map_err(repo_err)?;
         Ok(res.rows_affected() == 1)
     }
@@ -50,10 +47,7 @@ impl Leases {
             DbBackend::Postgres => "UPDATE job_leases SET last_run_at = $1 WHERE name = $2",
             _ => "UPDATE job_leases SET last_run_at = ?1 WHERE name = ?2",
         };
-        let _guard = match &self.db.write_lock {
-            Some(l) => Some(l.lock().await),
-            None => None,
-        };
+        let _guard = self.db.write_guard().await;
         self.db
             .conn
             .execute_raw(Statement::from_sql_and_values(self.db.backend(), sql, vec![at.into(), name.into()]))

@@ -65,6 +65,15 @@ impl Db {
         Migrator::up(&self.conn, None).await
     }
 
+    /// SQLite: hold the in-process writer lock around a write (one writer at a time); Postgres:
+    /// nothing to hold.
+    pub async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_lock {
+            Some(l) => Some(l.lock().await),
+            None => None,
+        }
+    }
+
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
     }

@@ -55,10 +55,7 @@ impl OutboxStore {
         if seqs.is_empty() {
             return Ok(());
         }
-        let _guard = match &self.db.write_lock {
-            Some(l) => Some(l.lock().await),
-            None => None,
-        };
+        let _guard = self.db.write_guard().await;
         outbox::Entity::update_many()
             .col_expr(outbox::Column::PublishedAt, Expr::value(at))
             .filter(outbox::Column::Seq.is_in(seqs.iter().copied()))

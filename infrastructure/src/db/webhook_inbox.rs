@@ -39,10 +39,7 @@ impl WebhookInbox for SeaWebhookInbox {
             claimed_by: Set(None),
             claimed_until: Set(None),
         };
-        let _guard = match &self.db.write_lock {
-            Some(l) => Some(l.lock().await),
-            None => None,
-        };
+        let _guard = self.db.write_guard().await;
         webhook_events::Entity::insert(row).exec_without_returning(&self.db.conn).await.map_err(repo_err)?;
         Ok(id)
     }
@@ -66,10 +63,7 @@ impl WebhookInbox for SeaWebhookInbox {
                  RETURNING id, received_at, body, attempts"
             ),
         };
-        let _guard = match &self.db.write_lock {
-            Some(l) => Some(l.lock().await),
-            None => None,
-        };
+        let _guard = self.db.write_guard().await;
         let rows = self
             .db
             .conn
@@ -98,10 +92,7 @@ impl WebhookInbox for SeaWebhookInbox {
     }
 
     async fn record_failure(&self, id: uuid::Uuid, note: &str, dead: bool) -> RepoResult<()> {
-        let _guard = match &self.db.write_lock {
-            Some(l) => Some(l.lock().await),
-            None => None,
-        };
+        let _guard = self.db.write_guard().await;
         webhook_events::Entity::update_many()
             .col_expr(webhook_events::Column::Attempts, Expr::col(webhook_events::Column::Attempts).add(1))
             .col_expr(webhook_events::Column::Note, Expr::value(note.to_owned()))
