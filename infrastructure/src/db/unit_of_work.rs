@@ -4,8 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
-    TryInsertResult,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, TransactionTrait, TryInsertResult,
 };
 use tokio::sync::OwnedMutexGuard;
 
@@ -416,16 +415,21 @@ impl WebhookEventRepository for SeaUnitOfWork {
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> RepoResult<()> {
-        let Some(row) = webhook_events::Entity::find_by_id(id).one(&self.txn).await.map_err(repo_err)? else {
+        // One statement: the stored body is not read back just to change its state.
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        let res = webhook_events::Entity::update_many()
+            .col_expr(webhook_events::Column::State, Expr::value(state.as_str()))
+            .col_expr(webhook_events::Column::Fields, Expr::value(fields.map(str::to_owned)))
+            .col_expr(webhook_events::Column::Note, Expr::value(note.map(str::to_owned)))
+            .col_expr(webhook_events::Column::ProcessedAt, Expr::value(Some(at)))
+            .col_expr(webhook_events::Column::Attempts, Expr::col(webhook_events::Column::Attempts).add(1))
+            .filter(webhook_events::Column::Id.eq(id))
+            .exec(&self.txn)
+            .await
+            .map_err(repo_err)?;
+        if res.rows_affected == 0 {
             return Err(RepoError::Other(format!("webhook event {id} not found")));
-        };
-        let attempts = row.attempts;
-        let mut am = row.into_active_model();
-        am.state = Set(state.as_str().to_owned());
-        am.fields = Set(fields.map(str::to_owned));
-        am.note = Set(note.map(str::to_owned));
-        am.processed_at = Set(Some(at));
-        am.attempts = Set(attempts + 1);
-        am.update(&self.txn).await.map(|_| ()).map_err(repo_err)
+        }
+        Ok(())
     }
 }
