@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match command.as_str() {
             "migrate" => {
-                let db = infrastructure::db::Db::connect(&config.database_url).await?;
+                let db = infrastructure::persistence::Db::connect(&config.database_url).await?;
                 db.migrate().await?;
                 tracing::info!("migrations applied");
                 Ok(())

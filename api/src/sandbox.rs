@@ -236,16 +236,16 @@ struct CustomerMessage {
 async fn customer_message(body: Json<Value>, sandbox: Data<&Arc<Sandbox>>) -> Response {
     let input: CustomerMessage = match serde_json::from_value(body.0) {
         Ok(i) => i,
-        Err(e) => return crate::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", &format!("body: {e}")),
+        Err(e) => return crate::http::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", &format!("body: {e}")),
     };
     let from = input.from.trim().trim_start_matches('+').to_owned();
     if from.len() < 8 || !from.bytes().all(|b| b.is_ascii_digit()) {
-        return crate::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "from: must be E.164 or a WhatsApp id");
+        return crate::http::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "from: must be E.164 or a WhatsApp id");
     }
     let mut message = match (input.message, input.text) {
         (Some(m @ Value::Object(_)), _) => m,
         (None, Some(t)) => json!({"type": "text", "text": {"body": t}}),
-        _ => return crate::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "message or text is required"),
+        _ => return crate::http::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "message or text is required"),
     };
     let wamid = format!("wamid.SANDBOXIN{}", uuid::Uuid::new_v4().simple());
     let now = Utc::now();
@@ -263,7 +263,9 @@ async fn customer_message(body: Json<Value>, sandbox: Data<&Arc<Sandbox>>) -> Re
     let payload = sandbox.envelope(&input.phone_number_id, json!({"contacts": [contact], "messages": [message]}));
     match sandbox.deliver(&payload).await {
         Ok(status) => Json(json!({"wamid": wamid, "webhookStatus": status})).into_response(),
-        Err(e) => crate::error::plain(StatusCode::BAD_GATEWAY, "WEBHOOK_DELIVERY_FAILED", &format!("could not deliver the webhook: {e}")),
+        Err(e) => {
+            crate::http::error::plain(StatusCode::BAD_GATEWAY, "WEBHOOK_DELIVERY_FAILED", &format!("could not deliver the webhook: {e}"))
+        }
     }
 }
 

@@ -1,50 +1,82 @@
-//! The composition root: adapters are created and wired here, once.
+//! The composition root: every adapter is created here, once, and handed to the context handles
+//! of the HTTP side and to the workers' dependency structs.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::SizeLimit;
-use poem::web::Data;
-use poem::{EndpointExt, IntoResponse, Response, Route, Server, get, handler};
-use poem_openapi::OpenApiService;
-use serde_json::json;
+use poem::{EndpointExt, Response, Route, Server, get};
 use tokio::sync::{Notify, watch};
 
-use application::accounts::{AccountHandlers, ConnectWhatsAppAccount};
-use application::messaging::{MessagingHandlers, MessagingService};
-use application::pipeline::{Pipeline, RequestContext};
-use application::ports::{Clock, SystemClock};
-use application::shops::{CreateShop, ShopHandlers};
+use application::accounts::connect_account::{ConnectAccountError, ConnectAccountHandler, ConnectWhatsAppAccount};
+use application::accounts::disconnect_account::DisconnectAccountHandler;
+use application::accounts::get_account::GetAccountHandler;
+use application::accounts::list_accounts::ListAccountsHandler;
+use application::accounts::ports::AccountReads;
+use application::accounts::record_quality_updates::RecordQualityHandler;
+use application::accounts::update_account::UpdateAccountHandler;
+use application::customers::ports::CustomerReads;
+use application::inbound::ports::WebhookInbox;
+use application::inbound::process_webhooks::ProcessWebhooksHandler;
+use application::messaging::apply_statuses::ApplyStatusesHandler;
+use application::messaging::count_stuck_messages::CountStuckHandler;
+use application::messaging::expire_conversations::ExpireConversationsHandler;
+use application::messaging::get_conversation::GetConversationHandler;
+use application::messaging::get_conversation_status::GetConversationStatusHandler;
+use application::messaging::get_message::GetMessageHandler;
+use application::messaging::get_messages::GetMessagesHandler;
+use application::messaging::list_conversations::ListConversationsHandler;
+use application::messaging::mark_read::{MarkReadService, RecordReadHandler};
+use application::messaging::ports::{MessagingReads, RateLimiter};
+use application::messaging::receive_messages::ReceiveMessagesHandler;
+use application::messaging::record_delivery_outcomes::RecordOutcomesHandler;
+use application::messaging::send_message::SendMessageHandler;
+use application::shared::leases::Leases;
+use application::shared::outbox::{EventPublisher, OutboxRelayStore};
+use application::shared::ports::{Clock, SecretCipher, SystemClock};
+use application::shared::unit_of_work::UnitOfWorkFactory;
+use application::templates::record_template_statuses::RecordTemplateStatusesHandler;
+use application::tenancy::authenticate::AuthenticateHandler;
+use application::tenancy::create_api_key::CreateApiKeyHandler;
+use application::tenancy::create_shop::{CreateShop, CreateShopHandler};
+use application::tenancy::get_shop::GetShopHandler;
+use application::tenancy::list_api_keys::ListApiKeysHandler;
+use application::tenancy::ports::TenancyReads;
+use application::{Pipeline, RequestContext};
 use infrastructure::cloud_api::CloudApiClient;
 use infrastructure::config::{Config, DEFAULT_GRAPH_BASE, redact_url};
 use infrastructure::crypto::AesGcmCipher;
-use infrastructure::db::{Db, DeliveryQueue, Leases, OutboxStore, SeaReadStore, SeaUnitOfWorkFactory, SeaWebhookInbox};
-use infrastructure::events::{EventPublisher, InProcessBus, RabbitPublisher};
-use infrastructure::limiter::{LocalLimiter, RedisLimiter};
+use infrastructure::limiter::{LocalLimiter, RedisLimiter, RedisPing};
+use infrastructure::persistence::Db;
+use infrastructure::persistence::accounts::reads::SeaAccountReads;
+use infrastructure::persistence::customers::reads::SeaCustomerReads;
+use infrastructure::persistence::inbound::inbox::SeaWebhookInbox;
+use infrastructure::persistence::leases::SeaLeases;
+use infrastructure::persistence::messaging::outbound_queue::SeaOutboundQueue;
+use infrastructure::persistence::messaging::reads::SeaMessagingReads;
+use infrastructure::persistence::outbox::relay_store::SeaOutboxRelayStore;
+use infrastructure::persistence::tenancy::reads::SeaTenancyReads;
+use infrastructure::persistence::unit_of_work::SeaUnitOfWorkFactory;
+use infrastructure::publisher::{InProcessBus, RabbitPublisher};
 
+use crate::http::accounts::AccountsHttp;
+use crate::http::auth::Authenticator;
+use crate::http::inbound::WebhooksHttp;
+use crate::http::messaging::MessagingHttp;
+use crate::http::ops::OpsHttp;
+use crate::http::rate_limit::ShopRateLimiter;
+use crate::http::tenancy::TenancyHttp;
+use crate::http::{self, error};
 use crate::metrics::Metrics;
-use crate::routes::{accounts::AccountsApi, conversations::ConversationsApi, messages::MessagesApi, shops::ShopsApi};
 use crate::sandbox::{self, Sandbox};
-use crate::state::{AppState, RateLimiter};
-use crate::{error, http, webhooks, workers};
+use crate::workers::Workers;
+use crate::workers::dispatcher::{Dispatcher, SendOutcomes};
+use crate::workers::jobs::Jobs;
+use crate::workers::outbox_relay::OutboxRelay;
+use crate::workers::webhooks::WebhookWorker;
 
-pub type Apis = (ShopsApi, AccountsApi, MessagesApi, ConversationsApi);
-
-pub fn openapi_service() -> OpenApiService<Apis, ()> {
-    OpenApiService::new((ShopsApi, AccountsApi, MessagesApi, ConversationsApi), "whatsapp-service", env!("CARGO_PKG_VERSION"))
-        .description(
-            "WhatsApp Business messaging on Meta's Cloud API: signed webhooks in, replies out, the 24-hour \
-             customer-service window enforced. Errors always have the body \
-             `{\"error\": {\"code\", \"message\", \"details\"}}`. Authenticate with `Authorization: Bearer <api key>`.",
-        )
-        .server("/")
-}
-
-/// The OpenAPI 3 document as JSON (what `whatsapp-service openapi` prints).
-pub fn openapi_json() -> String {
-    openapi_service().spec()
-}
+pub use crate::http::openapi_json;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -58,9 +90,22 @@ impl Default for Options {
     }
 }
 
+/// What operators and tests reach into a running application for.
+pub struct Parts {
+    pub db: Db,
+    pub pipeline: Pipeline,
+    pub clock: Arc<dyn Clock>,
+    pub cipher: Arc<dyn SecretCipher>,
+    /// In-process subscribers of every published event.
+    pub bus: InProcessBus,
+    pub leases: Arc<dyn Leases>,
+    pub jobs: Arc<Jobs>,
+    pub metrics: Metrics,
+}
+
 pub struct Application {
     pub addr: std::net::SocketAddr,
-    pub state: Arc<AppState>,
+    pub parts: Arc<Parts>,
     acceptor: poem::listener::TcpAcceptor,
     routes: poem::endpoint::BoxEndpoint<'static, Response>,
     shutdown_tx: watch::Sender<bool>,
@@ -92,29 +137,26 @@ impl Application {
             (None, true) => format!("http://{addr}/sandbox/graph"),
             (None, false) => DEFAULT_GRAPH_BASE.to_owned(),
         };
+
+        // ---- adapters
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let cipher = Arc::new(AesGcmCipher::new(&config.encryption_key));
-        let reads = Arc::new(SeaReadStore::new(db.clone()));
-        let pipeline = Pipeline::new(Arc::new(SeaUnitOfWorkFactory::new(db.clone())), reads.clone());
+        let cipher: Arc<dyn SecretCipher> = Arc::new(AesGcmCipher::new(&config.encryption_key));
+        let uow: Arc<dyn UnitOfWorkFactory> = Arc::new(SeaUnitOfWorkFactory::new(db.clone()));
+        let pipeline = Pipeline::new(uow.clone());
+        let tenancy_reads: Arc<dyn TenancyReads> = Arc::new(SeaTenancyReads::new(db.clone()));
+        let account_reads: Arc<dyn AccountReads> = Arc::new(SeaAccountReads::new(db.clone()));
+        let customer_reads: Arc<dyn CustomerReads> = Arc::new(SeaCustomerReads::new(db.clone()));
+        let messaging_reads: Arc<dyn MessagingReads> = Arc::new(SeaMessagingReads::new(db.clone()));
+        let inbox: Arc<dyn WebhookInbox> = Arc::new(SeaWebhookInbox::new(db.clone()));
+        let leases: Arc<dyn Leases> = Arc::new(SeaLeases::new(db.clone()));
+        let relay_store: Arc<dyn OutboxRelayStore> = Arc::new(SeaOutboxRelayStore::new(db.clone()));
         let cloud =
             Arc::new(CloudApiClient::new(&graph_base, &config.whatsapp_api_version, config.cloud_api_timeout, config.cloud_api_retry_base));
-        let limiter: Arc<dyn application::ports::RateLimiter> = match &config.redis_url {
+        let limiter: Arc<dyn RateLimiter> = match &config.redis_url {
             Some(url) => Arc::new(RedisLimiter::connect(url).await.map_err(|e| anyhow::anyhow!("REDIS_URL: cannot connect: {e}"))?),
             None => Arc::new(LocalLimiter::new()),
         };
-        let dispatch_client = Arc::new(
-            CloudApiClient::new(&graph_base, &config.whatsapp_api_version, config.cloud_api_timeout, config.cloud_api_retry_base)
-                .without_retries(),
-        );
-        let dispatcher = Arc::new(crate::dispatcher::Dispatcher::new(
-            DeliveryQueue::new(db.clone()),
-            limiter,
-            dispatch_client,
-            config.outbound_headroom_percent as f64 / 100.0,
-            config.pair_burst as f64,
-            config.cloud_api_retry_base,
-            config.cloud_api_timeout * 2 + Duration::from_secs(5),
-        ));
+        let redis_ping = config.redis_url.as_deref().map(RedisPing::new).transpose().map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
         let bus = InProcessBus::new(4096);
         let publisher: Arc<dyn EventPublisher> = match &config.amqp_url {
             Some(url) => {
@@ -126,55 +168,191 @@ impl Application {
             }
             None => Arc::new(bus.clone()),
         };
-        let state = Arc::new(AppState {
-            dispatcher,
-            local_dispatch: options.workers,
-            jobs: application::jobs::JobHandlers { clock: clock.clone() },
-            outbox: OutboxStore::new(db.clone()),
-            leases: Leases::new(db.clone()),
-            publisher,
-            bus,
-            instance_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+        let metrics = Metrics::new();
+        let instance_id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let outcomes = Arc::new(SendOutcomes::default());
+        let webhook_stored = Arc::new(Notify::new());
+
+        // ---- the HTTP side: one handle per context
+        let authenticator = Arc::new(Authenticator {
+            pipeline: pipeline.clone(),
+            authenticate: AuthenticateHandler { reads: tenancy_reads.clone() },
+            admin_key: config.admin_api_key.clone(),
+            rate_limiter: Arc::new(ShopRateLimiter::new(config.rate_limit_per_minute)),
+        });
+        let tenancy = Arc::new(TenancyHttp {
+            pipeline: pipeline.clone(),
+            create_shop: CreateShopHandler { clock: clock.clone() },
+            create_api_key: CreateApiKeyHandler { clock: clock.clone() },
+            get_shop: GetShopHandler { reads: tenancy_reads.clone() },
+            list_api_keys: ListApiKeysHandler { reads: tenancy_reads },
+        });
+        let accounts = Arc::new(AccountsHttp {
+            pipeline: pipeline.clone(),
+            connect: ConnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
+            update: UpdateAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
+            disconnect: DisconnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
+            get: GetAccountHandler { reads: account_reads.clone() },
+            list: ListAccountsHandler { reads: account_reads.clone() },
+        });
+        let messaging = Arc::new(MessagingHttp {
+            pipeline: pipeline.clone(),
+            clock: clock.clone(),
+            send: SendMessageHandler { clock: clock.clone() },
+            mark_read: MarkReadService {
+                pipeline: pipeline.clone(),
+                messages: messaging_reads.clone(),
+                accounts: account_reads.clone(),
+                cipher: cipher.clone(),
+                cloud: cloud.clone(),
+                record: RecordReadHandler { clock: clock.clone() },
+            },
+            get_messages: GetMessagesHandler { reads: messaging_reads.clone(), customers: customer_reads.clone() },
+            get_message: GetMessageHandler { reads: messaging_reads.clone() },
+            conversation_status: GetConversationStatusHandler {
+                reads: messaging_reads.clone(),
+                customers: customer_reads,
+                accounts: account_reads,
+            },
+            list_conversations: ListConversationsHandler { reads: messaging_reads.clone() },
+            get_conversation: GetConversationHandler { reads: messaging_reads.clone() },
+            outcomes: options.workers.then(|| outcomes.clone()),
+            send_wait: config.send_wait,
+        });
+        let webhooks = Arc::new(WebhooksHttp {
+            inbox: inbox.clone(),
+            clock: clock.clone(),
+            app_secret: config.meta_app_secret.clone(),
+            verify_token: config.webhook_verify_token.clone(),
+            stored: webhook_stored.clone(),
+            metrics: metrics.clone(),
+        });
+        let ops = Arc::new(OpsHttp {
+            db: db.clone(),
+            outbox: relay_store.clone(),
+            publisher: publisher.clone(),
+            broker_configured: config.amqp_url.is_some(),
+            redis: redis_ping,
+            metrics: metrics.clone(),
+            sandbox: config.sandbox,
+        });
+
+        // ---- the workers: one dependency struct each
+        let jobs = Arc::new(Jobs {
+            pipeline: pipeline.clone(),
+            expire: ExpireConversationsHandler { clock: clock.clone() },
+            count_stuck: CountStuckHandler { reads: messaging_reads },
+            leases: leases.clone(),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            instance_id: instance_id.clone(),
+        });
+        let parts = Arc::new(Parts {
             db: db.clone(),
             pipeline: pipeline.clone(),
-            reads,
             clock: clock.clone(),
             cipher: cipher.clone(),
-            shops: ShopHandlers { clock: clock.clone() },
-            accounts: AccountHandlers { clock: clock.clone(), cipher: cipher.clone() },
-            messaging: MessagingService { pipeline, handlers: MessagingHandlers { clock: clock.clone() }, cloud, cipher },
-            inbox: Arc::new(SeaWebhookInbox::new(db)),
-            webhook_stored: Arc::new(Notify::new()),
-            metrics: Metrics::new(),
-            rate_limiter: RateLimiter::new(config.rate_limit_per_minute),
-            sandbox: sandbox.clone(),
-            config,
+            bus: bus.clone(),
+            leases: leases.clone(),
+            jobs: jobs.clone(),
+            metrics: metrics.clone(),
         });
-        bootstrap_accounts(&state).await?;
+        bootstrap_accounts(&config, &pipeline, uow.as_ref(), &clock, &cipher).await?;
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let workers = if options.workers { workers::spawn(state.clone(), shutdown_rx) } else { Vec::new() };
+        let workers = if options.workers {
+            let sqlite = db.is_sqlite();
+            Workers {
+                webhooks: Arc::new(WebhookWorker {
+                    inbox,
+                    pipeline: pipeline.clone(),
+                    process: ProcessWebhooksHandler {
+                        clock: clock.clone(),
+                        receive: ReceiveMessagesHandler { clock: clock.clone() },
+                        statuses: ApplyStatusesHandler { clock: clock.clone() },
+                        quality: RecordQualityHandler { clock: clock.clone() },
+                        templates: RecordTemplateStatusesHandler { clock: clock.clone() },
+                    },
+                    clock: clock.clone(),
+                    metrics: metrics.clone(),
+                    instance_id: instance_id.clone(),
+                    stored: webhook_stored,
+                    claim: 200,
+                    // SQLite has one writer: a smaller batch keeps acknowledgements (which need
+                    // the writer too) fast.
+                    per_transaction: if sqlite { 10 } else { 50 },
+                }),
+                dispatcher: Arc::new(Dispatcher {
+                    queue: Arc::new(SeaOutboundQueue::new(db.clone())),
+                    limiter,
+                    cloud: Arc::new(
+                        CloudApiClient::new(
+                            &graph_base,
+                            &config.whatsapp_api_version,
+                            config.cloud_api_timeout,
+                            config.cloud_api_retry_base,
+                        )
+                        .without_retries(),
+                    ),
+                    cipher: cipher.clone(),
+                    pipeline: pipeline.clone(),
+                    record: RecordOutcomesHandler { clock: clock.clone() },
+                    clock: clock.clone(),
+                    metrics: metrics.clone(),
+                    outcomes,
+                    instance_id: instance_id.clone(),
+                    headroom: config.outbound_headroom_percent as f64 / 100.0,
+                    pair_burst: config.pair_burst as f64,
+                    retry_base: config.cloud_api_retry_base,
+                    stale_after: config.cloud_api_timeout * 2 + Duration::from_secs(5),
+                }),
+                relay: Arc::new(OutboxRelay {
+                    store: relay_store,
+                    publisher,
+                    leases,
+                    clock: clock.clone(),
+                    metrics: metrics.clone(),
+                    instance_id,
+                    batch: 500,
+                }),
+                jobs,
+                events: bus.subscribe(),
+                metrics: metrics.clone(),
+            }
+            .spawn(shutdown_rx)
+        } else {
+            Vec::new()
+        };
 
-        let api = openapi_service();
+        let api = http::openapi_service();
         let mut route = Route::new()
             .at("/openapi.json", api.spec_endpoint())
             .nest("/docs", api.swagger_ui())
-            .at("/health/live", get(live))
-            .at("/health/ready", get(ready))
-            .at("/metrics", get(metrics))
-            .at("/webhooks/whatsapp", get(webhooks::verify).post(webhooks::receive.with(SizeLimit::new(4 * 1024 * 1024))));
+            .at("/health/live", get(http::ops::live))
+            .at("/health/ready", get(http::ops::ready))
+            .at("/metrics", get(http::ops::metrics))
+            .at(
+                "/webhooks/whatsapp",
+                get(http::inbound::routes::verify).post(http::inbound::routes::receive.with(SizeLimit::new(4 * 1024 * 1024))),
+            );
         if let Some(sb) = sandbox {
             route = route.nest("/sandbox", sandbox::routes(sb));
         }
         let routes = route
             .nest("/", api)
             .catch_all_error(error::catch_all)
-            .around(http::request_middleware)
-            .data(state.clone())
+            .around(http::middleware::request_middleware)
+            .data(authenticator)
+            .data(tenancy)
+            .data(accounts)
+            .data(messaging)
+            .data(webhooks)
+            .data(ops)
+            .data(metrics)
             .map_to_response()
             .boxed();
 
-        Ok(Self { addr, state, acceptor, routes, shutdown_tx, workers })
+        Ok(Self { addr, parts, acceptor, routes, shutdown_tx, workers })
     }
 
     pub fn port(&self) -> u16 {
@@ -195,21 +373,29 @@ impl Application {
 
 /// `WHATSAPP_ACCESS_TOKEN` + `WHATSAPP_PHONE_NUMBERS` (seed 004): connect those numbers to a
 /// default shop on first start. Idempotent: numbers already connected are left alone.
-async fn bootstrap_accounts(state: &Arc<AppState>) -> anyhow::Result<()> {
-    let Some(b) = &state.config.bootstrap else { return Ok(()) };
+async fn bootstrap_accounts(
+    config: &Config,
+    pipeline: &Pipeline,
+    uow: &dyn UnitOfWorkFactory,
+    clock: &Arc<dyn Clock>,
+    cipher: &Arc<dyn SecretCipher>,
+) -> anyhow::Result<()> {
+    let Some(b) = &config.bootstrap else { return Ok(()) };
     let ctx = RequestContext::system("bootstrap");
+    let connect = ConnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() };
     let mut shop = None;
     for (pnid, number) in &b.numbers {
-        let mut uow = state.pipeline_uow().await?;
-        let exists = uow.account_by_phone_number_id(pnid).await?.is_some();
-        drop(uow);
+        let mut tx = uow.begin().await?;
+        let exists = !tx.accounts().find_by_phone_number_ids(std::slice::from_ref(pnid)).await?.is_empty();
+        drop(tx);
         if exists {
             continue;
         }
         let shop_id = match shop {
             Some(s) => s,
             None => {
-                let s = state.pipeline.execute(&ctx, &state.shops, CreateShop { name: "Default shop".into() }).await?;
+                let s =
+                    pipeline.execute(&ctx, &CreateShopHandler { clock: clock.clone() }, CreateShop { name: "Default shop".into() }).await?;
                 tracing::info!(shop_id = %s.id, "bootstrap: created the default shop; create its API keys with ADMIN_API_KEY");
                 shop = Some(s.id);
                 s.id
@@ -219,83 +405,15 @@ async fn bootstrap_accounts(state: &Arc<AppState>) -> anyhow::Result<()> {
             shop_id,
             phone_number_id: pnid.clone(),
             display_phone_number: number.clone(),
-            waba_id: domain::phone::WabaId::parse(pnid.as_str())?,
+            waba_id: domain::WabaId::parse(pnid.as_str())?,
             display_name: None,
             access_token: b.access_token.clone(),
         };
-        state.pipeline.execute(&ctx, &state.accounts, cmd).await?;
+        match pipeline.execute(&ctx, &connect, cmd).await {
+            Ok(_) | Err(ConnectAccountError::AlreadyConnected) => {}
+            Err(e) => return Err(e.into()),
+        }
         tracing::info!(phone_number_id = %pnid, "bootstrap: connected a number from the environment");
     }
     Ok(())
-}
-
-impl AppState {
-    async fn pipeline_uow(&self) -> anyhow::Result<Box<dyn application::ports::UnitOfWork>> {
-        let f = SeaUnitOfWorkFactory::new(self.db.clone());
-        use application::ports::UnitOfWorkFactory;
-        Ok(f.begin().await?)
-    }
-}
-
-#[handler]
-async fn live() -> Response {
-    poem::web::Json(json!({"status": "live"})).into_response()
-}
-
-async fn redis_ping(url: &str) -> Result<(), String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.split("://").nth(1).ok_or("bad url")?;
-    let host = rest.rsplit('@').next().unwrap_or(rest).split('/').next().unwrap_or("");
-    let host = if host.contains(':') { host.to_owned() } else { format!("{host}:6379") };
-    let mut s = tokio::net::TcpStream::connect(&host).await.map_err(|e| e.to_string())?;
-    s.write_all(b"PING\r\n").await.map_err(|e| e.to_string())?;
-    let mut buf = [0u8; 64];
-    let n = s.read(&mut buf).await.map_err(|e| e.to_string())?;
-    let answer = String::from_utf8_lossy(&buf[..n]);
-    // +PONG, or -NOAUTH when a password is required: either way the server is there.
-    if answer.starts_with("+PONG") || answer.starts_with("-NOAUTH") { Ok(()) } else { Err(answer.trim().to_owned()) }
-}
-
-/// Readiness: the database must answer; optional dependencies are reported, and a degraded
-/// broker does not fail readiness (events wait in the outbox).
-#[handler]
-async fn ready(state: Data<&Arc<AppState>>) -> Response {
-    let t = Instant::now();
-    let db = tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await;
-    let db_ok = matches!(db, Ok(Ok(())));
-    let db_check = json!({"status": if db_ok { "up" } else { "down" }, "latencyMs": t.elapsed().as_secs_f64() * 1e3,
-        "backend": format!("{:?}", state.db.backend()).to_lowercase()});
-    let lag = state.outbox.lag().await.ok();
-    let outbox = json!({"pending": lag.map(|l| l.0), "oldest": lag.and_then(|l| l.1)});
-    let broker = match &state.config.amqp_url {
-        None => json!({"status": "not_configured", "detail": "events go to in-process subscribers", "outbox": outbox}),
-        // A degraded broker does not fail readiness: events wait in the outbox.
-        Some(_) if state.publisher.healthy() => json!({"status": "up", "outbox": outbox}),
-        Some(_) => json!({"status": "degraded", "detail": "RabbitMQ unreachable; events wait in the outbox", "outbox": outbox}),
-    };
-    let redis = match &state.config.redis_url {
-        None => json!({"status": "not_configured"}),
-        Some(u) => match tokio::time::timeout(Duration::from_secs(2), redis_ping(u)).await {
-            Ok(Ok(())) => json!({"status": "up"}),
-            Ok(Err(e)) => json!({"status": "down", "detail": e}),
-            Err(_) => json!({"status": "down", "detail": "timeout"}),
-        },
-    };
-    let redis_ok = redis["status"] != "down";
-    let ready = db_ok && redis_ok;
-    let mut r = poem::web::Json(json!({
-        "status": if ready { "ready" } else { "not_ready" },
-        "checks": {"database": db_check, "broker": broker, "redis": redis},
-        "sandbox": state.config.sandbox,
-    }))
-    .into_response();
-    if !ready {
-        r.set_status(poem::http::StatusCode::SERVICE_UNAVAILABLE);
-    }
-    r
-}
-
-#[handler]
-async fn metrics(state: Data<&Arc<AppState>>) -> Response {
-    state.metrics.render().with_content_type("text/plain; version=0.0.4").into_response()
 }

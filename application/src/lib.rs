@@ -1,21 +1,24 @@
-//! Use cases of whatsapp-service.
+//! Use cases of whatsapp-service, one folder per bounded context plus a shared kernel.
 //!
-//! Commands change state and run through the [`pipeline::Pipeline`]: a tracing span with the
-//! command name, request id and shop; validation; one database transaction (unit of work) in
-//! which the state change and its outbox events are written together. Queries read through
-//! [`ports::ReadStore`] behind the same logging and validation. Ports are narrow traits owned
-//! here; the `infrastructure` crate implements them and `api` wires them in one place.
+//! Each use case is one file: its command or query, its handler and its own error enum.
+//! Commands run through [`shared::pipeline::Pipeline`]: a tracing span with the name, request id
+//! and shop; validation; one transaction (unit of work) in which the state change and its outbox
+//! events are written together, run again on a concurrent change. Queries run through the same
+//! pipeline (span and validation) against their context's read port. Ports are narrow traits
+//! owned here, per context (`<context>/ports.rs`); `infrastructure` implements them and the
+//! composition root in `api` wires them once.
 
 pub mod accounts;
-pub mod delivery;
-pub mod error;
-pub mod jobs;
+pub mod customers;
+pub mod inbound;
 pub mod messaging;
-pub mod pipeline;
-pub mod ports;
-pub mod queries;
-pub mod shops;
-pub mod webhook;
+pub mod shared;
+pub mod templates;
+pub mod tenancy;
 
-pub use error::AppError;
-pub use pipeline::{Pipeline, RequestContext};
+#[cfg(test)]
+mod testing;
+
+pub use shared::error::{Invalid, UseCaseError};
+pub use shared::pipeline::{Pipeline, RequestContext};
+pub use shared::repo::{Page, Paged, RepoError, RepoResult};

@@ -1,20 +1,19 @@
-//! The domain model of whatsapp-service.
+//! The domain model of whatsapp-service, one module per bounded context plus a shared kernel.
 //!
 //! Pure Rust: no I/O, no framework, no clock. Every function that depends on time takes
 //! `now` as an argument so the 24-hour customer-service window can be tested at its exact
-//! boundaries. Aggregates decide and return past-tense events; `apply` only mutates.
+//! boundaries. Aggregates own their construction and state changes (their fields are private;
+//! persistence reads a snapshot and restores from one) and return past-tense events.
 
-pub mod account;
-pub mod ai_agent;
+pub mod accounts;
+pub mod ai;
 pub mod automation;
-pub mod content;
-pub mod conversation;
-pub mod customer;
-pub mod events;
-pub mod ids;
-pub mod message;
-pub mod phone;
-pub mod shop;
-pub mod window;
+pub mod customers;
+pub mod messaging;
+pub mod shared;
+pub mod templates;
+pub mod tenancy;
 
-pub use ids::*;
+pub use shared::events::{Events, IntegrationEvent};
+pub use shared::ids::*;
+pub use shared::phone::{PhoneError, PhoneNumber, PhoneNumberId, WaId, WabaId};

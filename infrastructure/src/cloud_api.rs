@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use application::ports::{CloudApi, CloudApiError, CloudApiErrorKind, SendReceipt, SenderCredentials};
-use domain::content::{Header, Media, MessageContent};
-use domain::phone::WaId;
+use application::messaging::ports::{CloudApi, CloudApiError, CloudApiErrorKind, SendReceipt, SenderCredentials};
+use domain::WaId;
+use domain::messaging::{Header, Media, MessageContent};
 
 /// Meta error codes worth retrying: throttling, temporary and server-side failures.
 pub fn is_retryable(code: i64) -> bool {
@@ -388,7 +388,7 @@ pub fn to_meta_message(to: &WaId, content: &MessageContent, reply_to: Option<&st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::content::{ReplyButton, TemplateRef};
+    use domain::messaging::{ReplyButton, TemplateRef};
 
     fn wa() -> WaId {
         WaId::parse("5511999990000").unwrap()

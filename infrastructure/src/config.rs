@@ -7,8 +7,8 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use application::ports::Secret;
-use domain::phone::{PhoneNumber, PhoneNumberId};
+use application::shared::ports::Secret;
+use domain::{PhoneNumber, PhoneNumberId};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/whatsapp.db?mode=rwc";
 pub const DEFAULT_GRAPH_BASE: &str = "https://graph.facebook.com";

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use application::ports::{Secret, SecretCipher};
+use application::shared::ports::{CipherError, Secret, SecretCipher};
 
 const VERSION: &str = "v1:";
 
@@ -22,25 +22,29 @@ impl AesGcmCipher {
     }
 }
 
+fn fail(why: &str) -> CipherError {
+    CipherError(why.to_owned())
+}
+
 impl SecretCipher for AesGcmCipher {
-    fn encrypt(&self, plaintext: &Secret) -> Result<String, String> {
+    fn encrypt(&self, plaintext: &Secret) -> Result<String, CipherError> {
         let nonce = Nonce::generate();
-        let ct = self.cipher.encrypt(&nonce, plaintext.expose().as_bytes()).map_err(|_| "encryption failed".to_owned())?;
+        let ct = self.cipher.encrypt(&nonce, plaintext.expose().as_bytes()).map_err(|_| fail("encryption failed"))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         Ok(format!("{VERSION}{}", B64.encode(out)))
     }
 
-    fn decrypt(&self, ciphertext: &str) -> Result<Secret, String> {
-        let raw = ciphertext.strip_prefix(VERSION).ok_or("unknown secret format")?;
-        let bytes = B64.decode(raw).map_err(|_| "secret is not base64")?;
+    fn decrypt(&self, ciphertext: &str) -> Result<Secret, CipherError> {
+        let raw = ciphertext.strip_prefix(VERSION).ok_or_else(|| fail("unknown secret format"))?;
+        let bytes = B64.decode(raw).map_err(|_| fail("secret is not base64"))?;
         if bytes.len() < 12 + 16 {
-            return Err("secret is too short".into());
+            return Err(fail("secret is too short"));
         }
         let (nonce, ct) = bytes.split_at(12);
-        let nonce = Nonce::try_from(nonce).map_err(|_| "bad nonce")?;
-        let pt = self.cipher.decrypt(&nonce, ct).map_err(|_| "secret does not decrypt with this ENCRYPTION_KEY")?;
-        String::from_utf8(pt).map(Secret::new).map_err(|_| "secret is not UTF-8".into())
+        let nonce = Nonce::try_from(nonce).map_err(|_| fail("bad nonce"))?;
+        let pt = self.cipher.decrypt(&nonce, ct).map_err(|_| fail("secret does not decrypt with this ENCRYPTION_KEY"))?;
+        String::from_utf8(pt).map(Secret::new).map_err(|_| fail("secret is not UTF-8"))
     }
 }
 

@@ -1,9 +1,10 @@
-//! Adapters for the application's ports: persistence (sea-orm on Postgres and SQLite), the
-//! WhatsApp Cloud API client, AES-256-GCM secrets, webhook signatures, configuration.
+//! Adapters for the application's ports: persistence (sea-orm on Postgres and SQLite, one folder
+//! per context), the WhatsApp Cloud API client, event publishers (RabbitMQ, in-process), rate
+//! limiters (in-process, Redis), AES-256-GCM secrets, webhook signatures, configuration.
 
 pub mod cloud_api;
 pub mod config;
 pub mod crypto;
-pub mod db;
-pub mod events;
 pub mod limiter;
+pub mod persistence;
+pub mod publisher;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use application::ports::RateLimiter;
+use application::messaging::ports::RateLimiter;
 
 /// The arithmetic, shared by both: a theoretical arrival time `tat` (ms) may run ahead of now
 /// by at most `burst` intervals. Returns (taken, new tat, wait ms).
@@ -95,6 +95,25 @@ for i, key in ipairs(KEYS) do
 end
 return out
 "#;
+
+/// Redis reachability for readiness: a real `PING` through the redis client (so `rediss://`
+/// and passwords in the URL work as they do for the limiter).
+#[derive(Clone)]
+pub struct RedisPing {
+    client: redis::Client,
+}
+
+impl RedisPing {
+    pub fn new(url: &str) -> Result<Self, String> {
+        Ok(Self { client: redis::Client::open(url).map_err(|e| e.to_string())? })
+    }
+
+    pub async fn ping(&self) -> Result<(), String> {
+        let mut conn = self.client.get_multiplexed_async_connection().await.map_err(|e| e.to_string())?;
+        let pong: String = redis::cmd("PING").query_async(&mut conn).await.map_err(|e| e.to_string())?;
+        if pong == "PONG" { Ok(()) } else { Err(format!("unexpected answer to PING: {pong}")) }
+    }
+}
 
 pub struct RedisLimiter {
     conn: redis::aio::ConnectionManager,

@@ -8,6 +8,7 @@ mod m20261122_000002_job_leases;
 mod m20261122_000003_deliveries;
 mod m20261122_000004_webhook_claims;
 mod m20261122_000005_templates;
+mod m20261126_000006_versions;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_deliveries::Migration),
             Box::new(m20261122_000004_webhook_claims::Migration),
             Box::new(m20261122_000005_templates::Migration),
+            Box::new(m20261126_000006_versions::Migration),
         ]
     }
 }

@@ -7,8 +7,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use api::startup::{Application, Options};
-use api::state::AppState;
+use api::startup::{Application, Options, Parts};
 use infrastructure::config::Config;
 use infrastructure::crypto::sign_webhook;
 
@@ -103,7 +102,7 @@ pub struct TestApp {
     pub base: String,
     pub db_url: String,
     pub http: reqwest::Client,
-    pub state: Arc<AppState>,
+    pub state: Arc<Parts>,
     _dir: tempfile::TempDir,
     /// Postgres: (server URL, database) to drop when the test ends.
     pg_database: Option<(String, String)>,
@@ -113,6 +112,10 @@ pub struct TestApp {
 
 pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // `TEST_LOG=1` shows the service's logs (filtered by `RUST_LOG`) while debugging a test.
+    if std::env::var("TEST_LOG").is_ok() {
+        api::telemetry::init(&infrastructure::config::LogFormat::Pretty);
+    }
 }
 
 /// A fresh database URL for one test.
@@ -173,7 +176,7 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
     };
     let app = Application::build(config(&db_url, &opts), Options { workers: opts.workers, migrate: true }).await.expect("app builds");
     let base = format!("http://{}", app.addr);
-    let state = app.state.clone();
+    let state = app.parts.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let done = tokio::spawn(async move {
         let _ = app

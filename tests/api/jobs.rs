@@ -3,7 +3,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use application::RequestContext;
-use application::jobs::ExpireConversations;
+use application::messaging::expire_conversations::ExpireConversations;
 
 use crate::both_backends;
 use crate::helpers::*;
@@ -22,7 +22,7 @@ async fn the_expiry_job_closes_expired_conversations_once(backend: Backend) {
         let ctx = ctx.clone();
         async move {
             let cmd = ExpireConversations { now: Utc::now() + chrono::Duration::hours(hours), limit: 100 };
-            state.pipeline.execute(&ctx, &state.jobs, cmd).await.unwrap()
+            state.pipeline.execute(&ctx, &state.jobs.expire, cmd).await.unwrap()
         }
     };
     assert_eq!(run(23).await.expired, 0, "still inside the window");

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod concurrency;
 mod delivery;
 mod errors_and_ops;
 mod events;

@@ -1,0 +1,227 @@
+//! # Error policy
+//!
+//! Every error this service answers, its own or the framework's, has one body:
+//! `{"error": {"code": "SCREAMING_SNAKE", "message": "human sentence", "details": {...}}}`.
+//!
+//! - Each use case returns its own error enum; each context's `http/<context>/mod.rs` maps its
+//!   enums to HTTP, with the shared pieces here (bad input, storage, Meta's errors). Codes are
+//!   part of the public contract: never rename one.
+//! - Client mistakes (4xx) say exactly what to fix and name the field (`details.field`).
+//! - Server faults (5xx) are opaque to the client ("internal error", with the request id);
+//!   the cause chain is logged at `error` with the request id, never returned.
+//! - Meta's errors are passed through as `WHATSAPP_API_ERROR` with Meta's code and title in
+//!   `details`, so a caller can act on 131047, 131026, ...
+//! - Secrets and message bodies never appear in an error message or a log line.
+//! - Framework errors (unknown route, wrong method, unparsable JSON or parameters, missing
+//!   bearer token) are rewritten by [`catch_all`] into the same body.
+
+use poem::{IntoResponse, Response, http::StatusCode};
+use poem_openapi::{ApiResponse, Object, payload::Json};
+use serde_json::{Value, json};
+
+use application::messaging::ports::{CloudApiError, CloudApiErrorKind};
+use application::{Invalid, RepoError};
+
+#[derive(Object, Debug, Clone)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `CONVERSATION_WINDOW_CLOSED`.
+    pub code: String,
+    /// A sentence for humans.
+    pub message: String,
+    /// Structured context (the offending field, Meta's error, the window's expiry...).
+    pub details: Value,
+}
+
+#[derive(Object, Debug, Clone)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(ApiResponse, Debug)]
+pub enum ApiError {
+    /// Malformed input.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Missing or unknown API key.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// The key's role does not allow this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// Valid JSON that breaks a rule: a field, the 24-hour window, an unknown number.
+    #[oai(status = 422)]
+    Unprocessable(Json<ErrorBody>),
+    /// Per-shop limit reached; retry after the given seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] String),
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+    /// Meta's Cloud API failed or could not be reached.
+    #[oai(status = 502)]
+    BadGateway(Json<ErrorBody>),
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+pub fn body(code: &str, message: impl Into<String>, details: Value) -> Json<ErrorBody> {
+    Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message.into(), details } })
+}
+
+impl ApiError {
+    pub fn unauthorized(message: &str) -> Self {
+        Self::Unauthorized(body("UNAUTHORIZED", message, json!({})))
+    }
+    pub fn forbidden(message: &str) -> Self {
+        Self::Forbidden(body("FORBIDDEN", message, json!({})))
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(body("NOT_FOUND", format!("{what} not found"), json!({})))
+    }
+    pub fn validation(field: &str, message: &str) -> Self {
+        Self::Unprocessable(body("VALIDATION_FAILED", format!("{field}: {message}"), json!({ "field": field })))
+    }
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self::TooManyRequests(
+            body("RATE_LIMIT_EXCEEDED", "Too many requests for this shop; slow down.", json!({ "retryAfterSeconds": retry_after_secs })),
+            retry_after_secs.to_string(),
+        )
+    }
+    pub fn internal(request_id: &str) -> Self {
+        Self::Internal(body(
+            "INTERNAL_ERROR",
+            "Internal error. Quote the request id when reporting it.",
+            json!({ "requestId": request_id }),
+        ))
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> Self {
+        ApiError::validation(&e.field, &e.message)
+    }
+}
+
+impl From<RepoError> for ApiError {
+    /// Storage trouble: 503 while the database is unavailable, else an opaque 500 with the
+    /// request id (the cause is logged, never returned).
+    fn from(cause: RepoError) -> Self {
+        match cause {
+            RepoError::Unavailable(cause) => {
+                tracing::error!(%cause, "storage unavailable");
+                ApiError::Unavailable(body("SERVICE_UNAVAILABLE", "The database is unavailable; retry shortly.", json!({})))
+            }
+            RepoError::Concurrency(cause) => {
+                tracing::warn!(%cause, "concurrent changes kept conflicting");
+                ApiError::Conflict(body("CONFLICT", "The resource kept changing concurrently; retry.", json!({})))
+            }
+            cause => {
+                tracing::error!(error = ?cause, "storage error");
+                ApiError::internal(&current_request_id())
+            }
+        }
+    }
+}
+
+impl ApiError {
+    /// A server fault: logged with its cause chain, answered opaquely.
+    pub fn fault(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = error.to_string();
+        let mut source = error.source();
+        while let Some(s) = source {
+            chain.push_str(": ");
+            chain.push_str(&s.to_string());
+            source = s.source();
+        }
+        tracing::error!(error = %chain, "internal error");
+        ApiError::internal(&current_request_id())
+    }
+
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Conflict(body(code, message, json!({})))
+    }
+
+    /// Meta refused or failed a call: `WHATSAPP_API_ERROR` with Meta's code and title.
+    pub fn whatsapp(error: &CloudApiError, message_id: Option<domain::MessageId>) -> Self {
+        let details = json!({
+            "metaCode": error.code, "metaSubcode": error.subcode, "metaTitle": error.title,
+            "metaDetails": error.details, "fbtraceId": error.fbtrace_id, "httpStatus": error.http_status,
+            "kind": error.kind, "attempts": error.attempts, "messageId": message_id.map(|m| m.to_string()),
+        });
+        let message = format!("WhatsApp Cloud API error: {error}");
+        match error.kind {
+            CloudApiErrorKind::Meta if error.http_status.is_some_and(|s| s < 500) => {
+                ApiError::Unprocessable(body("WHATSAPP_API_ERROR", message, details))
+            }
+            CloudApiErrorKind::CircuitOpen => ApiError::Unavailable(body("WHATSAPP_API_ERROR", message, details)),
+            _ => ApiError::BadGateway(body("WHATSAPP_API_ERROR", message, details)),
+        }
+    }
+
+    pub fn invalid_phone_number(message: String) -> Self {
+        ApiError::Unprocessable(body("INVALID_PHONE_NUMBER", message, json!({ "field": "from" })))
+    }
+}
+
+tokio::task_local! {
+    /// The request id of the request being served (set by the request middleware).
+    pub static REQUEST_ID: String;
+}
+
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// A contract error body with no details, for plain poem handlers.
+pub fn plain(status: StatusCode, code: &str, message: &str) -> Response {
+    response(status, code, message.to_owned(), json!({}))
+}
+
+fn response(status: StatusCode, code: &str, message: String, details: Value) -> Response {
+    let mut r = body(code, message, details).into_response();
+    r.set_status(status);
+    r
+}
+
+/// Rewrites every framework error into the contract's body (see the policy above).
+pub async fn catch_all(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let text = err.to_string();
+    match status {
+        StatusCode::NOT_FOUND => response(status, "NOT_FOUND", "No such resource or route.".into(), json!({})),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            response(status, "METHOD_NOT_ALLOWED", "This method is not allowed on this path.".into(), json!({}))
+        }
+        StatusCode::UNAUTHORIZED => response(status, "UNAUTHORIZED", "Send `Authorization: Bearer <api key>`.".into(), json!({})),
+        StatusCode::PAYLOAD_TOO_LARGE => response(status, "PAYLOAD_TOO_LARGE", "The body is too large.".into(), json!({})),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            response(status, "VALIDATION_FAILED", "Send JSON with `Content-Type: application/json`.".into(), json!({ "field": "body" }))
+        }
+        s if s.is_client_error() => {
+            let field = field_in(&text);
+            response(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", text, json!({ "field": field }))
+        }
+        s => {
+            tracing::error!(status = s.as_u16(), error = %text, "unhandled error");
+            response(s, "INTERNAL_ERROR", "Internal error.".into(), json!({ "requestId": current_request_id() }))
+        }
+    }
+}
+
+/// poem-openapi names the parameter or property in backticks or quotes; surface it as `field`.
+fn field_in(text: &str) -> Value {
+    for (open, close) in [('`', '`'), ('"', '"')] {
+        if let Some(start) = text.find(open)
+            && let Some(len) = text[start + 1..].find(close)
+        {
+            return Value::String(text[start + 1..start + 1 + len].to_owned());
+        }
+    }
+    Value::String("body".into())
+}

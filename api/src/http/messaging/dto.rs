@@ -1,0 +1,248 @@
+//! Request and response bodies of the messaging API (messages and conversations).
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+use serde_json::Value;
+use uuid::Uuid;
+
+use domain::messaging::{Conversation, Message, WindowKind, WindowState};
+
+#[derive(Object, Clone, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TemplateDto {
+    /// The approved template's name.
+    pub name: String,
+    /// Language code, e.g. `en_US`, `pt_BR`.
+    pub language: String,
+    /// Meta-format components with positional (`{"type":"text","text":"…"}`) or named
+    /// (`"parameter_name"`) parameters.
+    #[oai(default)]
+    #[serde(default)]
+    pub components: Vec<Value>,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SendMessageRequest {
+    /// The business number to send from (E.164, connected to this shop).
+    pub from: String,
+    /// The customer (E.164).
+    pub to: String,
+    /// Optional external id of the customer, kept on the customer and the message.
+    pub user_id: Option<String>,
+    /// The message. `{"type":"text","text":"…"}`, or image / video / audio / document / sticker
+    /// (`link` or `id`, `caption`), location, contacts, reaction, buttons, list, cta_url,
+    /// location_request, flow, template. See docs/API.md for each shape and Meta's limits.
+    pub content: Option<Value>,
+    /// Send this template instead of `content`, even inside the 24-hour window.
+    #[oai(default)]
+    #[serde(default)]
+    pub force_template: bool,
+    /// The template to send when the window is closed (or when forced).
+    pub template: Option<TemplateDto>,
+    /// The wamid of a message to reply to (shown quoted).
+    pub reply_to: Option<String>,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SendTemplateRequest {
+    pub from: String,
+    pub to: String,
+    pub user_id: Option<String>,
+    pub template: TemplateDto,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct SendMessageResponse {
+    /// Our id of the message.
+    pub id: Uuid,
+    /// Meta's wamid; null until Meta accepted it.
+    pub message_id: Option<String>,
+    /// queued, sent, delivered, read or failed.
+    pub status: String,
+    /// free or template.
+    pub message_type: String,
+    pub conversation_id: Uuid,
+    pub timestamp: DateTime<Utc>,
+}
+
+impl From<&Message> for SendMessageResponse {
+    fn from(m: &Message) -> Self {
+        let m = m.snapshot();
+        Self {
+            id: m.id.as_uuid(),
+            message_id: m.wamid.clone(),
+            status: m.status.as_str().into(),
+            message_type: m.kind.as_str().into(),
+            conversation_id: m.conversation_id.as_uuid(),
+            timestamp: m.timestamp,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct MessageDto {
+    pub id: Uuid,
+    /// Meta's wamid.
+    pub message_id: Option<String>,
+    pub conversation_id: Uuid,
+    pub account_id: Uuid,
+    /// inbound or outbound.
+    pub direction: String,
+    pub from: String,
+    pub to: String,
+    pub wa_id: String,
+    pub user_id: Option<String>,
+    pub content: Value,
+    /// free or template.
+    pub message_type: String,
+    /// received, queued, sent, delivered, read or failed.
+    pub status: String,
+    /// Meta's error when failed: `{code, title, details}`.
+    pub error: Option<Value>,
+    pub pricing: Option<Value>,
+    /// What an inbound message replies to, as Meta sent it.
+    pub context: Option<Value>,
+    /// The ad or post an inbound message came from, as Meta sent it.
+    pub referral: Option<Value>,
+    pub timestamp: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Message> for MessageDto {
+    fn from(m: Message) -> Self {
+        let m = m.snapshot().clone();
+        Self {
+            id: m.id.as_uuid(),
+            message_id: m.wamid,
+            conversation_id: m.conversation_id.as_uuid(),
+            account_id: m.account_id.as_uuid(),
+            direction: m.direction.as_str().into(),
+            from: m.from,
+            to: m.to,
+            wa_id: m.wa_id.to_string(),
+            user_id: m.user_id,
+            content: serde_json::to_value(&m.content).unwrap_or(Value::Null),
+            message_type: m.kind.as_str().into(),
+            status: m.status.as_str().into(),
+            error: m.error.and_then(|e| serde_json::to_value(e).ok()),
+            pricing: m.pricing,
+            context: m.context,
+            referral: m.referral,
+            timestamp: m.timestamp,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct MessageListDto {
+    /// Newest first.
+    pub messages: Vec<MessageDto>,
+    pub total: u64,
+    pub has_more: bool,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct WindowDto {
+    pub is_open: bool,
+    /// When the window closes (or closed); null if the customer never wrote.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_user_message: Option<DateTime<Utc>>,
+    /// customer_service (24 h) or free_entry_point (72 h after an ad referral), when open.
+    pub kind: Option<String>,
+}
+
+impl From<WindowState> for WindowDto {
+    fn from(w: WindowState) -> Self {
+        Self {
+            is_open: w.is_open,
+            expires_at: w.expires_at,
+            last_user_message: w.last_user_message_at,
+            kind: w.open_kind.map(|k| match k {
+                WindowKind::CustomerService => "customer_service".into(),
+                WindowKind::FreeEntryPoint => "free_entry_point".into(),
+            }),
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ConversationStatusDto {
+    pub user_id: Option<String>,
+    pub wa_id: String,
+    /// The customer's number, E.164.
+    pub phone_number: String,
+    /// The business number of the latest conversation, if any.
+    pub business_phone_number: Option<String>,
+    pub conversation_id: Option<Uuid>,
+    pub conversation_window: WindowDto,
+    pub can_send_free_message: bool,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ConversationDto {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub customer_id: Uuid,
+    pub wa_id: String,
+    /// active, closed or expired.
+    pub status: String,
+    /// customer or business: who started it.
+    pub origin: String,
+    pub assigned_agent_id: Option<Uuid>,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    pub last_message_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub window: WindowDto,
+}
+
+impl ConversationDto {
+    pub fn new(c: Conversation, now: DateTime<Utc>) -> Self {
+        let window = c.window(now).into();
+        let c = c.snapshot();
+        Self {
+            id: c.id.as_uuid(),
+            account_id: c.account_id.as_uuid(),
+            customer_id: c.customer_id.as_uuid(),
+            wa_id: c.wa_id.to_string(),
+            status: c.status.as_str().into(),
+            origin: c.origin.as_str().into(),
+            assigned_agent_id: c.assigned_agent_id.map(|a| a.as_uuid()),
+            last_inbound_at: c.last_inbound_at,
+            last_message_at: c.last_message_at,
+            started_at: c.started_at,
+            closed_at: c.closed_at,
+            window,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ConversationListDto {
+    pub conversations: Vec<ConversationDto>,
+    pub total: u64,
+    pub has_more: bool,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ConversationDetailDto {
+    pub conversation: ConversationDto,
+    /// Newest first.
+    pub messages: Vec<MessageDto>,
+    pub total: u64,
+    pub has_more: bool,
+}

@@ -1,0 +1,124 @@
+//! The messaging API: sends, messages and conversations.
+
+pub mod dto;
+pub mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use application::Pipeline;
+use application::messaging::get_conversation::{GetConversationError, GetConversationHandler};
+use application::messaging::get_conversation_status::{GetConversationStatusError, GetConversationStatusHandler};
+use application::messaging::get_message::{GetMessageError, GetMessageHandler};
+use application::messaging::get_messages::{GetMessagesError, GetMessagesHandler};
+use application::messaging::list_conversations::{ListConversationsError, ListConversationsHandler};
+use application::messaging::mark_read::{MarkReadError, MarkReadService};
+use application::messaging::send_message::{SendMessageError, SendMessageHandler};
+use application::shared::ports::Clock;
+
+use super::error::{ApiError, body};
+use crate::workers::dispatcher::SendOutcomes;
+
+/// What the messaging routes use, wired once at start-up.
+pub struct MessagingHttp {
+    pub pipeline: Pipeline,
+    pub clock: Arc<dyn Clock>,
+    pub send: SendMessageHandler,
+    pub mark_read: MarkReadService,
+    pub get_messages: GetMessagesHandler,
+    pub get_message: GetMessageHandler,
+    pub conversation_status: GetConversationStatusHandler,
+    pub list_conversations: ListConversationsHandler,
+    pub get_conversation: GetConversationHandler,
+    /// Outcomes of sends, from this process's dispatcher (when it runs one).
+    pub outcomes: Option<Arc<SendOutcomes>>,
+    /// How long a send waits for Meta's answer before answering 202.
+    pub send_wait: Duration,
+}
+
+impl From<SendMessageError> for ApiError {
+    fn from(e: SendMessageError) -> Self {
+        match e {
+            SendMessageError::Invalid(i) => i.into(),
+            SendMessageError::WindowClosed { expired_at } => ApiError::Unprocessable(body(
+                "CONVERSATION_WINDOW_CLOSED",
+                "Cannot send free message. Conversation window expired.",
+                json!({ "windowExpiredAt": expired_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)), "useTemplate": true }),
+            )),
+            e @ SendMessageError::UnknownSender(_) => ApiError::invalid_phone_number(e.to_string()),
+            SendMessageError::AccountNotActive(m) => ApiError::conflict("ACCOUNT_NOT_ACTIVE", m),
+            SendMessageError::TemplateNotFound { name, language, meta_code } => ApiError::Unprocessable(body(
+                "TEMPLATE_NOT_FOUND",
+                format!("Template '{name}' ({language}) does not exist or is not approved."),
+                json!({ "name": name, "language": language, "metaCode": meta_code }),
+            )),
+            SendMessageError::WhatsApp { error, message_id } => ApiError::whatsapp(&error, Some(message_id)),
+            SendMessageError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<MarkReadError> for ApiError {
+    fn from(e: MarkReadError) -> Self {
+        match e {
+            MarkReadError::Invalid(i) => i.into(),
+            MarkReadError::MessageNotFound => ApiError::not_found("message"),
+            MarkReadError::AccountNotFound => ApiError::not_found("account"),
+            MarkReadError::AccountNotActive(m) => ApiError::conflict("ACCOUNT_NOT_ACTIVE", m),
+            e @ MarkReadError::Cipher(_) => ApiError::fault(&e),
+            MarkReadError::WhatsApp { error, message_id } => ApiError::whatsapp(&error, Some(message_id)),
+            MarkReadError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetMessagesError> for ApiError {
+    fn from(e: GetMessagesError) -> Self {
+        match e {
+            GetMessagesError::Invalid(i) => i.into(),
+            GetMessagesError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetMessageError> for ApiError {
+    fn from(e: GetMessageError) -> Self {
+        match e {
+            GetMessageError::Invalid(i) => i.into(),
+            GetMessageError::NotFound => ApiError::not_found("message"),
+            GetMessageError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetConversationStatusError> for ApiError {
+    fn from(e: GetConversationStatusError) -> Self {
+        match e {
+            GetConversationStatusError::Invalid(i) => i.into(),
+            GetConversationStatusError::CustomerNotFound => ApiError::not_found("customer"),
+            e @ GetConversationStatusError::UnknownSender(_) => ApiError::invalid_phone_number(e.to_string()),
+            GetConversationStatusError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<ListConversationsError> for ApiError {
+    fn from(e: ListConversationsError) -> Self {
+        match e {
+            ListConversationsError::Invalid(i) => i.into(),
+            ListConversationsError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetConversationError> for ApiError {
+    fn from(e: GetConversationError) -> Self {
+        match e {
+            GetConversationError::Invalid(i) => i.into(),
+            GetConversationError::NotFound => ApiError::not_found("conversation"),
+            GetConversationError::Storage(s) => s.into(),
+        }
+    }
+}

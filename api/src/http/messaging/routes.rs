@@ -1,0 +1,320 @@
+//! `/api/v1/messages` and `/api/v1/conversations`: sends (decided by the 24-hour window),
+//! messages, read receipts, conversations and their window.
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use serde_json::Value;
+use uuid::Uuid;
+
+use application::messaging::get_conversation::GetConversation;
+use application::messaging::get_conversation_status::GetConversationStatus;
+use application::messaging::get_message::GetMessage;
+use application::messaging::get_messages::GetMessages;
+use application::messaging::list_conversations::ListConversations;
+use application::messaging::mark_read::MarkMessageRead;
+use application::messaging::record_delivery_outcomes::Settled;
+use application::messaging::send_message::{SendMessage, SendMessageError};
+use domain::messaging::{ConversationStatus, Direction, Message, MessageContent, MessageStatus, TemplateRef};
+use domain::tenancy::Role;
+use domain::{ConversationId, MessageId, ShopId};
+
+use super::MessagingHttp;
+use super::dto::*;
+use crate::http::auth::{ApiKeyAuth, Authenticator};
+use crate::http::error::ApiError;
+use crate::http::json_body::JsonBody;
+use crate::http::middleware::RequestId;
+use crate::http::{ApiTags, ctx, page, phone, wa_id};
+
+pub struct MessagesApi;
+
+#[derive(ApiResponse)]
+enum Sent {
+    /// Meta accepted the message within the wait (`status` is `sent`, `messageId` the wamid).
+    #[oai(status = 200)]
+    Ok(Json<SendMessageResponse>),
+    /// Queued durably; it goes out as pacing allows (`status` is `queued`, `messageId` null).
+    /// Follow it with `GET /api/v1/messages/{id}` or the `message.sent` event.
+    #[oai(status = 202)]
+    Accepted(Json<SendMessageResponse>),
+}
+
+/// Wait (up to `SEND_WAIT_MS`) for this process's dispatcher to send a queued message, and
+/// answer with where it ended up: sent (200), refused by Meta (the mapped error), or still
+/// queued (202).
+async fn outcome(h: &MessagingHttp, rid: &RequestId, shop: ShopId, queued: Message) -> Result<Sent, ApiError> {
+    let settled = match &h.outcomes {
+        Some(outcomes) if !h.send_wait.is_zero() => {
+            let rx = outcomes.watch(queued.id()).await;
+            let r = tokio::time::timeout(h.send_wait, rx).await.ok().and_then(Result::ok);
+            if r.is_none() {
+                outcomes.forget(queued.id()).await;
+            }
+            r
+        }
+        _ => None,
+    };
+    let message = match settled {
+        Some(Settled::Sent(m)) => m,
+        Some(Settled::Failed { message, error, .. }) => return Err(SendMessageError::from_meta(error, &message).into()),
+        // Not seen settling here (another replica, or still waiting): read where it is.
+        _ => match h.pipeline.query(&ctx(rid, Some(shop)), &h.get_message, GetMessage { shop_id: shop, message_id: queued.id() }).await {
+            Ok(m) => m,
+            Err(application::messaging::get_message::GetMessageError::NotFound) => queued,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    match message.status() {
+        MessageStatus::Queued => Ok(Sent::Accepted(Json((&message).into()))),
+        MessageStatus::Failed => Err(SendMessageError::from_failed(&message).into()),
+        _ => Ok(Sent::Ok(Json((&message).into()))),
+    }
+}
+
+/// Parse `content` into the typed model, naming the offending path.
+fn parse_content(v: Value) -> Result<MessageContent, ApiError> {
+    serde_path_to_error::deserialize::<_, MessageContent>(v).map_err(|e| {
+        let message = e.inner().to_string();
+        ApiError::validation(&crate::http::json_body::field_of(Some("content"), &e.path().to_string(), &message), &message)
+    })
+}
+
+fn template(t: TemplateDto) -> TemplateRef {
+    TemplateRef { name: t.name, language: t.language, components: t.components }
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Messages")]
+impl MessagesApi {
+    /// Send a message (agent). Inside the customer's 24-hour window `content` goes out as a
+    /// free-form message; outside it the `template` is sent instead, and without one the call
+    /// fails with `CONVERSATION_WINDOW_CLOSED` and nothing reaches Meta. `forceTemplate` sends
+    /// the template even inside the window. The message is queued durably and paced per number
+    /// and recipient; the call waits briefly for Meta's answer: 200 when sent, 202 when still
+    /// queued, or Meta's refusal as an error.
+    #[oai(path = "/messages/send", method = "post", operation_id = "sendMessage")]
+    async fn send(
+        &self,
+        h: Data<&Arc<MessagingHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        body: JsonBody<SendMessageRequest>,
+    ) -> Result<Sent, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let b = body.0;
+        if b.content.is_none() && !b.force_template && b.template.is_none() {
+            return Err(ApiError::validation("content", "is required"));
+        }
+        let cmd = SendMessage {
+            shop_id: shop,
+            from: phone("from", &b.from)?,
+            to: phone("to", &b.to)?,
+            content: b.content.map(parse_content).transpose()?,
+            template: b.template.map(template),
+            force_template: b.force_template,
+            user_id: b.user_id,
+            reply_to: b.reply_to,
+        };
+        let m = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.send, cmd).await?;
+        outcome(&h, &rid, shop, m).await
+    }
+
+    /// Send an approved template (agent), inside or outside the window.
+    #[oai(path = "/messages/template", method = "post", operation_id = "sendTemplate")]
+    async fn send_template(
+        &self,
+        h: Data<&Arc<MessagingHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        body: JsonBody<SendTemplateRequest>,
+    ) -> Result<Sent, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let b = body.0;
+        let cmd = SendMessage {
+            shop_id: shop,
+            from: phone("from", &b.from)?,
+            to: phone("to", &b.to)?,
+            content: None,
+            template: Some(template(b.template)),
+            force_template: true,
+            user_id: b.user_id,
+            reply_to: None,
+        };
+        let m = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.send, cmd).await?;
+        outcome(&h, &rid, shop, m).await
+    }
+
+    /// List messages (viewer), newest first, filtered by `waId`, `userId` or `conversationId`.
+    #[oai(path = "/messages", method = "get", operation_id = "listMessages")]
+    async fn list(
+        &self,
+        h: Data<&Arc<MessagingHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        #[oai(name = "waId")] wa: Query<Option<String>>,
+        #[oai(name = "userId")] user_id: Query<Option<String>>,
+        #[oai(name = "conversationId")] conversation_id: Query<Option<Uuid>>,
+        /// inbound or outbound
+        direction: Query<Option<String>>,
+        /// 1 to 200, default 50
+        limit: Query<Option<u64>>,
+        offset: Query<Option<u64>>,
+    ) -> Result<Json<MessageListDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let direction = match direction.0.as_deref() {
+            None => None,
+            Some(d) => Some(Direction::parse(d).ok_or_else(|| ApiError::validation("direction", "inbound or outbound"))?),
+        };
+        let (limit, offset) = page(limit.0, offset.0);
+        let q = GetMessages {
+            shop_id: shop,
+            wa_id: wa.0.as_deref().map(|w| wa_id("waId", w)).transpose()?,
+            user_id: user_id.0,
+            conversation_id: conversation_id.0.map(ConversationId::from),
+            direction,
+            limit,
+            offset,
+        };
+        let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get_messages, q).await?;
+        Ok(Json(MessageListDto { messages: p.items.into_iter().map(Into::into).collect(), total: p.total, has_more: p.has_more }))
+    }
+
+    /// Get one message with its delivery status (viewer).
+    #[oai(path = "/messages/:message_id", method = "get", operation_id = "getMessage")]
+    async fn get(
+        &self,
+        h: Data<&Arc<MessagingHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        message_id: Path<Uuid>,
+    ) -> Result<Json<MessageDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let q = GetMessage { shop_id: shop, message_id: MessageId::from(message_id.0) };
+        let m = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get_message, q).await?;
+        Ok(Json(m.into()))
+    }
+
+    /// Mark a customer's message read (blue ticks), optionally showing the typing indicator (agent).
+    #[oai(path = "/messages/:message_id/read", method = "post", operation_id = "markMessageRead")]
+    async fn mark_read(
+        &self,
+        h: Data<&Arc<MessagingHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        message_id: Path<Uuid>,
+        #[oai(name = "typingIndicator")] typing: Query<Option<bool>>,
+    ) -> Result<Json<MessageDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let cmd = MarkMessageRead { shop_id: shop, message_id: MessageId::from(message_id.0), typing_indicator: typing.0.unwrap_or(false) };
+        let m = h.mark_read.run(&ctx(&rid, Some(shop)), cmd).await?;
+        Ok(Json(m.into()))
+    }
+}
+
+pub struct ConversationsApi;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Conversations")]
+impl ConversationsApi {
+    /// The 24-hour window with a customer (viewer): may a free-form message be sent now?
+    /// Give `waId` or `userId`; `from` narrows it to one business number.
+    #[oai(path = "/conversations/status", method = "get", operation_id = "getConversationStatus")]
+    async fn status(
+        &self,
+        h: Data<&Arc<MessagingHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        #[oai(name = "waId")] wa: Query<Option<String>>,
+        #[oai(name = "userId")] user_id: Query<Option<String>>,
+        /// The business number (E.164)
+        from: Query<Option<String>>,
+    ) -> Result<Json<ConversationStatusDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let q = GetConversationStatus {
+            shop_id: shop,
+            wa_id: wa.0.as_deref().map(|w| wa_id("waId", w)).transpose()?,
+            user_id: user_id.0,
+            from: from.0.as_deref().map(|f| phone("from", f)).transpose()?,
+            now: h.clock.now(),
+        };
+        let v = h.pipeline.query(&ctx(&rid, Some(shop)), &h.conversation_status, q).await?;
+        Ok(Json(ConversationStatusDto {
+            user_id: v.user_id,
+            phone_number: v.wa_id.to_phone(),
+            wa_id: v.wa_id.to_string(),
+            business_phone_number: v.account.map(|a| a.display_phone_number().to_string()),
+            conversation_id: v.conversation.map(|c| c.id().as_uuid()),
+            can_send_free_message: v.window.can_send_free_message(),
+            conversation_window: v.window.into(),
+        }))
+    }
+
+    /// List conversations (viewer), most recently active first.
+    #[oai(path = "/conversations", method = "get", operation_id = "listConversations")]
+    async fn list(
+        &self,
+        h: Data<&Arc<MessagingHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        /// active, closed or expired
+        status: Query<Option<String>>,
+        #[oai(name = "waId")] wa: Query<Option<String>>,
+        limit: Query<Option<u64>>,
+        offset: Query<Option<u64>>,
+    ) -> Result<Json<ConversationListDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let status = match status.0.as_deref() {
+            None => None,
+            Some(s) => Some(ConversationStatus::parse(s).ok_or_else(|| ApiError::validation("status", "active, closed or expired"))?),
+        };
+        let (limit, offset) = page(limit.0, offset.0);
+        let q = ListConversations {
+            shop_id: shop,
+            status,
+            wa_id: wa.0.as_deref().map(|w| wa_id("waId", w)).transpose()?,
+            account_id: None,
+            limit,
+            offset,
+        };
+        let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.list_conversations, q).await?;
+        let now = h.clock.now();
+        Ok(Json(ConversationListDto {
+            conversations: p.items.into_iter().map(|c| ConversationDto::new(c, now)).collect(),
+            total: p.total,
+            has_more: p.has_more,
+        }))
+    }
+
+    /// One conversation with its messages (viewer), newest first.
+    #[oai(path = "/conversations/:conversation_id", method = "get", operation_id = "getConversation")]
+    async fn get(
+        &self,
+        h: Data<&Arc<MessagingHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        conversation_id: Path<Uuid>,
+        limit: Query<Option<u64>>,
+        offset: Query<Option<u64>>,
+    ) -> Result<Json<ConversationDetailDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let (limit, offset) = page(limit.0, offset.0);
+        let q = GetConversation { shop_id: shop, conversation_id: ConversationId::from(conversation_id.0), limit, offset };
+        let (c, p) = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get_conversation, q).await?;
+        Ok(Json(ConversationDetailDto {
+            conversation: ConversationDto::new(c, h.clock.now()),
+            messages: p.items.into_iter().map(Into::into).collect(),
+            total: p.total,
+            has_more: p.has_more,
+        }))
+    }
+}

@@ -1,0 +1,59 @@
+//! The tenancy API: shops and their keys.
+
+pub mod dto;
+pub mod routes;
+
+use application::Pipeline;
+use application::tenancy::create_api_key::{CreateApiKeyError, CreateApiKeyHandler};
+use application::tenancy::create_shop::{CreateShopError, CreateShopHandler};
+use application::tenancy::get_shop::{GetShopError, GetShopHandler};
+use application::tenancy::list_api_keys::{ListApiKeysError, ListApiKeysHandler};
+
+use super::error::ApiError;
+
+/// What the tenancy routes use, wired once at start-up.
+pub struct TenancyHttp {
+    pub pipeline: Pipeline,
+    pub create_shop: CreateShopHandler,
+    pub create_api_key: CreateApiKeyHandler,
+    pub get_shop: GetShopHandler,
+    pub list_api_keys: ListApiKeysHandler,
+}
+
+impl From<CreateShopError> for ApiError {
+    fn from(e: CreateShopError) -> Self {
+        match e {
+            CreateShopError::Invalid(i) => i.into(),
+            CreateShopError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<CreateApiKeyError> for ApiError {
+    fn from(e: CreateApiKeyError) -> Self {
+        match e {
+            CreateApiKeyError::Invalid(i) => i.into(),
+            CreateApiKeyError::ShopNotFound => ApiError::not_found("shop"),
+            CreateApiKeyError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetShopError> for ApiError {
+    fn from(e: GetShopError) -> Self {
+        match e {
+            GetShopError::Invalid(i) => i.into(),
+            GetShopError::NotFound => ApiError::not_found("shop"),
+            GetShopError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<ListApiKeysError> for ApiError {
+    fn from(e: ListApiKeysError) -> Self {
+        match e {
+            ListApiKeysError::Invalid(i) => i.into(),
+            ListApiKeysError::Storage(s) => s.into(),
+        }
+    }
+}

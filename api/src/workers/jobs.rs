@@ -1,0 +1,97 @@
+//! Periodic jobs (seed 002's background jobs). Each runs once per tick across all replicas: the
+//! lease lasts one tick, so whichever replica takes it runs the job and the others skip it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use application::messaging::count_stuck_messages::{CountStuckHandler, CountStuckMessages};
+use application::messaging::expire_conversations::{ExpireConversations, ExpireConversationsHandler};
+use application::shared::leases::Leases;
+use application::shared::ports::Clock;
+use application::{Pipeline, RequestContext};
+
+use crate::metrics::Metrics;
+
+/// What the jobs need, built once at start-up.
+pub struct Jobs {
+    pub pipeline: Pipeline,
+    pub expire: ExpireConversationsHandler,
+    pub count_stuck: CountStuckHandler,
+    pub leases: Arc<dyn Leases>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Metrics,
+    pub instance_id: String,
+}
+
+#[derive(Clone, Copy)]
+pub enum Job {
+    /// ConversationExpiryJob: every 60 s, close expired windows.
+    ConversationExpiry,
+    /// MessageStatusSyncJob: every 5 min, count outbound messages without a final status.
+    MessageStatusSync,
+}
+
+impl Job {
+    fn name(self) -> &'static str {
+        match self {
+            Job::ConversationExpiry => "conversation-expiry",
+            Job::MessageStatusSync => "message-status-sync",
+        }
+    }
+    fn every(self) -> Duration {
+        match self {
+            Job::ConversationExpiry => Duration::from_secs(60),
+            Job::MessageStatusSync => Duration::from_secs(300),
+        }
+    }
+}
+
+impl Jobs {
+    pub async fn run(self: Arc<Self>, job: Job, mut shutdown: watch::Receiver<bool>) {
+        let (name, every) = (job.name(), job.every());
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! { _ = tick.tick() => {}, _ = shutdown.changed() => break }
+            let now = self.clock.now();
+            match self.leases.acquire(name, &self.instance_id, every.saturating_sub(Duration::from_secs(1)), now).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(job = name, error = %e, "cannot take the job lease");
+                    continue;
+                }
+            }
+            let outcome = match job {
+                Job::ConversationExpiry => self.expire_conversations().await,
+                Job::MessageStatusSync => self.flag_stuck_messages().await,
+            };
+            let label = if outcome.is_ok() { "ok" } else { "error" };
+            self.metrics.job_runs.with_label_values(&[name, label]).inc();
+            self.metrics.job_last_run.with_label_values(&[name]).set(now.timestamp() as f64);
+            let _ = self.leases.ran(name, now).await;
+            match outcome {
+                Ok(summary) => tracing::info!(job = name, %summary, "job ran"),
+                Err(e) => tracing::error!(job = name, error = %e, "job failed"),
+            }
+        }
+    }
+
+    async fn expire_conversations(&self) -> Result<String, String> {
+        let cmd = ExpireConversations { now: self.clock.now(), limit: 1000 };
+        let out = self.pipeline.execute(&RequestContext::system("job"), &self.expire, cmd).await.map_err(|e| e.to_string())?;
+        Ok(format!("examined {}, expired {}", out.examined, out.expired))
+    }
+
+    async fn flag_stuck_messages(&self) -> Result<String, String> {
+        let q = CountStuckMessages { now: self.clock.now() };
+        let n = self.pipeline.query(&RequestContext::system("job"), &self.count_stuck, q).await.map_err(|e| e.to_string())?;
+        self.metrics.messages_stuck.set(n as i64);
+        if n > 0 {
+            tracing::warn!(count = n, "outbound messages without a final status for over 24 h");
+        }
+        Ok(format!("{n} stuck"))
+    }
+}

@@ -1,0 +1,48 @@
+//! Background workers. Each takes its own dependency struct, built once at start-up by the
+//! composition root ([`crate::startup`]); none reaches back into the HTTP side.
+//!
+//! | worker | what | replicas |
+//! | --- | --- | --- |
+//! | [`webhooks::WebhookWorker`] | stored deliveries → `ProcessWebhooks` | every replica (claims skip each other's rows) |
+//! | [`dispatcher::Dispatcher`] | the durable queue → Cloud API, paced | every replica (claims are conditional updates) |
+//! | [`outbox_relay::OutboxRelay`] | outbox → RabbitMQ or in-process | one at a time (lease) |
+//! | [`jobs::Jobs`] | conversation expiry, stuck messages | once per tick (lease) |
+//! | [`event_metrics`] | conversation durations from `conversation.closed` | every replica |
+
+pub mod dispatcher;
+pub mod event_metrics;
+pub mod jobs;
+pub mod outbox_relay;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::{broadcast, watch};
+
+use crate::metrics::Metrics;
+
+/// Every worker of a replica that runs them.
+pub struct Workers {
+    pub webhooks: Arc<webhooks::WebhookWorker>,
+    pub dispatcher: Arc<dispatcher::Dispatcher>,
+    pub relay: Arc<outbox_relay::OutboxRelay>,
+    pub jobs: Arc<jobs::Jobs>,
+    /// In-process events, for the metrics subscriber.
+    pub events: broadcast::Receiver<Arc<Value>>,
+    pub metrics: Metrics,
+}
+
+impl Workers {
+    pub fn spawn(self, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut handles = dispatcher::spawn(self.dispatcher, shutdown.clone());
+        handles.extend([
+            tokio::spawn(self.webhooks.run(shutdown.clone())),
+            tokio::spawn(self.relay.run(shutdown.clone())),
+            tokio::spawn(event_metrics::run(self.events, self.metrics, shutdown.clone())),
+            tokio::spawn(self.jobs.clone().run(jobs::Job::ConversationExpiry, shutdown.clone())),
+            tokio::spawn(self.jobs.run(jobs::Job::MessageStatusSync, shutdown)),
+        ]);
+        handles
+    }
+}

@@ -1,0 +1,37 @@
+//! Ports of the accounts context.
+
+use async_trait::async_trait;
+
+use crate::shared::repo::RepoResult;
+use domain::accounts::WhatsAppAccount;
+use domain::{AccountId, PhoneNumber, PhoneNumberId, ShopId, WabaId};
+
+/// The write side, inside a unit of work. `lock_*` loads lock the rows until commit.
+#[async_trait]
+pub trait AccountRepository: Send {
+    /// `RepoError::Conflict` if the phone number id is already connected.
+    async fn insert(&mut self, account: &WhatsAppAccount, encrypted_token: &str) -> RepoResult<()>;
+    /// Version-checked (`RepoError::Concurrency` if it changed since it was loaded). A token,
+    /// when given, replaces the stored one.
+    async fn update(&mut self, account: &WhatsAppAccount, encrypted_token: Option<&str>) -> RepoResult<()>;
+    async fn lock(&mut self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>>;
+    /// Meta's phone number ids are global, so this lookup is not shop-scoped.
+    async fn lock_by_phone_number_id(&mut self, id: &PhoneNumberId) -> RepoResult<Option<WhatsAppAccount>>;
+    /// Every connected number of a WABA (WABA-level webhook fields are routed by `entry.id`).
+    async fn lock_by_waba(&mut self, waba: &WabaId) -> RepoResult<Vec<WhatsAppAccount>>;
+    /// Webhook routing, without locking: the accounts with these phone number ids.
+    async fn find_by_phone_number_ids(&mut self, ids: &[PhoneNumberId]) -> RepoResult<Vec<WhatsAppAccount>>;
+    /// A connected (not disconnected) number of the shop, without locking.
+    async fn find_by_display_number(&mut self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>>;
+}
+
+/// The read side.
+#[async_trait]
+pub trait AccountReads: Send + Sync {
+    async fn accounts(&self, shop: ShopId) -> RepoResult<Vec<WhatsAppAccount>>;
+    async fn account(&self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>>;
+    /// A connected (not disconnected) number of the shop.
+    async fn by_display_number(&self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>>;
+    /// The encrypted access token of an account.
+    async fn encrypted_token(&self, id: AccountId) -> RepoResult<Option<String>>;
+}

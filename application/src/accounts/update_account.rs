@@ -1,0 +1,87 @@
+//! UpdateWhatsAppAccount: display name, token rotation, suspend or activate, tier, quality,
+//! throughput.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use validator::Validate;
+
+use super::connect_account::token_shape;
+use crate::shared::error::Invalid;
+use crate::shared::pipeline::{Command, CommandHandler};
+use crate::shared::ports::{CipherError, Clock, Secret, SecretCipher};
+use crate::shared::repo::RepoError;
+use crate::shared::unit_of_work::UnitOfWork;
+use domain::accounts::{AccountStatus, MessagingTier, QualityRating, WhatsAppAccount};
+use domain::{AccountId, Events, ShopId};
+
+#[derive(Debug, Validate, Default)]
+pub struct UpdateWhatsAppAccount {
+    pub shop_id: ShopId,
+    pub account_id: AccountId,
+    #[validate(length(max = 100, message = "at most 100 characters"))]
+    pub display_name: Option<String>,
+    #[validate(custom(function = "token_shape"))]
+    pub access_token: Option<Secret>,
+    /// `Active` or `Suspended` (disconnecting is its own use case).
+    pub status: Option<AccountStatus>,
+    pub messaging_tier: Option<MessagingTier>,
+    pub quality_rating: Option<QualityRating>,
+    #[validate(range(min = 1, max = 1000, message = "must be 1 to 1000 messages per second"))]
+    pub throughput_mps: Option<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateAccountError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("account not found")]
+    NotFound,
+    #[error("a disconnected account cannot change status; connect it again")]
+    Disconnected,
+    #[error("could not encrypt the access token")]
+    Cipher(#[source] CipherError),
+    #[error("could not store the account")]
+    Storage(#[from] RepoError),
+}
+crate::use_case_error!(UpdateAccountError);
+
+impl Command for UpdateWhatsAppAccount {
+    type Output = WhatsAppAccount;
+    type Error = UpdateAccountError;
+    const NAME: &'static str = "UpdateWhatsAppAccount";
+}
+
+pub struct UpdateAccountHandler {
+    pub clock: Arc<dyn Clock>,
+    pub cipher: Arc<dyn SecretCipher>,
+}
+
+#[async_trait]
+impl CommandHandler<UpdateWhatsAppAccount> for UpdateAccountHandler {
+    async fn handle(&self, cmd: &UpdateWhatsAppAccount, uow: &mut dyn UnitOfWork) -> Result<WhatsAppAccount, UpdateAccountError> {
+        let now = self.clock.now();
+        let mut account = uow.accounts().lock(cmd.shop_id, cmd.account_id).await?.ok_or(UpdateAccountError::NotFound)?;
+        let mut events = Events::new();
+        if let Some(name) = &cmd.display_name {
+            account.rename(Some(name.clone()), now);
+        }
+        let blocked = |_| UpdateAccountError::Disconnected;
+        match cmd.status {
+            Some(AccountStatus::Active) => events.push_opt(account.activate(now).map_err(blocked)?),
+            Some(AccountStatus::Suspended) => events.push_opt(account.suspend(Some("suspended by the shop".into()), now).map_err(blocked)?),
+            Some(AccountStatus::Disconnected) => return Err(Invalid::new("status", "disconnect the account instead").into()),
+            None => {}
+        }
+        if cmd.quality_rating.is_some() || cmd.messaging_tier.is_some() {
+            events.push_opt(account.update_quality(cmd.quality_rating, cmd.messaging_tier, now));
+        }
+        if let Some(mps) = cmd.throughput_mps {
+            account.set_throughput(mps, now).map_err(|e| Invalid::new("throughputMps", e.to_string()))?;
+        }
+        let encrypted = cmd.access_token.as_ref().map(|t| self.cipher.encrypt(t)).transpose().map_err(UpdateAccountError::Cipher)?;
+        uow.accounts().update(&account, encrypted.as_deref()).await?;
+        uow.outbox().append(&events, now).await?;
+        Ok(account)
+    }
+}

@@ -1,0 +1,96 @@
+//! Identify: the customers behind a set of contacts, created on first contact. Set-based: one
+//! locking read, one insert of the new ones, one update of the changed ones. The messaging use
+//! cases call it inside their transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::shared::repo::{RepoError, RepoResult};
+use crate::shared::unit_of_work::UnitOfWork;
+use domain::customers::Customer;
+use domain::{Events, ShopId, WaId};
+
+/// One contact with a customer: who, what Meta said about them, when they wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    pub shop_id: ShopId,
+    pub wa_id: WaId,
+    /// The WhatsApp profile name Meta sent along, if any.
+    pub profile_name: Option<String>,
+    /// When the customer wrote (Meta's time), for an inbound message.
+    pub inbound_at: Option<DateTime<Utc>>,
+    /// A sibling service's id for the customer (seed 004 `userId`), for a send.
+    pub user_id: Option<String>,
+}
+
+/// The customers, by key, after every contact was applied and stored.
+#[derive(Debug, Default)]
+pub struct Identified {
+    pub customers: HashMap<(ShopId, WaId), Customer>,
+    /// `customer.created` events, in first-contact order, keyed like `customers`.
+    pub created: Vec<((ShopId, WaId), Events)>,
+}
+
+impl Identified {
+    pub fn get(&self, shop: ShopId, wa_id: &WaId) -> Option<&Customer> {
+        self.customers.get(&(shop, wa_id.clone()))
+    }
+}
+
+/// Find or create the customer of every contact and apply the contacts in order (profile name,
+/// last inbound time, user id). A customer that a concurrent transaction created first makes
+/// the whole command run again (`RepoError::Concurrency`), so no contact is applied twice.
+pub async fn identify(uow: &mut dyn UnitOfWork, contacts: &[Contact], now: DateTime<Utc>) -> RepoResult<Identified> {
+    let mut keys: Vec<(ShopId, WaId)> = contacts.iter().map(|c| (c.shop_id, c.wa_id.clone())).collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = Identified::default();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    for c in uow.customers().lock_by_wa_ids(&keys).await? {
+        out.customers.insert((c.shop_id(), c.wa_id().clone()), c);
+    }
+    let mut new_keys = Vec::new();
+    let mut changed = std::collections::HashSet::new();
+    for contact in contacts {
+        let key = (contact.shop_id, contact.wa_id.clone());
+        let customer = match out.customers.get_mut(&key) {
+            Some(c) => c,
+            None => {
+                let (c, e) = Customer::first_contact(contact.shop_id, contact.wa_id.clone(), contact.profile_name.clone(), now);
+                out.created.push((key.clone(), Events::from(e)));
+                new_keys.push(key.clone());
+                out.customers.entry(key.clone()).or_insert(c)
+            }
+        };
+        let mut touched = customer.update_profile_name(contact.profile_name.as_deref(), now);
+        if let Some(at) = contact.inbound_at {
+            touched |= customer.record_inbound(at);
+        }
+        if let Some(u) = &contact.user_id {
+            touched |= customer.attach_user_id(u, now);
+        }
+        if touched {
+            changed.insert(key);
+        }
+    }
+    // Inserted in key order, so two transactions creating the same customers queue on the
+    // unique rule instead of deadlocking.
+    let mut sorted_new = new_keys.clone();
+    sorted_new.sort();
+    let new: Vec<Customer> = sorted_new.iter().filter_map(|k| out.customers.get(k).cloned()).collect();
+    if !new.is_empty() {
+        let inserted = uow.customers().insert_many(&new).await?;
+        if inserted.len() != new.len() {
+            return Err(RepoError::Concurrency("a customer was created by a concurrent transaction".into()));
+        }
+    }
+    let mut updates: Vec<&Customer> = changed.iter().filter(|k| !new_keys.contains(k)).filter_map(|k| out.customers.get(k)).collect();
+    updates.sort_by_key(|c| c.id());
+    if !updates.is_empty() {
+        uow.customers().update_many(&updates).await?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,5 @@
+//! Customers: the people who write to a shop. Today: identified on first contact (the CRM
+//! arrives with the Customers issue).
+
+pub mod identify;
+pub mod ports;

@@ -1,0 +1,225 @@
+//! ProcessWebhooks: a batch of stored deliveries, in one transaction. Each delivery is parsed
+//! (a body that is not a WhatsApp webhook becomes a dead letter), its changes are routed by
+//! `phone_number_id` to the number they came through (unknown numbers are noted, the raw body
+//! stays stored), and then each context handles its part of the whole batch at once: messages,
+//! statuses, quality updates, template statuses. If the batch fails, the worker redoes its
+//! deliveries one by one, so one bad delivery cannot hold the others back.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use validator::Validate;
+
+use super::parser::{ParsedDelivery, parse_delivery};
+use super::ports::{WebhookMark, WebhookState};
+use crate::accounts::record_quality_updates::{QualityOutcome, RecordQualityHandler, RecordQualityUpdates};
+use crate::messaging::apply_statuses::{ApplyStatuses, ApplyStatusesHandler, StatusOutcome};
+use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, ReceiveOutcome, Routed};
+use crate::shared::error::{Invalid, UseCaseError};
+use crate::shared::pipeline::{Command, CommandHandler};
+use crate::shared::ports::Clock;
+use crate::shared::repo::RepoError;
+use crate::shared::unit_of_work::UnitOfWork;
+use crate::templates::record_template_statuses::{RecordTemplateStatuses, RecordTemplateStatusesHandler, TemplateStatusOutcome};
+use domain::PhoneNumberId;
+use domain::accounts::WhatsAppAccount;
+
+/// One stored delivery to process.
+pub struct StoredDelivery {
+    pub id: uuid::Uuid,
+    pub body: String,
+}
+
+#[derive(Validate)]
+pub struct ProcessWebhooks {
+    /// Oldest first.
+    pub deliveries: Vec<StoredDelivery>,
+}
+
+impl fmt::Debug for ProcessWebhooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bodies hold customers' messages: never logged.
+        f.debug_struct("ProcessWebhooks").field("deliveries", &self.deliveries.len()).finish()
+    }
+}
+
+/// How one delivery ended.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeliveryOutcome {
+    pub id: uuid::Uuid,
+    /// Why it could not be processed at all (kept as a dead letter).
+    pub dead: Option<String>,
+    /// Phone number ids (or WABA updates) that no connected number matches.
+    pub unroutable: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub deliveries: Vec<DeliveryOutcome>,
+    pub messages: ReceiveOutcome,
+    pub statuses: StatusOutcome,
+    pub quality: QualityOutcome,
+    pub templates: TemplateStatusOutcome,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessWebhooksError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("{context}: {source}")]
+    Context {
+        context: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("could not process the deliveries")]
+    Storage(#[from] RepoError),
+}
+
+crate::use_case_error!(ProcessWebhooksError);
+
+/// A context's failure inside the batch. Its storage failure is passed on unchanged, so the
+/// pipeline sees a concurrent change and runs the batch again.
+fn context<E: UseCaseError>(name: &'static str) -> impl Fn(E) -> ProcessWebhooksError {
+    move |e: E| match e.into_storage() {
+        Ok(repo) => ProcessWebhooksError::Storage(repo),
+        Err(e) => ProcessWebhooksError::Context { context: name, source: Box::new(e) },
+    }
+}
+
+impl Command for ProcessWebhooks {
+    type Output = BatchOutcome;
+    type Error = ProcessWebhooksError;
+    const NAME: &'static str = "ProcessWebhooks";
+}
+
+pub struct ProcessWebhooksHandler {
+    pub clock: Arc<dyn Clock>,
+    pub receive: ReceiveMessagesHandler,
+    pub statuses: ApplyStatusesHandler,
+    pub quality: RecordQualityHandler,
+    pub templates: RecordTemplateStatusesHandler,
+}
+
+#[async_trait]
+impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
+    async fn handle(&self, cmd: &ProcessWebhooks, uow: &mut dyn UnitOfWork) -> Result<BatchOutcome, ProcessWebhooksError> {
+        let now = self.clock.now();
+        let mut out = BatchOutcome::default();
+        let mut parsed: Vec<(usize, ParsedDelivery)> = Vec::with_capacity(cmd.deliveries.len());
+        let mut notes: Vec<Vec<String>> = vec![Vec::new(); cmd.deliveries.len()];
+        let mut fields: Vec<Option<String>> = vec![None; cmd.deliveries.len()];
+        for (i, d) in cmd.deliveries.iter().enumerate() {
+            let mut o = DeliveryOutcome { id: d.id, ..Default::default() };
+            match parse_delivery(&d.body, now) {
+                Ok(p) => {
+                    notes[i].extend(p.notes.iter().cloned());
+                    fields[i] = Some(p.fields.iter().cloned().collect::<Vec<_>>().join(","));
+                    parsed.push((i, p));
+                }
+                Err(e) => o.dead = Some(e.to_string()),
+            }
+            out.deliveries.push(o);
+        }
+
+        // Route messages and statuses by the number they came through: one query for the batch.
+        let mut pnids: Vec<PhoneNumberId> = parsed
+            .iter()
+            .flat_map(|(_, p)| p.messages.iter().map(|m| &m.0).chain(p.statuses.iter().map(|s| &s.0)))
+            .filter_map(|id| PhoneNumberId::parse(id).ok())
+            .collect();
+        pnids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        pnids.dedup();
+        let accounts: HashMap<String, Arc<WhatsAppAccount>> = if pnids.is_empty() {
+            HashMap::new()
+        } else {
+            uow.accounts()
+                .find_by_phone_number_ids(&pnids)
+                .await?
+                .into_iter()
+                .map(|a| (a.phone_number_id().to_string(), Arc::new(a)))
+                .collect()
+        };
+        let mut messages = Vec::new();
+        let mut statuses = Vec::new();
+        let mut status_source: HashMap<String, usize> = HashMap::new();
+        let mut quality = Vec::new();
+        let mut quality_source = Vec::new();
+        let mut templates = Vec::new();
+        let mut template_source = Vec::new();
+        for (i, p) in parsed {
+            let mut unroutable = BTreeSet::new();
+            for (pnid, m) in p.messages {
+                match accounts.get(&pnid) {
+                    Some(a) => messages.push(Routed { account: a.clone(), item: m }),
+                    None => {
+                        unroutable.insert(if pnid.is_empty() { "(missing)".to_owned() } else { pnid });
+                    }
+                }
+            }
+            for (pnid, s) in p.statuses {
+                match accounts.get(&pnid) {
+                    Some(a) => {
+                        status_source.insert(s.wamid.clone(), i);
+                        statuses.push(Routed { account: a.clone(), item: s });
+                    }
+                    None => {
+                        unroutable.insert(if pnid.is_empty() { "(missing)".to_owned() } else { pnid });
+                    }
+                }
+            }
+            quality_source.extend(std::iter::repeat_n(i, p.quality.len()));
+            quality.extend(p.quality);
+            template_source.extend(std::iter::repeat_n(i, p.templates.len()));
+            templates.extend(p.templates);
+            out.deliveries[i].unroutable.extend(unroutable);
+        }
+
+        out.messages = self.receive.handle(&ReceiveMessages { messages }, uow).await.map_err(context("messages"))?;
+        out.statuses = self.statuses.handle(&ApplyStatuses { statuses }, uow).await.map_err(context("statuses"))?;
+        for wamid in &out.statuses.foreign {
+            if let Some(&i) = status_source.get(wamid) {
+                notes[i].push(format!("status for {wamid} came through another number; ignored"));
+            }
+        }
+        if !quality.is_empty() {
+            // One report at a time, to tell which delivery an unknown number came in.
+            for (report, i) in quality.into_iter().zip(quality_source) {
+                let o = self.quality.handle(&RecordQualityUpdates { reports: vec![report] }, uow).await.map_err(context("quality"))?;
+                out.deliveries[i].unroutable.extend(o.unroutable.iter().cloned());
+                out.quality.applied += o.applied;
+                out.quality.unroutable.extend(o.unroutable);
+            }
+        }
+        if !templates.is_empty() {
+            for (report, i) in templates.into_iter().zip(template_source) {
+                let o =
+                    self.templates.handle(&RecordTemplateStatuses { reports: vec![report] }, uow).await.map_err(context("templates"))?;
+                out.deliveries[i].unroutable.extend(o.unroutable.iter().cloned());
+                out.templates.changed += o.changed;
+                out.templates.unroutable.extend(o.unroutable);
+            }
+        }
+
+        let marks: Vec<WebhookMark> = cmd
+            .deliveries
+            .iter()
+            .zip(&out.deliveries)
+            .zip(notes.iter().zip(fields))
+            .map(|((d, o), (notes, fields))| match &o.dead {
+                Some(reason) => WebhookMark { id: d.id, state: WebhookState::Dead, fields: None, note: Some(reason.clone()) },
+                None => {
+                    let mut all = notes.clone();
+                    if !o.unroutable.is_empty() {
+                        all.insert(0, format!("unroutable phone_number_id: {}", o.unroutable.join(",")));
+                    }
+                    WebhookMark { id: d.id, state: WebhookState::Processed, fields, note: (!all.is_empty()).then(|| all.join("; ")) }
+                }
+            })
+            .collect();
+        uow.webhooks().mark_many(&marks, now).await?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,17 @@
+//! Messaging: sends (decided by the 24-hour window, queued durably, recorded when Meta answers),
+//! received messages and delivery statuses, conversations and their expiry.
+
+pub mod apply_statuses;
+pub mod count_stuck_messages;
+pub mod delivery_policy;
+pub mod expire_conversations;
+pub mod get_conversation;
+pub mod get_conversation_status;
+pub mod get_message;
+pub mod get_messages;
+pub mod list_conversations;
+pub mod mark_read;
+pub mod ports;
+pub mod receive_messages;
+pub mod record_delivery_outcomes;
+pub mod send_message;

@@ -1,0 +1,234 @@
+//! Ports of the messaging context: its repositories, the durable outbound queue, the Cloud API,
+//! the pacing limiter, and its read side.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::shared::ports::Secret;
+use crate::shared::repo::{Page, RepoResult};
+use domain::accounts::WhatsAppAccount;
+use domain::messaging::{Conversation, ConversationStatus, Direction, Message, MessageContent, MessageStatus};
+use domain::{AccountId, ConversationId, MessageId, PhoneNumberId, ShopId, WaId};
+
+// ---------------------------------------------------------------- write side (unit of work)
+
+/// Conversations. `lock_*` loads lock the rows until commit.
+#[async_trait]
+pub trait ConversationRepository: Send {
+    /// The active conversation of each `(number, customer)` key, locked.
+    async fn lock_active(&mut self, keys: &[(AccountId, WaId)]) -> RepoResult<Vec<Conversation>>;
+    /// The most recent conversation (any status) of a number and customer, not locked: when no
+    /// conversation is active, its window facts still decide what may be sent.
+    async fn latest(&mut self, account: AccountId, wa_id: &WaId) -> RepoResult<Option<Conversation>>;
+    async fn lock_many(&mut self, ids: &[ConversationId]) -> RepoResult<Vec<Conversation>>;
+    /// Active conversations whose latest customer message (or start) is older than `before`,
+    /// locked; rows another transaction holds are skipped (the next run sees them).
+    async fn lock_stale_active(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Conversation>>;
+    /// Inserts; one that would be a second active conversation of the same number and customer
+    /// (created by a concurrent transaction) is skipped. Returns the ids actually inserted.
+    async fn insert_many(&mut self, conversations: &[Conversation]) -> RepoResult<Vec<ConversationId>>;
+    /// Version-checked updates (`RepoError::Concurrency` if one changed since it was loaded).
+    async fn update_many(&mut self, conversations: &[&Conversation]) -> RepoResult<()>;
+}
+
+/// A status report as stored (kept for deduplication, and for a status that arrives before the
+/// send's own record is visible).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRecord {
+    pub wamid: String,
+    pub status: MessageStatus,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub payload: Value,
+}
+
+/// Messages and their status reports.
+#[async_trait]
+pub trait MessageRepository: Send {
+    /// Which of these wamids are stored already.
+    async fn existing_wamids(&mut self, wamids: &[String]) -> RepoResult<HashSet<String>>;
+    /// Inserts; a message whose wamid is already stored is skipped. Returns the ids inserted.
+    async fn insert_many(&mut self, messages: &[Message]) -> RepoResult<Vec<MessageId>>;
+    async fn lock(&mut self, shop: ShopId, id: MessageId) -> RepoResult<Option<Message>>;
+    /// Messages by id across shops (the dispatcher serves every shop), locked.
+    async fn lock_many(&mut self, ids: &[MessageId]) -> RepoResult<Vec<Message>>;
+    /// Messages by Meta's id (status webhooks name only the wamid), locked.
+    async fn lock_by_wamids(&mut self, wamids: &[String]) -> RepoResult<Vec<Message>>;
+    /// Version-checked updates (`RepoError::Concurrency` if one changed since it was loaded).
+    async fn update_many(&mut self, messages: &[&Message]) -> RepoResult<()>;
+    /// Records status reports; returns the `(wamid, status)` pairs that were not recorded yet.
+    async fn insert_statuses(&mut self, statuses: &[StatusRecord], received_at: DateTime<Utc>) -> RepoResult<Vec<(String, MessageStatus)>>;
+    /// Every status recorded for these wamids.
+    async fn statuses_for(&mut self, wamids: &[String]) -> RepoResult<Vec<StatusRecord>>;
+}
+
+/// One queued outbound message (the durable queue row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub message_id: MessageId,
+    pub shop_id: ShopId,
+    pub account_id: AccountId,
+    pub wa_id: WaId,
+    pub priority: i32,
+    pub attempts: i32,
+    pub pair_retries: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The durable outbound queue, inside a unit of work.
+#[async_trait]
+pub trait DeliveryRepository: Send {
+    async fn enqueue(&mut self, delivery: &Delivery) -> RepoResult<()>;
+    async fn get_many(&mut self, messages: &[MessageId]) -> RepoResult<Vec<Delivery>>;
+    /// Back to `pending`, due at `next_attempt_at`.
+    async fn reschedule(&mut self, delivery: &Delivery, last_error: Option<&str>) -> RepoResult<()>;
+    /// The messages reached a final state: their queue rows go.
+    async fn finish_many(&mut self, messages: &[MessageId]) -> RepoResult<()>;
+}
+
+// ---------------------------------------------------------------- the dispatcher's queue
+
+/// The dispatcher's side of the durable outbound queue (outside any unit of work). A claim is a
+/// conditional update, so two replicas never take the same message.
+#[async_trait]
+pub trait OutboundQueue: Send + Sync {
+    /// Accounts with at least one due message.
+    async fn due_accounts(&self, now: DateTime<Utc>, limit: u64) -> RepoResult<Vec<AccountId>>;
+    /// Accounts (with their encrypted tokens) by id.
+    async fn accounts(&self, ids: &[AccountId]) -> RepoResult<Vec<(WhatsAppAccount, String)>>;
+    /// Due messages of one account, most urgent first.
+    async fn candidates(&self, account: AccountId, now: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Delivery>>;
+    /// Claim these for sending (`pending` → `sending`, written before Meta is called); returns
+    /// the ids this holder got.
+    async fn mark_sending(&self, ids: &[MessageId], holder: &str, now: DateTime<Utc>) -> RepoResult<Vec<MessageId>>;
+    /// Not now: due again at `at` (the pair rate for that recipient).
+    async fn defer(&self, id: MessageId, at: DateTime<Utc>) -> RepoResult<()>;
+    /// Messages to send, by id.
+    async fn messages(&self, ids: &[MessageId]) -> RepoResult<Vec<Message>>;
+    /// Rows claimed before `before` and still `sending`: their process died mid-call.
+    async fn stale_sending(&self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Delivery>>;
+    /// How many messages wait (for the backlog gauge).
+    async fn pending_count(&self) -> RepoResult<u64>;
+}
+
+/// Shared rate limits (GCRA): in-process, or in Redis so every replica shares them.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Take up to `want` tokens from `key` at `per_second` with `burst`; returns how many were
+    /// taken and, when fewer than wanted, how long until the next one is free.
+    async fn take(&self, key: &str, per_second: f64, burst: f64, want: u32) -> Result<(u32, std::time::Duration), String>;
+
+    /// One token from each key (same rate and burst), in one round trip where the store allows.
+    async fn take_each(&self, keys: &[String], per_second: f64, burst: f64) -> Result<Vec<(bool, std::time::Duration)>, String> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let (n, wait) = self.take(k, per_second, burst, 1).await?;
+            out.push((n == 1, wait));
+        }
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------- the Cloud API
+
+#[derive(Debug, Clone)]
+pub struct SenderCredentials {
+    pub phone_number_id: PhoneNumberId,
+    pub access_token: Secret,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendReceipt {
+    pub wamid: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloudApiErrorKind {
+    /// Meta answered with an error.
+    Meta,
+    /// Timed out or the connection broke after the request may have reached Meta: the outcome
+    /// is unknown, so it is never retried blindly.
+    OutcomeUnknown,
+    /// Could not connect: Meta never saw the request.
+    Unreachable,
+    /// The circuit breaker is open for this number.
+    CircuitOpen,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudApiError {
+    pub kind: CloudApiErrorKind,
+    pub http_status: Option<u16>,
+    /// Meta's error code (e.g. 131047).
+    pub code: Option<i64>,
+    pub subcode: Option<i64>,
+    pub title: String,
+    pub details: Option<String>,
+    pub fbtrace_id: Option<String>,
+    pub attempts: u32,
+}
+
+impl fmt::Display for CloudApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.code {
+            Some(c) => write!(f, "({c}) {}", self.title),
+            None => f.write_str(&self.title),
+        }
+    }
+}
+
+impl std::error::Error for CloudApiError {}
+
+/// Meta's WhatsApp Cloud API, as the use cases need it.
+#[async_trait]
+pub trait CloudApi: Send + Sync {
+    async fn send_message(
+        &self,
+        creds: &SenderCredentials,
+        to: &WaId,
+        content: &MessageContent,
+        reply_to: Option<&str>,
+    ) -> Result<SendReceipt, CloudApiError>;
+
+    /// Marks an inbound message read; with `typing`, also shows the typing indicator.
+    async fn mark_read(&self, creds: &SenderCredentials, wamid: &str, typing: bool) -> Result<(), CloudApiError>;
+}
+
+// ---------------------------------------------------------------- read side
+
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub wa_id: Option<WaId>,
+    pub user_id: Option<String>,
+    pub conversation_id: Option<ConversationId>,
+    pub account_id: Option<AccountId>,
+    pub direction: Option<Direction>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    pub status: Option<ConversationStatus>,
+    pub wa_id: Option<WaId>,
+    pub account_id: Option<AccountId>,
+}
+
+#[async_trait]
+pub trait MessagingReads: Send + Sync {
+    /// Newest first, and how many match in all.
+    async fn messages(&self, shop: ShopId, filter: &MessageFilter, page: Page) -> RepoResult<(Vec<Message>, u64)>;
+    async fn message(&self, shop: ShopId, id: MessageId) -> RepoResult<Option<Message>>;
+    /// Most recently active first, and how many match in all.
+    async fn conversations(&self, shop: ShopId, filter: &ConversationFilter, page: Page) -> RepoResult<(Vec<Conversation>, u64)>;
+    async fn conversation(&self, shop: ShopId, id: ConversationId) -> RepoResult<Option<Conversation>>;
+    /// The latest conversation with this customer, on one number or any of the shop's numbers.
+    async fn latest_conversation(&self, shop: ShopId, account: Option<AccountId>, wa_id: &WaId) -> RepoResult<Option<Conversation>>;
+    /// Operations (all shops): outbound messages still `queued` or `sent` since before `before`.
+    async fn count_stuck_messages(&self, before: DateTime<Utc>) -> RepoResult<u64>;
+}

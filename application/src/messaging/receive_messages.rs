@@ -1,0 +1,152 @@
+//! ReceiveMessages: customers' messages from a batch of webhooks become messages of their
+//! conversations. Set-based: the customers, the conversations and the duplicates of the whole
+//! batch are read in one query each; messages, conversations and events are written with
+//! multi-row statements. Runs inside the inbound batch's transaction.
+//!
+//! Meta redelivers and reorders: a wamid already stored (or twice in the batch) is skipped, and
+//! the window only moves forward to the latest customer message, whatever the arrival order.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use validator::Validate;
+
+use super::send_message::{continue_or_start, store_conversations};
+use crate::customers::identify::{Contact, identify};
+use crate::shared::error::Invalid;
+use crate::shared::pipeline::{Command, CommandHandler};
+use crate::shared::ports::Clock;
+use crate::shared::repo::RepoError;
+use crate::shared::unit_of_work::UnitOfWork;
+use domain::accounts::WhatsAppAccount;
+use domain::messaging::{Conversation, InboundMessage, Message, Origin};
+use domain::{AccountId, Events, WaId};
+
+/// Something Meta reported through one of our numbers.
+#[derive(Debug, Clone)]
+pub struct Routed<T> {
+    pub account: Arc<WhatsAppAccount>,
+    pub item: T,
+}
+
+#[derive(Validate)]
+pub struct ReceiveMessages {
+    /// In the order Meta delivered them.
+    pub messages: Vec<Routed<InboundMessage>>,
+}
+
+impl fmt::Debug for ReceiveMessages {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bodies are customers' messages: never logged.
+        f.debug_struct("ReceiveMessages").field("messages", &self.messages.len()).finish()
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReceiveOutcome {
+    pub stored: u32,
+    pub duplicates: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveMessagesError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("could not store the messages")]
+    Storage(#[from] RepoError),
+}
+crate::use_case_error!(ReceiveMessagesError);
+
+impl Command for ReceiveMessages {
+    type Output = ReceiveOutcome;
+    type Error = ReceiveMessagesError;
+    const NAME: &'static str = "ReceiveMessages";
+}
+
+pub struct ReceiveMessagesHandler {
+    pub clock: Arc<dyn Clock>,
+}
+
+type Key = (AccountId, WaId);
+
+#[async_trait]
+impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
+    async fn handle(&self, cmd: &ReceiveMessages, uow: &mut dyn UnitOfWork) -> Result<ReceiveOutcome, ReceiveMessagesError> {
+        let now = self.clock.now();
+        let mut out = ReceiveOutcome::default();
+        // Duplicates: within the batch, then against what is stored.
+        let wamids: Vec<String> = cmd.messages.iter().map(|m| m.item.wamid.clone()).collect();
+        let stored = if wamids.is_empty() { HashSet::new() } else { uow.messages().existing_wamids(&wamids).await? };
+        let mut seen = HashSet::new();
+        let fresh: Vec<&Routed<InboundMessage>> =
+            cmd.messages.iter().filter(|m| !stored.contains(&m.item.wamid) && seen.insert(m.item.wamid.clone())).collect();
+        out.duplicates = (cmd.messages.len() - fresh.len()) as u32;
+        if fresh.is_empty() {
+            return Ok(out);
+        }
+
+        let contacts: Vec<Contact> = fresh
+            .iter()
+            .map(|m| Contact {
+                shop_id: m.account.shop_id(),
+                wa_id: m.item.from.clone(),
+                profile_name: m.item.profile_name.clone(),
+                inbound_at: Some(m.item.timestamp),
+                user_id: None,
+            })
+            .collect();
+        let mut identified = identify(uow, &contacts, now).await?;
+
+        let mut keys: Vec<Key> = fresh.iter().map(|m| (m.account.id(), m.item.from.clone())).collect();
+        keys.sort();
+        keys.dedup();
+        let mut active: HashMap<Key, Conversation> =
+            uow.conversations().lock_active(&keys).await?.into_iter().map(|c| ((c.account_id(), c.wa_id().clone()), c)).collect();
+
+        // Per message, in Meta's order: its customer's and conversation's first events, then its own.
+        let mut events = Events::new();
+        let mut conversations: HashMap<Key, (Conversation, bool)> = HashMap::new();
+        let mut expired: Vec<Conversation> = Vec::new();
+        let mut messages: Vec<Message> = Vec::with_capacity(fresh.len());
+        for m in &fresh {
+            let shop = m.account.shop_id();
+            let customer_key = (shop, m.item.from.clone());
+            if let Some(i) = identified.created.iter().position(|(k, _)| *k == customer_key) {
+                events.append(identified.created.swap_remove(i).1);
+            }
+            let customer = identified.customers.get(&customer_key).ok_or_else(|| RepoError::Other("customer vanished".into()))?;
+            let key = (m.account.id(), m.item.from.clone());
+            if !conversations.contains_key(&key) {
+                let (c, new, old) =
+                    continue_or_start(active.remove(&key), &m.account, customer.id(), &m.item.from, Origin::Customer, now, &mut events);
+                expired.extend(old);
+                conversations.insert(key.clone(), (c, new));
+            }
+            let (conversation, _) = conversations.get_mut(&key).ok_or_else(|| RepoError::Other("conversation vanished".into()))?;
+            let (message, event) =
+                conversation.receive(m.item.clone(), customer.user_id().map(str::to_owned), m.account.display_phone_number(), now);
+            events.push(event);
+            messages.push(message);
+        }
+
+        let mut updated: Vec<&Conversation> = expired.iter().collect();
+        updated.extend(conversations.values().filter(|(_, new)| !new).map(|(c, _)| c));
+        updated.sort_by_key(|c| c.id());
+        let started: Vec<Conversation> = conversations.values().filter(|(_, new)| *new).map(|(c, _)| c.clone()).collect();
+        store_conversations(uow, &updated, &started).await?;
+        // In wamid order, so two transactions storing the same redelivered messages queue on the
+        // unique rule instead of deadlocking.
+        messages.sort_by(|a, b| a.wamid().cmp(&b.wamid()));
+        let inserted = uow.messages().insert_many(&messages).await?;
+        if inserted.len() != messages.len() {
+            // Another transaction stored one of these wamids since we looked: run again, and
+            // it is a duplicate then.
+            return Err(RepoError::Concurrency("a message was stored by a concurrent transaction".into()).into());
+        }
+        uow.outbox().append(&events, now).await?;
+        out.stored = messages.len() as u32;
+        Ok(out)
+    }
+}

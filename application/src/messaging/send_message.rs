@@ -1,0 +1,246 @@
+//! SendMessage: decide free-form or template by the 24-hour window and queue the message
+//! durably, in one transaction. Nothing reaches Meta if this refuses; the dispatcher sends what
+//! it queued, paced per number and recipient (`RecordDeliveryOutcomes` records the answer).
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use validator::Validate;
+
+use super::delivery_policy::{PRIORITY_REPLY, PRIORITY_TEMPLATE};
+use super::ports::{CloudApiError, CloudApiErrorKind, Delivery};
+use crate::customers::identify::{Contact, identify};
+use crate::shared::error::Invalid;
+use crate::shared::pipeline::{Command, CommandHandler};
+use crate::shared::ports::Clock;
+use crate::shared::repo::{RepoError, RepoResult};
+use crate::shared::unit_of_work::UnitOfWork;
+use domain::accounts::WhatsAppAccount;
+use domain::messaging::{
+    Conversation, Message, MessageContent, MessageKind, MessageStatus, Origin, Outbound, SendRefusal, TemplateRef, choose_outbound, window,
+};
+use domain::{Events, MessageId, PhoneNumber, ShopId, WaId};
+
+#[derive(Validate)]
+pub struct SendMessage {
+    pub shop_id: ShopId,
+    /// The business number (E.164) it goes out from.
+    pub from: PhoneNumber,
+    pub to: PhoneNumber,
+    pub content: Option<MessageContent>,
+    pub template: Option<TemplateRef>,
+    pub force_template: bool,
+    #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
+    pub user_id: Option<String>,
+    #[validate(length(min = 1, max = 256, message = "must be a wamid"))]
+    pub reply_to: Option<String>,
+}
+
+impl fmt::Debug for SendMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Message bodies are customer data: only their type is logged.
+        f.debug_struct("SendMessage")
+            .field("shop_id", &self.shop_id)
+            .field("content_type", &self.content.as_ref().map(MessageContent::type_name))
+            .field("template", &self.template.as_ref().map(|t| (&t.name, &t.language)))
+            .field("force_template", &self.force_template)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendMessageError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The 24-hour window is closed and no template was given.
+    #[error("Cannot send free message. Conversation window expired.")]
+    WindowClosed { expired_at: Option<DateTime<Utc>> },
+    /// `from` is not a business number connected to this shop.
+    #[error("{0} is not a WhatsApp number connected to this shop")]
+    UnknownSender(PhoneNumber),
+    #[error("the account is not active: {0}")]
+    AccountNotActive(String),
+    #[error("template '{name}' ({language}) does not exist or is not approved")]
+    TemplateNotFound { name: String, language: String, meta_code: Option<i64> },
+    /// Meta refused or failed the send. The message is stored as failed.
+    #[error("WhatsApp Cloud API error: {error}")]
+    WhatsApp {
+        #[source]
+        error: CloudApiError,
+        message_id: MessageId,
+    },
+    #[error("could not queue the message")]
+    Storage(#[from] RepoError),
+}
+crate::use_case_error!(SendMessageError);
+
+impl SendMessageError {
+    /// What the caller sees when Meta refused a queued message.
+    pub fn from_meta(error: CloudApiError, message: &Message) -> Self {
+        match (error.code, message.content()) {
+            (Some(131047), _) => Self::WindowClosed { expired_at: None },
+            (Some(132001), MessageContent::Template(t)) => {
+                Self::TemplateNotFound { name: t.name.clone(), language: t.language.clone(), meta_code: error.code }
+            }
+            _ => Self::WhatsApp { error, message_id: message.id() },
+        }
+    }
+
+    /// A message that settled as failed, as the caller sees it.
+    pub fn from_failed(message: &Message) -> Self {
+        let e = message.error().cloned().unwrap_or(domain::messaging::MessageError { code: 0, title: "failed".into(), details: None });
+        let error = CloudApiError {
+            kind: CloudApiErrorKind::Meta,
+            http_status: None,
+            code: Some(e.code).filter(|c| *c != 0),
+            subcode: None,
+            title: e.title,
+            details: e.details,
+            fbtrace_id: None,
+            attempts: 1,
+        };
+        Self::from_meta(error, message)
+    }
+}
+
+fn refusal(r: SendRefusal) -> SendMessageError {
+    match r {
+        SendRefusal::WindowClosed { expired_at } => SendMessageError::WindowClosed { expired_at },
+        SendRefusal::TemplateRequired => Invalid::new("template", "is required when forceTemplate is true").into(),
+        SendRefusal::NothingToSend => Invalid::new("content", "is required").into(),
+    }
+}
+
+impl Command for SendMessage {
+    type Output = Message;
+    type Error = SendMessageError;
+    const NAME: &'static str = "SendMessage";
+}
+
+pub struct SendMessageHandler {
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The active conversation of this number and customer, or a new one (an active one whose
+/// window has expired is closed first). Returns it, whether it is new, and the expired one.
+pub(crate) fn continue_or_start(
+    active: Option<Conversation>,
+    account: &WhatsAppAccount,
+    customer_id: domain::CustomerId,
+    wa_id: &WaId,
+    origin: Origin,
+    now: DateTime<Utc>,
+    events: &mut Events,
+) -> (Conversation, bool, Option<Conversation>) {
+    let mut expired = None;
+    if let Some(mut c) = active {
+        match c.check_expiry(now) {
+            None => return (c, false, None),
+            Some(e) => {
+                events.push(e);
+                expired = Some(c);
+            }
+        }
+    }
+    let (c, e) = Conversation::start(account.shop_id(), account.id(), customer_id, wa_id.clone(), origin, now);
+    events.push(e);
+    (c, true, expired)
+}
+
+/// Store a conversation change: the expired one first (it frees the "one active" rule), then a
+/// new one, which a concurrent transaction may have beaten us to (run again).
+pub(crate) async fn store_conversations(uow: &mut dyn UnitOfWork, updated: &[&Conversation], new: &[Conversation]) -> RepoResult<()> {
+    if !updated.is_empty() {
+        uow.conversations().update_many(updated).await?;
+    }
+    if !new.is_empty() {
+        // Inserted in key order, so two transactions starting the same conversations queue on
+        // the unique rule instead of deadlocking.
+        let mut new: Vec<&Conversation> = new.iter().collect();
+        new.sort_by(|a, b| (a.account_id(), a.wa_id()).cmp(&(b.account_id(), b.wa_id())));
+        let new: Vec<Conversation> = new.into_iter().cloned().collect();
+        let inserted = uow.conversations().insert_many(&new).await?;
+        if inserted.len() != new.len() {
+            return Err(RepoError::Concurrency("a conversation was started by a concurrent transaction".into()));
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl CommandHandler<SendMessage> for SendMessageHandler {
+    async fn handle(&self, cmd: &SendMessage, uow: &mut dyn UnitOfWork) -> Result<Message, SendMessageError> {
+        let now = self.clock.now();
+        if let Some(c) = &cmd.content {
+            c.validate_outbound().map_err(Invalid::from)?;
+        }
+        if let Some(t) = &cmd.template {
+            t.validate("template").map_err(Invalid::from)?;
+        }
+        if cmd.content.is_none() && cmd.template.is_none() {
+            return Err(Invalid::new("content", "is required").into());
+        }
+        let account = uow
+            .accounts()
+            .find_by_display_number(cmd.shop_id, &cmd.from)
+            .await?
+            .ok_or_else(|| SendMessageError::UnknownSender(cmd.from.clone()))?;
+        account.ensure_can_send().map_err(|e| SendMessageError::AccountNotActive(e.to_string()))?;
+        let wa_id = cmd.to.to_wa_id();
+        // Rows are locked in one order everywhere (customers, then conversations, then
+        // messages), so concurrent transactions queue instead of deadlocking.
+        let contact =
+            Contact { shop_id: cmd.shop_id, wa_id: wa_id.clone(), profile_name: None, inbound_at: None, user_id: cmd.user_id.clone() };
+        let identified = identify(uow, std::slice::from_ref(&contact), now).await?;
+        let active = uow.conversations().lock_active(&[(account.id(), wa_id.clone())]).await?.into_iter().next();
+        let window = match &active {
+            Some(c) => c.window(now),
+            None => {
+                uow.conversations().latest(account.id(), &wa_id).await?.map_or_else(|| window::evaluate(None, None, now), |c| c.window(now))
+            }
+        };
+        let (kind, content) = choose_outbound(&window, cmd.content.clone(), cmd.template.clone(), cmd.force_template).map_err(refusal)?;
+        let mut events = Events::new();
+        for (_, e) in identified.created {
+            events.append(e);
+        }
+        let customer =
+            identified.customers.get(&(cmd.shop_id, wa_id.clone())).ok_or_else(|| RepoError::Other("customer vanished".into()))?;
+        let (conversation, new, expired) = continue_or_start(active, &account, customer.id(), &wa_id, Origin::Business, now, &mut events);
+        let outbound = Outbound {
+            kind,
+            content,
+            reply_to: cmd.reply_to.clone(),
+            user_id: cmd.user_id.clone().or_else(|| customer.user_id().map(str::to_owned)),
+            from: account.display_phone_number().clone(),
+        };
+        let message = conversation.queue(outbound, now);
+        let updated: Vec<&Conversation> = expired.iter().collect();
+        let started: Vec<Conversation> = if new { vec![conversation] } else { Vec::new() };
+        store_conversations(uow, &updated, &started).await?;
+        if uow.messages().insert_many(std::slice::from_ref(&message)).await?.len() != 1 {
+            return Err(RepoError::Other("a new message was not stored".into()).into());
+        }
+        uow.deliveries()
+            .enqueue(&Delivery {
+                message_id: message.id(),
+                shop_id: message.shop_id(),
+                account_id: account.id(),
+                wa_id,
+                priority: match message.kind() {
+                    MessageKind::Free => PRIORITY_REPLY,
+                    MessageKind::Template => PRIORITY_TEMPLATE,
+                },
+                attempts: 0,
+                pair_retries: 0,
+                next_attempt_at: now,
+                created_at: now,
+            })
+            .await?;
+        uow.outbox().append(&events, now).await?;
+        debug_assert_eq!(message.status(), MessageStatus::Queued);
+        Ok(message)
+    }
+}

@@ -1,0 +1,10 @@
+//! The application's shared kernel: the pipeline, errors, the unit of work and the ports every
+//! context may use.
+
+pub mod error;
+pub mod leases;
+pub mod outbox;
+pub mod pipeline;
+pub mod ports;
+pub mod repo;
+pub mod unit_of_work;

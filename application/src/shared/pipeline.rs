@@ -1,0 +1,160 @@
+//! The command/query pipeline: logging, validation and the transaction behaviour.
+//!
+//! A command runs as: a tracing span with its name, the request id and the shop → validation
+//! (`validator`) → one transaction (unit of work) in which the handler changes state and appends
+//! its events to the outbox → commit. If another transaction changed the same rows first
+//! (`RepoError::Concurrency`: a stale version, a deadlock, a concurrent insert of the same key),
+//! the whole command runs again in a new transaction, up to [`MAX_ATTEMPTS`] times. A query runs
+//! as: span → validation → its handler against its read port.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tracing::Instrument;
+use validator::Validate;
+
+use crate::shared::error::{Invalid, UseCaseError};
+use crate::shared::repo::RepoError;
+use crate::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
+use domain::ShopId;
+
+/// How many times a command runs when it keeps meeting concurrent changes.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// Who is asking, for logs and for tenancy.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub request_id: String,
+    pub shop_id: Option<ShopId>,
+}
+
+impl RequestContext {
+    pub fn system(label: &str) -> Self {
+        Self { request_id: format!("{label}-{}", uuid::Uuid::new_v4().simple()), shop_id: None }
+    }
+}
+
+/// A state change. `Debug` must not print secrets or message bodies.
+pub trait Command: Validate + Debug + Send + Sync {
+    type Output: Send;
+    type Error: UseCaseError;
+    const NAME: &'static str;
+}
+
+#[async_trait]
+pub trait CommandHandler<C: Command>: Send + Sync {
+    /// Runs inside one transaction; may run more than once (after a concurrent change), so it
+    /// takes the command by reference and decides again from what it loads.
+    async fn handle(&self, cmd: &C, uow: &mut dyn UnitOfWork) -> Result<C::Output, C::Error>;
+}
+
+pub trait Query: Validate + Debug + Send + Sync {
+    type Output: Send;
+    type Error: UseCaseError;
+    const NAME: &'static str;
+}
+
+#[async_trait]
+pub trait QueryHandler<Q: Query>: Send + Sync {
+    async fn handle(&self, query: &Q) -> Result<Q::Output, Q::Error>;
+}
+
+#[derive(Clone)]
+pub struct Pipeline {
+    uow: Arc<dyn UnitOfWorkFactory>,
+}
+
+fn is_concurrency<E: UseCaseError>(e: &E) -> bool {
+    matches!(e.storage(), Some(RepoError::Concurrency(_)))
+}
+
+impl Pipeline {
+    pub fn new(uow: Arc<dyn UnitOfWorkFactory>) -> Self {
+        Self { uow }
+    }
+
+    /// Run a command: span → validate → (begin → handle → commit), again on a concurrent change.
+    pub async fn execute<C, H>(&self, ctx: &RequestContext, handler: &H, cmd: C) -> Result<C::Output, C::Error>
+    where
+        C: Command,
+        H: CommandHandler<C> + ?Sized,
+    {
+        let span =
+            tracing::info_span!("command", name = C::NAME, request_id = %ctx.request_id, shop_id = ?ctx.shop_id.map(|s| s.to_string()));
+        async move {
+            let started = std::time::Instant::now();
+            tracing::debug!(command = ?cmd, "dispatch");
+            if let Err(e) = cmd.validate() {
+                let err = C::Error::from(Invalid::from(e));
+                tracing::info!(error = %err, "rejected by validation");
+                return Err(err);
+            }
+            let mut attempt = 1;
+            let result = loop {
+                let result = self.attempt(handler, &cmd).await;
+                match result {
+                    Err(e) if is_concurrency(&e) && attempt < MAX_ATTEMPTS => {
+                        tracing::debug!(attempt, cause = ?e.storage(), "concurrent change; running the command again");
+                        // A short, growing, jittered pause lets the other transaction finish.
+                        let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 8);
+                        tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 3 + jitter)).await;
+                        attempt += 1;
+                    }
+                    other => break other,
+                }
+            };
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            match &result {
+                Ok(_) => tracing::info!(elapsed_ms = ms, attempts = attempt, "command handled"),
+                Err(e) if e.storage().is_some() => tracing::error!(elapsed_ms = ms, attempts = attempt, error = ?e, "command failed"),
+                Err(e) => tracing::info!(elapsed_ms = ms, error = %e, "command refused"),
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn attempt<C, H>(&self, handler: &H, cmd: &C) -> Result<C::Output, C::Error>
+    where
+        C: Command,
+        H: CommandHandler<C> + ?Sized,
+    {
+        let mut uow = self.uow.begin().await?;
+        match handler.handle(cmd, uow.as_mut()).await {
+            Ok(out) => {
+                uow.commit().await?;
+                Ok(out)
+            }
+            Err(e) => {
+                drop(uow); // rolls back
+                Err(e)
+            }
+        }
+    }
+
+    /// Run a query: span → validate → handle against the handler's read port.
+    pub async fn query<Q, H>(&self, ctx: &RequestContext, handler: &H, query: Q) -> Result<Q::Output, Q::Error>
+    where
+        Q: Query,
+        H: QueryHandler<Q> + ?Sized,
+    {
+        let span =
+            tracing::info_span!("query", name = Q::NAME, request_id = %ctx.request_id, shop_id = ?ctx.shop_id.map(|s| s.to_string()));
+        async move {
+            tracing::debug!(query = ?query, "dispatch");
+            query.validate().map_err(|e| Q::Error::from(Invalid::from(e)))?;
+            let result = handler.handle(&query).await;
+            match &result {
+                Err(e) if e.storage().is_some() => tracing::error!(error = ?e, "query failed"),
+                Err(e) => tracing::debug!(error = %e, "query refused"),
+                Ok(_) => {}
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+}

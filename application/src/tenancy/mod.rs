@@ -1,0 +1,8 @@
+//! Tenancy: shops, their API keys, and authentication.
+
+pub mod authenticate;
+pub mod create_api_key;
+pub mod create_shop;
+pub mod get_shop;
+pub mod list_api_keys;
+pub mod ports;

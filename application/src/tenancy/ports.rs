@@ -1,0 +1,51 @@
+//! Ports of the tenancy context.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::shared::repo::RepoResult;
+use domain::tenancy::Role;
+use domain::{ApiKeyId, ShopId};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shop {
+    pub id: ShopId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKeyRecord {
+    pub id: ApiKeyId,
+    pub shop_id: ShopId,
+    pub name: String,
+    pub role: Role,
+    pub key_hash: String,
+    pub key_prefix: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A valid shop key: whose it is and what it may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthenticatedKey {
+    pub id: ApiKeyId,
+    pub shop_id: ShopId,
+    pub role: Role,
+}
+
+/// The write side, inside a unit of work.
+#[async_trait]
+pub trait ShopRepository: Send {
+    async fn insert_shop(&mut self, shop: &Shop) -> RepoResult<()>;
+    async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool>;
+    async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()>;
+}
+
+/// The read side.
+#[async_trait]
+pub trait TenancyReads: Send + Sync {
+    /// A key that is not revoked, by the SHA-256 of the key.
+    async fn api_key_by_hash(&self, hash: &str) -> RepoResult<Option<AuthenticatedKey>>;
+    async fn shop(&self, id: ShopId) -> RepoResult<Option<Shop>>;
+    async fn api_keys(&self, shop: ShopId) -> RepoResult<Vec<ApiKeyRecord>>;
+}

@@ -1,0 +1,43 @@
+//! Events of the customers context.
+
+use serde::Serialize;
+
+use crate::shared::events::EventPayload;
+use crate::{CustomerId, ShopId};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerCreated {
+    pub shop_id: ShopId,
+    pub customer_id: CustomerId,
+    pub wa_id: String,
+    pub name: Option<String>,
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerOptInChanged {
+    pub shop_id: ShopId,
+    pub customer_id: CustomerId,
+    pub wa_id: String,
+    pub status: String,
+    pub previous_status: String,
+    pub source: String,
+}
+
+macro_rules! customer_payload {
+    ($($t:ident = $ty:literal),*) => {$(
+        impl EventPayload for $t {
+            const TYPE: &'static str = $ty;
+            fn shop_id(&self) -> ShopId { self.shop_id }
+            fn subject(&self) -> String { self.customer_id.to_string() }
+        }
+    )*};
+}
+customer_payload!(CustomerCreated = "customer.created", CustomerOptInChanged = "customer.opt_in.changed");
+
+crate::context_events! {
+    /// What happens to a shop's customers.
+    pub enum CustomerEvent { CustomerCreated, CustomerOptInChanged }
+}

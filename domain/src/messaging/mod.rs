@@ -1,0 +1,17 @@
+//! Messaging: conversations with customers, their messages, and the 24-hour window.
+
+pub mod content;
+pub mod conversation;
+pub mod events;
+pub mod inbound;
+pub mod message;
+pub mod values;
+pub mod window;
+
+pub use content::{ContentError, Header, ListRow, ListSection, Media, MessageContent, ReplyButton, TemplateRef};
+pub use conversation::{Conversation, ConversationSnapshot, ConversationStatus, Origin, Outbound, SendRefusal, choose_outbound};
+pub use events::{ConversationClosed, ConversationStarted, MessageReceived, MessageSent, MessageStatusUpdated, MessagingEvent};
+pub use inbound::{InboundMessage, StatusUpdate};
+pub use message::{Message, MessageSnapshot, MessageStateError};
+pub use values::{Direction, MessageError, MessageKind, MessageStatus};
+pub use window::{EntryPoint, WindowKind, WindowState};

@@ -1,0 +1,5 @@
+//! The shared kernel: typed ids, the phone-number value objects Meta uses, and the event trait.
+
+pub mod events;
+pub mod ids;
+pub mod phone;

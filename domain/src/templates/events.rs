@@ -1,0 +1,34 @@
+//! Events of the templates context.
+
+use serde::Serialize;
+
+use crate::ShopId;
+use crate::shared::events::EventPayload;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateStatusUpdated {
+    pub shop_id: ShopId,
+    pub waba_id: String,
+    pub template_id: String,
+    pub template_name: String,
+    pub language: String,
+    pub status: String,
+    pub previous_status: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl EventPayload for TemplateStatusUpdated {
+    const TYPE: &'static str = "template.status.updated";
+    fn shop_id(&self) -> ShopId {
+        self.shop_id
+    }
+    fn subject(&self) -> String {
+        self.template_id.clone()
+    }
+}
+
+crate::context_events! {
+    /// What happens to a shop's message templates.
+    pub enum TemplateEvent { TemplateStatusUpdated }
+}

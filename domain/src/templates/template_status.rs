@@ -1,0 +1,107 @@
+//! A template's review status as Meta last reported it (`message_template_status_update`), per
+//! shop. Meta decides the status; this records it and says when it changed.
+
+use chrono::{DateTime, Utc};
+
+use super::events::{TemplateEvent, TemplateStatusUpdated};
+use crate::ShopId;
+use crate::shared::phone::WabaId;
+
+/// What Meta's webhook said about one template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateStatusReport {
+    pub waba_id: WabaId,
+    pub meta_template_id: String,
+    pub name: String,
+    pub language: String,
+    /// Meta's `event`, lowercased: `approved`, `rejected`, `paused`, `disabled`, ...
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// The stored status of one template for one shop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateStatus {
+    pub shop_id: ShopId,
+    pub waba_id: String,
+    pub meta_template_id: String,
+    pub name: String,
+    pub language: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TemplateStatus {
+    /// Record a report for `shop_id`; `None` when the status is the one already recorded (a
+    /// redelivery or a repeat), so nothing is written and no event is emitted.
+    pub fn record(
+        previous: Option<&TemplateStatus>,
+        shop_id: ShopId,
+        report: &TemplateStatusReport,
+        now: DateTime<Utc>,
+    ) -> Option<(TemplateStatus, TemplateEvent)> {
+        let status = report.status.to_ascii_lowercase();
+        if previous.is_some_and(|p| p.status == status) {
+            return None;
+        }
+        let reason = report.reason.clone().filter(|r| !r.is_empty() && r != "NONE");
+        let record = TemplateStatus {
+            shop_id,
+            waba_id: report.waba_id.to_string(),
+            meta_template_id: report.meta_template_id.clone(),
+            name: report.name.clone(),
+            language: report.language.clone(),
+            status: status.clone(),
+            reason: reason.clone(),
+            updated_at: now,
+        };
+        let event = TemplateEvent::from(TemplateStatusUpdated {
+            shop_id,
+            waba_id: record.waba_id.clone(),
+            template_id: record.meta_template_id.clone(),
+            template_name: record.name.clone(),
+            language: record.language.clone(),
+            status,
+            previous_status: previous.map(|p| p.status.clone()),
+            reason,
+        });
+        Some((record, event))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shared::events::IntegrationEvent;
+
+    fn report(status: &str) -> TemplateStatusReport {
+        TemplateStatusReport {
+            waba_id: WabaId::parse("9001").unwrap(),
+            meta_template_id: "123".into(),
+            name: "order_update".into(),
+            language: "en_US".into(),
+            status: status.into(),
+            reason: Some("NONE".into()),
+        }
+    }
+
+    #[test]
+    fn given_no_status_when_approved_then_recorded_with_an_event() {
+        let shop = ShopId::new();
+        let (record, event) = TemplateStatus::record(None, shop, &report("APPROVED"), Utc::now()).unwrap();
+        assert_eq!((record.status.as_str(), record.reason.as_deref()), ("approved", None));
+        assert_eq!(event.event_type(), "template.status.updated");
+        assert_eq!(event.data()["previousStatus"], serde_json::Value::Null);
+        assert_eq!(event.subject(), "123");
+    }
+
+    #[test]
+    fn given_approved_when_approved_again_then_nothing_and_when_paused_then_changed() {
+        let shop = ShopId::new();
+        let (approved, _) = TemplateStatus::record(None, shop, &report("APPROVED"), Utc::now()).unwrap();
+        assert!(TemplateStatus::record(Some(&approved), shop, &report("APPROVED"), Utc::now()).is_none());
+        let (_, e) = TemplateStatus::record(Some(&approved), shop, &report("PAUSED"), Utc::now()).unwrap();
+        assert_eq!(e.data()["previousStatus"], "approved");
+    }
+}

@@ -1,0 +1,5 @@
+//! Tenancy: shops and the roles of their API keys.
+
+pub mod role;
+
+pub use role::Role;

@@ -1,0 +1,7 @@
+//! Customers.
+
+pub mod entities;
+pub(crate) mod mapping;
+pub(crate) mod queries;
+pub mod reads;
+pub mod repository;

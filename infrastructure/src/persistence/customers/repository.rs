@@ -1,0 +1,51 @@
+//! The customers write side, inside a unit of work: set-based reads and writes.
+
+use async_trait::async_trait;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{EntityTrait, QuerySelect, QueryTrait};
+
+use application::RepoResult;
+use application::customers::ports::CustomerRepository;
+use domain::customers::Customer;
+use domain::{CustomerId, ShopId, WaId};
+
+use super::entities::customers::{self, Column, Entity};
+use super::{mapping, queries};
+use crate::persistence::repo_err;
+use crate::persistence::sql::{Txn, insert_returning_ids, rows_per_statement, update_versioned};
+
+pub struct SeaCustomerRepository {
+    pub(crate) tx: Txn,
+}
+
+#[async_trait]
+impl CustomerRepository for SeaCustomerRepository {
+    async fn lock_by_wa_ids(&mut self, keys: &[(ShopId, WaId)]) -> RepoResult<Vec<Customer>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(rows_per_statement(2)) {
+            out.extend(queries::all(self.tx.as_ref(), queries::by_keys(chunk).lock_exclusive()).await?);
+        }
+        Ok(out)
+    }
+
+    async fn insert_many(&mut self, new: &[Customer]) -> RepoResult<Vec<CustomerId>> {
+        let mut inserted = Vec::with_capacity(new.len());
+        for chunk in new.chunks(rows_per_statement(mapping::COLUMNS)) {
+            let stmt = Entity::insert_many(chunk.iter().map(|c| mapping::customer_row(c, 0)))
+                .on_conflict(OnConflict::columns([Column::ShopId, Column::WaId]).do_nothing().to_owned())
+                .into_query();
+            inserted.extend(
+                insert_returning_ids(self.tx.as_ref(), stmt, Column::Id).await.map_err(repo_err)?.into_iter().map(CustomerId::from),
+            );
+        }
+        Ok(inserted)
+    }
+
+    async fn update_many(&mut self, changed: &[&Customer]) -> RepoResult<()> {
+        let rows: Vec<customers::ActiveModel> = changed.iter().map(|c| mapping::customer_row(c, 1)).collect();
+        update_versioned(self.tx.as_ref(), "customers", rows, mapping::COLUMNS).await
+    }
+}

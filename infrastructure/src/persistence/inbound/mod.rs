@@ -1,0 +1,5 @@
+//! Inbound: the durable inbox of raw webhook deliveries.
+
+pub mod entities;
+pub mod inbox;
+pub mod repository;

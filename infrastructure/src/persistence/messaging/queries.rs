@@ -1,0 +1,132 @@
+//! Queries of the messaging context that the write side (in a transaction, locking) and the
+//! read side share.
+
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+
+use application::RepoResult;
+use application::messaging::ports::{ConversationFilter, MessageFilter};
+use domain::messaging::{Conversation, Message};
+use domain::{AccountId, ConversationId, MessageId, ShopId, WaId};
+
+use super::entities::{conversations, messages};
+use super::mapping;
+use crate::persistence::repo_err;
+use crate::persistence::sql::pairs_in;
+
+// ---- conversations
+
+pub(crate) fn conversation(shop: ShopId, id: ConversationId) -> Select<conversations::Entity> {
+    conversations::Entity::find_by_id(id.as_uuid()).filter(conversations::Column::ShopId.eq(shop.as_uuid()))
+}
+
+pub(crate) fn conversations_by_ids(ids: &[ConversationId]) -> Select<conversations::Entity> {
+    conversations::Entity::find()
+        .filter(conversations::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
+        .order_by_asc(conversations::Column::Id)
+}
+
+pub(crate) fn active_by_keys(keys: &[(AccountId, WaId)]) -> Select<conversations::Entity> {
+    let pairs = keys.iter().map(|(a, w)| (a.as_uuid().into(), w.as_str().to_owned().into()));
+    conversations::Entity::find()
+        .filter(conversations::Column::Status.eq("active"))
+        .filter(pairs_in(conversations::Column::AccountId, conversations::Column::WaId, pairs))
+        .order_by_asc(conversations::Column::Id)
+}
+
+/// The most recent conversation (any status) with a customer, on one number or any of the
+/// shop's numbers.
+pub(crate) fn latest(shop: Option<ShopId>, account: Option<AccountId>, wa_id: &WaId) -> Select<conversations::Entity> {
+    let mut q = conversations::Entity::find().filter(conversations::Column::WaId.eq(wa_id.as_str()));
+    if let Some(s) = shop {
+        q = q.filter(conversations::Column::ShopId.eq(s.as_uuid()));
+    }
+    if let Some(a) = account {
+        q = q.filter(conversations::Column::AccountId.eq(a.as_uuid()));
+    }
+    q.order_by_desc(conversations::Column::StartedAt).order_by_desc(conversations::Column::Id)
+}
+
+/// Active conversations whose latest customer message (or start, if none) is before `before`.
+pub(crate) fn stale_active(before: chrono::DateTime<chrono::Utc>) -> Select<conversations::Entity> {
+    conversations::Entity::find()
+        .filter(conversations::Column::Status.eq("active"))
+        .filter(
+            Condition::any()
+                .add(conversations::Column::LastInboundAt.lt(before))
+                .add(Condition::all().add(conversations::Column::LastInboundAt.is_null()).add(conversations::Column::StartedAt.lt(before))),
+        )
+        .order_by_asc(conversations::Column::LastMessageAt)
+}
+
+pub(crate) fn conversation_list(shop: ShopId, f: &ConversationFilter) -> Select<conversations::Entity> {
+    let mut q = conversations::Entity::find().filter(conversations::Column::ShopId.eq(shop.as_uuid()));
+    if let Some(s) = f.status {
+        q = q.filter(conversations::Column::Status.eq(s.as_str()));
+    }
+    if let Some(w) = &f.wa_id {
+        q = q.filter(conversations::Column::WaId.eq(w.as_str()));
+    }
+    if let Some(a) = f.account_id {
+        q = q.filter(conversations::Column::AccountId.eq(a.as_uuid()));
+    }
+    q
+}
+
+pub(crate) async fn one_conversation<C: ConnectionTrait>(db: &C, q: Select<conversations::Entity>) -> RepoResult<Option<Conversation>> {
+    q.one(db).await.map_err(repo_err)?.map(mapping::conversation).transpose()
+}
+
+pub(crate) async fn all_conversations<C: ConnectionTrait>(db: &C, q: Select<conversations::Entity>) -> RepoResult<Vec<Conversation>> {
+    q.all(db).await.map_err(repo_err)?.into_iter().map(mapping::conversation).collect()
+}
+
+// ---- messages
+
+pub(crate) fn message(shop: ShopId, id: MessageId) -> Select<messages::Entity> {
+    messages::Entity::find_by_id(id.as_uuid()).filter(messages::Column::ShopId.eq(shop.as_uuid()))
+}
+
+pub(crate) fn messages_by_ids(ids: &[MessageId]) -> Select<messages::Entity> {
+    messages::Entity::find().filter(messages::Column::Id.is_in(ids.iter().map(|i| i.as_uuid()))).order_by_asc(messages::Column::Id)
+}
+
+pub(crate) fn messages_by_wamids(wamids: &[String]) -> Select<messages::Entity> {
+    messages::Entity::find().filter(messages::Column::Wamid.is_in(wamids.iter().cloned())).order_by_asc(messages::Column::Id)
+}
+
+pub(crate) fn message_list(shop: ShopId, f: &MessageFilter) -> Select<messages::Entity> {
+    let mut q = messages::Entity::find().filter(messages::Column::ShopId.eq(shop.as_uuid()));
+    if let Some(w) = &f.wa_id {
+        q = q.filter(messages::Column::WaId.eq(w.as_str()));
+    }
+    if let Some(u) = &f.user_id {
+        q = q.filter(messages::Column::UserId.eq(u.as_str()));
+    }
+    if let Some(c) = f.conversation_id {
+        q = q.filter(messages::Column::ConversationId.eq(c.as_uuid()));
+    }
+    if let Some(a) = f.account_id {
+        q = q.filter(messages::Column::AccountId.eq(a.as_uuid()));
+    }
+    if let Some(d) = f.direction {
+        q = q.filter(messages::Column::Direction.eq(d.as_str()));
+    }
+    q
+}
+
+/// Outbound messages without a final status since before `before` (all shops).
+pub(crate) fn stuck(before: chrono::DateTime<chrono::Utc>) -> Select<messages::Entity> {
+    messages::Entity::find()
+        .filter(messages::Column::Direction.eq("outbound"))
+        .filter(Expr::col(messages::Column::Status).is_in(["queued", "sent"]))
+        .filter(messages::Column::UpdatedAt.lt(before))
+}
+
+pub(crate) async fn one_message<C: ConnectionTrait>(db: &C, q: Select<messages::Entity>) -> RepoResult<Option<Message>> {
+    q.one(db).await.map_err(repo_err)?.map(mapping::message).transpose()
+}
+
+pub(crate) async fn all_messages<C: ConnectionTrait>(db: &C, q: Select<messages::Entity>) -> RepoResult<Vec<Message>> {
+    q.all(db).await.map_err(repo_err)?.into_iter().map(mapping::message).collect()
+}

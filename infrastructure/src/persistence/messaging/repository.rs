@@ -1,0 +1,250 @@
+//! The messaging write side, inside a unit of work: conversations, messages and their status
+//! reports, and the durable outbound queue. Reads of many rows are one query; writes of many
+//! rows are multi-row statements.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+
+use application::RepoResult;
+use application::messaging::ports::{ConversationRepository, Delivery, DeliveryRepository, MessageRepository, StatusRecord};
+use domain::messaging::{Conversation, Message, MessageStatus};
+use domain::{AccountId, ConversationId, MessageId, ShopId, WaId};
+
+use super::entities::{conversations, deliveries, message_statuses, messages};
+use super::{mapping, queries};
+use crate::persistence::repo_err;
+use crate::persistence::sql::{Txn, insert_returning_ids, rows_per_statement, update_versioned};
+
+pub struct SeaConversationRepository {
+    pub(crate) tx: Txn,
+}
+
+#[async_trait]
+impl ConversationRepository for SeaConversationRepository {
+    async fn lock_active(&mut self, keys: &[(AccountId, WaId)]) -> RepoResult<Vec<Conversation>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(rows_per_statement(2)) {
+            out.extend(queries::all_conversations(self.tx.as_ref(), queries::active_by_keys(chunk).lock_exclusive()).await?);
+        }
+        Ok(out)
+    }
+
+    async fn latest(&mut self, account: AccountId, wa_id: &WaId) -> RepoResult<Option<Conversation>> {
+        queries::one_conversation(self.tx.as_ref(), queries::latest(None, Some(account), wa_id)).await
+    }
+
+    async fn lock_many(&mut self, ids: &[ConversationId]) -> RepoResult<Vec<Conversation>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(rows_per_statement(1)) {
+            out.extend(queries::all_conversations(self.tx.as_ref(), queries::conversations_by_ids(chunk).lock_exclusive()).await?);
+        }
+        Ok(out)
+    }
+
+    async fn lock_stale_active(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Conversation>> {
+        use sea_orm::sea_query::{LockBehavior, LockType};
+        let q = queries::stale_active(before).limit(limit).lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        queries::all_conversations(self.tx.as_ref(), q).await
+    }
+
+    async fn insert_many(&mut self, new: &[Conversation]) -> RepoResult<Vec<ConversationId>> {
+        let mut inserted = Vec::with_capacity(new.len());
+        for chunk in new.chunks(rows_per_statement(mapping::CONVERSATION_COLUMNS)) {
+            // At most one active conversation per number and customer (a partial unique index).
+            let stmt = conversations::Entity::insert_many(chunk.iter().map(|c| mapping::conversation_row(c, 0)))
+                .on_conflict(
+                    OnConflict::columns([conversations::Column::AccountId, conversations::Column::WaId])
+                        .target_and_where(Expr::cust("status = 'active'"))
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .into_query();
+            let ids = insert_returning_ids(self.tx.as_ref(), stmt, conversations::Column::Id).await.map_err(repo_err)?;
+            inserted.extend(ids.into_iter().map(ConversationId::from));
+        }
+        Ok(inserted)
+    }
+
+    async fn update_many(&mut self, changed: &[&Conversation]) -> RepoResult<()> {
+        let rows: Vec<conversations::ActiveModel> = changed.iter().map(|c| mapping::conversation_row(c, 1)).collect();
+        update_versioned(self.tx.as_ref(), "conversations", rows, mapping::CONVERSATION_COLUMNS).await
+    }
+}
+
+pub struct SeaMessageRepository {
+    pub(crate) tx: Txn,
+}
+
+#[async_trait]
+impl MessageRepository for SeaMessageRepository {
+    async fn existing_wamids(&mut self, wamids: &[String]) -> RepoResult<HashSet<String>> {
+        let mut out = HashSet::new();
+        for chunk in wamids.chunks(rows_per_statement(1)) {
+            let found: Vec<Option<String>> = messages::Entity::find()
+                .select_only()
+                .column(messages::Column::Wamid)
+                .filter(messages::Column::Wamid.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(self.tx.as_ref())
+                .await
+                .map_err(repo_err)?;
+            out.extend(found.into_iter().flatten());
+        }
+        Ok(out)
+    }
+
+    async fn insert_many(&mut self, new: &[Message]) -> RepoResult<Vec<MessageId>> {
+        let mut inserted = Vec::with_capacity(new.len());
+        for chunk in new.chunks(rows_per_statement(mapping::MESSAGE_COLUMNS)) {
+            let stmt = messages::Entity::insert_many(chunk.iter().map(|m| mapping::message_row(m, 0)))
+                .on_conflict(OnConflict::column(messages::Column::Wamid).do_nothing().to_owned())
+                .into_query();
+            let ids = insert_returning_ids(self.tx.as_ref(), stmt, messages::Column::Id).await.map_err(repo_err)?;
+            inserted.extend(ids.into_iter().map(MessageId::from));
+        }
+        Ok(inserted)
+    }
+
+    async fn lock(&mut self, shop: ShopId, id: MessageId) -> RepoResult<Option<Message>> {
+        queries::one_message(self.tx.as_ref(), queries::message(shop, id).lock_exclusive()).await
+    }
+
+    async fn lock_many(&mut self, ids: &[MessageId]) -> RepoResult<Vec<Message>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(rows_per_statement(1)) {
+            out.extend(queries::all_messages(self.tx.as_ref(), queries::messages_by_ids(chunk).lock_exclusive()).await?);
+        }
+        Ok(out)
+    }
+
+    async fn lock_by_wamids(&mut self, wamids: &[String]) -> RepoResult<Vec<Message>> {
+        let mut out = Vec::with_capacity(wamids.len());
+        for chunk in wamids.chunks(rows_per_statement(1)) {
+            out.extend(queries::all_messages(self.tx.as_ref(), queries::messages_by_wamids(chunk).lock_exclusive()).await?);
+        }
+        Ok(out)
+    }
+
+    async fn update_many(&mut self, changed: &[&Message]) -> RepoResult<()> {
+        let rows: Vec<messages::ActiveModel> = changed.iter().map(|m| mapping::message_row(m, 1)).collect();
+        update_versioned(self.tx.as_ref(), "messages", rows, mapping::MESSAGE_COLUMNS).await
+    }
+
+    async fn insert_statuses(&mut self, statuses: &[StatusRecord], received_at: DateTime<Utc>) -> RepoResult<Vec<(String, MessageStatus)>> {
+        let mut by_id: HashMap<uuid::Uuid, (String, MessageStatus)> = HashMap::with_capacity(statuses.len());
+        let mut inserted = Vec::with_capacity(statuses.len());
+        for chunk in statuses.chunks(rows_per_statement(mapping::STATUS_COLUMNS)) {
+            let rows: Vec<message_statuses::ActiveModel> = chunk
+                .iter()
+                .map(|s| {
+                    let id = uuid::Uuid::now_v7();
+                    by_id.insert(id, (s.wamid.clone(), s.status));
+                    message_statuses::ActiveModel {
+                        id: Set(id),
+                        wamid: Set(s.wamid.clone()),
+                        status: Set(s.status.as_str().to_owned()),
+                        occurred_at: Set(s.occurred_at),
+                        payload: Set(s.payload.clone()),
+                        received_at: Set(received_at),
+                    }
+                })
+                .collect();
+            let stmt = message_statuses::Entity::insert_many(rows)
+                .on_conflict(
+                    OnConflict::columns([message_statuses::Column::Wamid, message_statuses::Column::Status]).do_nothing().to_owned(),
+                )
+                .into_query();
+            let ids = insert_returning_ids(self.tx.as_ref(), stmt, message_statuses::Column::Id).await.map_err(repo_err)?;
+            inserted.extend(ids.into_iter().filter_map(|id| by_id.remove(&id)));
+        }
+        Ok(inserted)
+    }
+
+    async fn statuses_for(&mut self, wamids: &[String]) -> RepoResult<Vec<StatusRecord>> {
+        let mut out = Vec::new();
+        for chunk in wamids.chunks(rows_per_statement(1)) {
+            let rows = message_statuses::Entity::find()
+                .filter(message_statuses::Column::Wamid.is_in(chunk.iter().cloned()))
+                .all(self.tx.as_ref())
+                .await
+                .map_err(repo_err)?;
+            out.extend(rows.into_iter().filter_map(mapping::status));
+        }
+        Ok(out)
+    }
+}
+
+pub struct SeaDeliveryRepository {
+    pub(crate) tx: Txn,
+}
+
+#[async_trait]
+impl DeliveryRepository for SeaDeliveryRepository {
+    async fn enqueue(&mut self, d: &Delivery) -> RepoResult<()> {
+        deliveries::ActiveModel {
+            message_id: Set(d.message_id.as_uuid()),
+            shop_id: Set(d.shop_id.as_uuid()),
+            account_id: Set(d.account_id.as_uuid()),
+            wa_id: Set(d.wa_id.to_string()),
+            priority: Set(d.priority),
+            state: Set("pending".into()),
+            attempts: Set(d.attempts),
+            pair_retries: Set(d.pair_retries),
+            next_attempt_at: Set(d.next_attempt_at),
+            claimed_by: Set(None),
+            claimed_at: Set(None),
+            last_error: Set(None),
+            created_at: Set(d.created_at),
+        }
+        .insert(self.tx.as_ref())
+        .await
+        .map(|_| ())
+        .map_err(repo_err)
+    }
+
+    async fn get_many(&mut self, ids: &[MessageId]) -> RepoResult<Vec<Delivery>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(rows_per_statement(1)) {
+            let rows = deliveries::Entity::find()
+                .filter(deliveries::Column::MessageId.is_in(chunk.iter().map(|i| i.as_uuid())))
+                .all(self.tx.as_ref())
+                .await
+                .map_err(repo_err)?;
+            for r in rows {
+                out.push(mapping::delivery(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn reschedule(&mut self, d: &Delivery, last_error: Option<&str>) -> RepoResult<()> {
+        deliveries::Entity::update_many()
+            .col_expr(deliveries::Column::State, Expr::value("pending"))
+            .col_expr(deliveries::Column::Attempts, Expr::value(d.attempts))
+            .col_expr(deliveries::Column::PairRetries, Expr::value(d.pair_retries))
+            .col_expr(deliveries::Column::NextAttemptAt, Expr::value(d.next_attempt_at))
+            .col_expr(deliveries::Column::ClaimedBy, Expr::value(Option::<String>::None))
+            .col_expr(deliveries::Column::LastError, Expr::value(last_error.map(str::to_owned)))
+            .filter(deliveries::Column::MessageId.eq(d.message_id.as_uuid()))
+            .exec(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn finish_many(&mut self, ids: &[MessageId]) -> RepoResult<()> {
+        for chunk in ids.chunks(rows_per_statement(1)) {
+            deliveries::Entity::delete_many()
+                .filter(deliveries::Column::MessageId.is_in(chunk.iter().map(|i| i.as_uuid())))
+                .exec(self.tx.as_ref())
+                .await
+                .map_err(repo_err)?;
+        }
+        Ok(())
+    }
+}

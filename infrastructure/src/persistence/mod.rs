@@ -1,0 +1,134 @@
+//! Persistence on sea-orm, for Postgres and SQLite alike: one folder per context (entities,
+//! mappings, the queries that the write side and the read side share, and the adapters of the
+//! context's ports), the unit of work, the outbox and the leases.
+//!
+//! SQLite runs in WAL mode with `synchronous=FULL` (an acknowledged write survives power loss)
+//! and one writer at a time in this process (SQLite allows one writer; serialising in-process
+//! avoids `SQLITE_BUSY` on read-then-write transactions). One process per SQLite file. Postgres
+//! locks what a unit of work loads for a change (`SELECT … FOR UPDATE`); SQLite has nothing to
+//! lock (one writer), and sea-query leaves the clause out there.
+
+pub mod accounts;
+pub mod customers;
+pub mod inbound;
+pub mod leases;
+pub mod messaging;
+pub mod outbox;
+pub mod templates;
+pub mod tenancy;
+pub mod unit_of_work;
+
+mod entities;
+mod sql;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use tokio::sync::Mutex;
+
+use application::RepoError;
+use migration::{Migrator, MigratorTrait};
+
+/// A connected database plus what the adapters share.
+#[derive(Clone)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+    /// SQLite only: one writer at a time in this process.
+    pub write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        let sqlite = url.starts_with("sqlite:");
+        if sqlite {
+            ensure_sqlite_dir(url);
+        }
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(if sqlite { 8 } else { 20 })
+            .min_connections(1);
+        if sqlite {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        }
+        let conn = Database::connect(opts).await?;
+        Ok(Self { conn, write_lock: sqlite.then(|| Arc::new(Mutex::new(()))) })
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    /// SQLite: hold the in-process writer lock around a write (one writer at a time); Postgres:
+    /// nothing to hold.
+    pub async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_lock {
+            Some(l) => Some(l.lock().await),
+            None => None,
+        }
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.write_lock.is_some()
+    }
+
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.conn.execute_unprepared("SELECT 1").await.map(|_| ())
+    }
+}
+
+fn ensure_sqlite_dir(url: &str) {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or("");
+    if path.is_empty() || path.starts_with(":memory:") {
+        return;
+    }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        let _ = std::fs::create_dir_all(parent);
+    }
+}
+
+/// A database error as the ports see it. Postgres deadlocks and serialization failures are
+/// concurrent changes (the pipeline runs the command again); unique violations are conflicts.
+pub(crate) fn repo_err(e: DbErr) -> RepoError {
+    if let Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) = e.sql_err() {
+        return RepoError::Conflict(m);
+    }
+    let text = e.to_string();
+    // 40P01 deadlock_detected, 40001 serialization_failure (Postgres); 5 SQLITE_BUSY.
+    if matches!(sqlstate(&e).as_deref(), Some("40P01" | "40001" | "5" | "517")) {
+        return RepoError::Concurrency(text);
+    }
+    match &e {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => RepoError::Unavailable(text),
+        _ => RepoError::Other(text),
+    }
+}
+
+fn sqlstate(e: &DbErr) -> Option<String> {
+    let rt = match e {
+        DbErr::Exec(rt) | DbErr::Query(rt) | DbErr::Conn(rt) => rt,
+        _ => return None,
+    };
+    match rt {
+        sea_orm::RuntimeErr::SqlxError(err) => err.as_database_error()?.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+pub(crate) fn corrupt(what: &str, v: impl std::fmt::Display) -> RepoError {
+    RepoError::Corrupt(format!("{what}: {v}"))
+}

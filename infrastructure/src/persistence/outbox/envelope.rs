@@ -1,0 +1,180 @@
+//! The CloudEvents 1.0 structured-mode envelope of an integration event (contract: Integration
+//! events).
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use domain::IntegrationEvent;
+
+pub fn cloud_event(event: &dyn IntegrationEvent, event_id: uuid::Uuid, recorded_at: DateTime<Utc>) -> Value {
+    serde_json::json!({
+        "specversion": "1.0",
+        "id": event_id.to_string(),
+        "source": format!("/shops/{}", event.shop_id()),
+        "type": format!("whatsapp.{}", event.event_type()),
+        "time": recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "subject": event.subject(),
+        "dataschemaversion": event.schema_version(),
+        "datacontenttype": "application/json",
+        "data": event.data(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use chrono::Utc;
+    use serde_json::Value;
+
+    use domain::accounts::*;
+    use domain::customers::*;
+    use domain::messaging::*;
+    use domain::templates::*;
+    use domain::{AccountId, ConversationId, CustomerId, IntegrationEvent, MessageId, ShopId};
+
+    /// One of every event type.
+    fn samples() -> Vec<Box<dyn IntegrationEvent>> {
+        let (s, a, c, cu, m) = (ShopId::new(), AccountId::new(), ConversationId::new(), CustomerId::new(), MessageId::new());
+        let w = || "5511987654321".to_owned();
+        vec![
+            Box::new(MessagingEvent::from(MessageReceived {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                message_id: m,
+                wamid: "wamid.X".into(),
+                wa_id: w(),
+                user_id: None,
+                content_type: "text".into(),
+                meta_timestamp: Utc::now(),
+                has_referral: false,
+            })),
+            Box::new(MessagingEvent::from(MessageSent {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                message_id: m,
+                wamid: "wamid.X".into(),
+                wa_id: w(),
+                user_id: None,
+                message_type: "free".into(),
+                content_type: "text".into(),
+            })),
+            Box::new(MessagingEvent::from(MessageStatusUpdated {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                message_id: m,
+                wamid: None,
+                wa_id: w(),
+                status: "failed".into(),
+                previous_status: "sent".into(),
+                error: Some(MessageError { code: 1, title: "t".into(), details: None }),
+                pricing: None,
+                meta_timestamp: None,
+            })),
+            Box::new(MessagingEvent::from(ConversationStarted {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                wa_id: w(),
+                origin: "customer".into(),
+            })),
+            Box::new(MessagingEvent::from(ConversationClosed {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                wa_id: w(),
+                reason: "expired".into(),
+                duration_seconds: 1,
+            })),
+            Box::new(CustomerEvent::from(CustomerCreated { shop_id: s, customer_id: cu, wa_id: w(), name: None, user_id: None })),
+            Box::new(CustomerEvent::from(CustomerOptInChanged {
+                shop_id: s,
+                customer_id: cu,
+                wa_id: w(),
+                status: "opted_in".into(),
+                previous_status: "pending".into(),
+                source: "web".into(),
+            })),
+            Box::new(AccountEvent::from(AccountConnected {
+                shop_id: s,
+                account_id: a,
+                phone_number_id: "1".into(),
+                display_phone_number: "+15550001111".into(),
+                waba_id: "2".into(),
+            })),
+            Box::new(AccountEvent::from(AccountStatusChanged {
+                shop_id: s,
+                account_id: a,
+                phone_number_id: "1".into(),
+                status: "suspended".into(),
+                previous_status: "active".into(),
+                reason: None,
+            })),
+            Box::new(AccountEvent::from(AccountQualityUpdated {
+                shop_id: s,
+                account_id: a,
+                phone_number_id: "1".into(),
+                quality_rating: "yellow".into(),
+                previous_quality_rating: "green".into(),
+                messaging_tier: "tier_1k".into(),
+            })),
+            Box::new(TemplateEvent::from(TemplateStatusUpdated {
+                shop_id: s,
+                waba_id: "1".into(),
+                template_id: "2".into(),
+                template_name: "t".into(),
+                language: "en_US".into(),
+                status: "approved".into(),
+                previous_status: None,
+                reason: None,
+            })),
+        ]
+    }
+
+    /// `### \`type\`` headings of docs/EVENTS.md, each with the keys of its first JSON block.
+    fn documented() -> BTreeMap<String, BTreeSet<String>> {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/EVENTS.md")).expect("docs/EVENTS.md");
+        let mut out = BTreeMap::new();
+        for section in text.split("\n### `").skip(1) {
+            let name = section.split('`').next().unwrap().to_owned();
+            let Some(start) = section.find("```json\n") else { continue };
+            let rest = &section[start + 8..];
+            let block = &rest[..rest.find("```").unwrap()];
+            let v: Value = serde_json::from_str(block).unwrap_or_else(|e| panic!("EVENTS.md {name}: {e}"));
+            out.insert(name, v.as_object().unwrap().keys().cloned().collect());
+        }
+        out
+    }
+
+    #[test]
+    fn events_are_documented() {
+        let docs = documented();
+        for e in samples() {
+            let keys: BTreeSet<String> = e.data().as_object().unwrap().keys().cloned().collect();
+            let documented = docs.get(e.event_type()).unwrap_or_else(|| panic!("{} is not in docs/EVENTS.md", e.event_type()));
+            assert_eq!(&keys, documented, "{}: the event and docs/EVENTS.md disagree", e.event_type());
+        }
+        assert_eq!(docs.len(), samples().len(), "docs/EVENTS.md documents an event that does not exist");
+    }
+
+    #[test]
+    fn envelope_is_cloudevents_1_0() {
+        let e = &samples()[0];
+        let id = uuid::Uuid::now_v7();
+        let env = super::cloud_event(e.as_ref(), id, Utc::now());
+        assert_eq!(env["specversion"], "1.0");
+        assert_eq!(env["id"], id.to_string());
+        assert_eq!(env["type"], "whatsapp.message.received");
+        assert_eq!(env["source"], format!("/shops/{}", e.shop_id()));
+        assert_eq!(env["subject"], e.subject());
+        assert_eq!(env["dataschemaversion"], 1);
+        assert_eq!(env["datacontenttype"], "application/json");
+        assert!(env["data"]["userId"].is_null(), "optional keys are present as null");
+    }
+}

@@ -1,0 +1,20 @@
+//! Tables of the templates context.
+
+pub mod templates {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "templates")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub shop_id: Uuid,
+        pub waba_id: String,
+        pub meta_template_id: String,
+        pub name: String,
+        pub language: String,
+        pub status: String,
+        pub reason: Option<String>,
+        pub updated_at: DateTimeUtc,
+    }
+    crate::persistence::entities::no_relations!();
+}

@@ -1,0 +1,49 @@
+//! The tenancy write side, inside a unit of work.
+
+use async_trait::async_trait;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, EntityTrait};
+
+use application::RepoResult;
+use application::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
+use domain::ShopId;
+
+use super::entities::{api_keys, shops};
+use crate::persistence::repo_err;
+use crate::persistence::sql::Txn;
+
+pub struct SeaShopRepository {
+    pub(crate) tx: Txn,
+}
+
+#[async_trait]
+impl ShopRepository for SeaShopRepository {
+    async fn insert_shop(&mut self, shop: &Shop) -> RepoResult<()> {
+        shops::ActiveModel { id: Set(shop.id.as_uuid()), name: Set(shop.name.clone()), created_at: Set(shop.created_at) }
+            .insert(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool> {
+        Ok(shops::Entity::find_by_id(id.as_uuid()).one(self.tx.as_ref()).await.map_err(repo_err)?.is_some())
+    }
+
+    async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()> {
+        api_keys::ActiveModel {
+            id: Set(key.id.as_uuid()),
+            shop_id: Set(key.shop_id.as_uuid()),
+            name: Set(key.name.clone()),
+            role: Set(key.role.as_str().to_owned()),
+            key_hash: Set(key.key_hash.clone()),
+            key_prefix: Set(key.key_prefix.clone()),
+            created_at: Set(key.created_at),
+            revoked_at: Set(None),
+        }
+        .insert(self.tx.as_ref())
+        .await
+        .map(|_| ())
+        .map_err(repo_err)
+    }
+}
