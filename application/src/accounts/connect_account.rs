@@ -91,3 +91,50 @@ impl CommandHandler<ConnectWhatsAppAccount> for ConnectAccountHandler {
         Ok(account)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::disconnect_account::{DisconnectAccountHandler, DisconnectWhatsAppAccount};
+    use crate::testing::{BUSINESS, PNID, Scenario, TestCipher};
+
+    fn connect(shop: ShopId) -> ConnectWhatsAppAccount {
+        ConnectWhatsAppAccount {
+            shop_id: shop,
+            phone_number_id: PhoneNumberId::parse(PNID).unwrap(),
+            display_phone_number: PhoneNumber::parse(BUSINESS).unwrap(),
+            waba_id: WabaId::parse("9001").unwrap(),
+            display_name: None,
+            access_token: Secret::new("EAAG-secret"),
+        }
+    }
+
+    fn handler(s: &Scenario) -> ConnectAccountHandler {
+        ConnectAccountHandler { clock: s.clock(), cipher: Arc::new(TestCipher) }
+    }
+
+    #[tokio::test]
+    async fn the_token_is_stored_encrypted_and_a_number_connects_once() {
+        let s = Scenario::new();
+        let a = s.when(&handler(&s), connect(s.shop)).await.unwrap();
+        assert_eq!(s.then_events(), ["account.connected"]);
+        let stored = s.memory.read(|st| st.accounts[&a.id()].1.clone());
+        assert!(!stored.contains("EAAG-secret") && stored.starts_with("enc:"), "{stored}");
+        assert!(matches!(s.when(&handler(&s), connect(ShopId::new())).await, Err(ConnectAccountError::AlreadyConnected)));
+        assert!(matches!(s.when(&handler(&s), connect(s.shop)).await, Err(ConnectAccountError::AlreadyConnected)));
+    }
+
+    #[tokio::test]
+    async fn a_disconnected_number_reconnects_with_the_same_id() {
+        let s = Scenario::new();
+        let a = s.when(&handler(&s), connect(s.shop)).await.unwrap();
+        let disconnect = DisconnectAccountHandler { clock: s.clock(), cipher: Arc::new(TestCipher) };
+        s.when(&disconnect, DisconnectWhatsAppAccount { shop_id: s.shop, account_id: a.id() }).await.unwrap();
+        let again = s.when(&handler(&s), connect(s.shop)).await.unwrap();
+        assert_eq!(again.id(), a.id());
+        let events = s.then_stored_events();
+        let types: Vec<_> = events.iter().map(|e| e.event_type).collect();
+        assert_eq!(types, ["account.connected", "account.status.changed", "account.connected"]);
+        assert_eq!(events[2].data["accountId"], a.id().to_string());
+    }
+}

@@ -223,3 +223,65 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{BUSINESS, PNID, Scenario};
+    use serde_json::json;
+
+    fn handler(s: &Scenario) -> ProcessWebhooksHandler {
+        ProcessWebhooksHandler {
+            clock: s.clock(),
+            receive: ReceiveMessagesHandler { clock: s.clock() },
+            statuses: ApplyStatusesHandler { clock: s.clock() },
+            quality: RecordQualityHandler { clock: s.clock() },
+            templates: RecordTemplateStatusesHandler { clock: s.clock() },
+        }
+    }
+
+    fn delivery(body: serde_json::Value) -> StoredDelivery {
+        StoredDelivery { id: uuid::Uuid::now_v7(), body: body.to_string() }
+    }
+
+    fn message_to(pnid: &str, wamid: &str) -> serde_json::Value {
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "9001", "changes": [{"field": "messages", "value": {
+            "metadata": {"phone_number_id": pnid}, "contacts": [{"wa_id": "5511987654321", "profile": {"name": "Ana"}}],
+            "messages": [{"from": "5511987654321", "id": wamid, "timestamp": "1772366400", "type": "text", "text": {"body": "oi"}}]}}]}]})
+    }
+
+    #[tokio::test]
+    async fn a_batch_routes_by_number_flags_unknown_ones_and_dead_letters_garbage() {
+        let s = Scenario::new();
+        s.given_account(BUSINESS, PNID).await;
+        let batch = vec![
+            delivery(message_to(PNID, "wamid.1")),
+            delivery(message_to("999999", "wamid.2")),
+            StoredDelivery { id: uuid::Uuid::now_v7(), body: "not json".into() },
+        ];
+        let ids: Vec<_> = batch.iter().map(|d| d.id).collect();
+        let out = s.when(&handler(&s), ProcessWebhooks { deliveries: batch }).await.unwrap();
+        assert_eq!(out.messages.stored, 1);
+        assert_eq!(out.deliveries[1].unroutable, ["999999"]);
+        assert!(out.deliveries[2].dead.as_deref().is_some_and(|r| r.contains("not JSON")));
+        let marks = s.memory.read(|st| st.webhooks.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>());
+        let mark = |id| marks.iter().find(|m| m.id == id).unwrap().clone();
+        assert_eq!(
+            (mark(ids[0]).state, mark(ids[0]).fields.as_deref(), mark(ids[0]).note),
+            (WebhookState::Processed, Some("messages"), None)
+        );
+        assert_eq!(mark(ids[1]).note.as_deref(), Some("unroutable phone_number_id: 999999"));
+        assert_eq!(mark(ids[2]).state, WebhookState::Dead);
+    }
+
+    #[tokio::test]
+    async fn the_same_delivery_twice_stores_one_message_and_one_set_of_events() {
+        let s = Scenario::new();
+        s.given_account(BUSINESS, PNID).await;
+        let body = message_to(PNID, "wamid.1");
+        s.when(&handler(&s), ProcessWebhooks { deliveries: vec![delivery(body.clone()), delivery(body.clone())] }).await.unwrap();
+        s.when(&handler(&s), ProcessWebhooks { deliveries: vec![delivery(body)] }).await.unwrap();
+        assert_eq!(s.memory.read(|st| st.messages.len()), 1);
+        assert_eq!(s.then_events(), ["customer.created", "conversation.started", "message.received"]);
+    }
+}

@@ -137,3 +137,96 @@ impl CommandHandler<ApplyStatuses> for ApplyStatusesHandler {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messaging::ports::SendReceipt;
+    use crate::messaging::record_delivery_outcomes::{DeliveryOutcome, RecordDeliveryOutcomes, RecordOutcomesHandler};
+    use crate::messaging::send_message::{SendMessage, SendMessageHandler};
+    use crate::testing::{BUSINESS, PNID, Scenario};
+    use domain::PhoneNumber;
+    use domain::accounts::WhatsAppAccount;
+    use domain::messaging::TemplateRef;
+
+    async fn given_a_sent_template(s: &Scenario, wamid: &str) -> Message {
+        let send = SendMessage {
+            shop_id: s.shop,
+            from: PhoneNumber::parse(BUSINESS).unwrap(),
+            to: PhoneNumber::parse("+5511987654321").unwrap(),
+            content: None,
+            template: Some(TemplateRef { name: "order_update".into(), language: "en_US".into(), components: vec![] }),
+            force_template: true,
+            user_id: None,
+            reply_to: None,
+        };
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap();
+        let outcome = DeliveryOutcome { message_id: m.id(), shop_id: s.shop, result: Ok(SendReceipt { wamid: wamid.into() }) };
+        let record = RecordDeliveryOutcomes { outcomes: vec![outcome], retry_base: std::time::Duration::from_millis(5) };
+        s.when(&RecordOutcomesHandler { clock: s.clock() }, record).await.unwrap();
+        s.then_events();
+        m
+    }
+
+    fn status(account: &WhatsAppAccount, wamid: &str, st: MessageStatus) -> Routed<StatusUpdate> {
+        Routed {
+            account: Arc::new(account.clone()),
+            item: StatusUpdate {
+                wamid: wamid.into(),
+                status: st,
+                timestamp: None,
+                recipient_id: None,
+                error: None,
+                pricing: None,
+                raw: serde_json::json!({}),
+            },
+        }
+    }
+
+    fn stored_status(s: &Scenario, id: MessageId) -> MessageStatus {
+        s.memory.read(|st| st.messages[&id].status())
+    }
+
+    #[tokio::test]
+    async fn statuses_in_any_order_end_in_read_with_one_event_per_step_forward() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let m = given_a_sent_template(&s, "wamid.OUT").await;
+        let h = ApplyStatusesHandler { clock: s.clock() };
+        let out = s.when(&h, ApplyStatuses { statuses: vec![status(&account, "wamid.OUT", MessageStatus::Read)] }).await.unwrap();
+        assert_eq!(out.applied, 1);
+        let batch = vec![status(&account, "wamid.OUT", MessageStatus::Delivered), status(&account, "wamid.OUT", MessageStatus::Read)];
+        let out = s.when(&h, ApplyStatuses { statuses: batch }).await.unwrap();
+        assert_eq!((out.applied, out.stale, out.duplicates), (0, 1, 1), "a late delivered changes nothing; read again is a duplicate");
+        assert_eq!(stored_status(&s, m.id()), MessageStatus::Read);
+        assert_eq!(s.then_events(), ["message.status.updated"]);
+    }
+
+    #[tokio::test]
+    async fn a_status_before_the_send_is_recorded_is_kept_and_applied_when_it_is() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let h = ApplyStatusesHandler { clock: s.clock() };
+        let out = s.when(&h, ApplyStatuses { statuses: vec![status(&account, "wamid.EARLY", MessageStatus::Delivered)] }).await.unwrap();
+        assert_eq!(out.early, 1);
+        let m = given_a_sent_template(&s, "wamid.EARLY").await;
+        assert_eq!(stored_status(&s, m.id()), MessageStatus::Delivered);
+    }
+
+    #[tokio::test]
+    async fn a_status_through_another_number_is_ignored_and_reported() {
+        let s = Scenario::new();
+        s.given_account(BUSINESS, PNID).await;
+        let other = s.given_account("+15550002222", "2222222").await;
+        let m = given_a_sent_template(&s, "wamid.OUT").await;
+        let out = s
+            .when(
+                &ApplyStatusesHandler { clock: s.clock() },
+                ApplyStatuses { statuses: vec![status(&other, "wamid.OUT", MessageStatus::Read)] },
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.foreign, ["wamid.OUT"]);
+        assert_eq!(stored_status(&s, m.id()), MessageStatus::Sent);
+    }
+}

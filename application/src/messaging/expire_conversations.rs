@@ -74,3 +74,30 @@ impl CommandHandler<ExpireConversations> for ExpireConversationsHandler {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, Routed};
+    use crate::testing::{BUSINESS, PNID, Scenario, text_from};
+
+    #[tokio::test]
+    async fn given_a_customer_wrote_when_24_hours_pass_then_the_conversation_expires_once() {
+        let s = Scenario::new();
+        let account = Arc::new(s.given_account(BUSINESS, PNID).await);
+        let msg = text_from("5511987654321", "wamid.1", s.now(), "oi");
+        s.when(&ReceiveMessagesHandler { clock: s.clock() }, ReceiveMessages { messages: vec![Routed { account, item: msg }] })
+            .await
+            .unwrap();
+        s.then_events();
+        let h = ExpireConversationsHandler { clock: s.clock() };
+        let at = |hours| ExpireConversations { now: s.now() + chrono::Duration::hours(hours), limit: 100 };
+        assert_eq!(s.when(&h, at(23)).await.unwrap().expired, 0);
+        s.clock.advance(chrono::Duration::hours(24));
+        assert_eq!(s.when(&h, at(0)).await.unwrap(), ExpiryOutcome { examined: 1, expired: 1 });
+        assert_eq!(s.when(&h, at(1)).await.unwrap().examined, 0, "expired once");
+        let events = s.then_stored_events();
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].event_type, events[0].data["reason"].as_str()), ("conversation.closed", Some("expired")));
+    }
+}

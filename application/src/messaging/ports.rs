@@ -26,7 +26,7 @@ pub trait ConversationRepository: Send {
     /// conversation is active, its window facts still decide what may be sent.
     async fn latest(&mut self, account: AccountId, wa_id: &WaId) -> RepoResult<Option<Conversation>>;
     async fn lock_many(&mut self, ids: &[ConversationId]) -> RepoResult<Vec<Conversation>>;
-    /// Active conversations whose latest customer message (or start) is older than `before`,
+    /// Active conversations whose latest customer message (or start) is at or before `before`,
     /// locked; rows another transaction holds are skipped (the next run sees them).
     async fn lock_stale_active(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Conversation>>;
     /// Inserts; one that would be a second active conversation of the same number and customer

@@ -150,3 +150,86 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{BUSINESS, PNID, Scenario, text_from};
+    use chrono::Duration;
+
+    fn routed(account: &WhatsAppAccount, items: Vec<InboundMessage>) -> ReceiveMessages {
+        let account = Arc::new(account.clone());
+        ReceiveMessages { messages: items.into_iter().map(|item| Routed { account: account.clone(), item }).collect() }
+    }
+
+    #[tokio::test]
+    async fn given_a_new_customer_when_they_write_then_customer_conversation_and_message_in_that_order() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let out = s
+            .when(
+                &ReceiveMessagesHandler { clock: s.clock() },
+                routed(&account, vec![text_from("5511987654321", "wamid.1", s.now(), "oi")]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out, ReceiveOutcome { stored: 1, duplicates: 0 });
+        assert_eq!(s.then_events(), ["customer.created", "conversation.started", "message.received"]);
+    }
+
+    #[tokio::test]
+    async fn redeliveries_within_a_batch_and_across_batches_are_stored_once() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let m = text_from("5511987654321", "wamid.1", s.now(), "oi");
+        let h = ReceiveMessagesHandler { clock: s.clock() };
+        let out = s.when(&h, routed(&account, vec![m.clone(), m.clone()])).await.unwrap();
+        assert_eq!(out, ReceiveOutcome { stored: 1, duplicates: 1 });
+        let out = s.when(&h, routed(&account, vec![m])).await.unwrap();
+        assert_eq!(out, ReceiveOutcome { stored: 0, duplicates: 1 });
+        assert_eq!(s.memory.read(|st| st.messages.len()), 1);
+        assert_eq!(s.then_events().iter().filter(|t| **t == "message.received").count(), 1, "a redelivery emits nothing");
+    }
+
+    #[tokio::test]
+    async fn out_of_order_messages_leave_the_window_at_the_latest_one() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let (t, h) = (s.now(), ReceiveMessagesHandler { clock: s.clock() });
+        let latest = text_from("5511987654321", "wamid.late", t - Duration::minutes(1), "second");
+        let earlier = text_from("5511987654321", "wamid.early", t - Duration::minutes(9), "first");
+        s.when(&h, routed(&account, vec![latest])).await.unwrap();
+        s.when(&h, routed(&account, vec![earlier])).await.unwrap();
+        let (conversation, customer) =
+            s.memory.read(|st| (st.conversations.values().next().unwrap().clone(), st.customers.values().next().unwrap().clone()));
+        assert_eq!(conversation.last_inbound_at(), Some(t - Duration::minutes(1)));
+        assert_eq!(customer.snapshot().last_inbound_at, Some(t - Duration::minutes(1)));
+        assert_eq!(s.memory.read(|st| st.conversations.len()), 1);
+    }
+
+    #[tokio::test]
+    async fn one_batch_serves_several_customers_with_one_conversation_each() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let batch = vec![
+            text_from("5511900000001", "wamid.a1", s.now(), "a"),
+            text_from("5511900000002", "wamid.b1", s.now(), "b"),
+            text_from("5511900000001", "wamid.a2", s.now(), "a again"),
+        ];
+        let out = s.when(&ReceiveMessagesHandler { clock: s.clock() }, routed(&account, batch)).await.unwrap();
+        assert_eq!(out.stored, 3);
+        assert_eq!(s.memory.read(|st| (st.customers.len(), st.conversations.len())), (2, 2));
+        assert_eq!(
+            s.then_events(),
+            [
+                "customer.created",
+                "conversation.started",
+                "message.received",
+                "customer.created",
+                "conversation.started",
+                "message.received",
+                "message.received"
+            ]
+        );
+    }
+}

@@ -220,3 +220,97 @@ impl CommandHandler<RecordDeliveryOutcomes> for RecordOutcomesHandler {
         Ok(settled)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messaging::send_message::{SendMessage, SendMessageHandler};
+    use crate::testing::{BUSINESS, PNID, Scenario};
+    use domain::PhoneNumber;
+    use domain::accounts::AccountStatus;
+    use domain::customers::OptInStatus;
+    use domain::messaging::{MessageStatus, TemplateRef};
+
+    async fn given_a_queued_template(s: &Scenario) -> Message {
+        let send = SendMessage {
+            shop_id: s.shop,
+            from: PhoneNumber::parse(BUSINESS).unwrap(),
+            to: PhoneNumber::parse("+5511987654321").unwrap(),
+            content: None,
+            template: Some(TemplateRef { name: "order_update".into(), language: "en_US".into(), components: vec![] }),
+            force_template: true,
+            user_id: None,
+            reply_to: None,
+        };
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap();
+        s.then_events();
+        m
+    }
+
+    fn meta(code: i64) -> CloudApiError {
+        CloudApiError {
+            kind: CloudApiErrorKind::Meta,
+            http_status: Some(400),
+            code: Some(code),
+            subcode: None,
+            title: format!("error {code}"),
+            details: None,
+            fbtrace_id: None,
+            attempts: 1,
+        }
+    }
+
+    async fn when_meta_answers(s: &Scenario, m: &Message, result: Result<SendReceipt, CloudApiError>) -> Settled {
+        let cmd = RecordDeliveryOutcomes {
+            outcomes: vec![DeliveryOutcome { message_id: m.id(), shop_id: s.shop, result }],
+            retry_base: Duration::from_millis(500),
+        };
+        s.when(&RecordOutcomesHandler { clock: s.clock() }, cmd).await.unwrap().remove(0)
+    }
+
+    #[tokio::test]
+    async fn given_a_queued_message_when_meta_accepts_then_sent_with_its_wamid_and_off_the_queue() {
+        let s = Scenario::new();
+        s.given_account(BUSINESS, PNID).await;
+        let m = given_a_queued_template(&s).await;
+        let settled = when_meta_answers(&s, &m, Ok(SendReceipt { wamid: "wamid.OK".into() })).await;
+        assert!(matches!(&settled, Settled::Sent(sent) if sent.wamid() == Some("wamid.OK") && sent.status() == MessageStatus::Sent));
+        assert_eq!(s.then_events(), ["message.sent"]);
+        assert!(s.memory.read(|st| st.deliveries.is_empty()));
+        let again = when_meta_answers(&s, &m, Ok(SendReceipt { wamid: "wamid.OK".into() })).await;
+        assert!(matches!(again, Settled::Gone(_)), "an outcome for a settled message changes nothing");
+    }
+
+    #[tokio::test]
+    async fn a_transient_error_reschedules_with_backoff() {
+        let s = Scenario::new();
+        s.given_account(BUSINESS, PNID).await;
+        let m = given_a_queued_template(&s).await;
+        let settled = when_meta_answers(&s, &m, Err(meta(131000))).await;
+        assert!(matches!(settled, Settled::Rescheduled { decision: Decision::Retry { counts: true, .. }, .. }), "{settled:?}");
+        let d = s.memory.read(|st| st.deliveries[&m.id()].clone());
+        assert_eq!((d.attempts, d.next_attempt_at), (1, s.now() + chrono::Duration::milliseconds(500)));
+        assert!(s.then_events().is_empty());
+    }
+
+    #[tokio::test]
+    async fn error_131050_fails_the_message_and_opts_the_customer_out() {
+        let s = Scenario::new();
+        s.given_account(BUSINESS, PNID).await;
+        let m = given_a_queued_template(&s).await;
+        let settled = when_meta_answers(&s, &m, Err(meta(131050))).await;
+        assert!(matches!(settled, Settled::Failed { decision: Decision::FailAndOptOut, .. }));
+        assert_eq!(s.then_events(), ["message.status.updated", "customer.opt_in.changed"]);
+        assert_eq!(s.memory.read(|st| st.customers.values().next().unwrap().consent().status), OptInStatus::OptedOut);
+    }
+
+    #[tokio::test]
+    async fn error_190_fails_the_message_and_pauses_the_number() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let m = given_a_queued_template(&s).await;
+        when_meta_answers(&s, &m, Err(meta(190))).await;
+        assert_eq!(s.then_events(), ["message.status.updated", "account.status.changed"]);
+        assert_eq!(s.memory.read(|st| st.accounts[&account.id()].0.status()), AccountStatus::Suspended);
+    }
+}

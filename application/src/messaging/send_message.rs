@@ -244,3 +244,101 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
         Ok(message)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, Routed};
+    use crate::testing::{BUSINESS, PNID, Scenario, text_from};
+    use chrono::Duration;
+
+    const CUSTOMER: &str = "+5511987654321";
+
+    fn text(shop: ShopId) -> SendMessage {
+        SendMessage {
+            shop_id: shop,
+            from: PhoneNumber::parse(BUSINESS).unwrap(),
+            to: PhoneNumber::parse(CUSTOMER).unwrap(),
+            content: Some(MessageContent::Text { text: "my card is 4111".into(), preview_url: false }),
+            template: None,
+            force_template: false,
+            user_id: None,
+            reply_to: None,
+        }
+    }
+
+    fn template() -> TemplateRef {
+        TemplateRef { name: "order_update".into(), language: "en_US".into(), components: vec![] }
+    }
+
+    async fn given_the_customer_wrote(s: &Scenario, account: &WhatsAppAccount, minutes_ago: i64) {
+        let receive = ReceiveMessagesHandler { clock: s.clock() };
+        let msg = text_from(&CUSTOMER[1..], "wamid.IN1", s.now() - Duration::minutes(minutes_ago), "oi");
+        s.when(&receive, ReceiveMessages { messages: vec![Routed { account: Arc::new(account.clone()), item: msg }] }).await.unwrap();
+        s.then_events();
+    }
+
+    #[tokio::test]
+    async fn given_the_customer_never_wrote_when_sending_text_then_refused_and_nothing_stored() {
+        let s = Scenario::new();
+        s.given_account(BUSINESS, PNID).await;
+        let r = s.when(&SendMessageHandler { clock: s.clock() }, text(s.shop)).await;
+        assert!(matches!(r, Err(SendMessageError::WindowClosed { expired_at: None })), "{r:?}");
+        assert!(s.then_events().is_empty());
+        assert_eq!(s.memory.read(|m| (m.messages.len(), m.deliveries.len(), m.customers.len())), (0, 0, 0), "rolled back");
+    }
+
+    #[tokio::test]
+    async fn given_the_customer_wrote_when_replying_then_free_form_is_queued_ahead_of_templates() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        given_the_customer_wrote(&s, &account, 30).await;
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, text(s.shop)).await.unwrap();
+        assert_eq!((m.kind(), m.status(), m.wamid()), (MessageKind::Free, MessageStatus::Queued, None));
+        let d = s.memory.read(|st| st.deliveries.get(&m.id()).cloned()).expect("queued durably");
+        assert_eq!(d.priority, PRIORITY_REPLY);
+        assert!(s.then_events().is_empty(), "an existing conversation goes on: nothing new to say yet");
+    }
+
+    #[tokio::test]
+    async fn given_the_window_closed_when_a_template_is_given_then_a_new_business_conversation_carries_it() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        given_the_customer_wrote(&s, &account, 25 * 60).await;
+        let cmd = SendMessage { template: Some(template()), ..text(s.shop) };
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, cmd).await.unwrap();
+        assert_eq!(m.kind(), MessageKind::Template);
+        assert_eq!(s.then_events(), ["conversation.closed", "conversation.started"], "the expired one closes first");
+        let active: Vec<_> = s.memory.read(|st| st.conversations.values().filter(|c| c.is_active()).map(|c| c.id()).collect());
+        assert_eq!(active, [m.conversation_id()], "one active conversation, the new one");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_or_suspended_number_cannot_send() {
+        let s = Scenario::new();
+        let r = s.when(&SendMessageHandler { clock: s.clock() }, SendMessage { template: Some(template()), ..text(s.shop) }).await;
+        assert!(matches!(r, Err(SendMessageError::UnknownSender(_))), "{r:?}");
+        let mut account = s.given_account(BUSINESS, PNID).await;
+        account.suspend(None, s.now()).unwrap();
+        s.memory.write(|st| st.accounts.get_mut(&account.id()).unwrap().0 = account.clone());
+        let r = s.when(&SendMessageHandler { clock: s.clock() }, SendMessage { template: Some(template()), ..text(s.shop) }).await;
+        assert!(matches!(r, Err(SendMessageError::AccountNotActive(_))), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn a_user_id_is_attached_to_the_customer_and_the_message() {
+        let s = Scenario::new();
+        s.given_account(BUSINESS, PNID).await;
+        let cmd = SendMessage { template: Some(template()), user_id: Some("crm-42".into()), ..text(s.shop) };
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, cmd).await.unwrap();
+        assert_eq!(m.snapshot().user_id.as_deref(), Some("crm-42"));
+        assert_eq!(s.then_events(), ["customer.created", "conversation.started"]);
+        assert_eq!(s.memory.read(|st| st.customers.values().next().unwrap().user_id().map(str::to_owned)), Some("crm-42".into()));
+    }
+
+    #[test]
+    fn commands_never_print_message_bodies() {
+        let printed = format!("{:?}", text(ShopId::new()));
+        assert!(!printed.contains("4111") && printed.contains("text"), "{printed}");
+    }
+}

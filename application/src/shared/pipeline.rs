@@ -158,3 +158,67 @@ impl Pipeline {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::testing::Scenario;
+
+    #[derive(Debug, Validate)]
+    struct Flaky {
+        #[validate(range(max = 10, message = "at most 10"))]
+        fail_times: u32,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    enum FlakyError {
+        #[error(transparent)]
+        Invalid(#[from] Invalid),
+        #[error("storage")]
+        Storage(#[from] RepoError),
+    }
+    crate::use_case_error!(FlakyError);
+
+    impl Command for Flaky {
+        type Output = u32;
+        type Error = FlakyError;
+        const NAME: &'static str = "Flaky";
+    }
+
+    struct FlakyHandler(AtomicU32);
+
+    #[async_trait]
+    impl CommandHandler<Flaky> for FlakyHandler {
+        async fn handle(&self, cmd: &Flaky, _uow: &mut dyn UnitOfWork) -> Result<u32, FlakyError> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+            if n <= cmd.fail_times { Err(RepoError::Concurrency("stale".into()).into()) } else { Ok(n) }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_concurrent_change_runs_the_command_again_until_it_goes_through() {
+        let s = Scenario::new();
+        let h = FlakyHandler(AtomicU32::new(0));
+        assert_eq!(s.when(&h, Flaky { fail_times: 3 }).await.unwrap(), 4, "three conflicts, then the fourth run commits");
+    }
+
+    #[tokio::test]
+    async fn it_gives_up_after_max_attempts_and_says_why() {
+        let s = Scenario::new();
+        let h = FlakyHandler(AtomicU32::new(0));
+        let r = s.when(&h, Flaky { fail_times: MAX_ATTEMPTS }).await;
+        assert!(matches!(r, Err(FlakyError::Storage(RepoError::Concurrency(_)))));
+        assert_eq!(h.0.load(Ordering::SeqCst), MAX_ATTEMPTS);
+    }
+
+    #[tokio::test]
+    async fn invalid_input_never_reaches_the_handler() {
+        let s = Scenario::new();
+        let h = FlakyHandler(AtomicU32::new(0));
+        let r = s.when(&h, Flaky { fail_times: 11 }).await;
+        assert!(matches!(&r, Err(FlakyError::Invalid(i)) if i.field == "fail_times"), "{r:?}");
+        assert_eq!(h.0.load(Ordering::SeqCst), 0);
+    }
+}

@@ -47,7 +47,8 @@ pub(crate) fn latest(shop: Option<ShopId>, account: Option<AccountId>, wa_id: &W
     q.order_by_desc(conversations::Column::StartedAt).order_by_desc(conversations::Column::Id)
 }
 
-/// Active conversations whose latest customer message (or start, if none) is before `before`.
+/// Active conversations whose latest customer message (or start, if none) is at or before
+/// `before`.
 pub(crate) fn stale_active(before: chrono::DateTime<chrono::Utc>) -> Select<conversations::Entity> {
     conversations::Entity::find()
         .filter(conversations::Column::Status.eq("active"))

@@ -1,0 +1,375 @@
+//! In-memory implementations of the write-side ports: one [`Memory`] store, and units of work
+//! that copy it on `begin` and write it back on `commit` (dropping one rolls back). Versions and
+//! unique rules behave as the database's do, so a use case's rules, and its conflicts, are
+//! tested without a database.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::accounts::ports::AccountRepository;
+use crate::customers::ports::CustomerRepository;
+use crate::inbound::ports::{WebhookEventRepository, WebhookMark};
+use crate::messaging::ports::{ConversationRepository, Delivery, DeliveryRepository, MessageRepository, StatusRecord};
+use crate::shared::outbox::Outbox;
+use crate::shared::repo::{RepoError, RepoResult};
+use crate::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
+use crate::templates::ports::TemplateRepository;
+use crate::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
+use domain::accounts::{AccountSnapshot, AccountStatus, WhatsAppAccount};
+use domain::customers::{Customer, CustomerSnapshot};
+use domain::messaging::{Conversation, ConversationSnapshot, Message, MessageSnapshot, MessageStatus};
+use domain::templates::TemplateStatus;
+use domain::{AccountId, ConversationId, CustomerId, Events, MessageId, PhoneNumber, PhoneNumberId, ShopId, WaId, WabaId};
+
+/// An event as the outbox stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub event_type: &'static str,
+    pub subject: String,
+    pub data: Value,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub shops: BTreeMap<ShopId, Shop>,
+    pub api_keys: Vec<ApiKeyRecord>,
+    pub accounts: BTreeMap<AccountId, (WhatsAppAccount, String)>,
+    pub customers: BTreeMap<CustomerId, Customer>,
+    pub conversations: BTreeMap<ConversationId, Conversation>,
+    pub messages: BTreeMap<MessageId, Message>,
+    pub statuses: Vec<StatusRecord>,
+    pub deliveries: BTreeMap<MessageId, Delivery>,
+    pub templates: Vec<TemplateStatus>,
+    pub webhooks: Vec<(WebhookMark, DateTime<Utc>)>,
+    pub outbox: Vec<StoredEvent>,
+}
+
+/// The store. Clones share it.
+#[derive(Clone, Default)]
+pub struct Memory {
+    state: Arc<Mutex<State>>,
+}
+
+impl Memory {
+    pub fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+        f(&self.state.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+    pub fn write<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+#[async_trait]
+impl UnitOfWorkFactory for Memory {
+    async fn begin(&self) -> RepoResult<Box<dyn UnitOfWork>> {
+        let work = self.read(Clone::clone);
+        Ok(Box::new(MemoryUnitOfWork { work, shared: self.state.clone() }))
+    }
+}
+
+pub struct MemoryUnitOfWork {
+    work: State,
+    shared: Arc<Mutex<State>>,
+}
+
+fn stale(what: &str) -> RepoError {
+    RepoError::Concurrency(format!("{what} changed since it was read"))
+}
+
+#[async_trait]
+impl UnitOfWork for MemoryUnitOfWork {
+    fn shops(&mut self) -> &mut dyn ShopRepository {
+        self
+    }
+    fn accounts(&mut self) -> &mut dyn AccountRepository {
+        self
+    }
+    fn customers(&mut self) -> &mut dyn CustomerRepository {
+        self
+    }
+    fn conversations(&mut self) -> &mut dyn ConversationRepository {
+        self
+    }
+    fn messages(&mut self) -> &mut dyn MessageRepository {
+        self
+    }
+    fn deliveries(&mut self) -> &mut dyn DeliveryRepository {
+        self
+    }
+    fn templates(&mut self) -> &mut dyn TemplateRepository {
+        self
+    }
+    fn webhooks(&mut self) -> &mut dyn WebhookEventRepository {
+        self
+    }
+    fn outbox(&mut self) -> &mut dyn Outbox {
+        self
+    }
+    async fn commit(self: Box<Self>) -> RepoResult<()> {
+        *self.shared.lock().unwrap_or_else(|p| p.into_inner()) = self.work;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ShopRepository for MemoryUnitOfWork {
+    async fn insert_shop(&mut self, shop: &Shop) -> RepoResult<()> {
+        self.work.shops.insert(shop.id, shop.clone());
+        Ok(())
+    }
+    async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool> {
+        Ok(self.work.shops.contains_key(&id))
+    }
+    async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()> {
+        self.work.api_keys.push(key.clone());
+        Ok(())
+    }
+}
+
+fn bumped_account(a: &WhatsAppAccount) -> WhatsAppAccount {
+    WhatsAppAccount::restore(AccountSnapshot { version: a.snapshot().version + 1, ..a.snapshot().clone() })
+}
+
+#[async_trait]
+impl AccountRepository for MemoryUnitOfWork {
+    async fn insert(&mut self, account: &WhatsAppAccount, encrypted_token: &str) -> RepoResult<()> {
+        if self.work.accounts.values().any(|(a, _)| a.phone_number_id() == account.phone_number_id()) {
+            return Err(RepoError::Conflict("phone_number_id".into()));
+        }
+        self.work.accounts.insert(account.id(), (account.clone(), encrypted_token.to_owned()));
+        Ok(())
+    }
+    async fn update(&mut self, account: &WhatsAppAccount, encrypted_token: Option<&str>) -> RepoResult<()> {
+        let (stored, token) = self.work.accounts.get_mut(&account.id()).ok_or_else(|| stale("account"))?;
+        if stored.snapshot().version != account.snapshot().version {
+            return Err(stale("account"));
+        }
+        *stored = bumped_account(account);
+        if let Some(t) = encrypted_token {
+            *token = t.to_owned();
+        }
+        Ok(())
+    }
+    async fn lock(&mut self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>> {
+        Ok(self.work.accounts.get(&id).map(|(a, _)| a.clone()).filter(|a| a.shop_id() == shop))
+    }
+    async fn lock_by_phone_number_id(&mut self, id: &PhoneNumberId) -> RepoResult<Option<WhatsAppAccount>> {
+        Ok(self.work.accounts.values().map(|(a, _)| a).find(|a| a.phone_number_id() == id).cloned())
+    }
+    async fn lock_by_waba(&mut self, waba: &WabaId) -> RepoResult<Vec<WhatsAppAccount>> {
+        Ok(self
+            .work
+            .accounts
+            .values()
+            .map(|(a, _)| a)
+            .filter(|a| a.snapshot().waba_id == *waba && a.status() != AccountStatus::Disconnected)
+            .cloned()
+            .collect())
+    }
+    async fn find_by_phone_number_ids(&mut self, ids: &[PhoneNumberId]) -> RepoResult<Vec<WhatsAppAccount>> {
+        Ok(self.work.accounts.values().map(|(a, _)| a).filter(|a| ids.contains(a.phone_number_id())).cloned().collect())
+    }
+    async fn find_by_display_number(&mut self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>> {
+        Ok(self
+            .work
+            .accounts
+            .values()
+            .map(|(a, _)| a)
+            .find(|a| a.shop_id() == shop && a.display_phone_number() == number && a.status() != AccountStatus::Disconnected)
+            .cloned())
+    }
+}
+
+#[async_trait]
+impl CustomerRepository for MemoryUnitOfWork {
+    async fn lock_by_wa_ids(&mut self, keys: &[(ShopId, WaId)]) -> RepoResult<Vec<Customer>> {
+        Ok(self.work.customers.values().filter(|c| keys.iter().any(|(s, w)| c.shop_id() == *s && c.wa_id() == w)).cloned().collect())
+    }
+    async fn insert_many(&mut self, customers: &[Customer]) -> RepoResult<Vec<CustomerId>> {
+        let mut inserted = Vec::new();
+        for c in customers {
+            if self.work.customers.values().any(|o| o.shop_id() == c.shop_id() && o.wa_id() == c.wa_id()) {
+                continue;
+            }
+            self.work.customers.insert(c.id(), c.clone());
+            inserted.push(c.id());
+        }
+        Ok(inserted)
+    }
+    async fn update_many(&mut self, customers: &[&Customer]) -> RepoResult<()> {
+        for c in customers {
+            let stored = self.work.customers.get_mut(&c.id()).ok_or_else(|| stale("customer"))?;
+            if stored.snapshot().version != c.snapshot().version {
+                return Err(stale("customer"));
+            }
+            *stored = Customer::restore(CustomerSnapshot { version: c.snapshot().version + 1, ..c.snapshot().clone() });
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ConversationRepository for MemoryUnitOfWork {
+    async fn lock_active(&mut self, keys: &[(AccountId, WaId)]) -> RepoResult<Vec<Conversation>> {
+        Ok(self
+            .work
+            .conversations
+            .values()
+            .filter(|c| c.is_active() && keys.iter().any(|(a, w)| c.account_id() == *a && c.wa_id() == w))
+            .cloned()
+            .collect())
+    }
+    async fn latest(&mut self, account: AccountId, wa_id: &WaId) -> RepoResult<Option<Conversation>> {
+        Ok(self
+            .work
+            .conversations
+            .values()
+            .filter(|c| c.account_id() == account && c.wa_id() == wa_id)
+            .max_by_key(|c| (c.snapshot().started_at, c.id()))
+            .cloned())
+    }
+    async fn lock_many(&mut self, ids: &[ConversationId]) -> RepoResult<Vec<Conversation>> {
+        Ok(ids.iter().filter_map(|id| self.work.conversations.get(id).cloned()).collect())
+    }
+    async fn lock_stale_active(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Conversation>> {
+        Ok(self
+            .work
+            .conversations
+            .values()
+            .filter(|c| c.is_active() && c.last_inbound_at().unwrap_or(c.snapshot().started_at) <= before)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+    async fn insert_many(&mut self, conversations: &[Conversation]) -> RepoResult<Vec<ConversationId>> {
+        let mut inserted = Vec::new();
+        for c in conversations {
+            let taken =
+                self.work.conversations.values().any(|o| o.is_active() && o.account_id() == c.account_id() && o.wa_id() == c.wa_id());
+            if taken {
+                continue;
+            }
+            self.work.conversations.insert(c.id(), c.clone());
+            inserted.push(c.id());
+        }
+        Ok(inserted)
+    }
+    async fn update_many(&mut self, conversations: &[&Conversation]) -> RepoResult<()> {
+        for c in conversations {
+            let stored = self.work.conversations.get_mut(&c.id()).ok_or_else(|| stale("conversation"))?;
+            if stored.snapshot().version != c.snapshot().version {
+                return Err(stale("conversation"));
+            }
+            *stored = Conversation::restore(ConversationSnapshot { version: c.snapshot().version + 1, ..c.snapshot().clone() });
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl MessageRepository for MemoryUnitOfWork {
+    async fn existing_wamids(&mut self, wamids: &[String]) -> RepoResult<HashSet<String>> {
+        Ok(self.work.messages.values().filter_map(|m| m.wamid()).filter(|w| wamids.iter().any(|x| x == w)).map(str::to_owned).collect())
+    }
+    async fn insert_many(&mut self, messages: &[Message]) -> RepoResult<Vec<MessageId>> {
+        let mut inserted = Vec::new();
+        for m in messages {
+            if m.wamid().is_some() && self.work.messages.values().any(|o| o.wamid() == m.wamid()) {
+                continue;
+            }
+            self.work.messages.insert(m.id(), m.clone());
+            inserted.push(m.id());
+        }
+        Ok(inserted)
+    }
+    async fn lock(&mut self, shop: ShopId, id: MessageId) -> RepoResult<Option<Message>> {
+        Ok(self.work.messages.get(&id).filter(|m| m.shop_id() == shop).cloned())
+    }
+    async fn lock_many(&mut self, ids: &[MessageId]) -> RepoResult<Vec<Message>> {
+        Ok(ids.iter().filter_map(|id| self.work.messages.get(id).cloned()).collect())
+    }
+    async fn lock_by_wamids(&mut self, wamids: &[String]) -> RepoResult<Vec<Message>> {
+        Ok(self.work.messages.values().filter(|m| m.wamid().is_some_and(|w| wamids.iter().any(|x| x == w))).cloned().collect())
+    }
+    async fn update_many(&mut self, messages: &[&Message]) -> RepoResult<()> {
+        for m in messages {
+            let stored = self.work.messages.get_mut(&m.id()).ok_or_else(|| stale("message"))?;
+            if stored.snapshot().version != m.snapshot().version {
+                return Err(stale("message"));
+            }
+            *stored = Message::restore(MessageSnapshot { version: m.snapshot().version + 1, ..m.snapshot().clone() });
+        }
+        Ok(())
+    }
+    async fn insert_statuses(
+        &mut self,
+        statuses: &[StatusRecord],
+        _received_at: DateTime<Utc>,
+    ) -> RepoResult<Vec<(String, MessageStatus)>> {
+        let mut inserted = Vec::new();
+        for s in statuses {
+            if self.work.statuses.iter().any(|o| o.wamid == s.wamid && o.status == s.status) {
+                continue;
+            }
+            self.work.statuses.push(s.clone());
+            inserted.push((s.wamid.clone(), s.status));
+        }
+        Ok(inserted)
+    }
+    async fn statuses_for(&mut self, wamids: &[String]) -> RepoResult<Vec<StatusRecord>> {
+        Ok(self.work.statuses.iter().filter(|s| wamids.contains(&s.wamid)).cloned().collect())
+    }
+}
+
+#[async_trait]
+impl DeliveryRepository for MemoryUnitOfWork {
+    async fn enqueue(&mut self, delivery: &Delivery) -> RepoResult<()> {
+        self.work.deliveries.insert(delivery.message_id, delivery.clone());
+        Ok(())
+    }
+    async fn get_many(&mut self, messages: &[MessageId]) -> RepoResult<Vec<Delivery>> {
+        Ok(messages.iter().filter_map(|id| self.work.deliveries.get(id).cloned()).collect())
+    }
+    async fn reschedule(&mut self, delivery: &Delivery, _last_error: Option<&str>) -> RepoResult<()> {
+        self.work.deliveries.insert(delivery.message_id, delivery.clone());
+        Ok(())
+    }
+    async fn finish_many(&mut self, messages: &[MessageId]) -> RepoResult<()> {
+        for id in messages {
+            self.work.deliveries.remove(id);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TemplateRepository for MemoryUnitOfWork {
+    async fn lock_status(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<TemplateStatus>> {
+        Ok(self.work.templates.iter().find(|t| t.shop_id == shop && t.meta_template_id == meta_template_id).cloned())
+    }
+    async fn save_status(&mut self, status: &TemplateStatus) -> RepoResult<()> {
+        self.work.templates.retain(|t| !(t.shop_id == status.shop_id && t.meta_template_id == status.meta_template_id));
+        self.work.templates.push(status.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl WebhookEventRepository for MemoryUnitOfWork {
+    async fn mark_many(&mut self, marks: &[WebhookMark], at: DateTime<Utc>) -> RepoResult<()> {
+        self.work.webhooks.extend(marks.iter().map(|m| (m.clone(), at)));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Outbox for MemoryUnitOfWork {
+    async fn append(&mut self, events: &Events, _recorded_at: DateTime<Utc>) -> RepoResult<()> {
+        self.work.outbox.extend(events.iter().map(|e| StoredEvent { event_type: e.event_type(), subject: e.subject(), data: e.data() }));
+        Ok(())
+    }
+}
