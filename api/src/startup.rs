@@ -280,7 +280,10 @@ impl Application {
                     claim: 200,
                     // SQLite has one writer: a smaller batch keeps acknowledgements (which need
                     // the writer too) fast.
-                    per_transaction: if sqlite { 10 } else { 50 },
+                    per_transaction: if sqlite { 10 } else { 200 },
+                    // Postgres: a batch mostly waits for the database, so three in flight keep
+                    // both busy (docs/BENCHMARKS.md). SQLite has one writer.
+                    loops: if sqlite { 1 } else { 3 },
                 }),
                 dispatcher: Arc::new(Dispatcher {
                     queue: Arc::new(SeaOutboundQueue::new(db.clone())),

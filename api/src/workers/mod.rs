@@ -36,8 +36,12 @@ pub struct Workers {
 impl Workers {
     pub fn spawn(self, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
         let mut handles = dispatcher::spawn(self.dispatcher, shutdown.clone());
+        // Several webhook loops: a batch spends most of its time waiting for the database, so
+        // a few in flight keep both busy. Each claims its own deliveries.
+        for _ in 0..self.webhooks.loops {
+            handles.push(tokio::spawn(self.webhooks.clone().run(shutdown.clone())));
+        }
         handles.extend([
-            tokio::spawn(self.webhooks.run(shutdown.clone())),
             tokio::spawn(self.relay.run(shutdown.clone())),
             tokio::spawn(event_metrics::run(self.events, self.metrics, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::ConversationExpiry, shutdown.clone())),

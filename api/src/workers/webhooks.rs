@@ -35,6 +35,8 @@ pub struct WebhookWorker {
     pub claim: u64,
     /// Deliveries per processing transaction.
     pub per_transaction: usize,
+    /// Claim-and-process loops running at once in this process.
+    pub loops: usize,
 }
 
 impl WebhookWorker {

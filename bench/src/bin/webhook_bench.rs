@@ -1,50 +1,120 @@
-//! Webhook ingestion benchmark: signed inbound-message webhooks per second acknowledged (and
-//! durably stored), with ack latency percentiles. The service runs in-process on its own
-//! 2-thread runtime; the load generator runs on another thread of the same machine.
+//! Webhook benchmarks: acknowledgement, processing, and both together at a fixed rate. The
+//! service runs in-process on its own 2-thread runtime; the load generator runs on another
+//! thread of the same machine. Every webhook is a distinct signed body, as Meta sends them.
 //!
-//! cargo run --release -p bench --bin webhook-bench -- [--database-url URL] [--concurrency 64]
-//!     [--seconds 10] [--workers]
+//! ```sh
+//! cargo build --release -p bench --bin webhook-bench
+//! B=./target/release/webhook-bench
+//! PG=postgres://postgres@127.0.0.1:5432/postgres        # a fresh database is created on it
+//! $B ack --database-url $PG [--concurrency 64] [--seconds 10] [--workers]
+//! $B drain --database-url $PG --kind messages [--count 50000] [--cold]   # processing alone
+//! $B drain --database-url $PG --kind statuses [--count 50000]
+//! $B sustained --database-url $PG [--rate 2000] [--seconds 60] [--status-share 0.5]
+//! ```
 //!
-//! Default database: a fresh SQLite file. For Postgres pass e.g.
-//! `--database-url postgres://postgres@127.0.0.1:5432/postgres` (a fresh database is created).
+//! Without `--database-url` the database is a fresh SQLite file.
+//!
+//! - `ack`: as many signed inbound messages as `--concurrency` clients can get acknowledged
+//!   (closed loop); with `--workers` the service processes them meanwhile.
+//! - `drain`: `--count` deliveries are stored first with no worker running (customers' messages
+//!   from 10,000 customers, or `delivered` statuses of messages the business sent), then a
+//!   service with its workers starts and the time to an empty backlog is measured.
+//! - `sustained`: an open-loop load of `--rate` webhooks per second for `--seconds` (a
+//!   `--status-share` of them statuses, the rest customers' messages) against a service with its
+//!   workers; the backlog is sampled every second and the time to empty it after the load is
+//!   measured.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use api::startup::{Application, Options};
+use api::startup::{Application, Options, Parts};
+use application::RequestContext;
+use application::accounts::connect_account::{ConnectAccountHandler, ConnectWhatsAppAccount};
+use application::inbound::ports::WebhookInbox;
+use application::messaging::ports::SendReceipt;
+use application::messaging::record_delivery_outcomes::{DeliveryOutcome, RecordDeliveryOutcomes, RecordOutcomesHandler};
+use application::messaging::send_message::{SendMessage, SendMessageHandler};
+use application::shared::ports::Secret;
+use application::tenancy::create_shop::{CreateShop, CreateShopHandler};
+use domain::messaging::TemplateRef;
+use domain::{PhoneNumber, PhoneNumberId, ShopId, WabaId};
 use infrastructure::config::Config;
 use infrastructure::crypto::sign_webhook;
+use infrastructure::persistence::inbound::inbox::SeaWebhookInbox;
 
 const SECRET: &str = "bench-secret";
+const PNID: &str = "1065403522";
+const CUSTOMERS: u64 = 10_000;
 
+#[derive(Debug, Clone)]
 struct Args {
+    mode: String,
     database_url: Option<String>,
     concurrency: usize,
     seconds: u64,
     workers: bool,
+    kind: String,
+    count: u64,
+    rate: u64,
+    status_share: f64,
+    cold: bool,
 }
 
 fn args() -> Args {
-    let mut a = Args { database_url: None, concurrency: 64, seconds: 10, workers: false };
-    let mut it = std::env::args().skip(1);
+    let mut it = std::env::args().skip(1).peekable();
+    let mode = match it.peek().map(String::as_str) {
+        Some("ack" | "drain" | "sustained") => it.next().unwrap(),
+        _ => "ack".to_owned(),
+    };
+    let mut a = Args {
+        mode,
+        database_url: None,
+        concurrency: 64,
+        seconds: 10,
+        workers: false,
+        kind: "messages".into(),
+        count: 50_000,
+        rate: 2000,
+        status_share: 0.5,
+        cold: false,
+    };
     while let Some(k) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
         match k.as_str() {
-            "--database-url" => a.database_url = it.next(),
-            "--concurrency" => a.concurrency = it.next().and_then(|v| v.parse().ok()).expect("--concurrency N"),
-            "--seconds" => a.seconds = it.next().and_then(|v| v.parse().ok()).expect("--seconds N"),
+            "--database-url" => a.database_url = Some(value()),
+            "--concurrency" => a.concurrency = value().parse().expect("--concurrency N"),
+            "--seconds" => a.seconds = value().parse().expect("--seconds N"),
             "--workers" => a.workers = true,
+            "--cold" => a.cold = true,
+            "--kind" => a.kind = value(),
+            "--count" => a.count = value().parse().expect("--count N"),
+            "--rate" => a.rate = value().parse().expect("--rate N"),
+            "--status-share" => a.status_share = value().parse().expect("--status-share 0..1"),
             other => panic!("unknown argument {other}"),
         }
     }
+    assert!(matches!(a.kind.as_str(), "messages" | "statuses"), "--kind messages|statuses");
     a
 }
 
-fn payload(i: u64) -> Vec<u8> {
+/// A customer's text message (customer `i % 10,000`).
+fn message_body(i: u64) -> Vec<u8> {
     let ts = chrono::Utc::now().timestamp();
     format!(
-        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"9001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"1065403522"}},"contacts":[{{"profile":{{"name":"Bench"}},"wa_id":"55119{n:08}"}}],"messages":[{{"from":"55119{n:08}","id":"wamid.BENCH{i}","timestamp":"{ts}","type":"text","text":{{"body":"benchmark message {i}"}}}}]}}}}]}}]}}"#,
-        n = i % 10_000
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"9001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"{PNID}"}},"contacts":[{{"profile":{{"name":"Bench"}},"wa_id":"55119{n:08}"}}],"messages":[{{"from":"55119{n:08}","id":"wamid.BENCH{i}","timestamp":"{ts}","type":"text","text":{{"body":"benchmark message {i}"}}}}]}}}}]}}]}}"#,
+        n = i % CUSTOMERS
+    )
+    .into_bytes()
+}
+
+/// A delivery status of the business's message `wamid.SENT{i}` (customer `i % 10,000`).
+fn status_body(i: u64, status: &str) -> Vec<u8> {
+    let ts = chrono::Utc::now().timestamp();
+    format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"9001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"{PNID}"}},"statuses":[{{"id":"wamid.SENT{i}","status":"{status}","timestamp":"{ts}","recipient_id":"55119{n:08}","pricing":{{"billable":true,"pricing_model":"PMP","category":"utility"}}}}]}}}}]}}]}}"#,
+        n = i % CUSTOMERS
     )
     .into_bytes()
 }
@@ -58,56 +128,154 @@ async fn fresh_db(url: Option<String>, dir: &std::path::Path) -> String {
             let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
             let admin = sea_orm::Database::connect(u.as_str()).await.expect("connect");
             admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
-            format!("{}/{name}", u.rsplit_once('/').unwrap().0)
+            // Keep the query (`?host=/var/run/postgresql` for a Unix socket).
+            let (base, query) = u.split_once('?').map_or((u.as_str(), String::new()), |(b, q)| (b, format!("?{q}")));
+            format!("{}/{name}{query}", base.rsplit_once('/').unwrap().0)
         }
     }
 }
 
+fn config(db_url: &str) -> Config {
+    let env = HashMap::from([
+        ("SANDBOX", "1".to_owned()),
+        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
+        ("DATABASE_URL", db_url.to_owned()),
+        ("META_APP_SECRET", SECRET.to_owned()),
+        ("RUST_LOG", "warn".to_owned()),
+    ]);
+    Config::from_lookup(|k| env.get(k).cloned()).unwrap()
+}
+
+/// A shop with the bench's number, and (for statuses) `sent` messages `wamid.SENT0..n`.
+async fn setup(parts: &Parts, sent: u64) -> ShopId {
+    let ctx = RequestContext::system("bench");
+    let clock = parts.clock.clone();
+    let shop =
+        parts.pipeline.execute(&ctx, &CreateShopHandler { clock: clock.clone() }, CreateShop { name: "bench".into() }).await.unwrap();
+    let cmd = ConnectWhatsAppAccount {
+        shop_id: shop.id,
+        phone_number_id: PhoneNumberId::parse(PNID).unwrap(),
+        display_phone_number: PhoneNumber::parse("+15550001111").unwrap(),
+        waba_id: WabaId::parse("9001").unwrap(),
+        display_name: None,
+        access_token: Secret::new("bench"),
+    };
+    let connect = ConnectAccountHandler { clock: clock.clone(), cipher: parts.cipher.clone() };
+    parts.pipeline.execute(&ctx, &connect, cmd).await.unwrap();
+    if sent == 0 {
+        return shop.id;
+    }
+    let started = Instant::now();
+    let send = Arc::new(SendMessageHandler { clock: clock.clone() });
+    let record = RecordOutcomesHandler { clock };
+    let mut queued = Vec::with_capacity(sent as usize);
+    for chunk in (0..sent).collect::<Vec<_>>().chunks(500) {
+        let mut tasks = Vec::new();
+        for &i in chunk {
+            let (pipeline, send) = (parts.pipeline.clone(), send.clone());
+            tasks.push(tokio::spawn(async move {
+                let cmd = SendMessage {
+                    shop_id: shop.id,
+                    from: PhoneNumber::parse("+15550001111").unwrap(),
+                    to: PhoneNumber::parse(&format!("+55119{:08}", i % CUSTOMERS)).unwrap(),
+                    content: None,
+                    template: Some(TemplateRef { name: "bench".into(), language: "en_US".into(), components: vec![] }),
+                    force_template: true,
+                    user_id: None,
+                    reply_to: None,
+                };
+                (i, pipeline.execute(&RequestContext::system("bench"), send.as_ref(), cmd).await.unwrap())
+            }));
+        }
+        let mut batch = Vec::new();
+        for t in tasks {
+            let (i, m) = t.await.unwrap();
+            batch.push(DeliveryOutcome {
+                message_id: m.id(),
+                shop_id: shop.id,
+                result: Ok(SendReceipt { wamid: format!("wamid.SENT{i}") }),
+            });
+        }
+        queued.extend(batch.iter().map(|o| o.message_id));
+        let cmd = RecordDeliveryOutcomes { outcomes: batch, retry_base: Duration::from_millis(500) };
+        parts.pipeline.execute(&ctx, &record, cmd).await.unwrap();
+    }
+    println!("setup         {} sent messages in {:.1} s", queued.len(), started.elapsed().as_secs_f64());
+    shop.id
+}
+
+fn count(rt: &tokio::runtime::Runtime, parts: &Parts, sql: &str) -> i64 {
+    rt.block_on(async {
+        use sea_orm::{ConnectionTrait, Statement};
+        let conn = &parts.db.conn;
+        let row = conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    })
+}
+
+/// Fresh planner statistics, as autovacuum keeps them in a database that has been running.
+fn analyze(rt: &tokio::runtime::Runtime, parts: &Parts) {
+    rt.block_on(async {
+        use sea_orm::ConnectionTrait;
+        if !parts.db.is_sqlite() {
+            parts.db.conn.execute_unprepared("ANALYZE").await.unwrap();
+        }
+    });
+}
+
+fn percentiles(mut lat: Vec<f64>) -> String {
+    lat.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    let n = lat.len();
+    let pct = |p: f64| lat.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or(f64::NAN);
+    format!("p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}", pct(0.5), pct(0.9), pct(0.99), lat.last().copied().unwrap_or(f64::NAN))
+}
+
 fn main() {
     rustls::crypto::ring::default_provider().install_default().expect("provider");
+    if std::env::var("RUST_LOG").is_ok() {
+        api::telemetry::init(&infrastructure::config::LogFormat::Pretty);
+    }
     let a = args();
     let dir = tempfile::tempdir().expect("tempdir");
     let server_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let db_url = server_rt.block_on(fresh_db(a.database_url.clone(), dir.path()));
-    let env = std::collections::HashMap::from([
-        ("SANDBOX", "1".to_owned()),
-        ("BIND_ADDR", "127.0.0.1:0".to_owned()),
-        ("DATABASE_URL", db_url.clone()),
-        ("META_APP_SECRET", SECRET.to_owned()),
-    ]);
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let app = server_rt.block_on(Application::build(config, Options { workers: a.workers, migrate: true })).expect("app");
-    let addr = app.addr;
-    let parts = app.parts.clone();
-    server_rt.block_on(async {
-        use application::accounts::connect_account::{ConnectAccountHandler, ConnectWhatsAppAccount};
-        use application::tenancy::create_shop::{CreateShop, CreateShopHandler};
-        let ctx = application::RequestContext::system("bench");
-        let create = CreateShopHandler { clock: parts.clock.clone() };
-        let shop = parts.pipeline.execute(&ctx, &create, CreateShop { name: "bench".into() }).await.unwrap();
-        let cmd = ConnectWhatsAppAccount {
-            shop_id: shop.id,
-            phone_number_id: domain::PhoneNumberId::parse("1065403522").unwrap(),
-            display_phone_number: domain::PhoneNumber::parse("+15550001111").unwrap(),
-            waba_id: domain::WabaId::parse("9001").unwrap(),
-            display_name: None,
-            access_token: application::shared::ports::Secret::new("bench"),
-        };
-        let connect = ConnectAccountHandler { clock: parts.clock.clone(), cipher: parts.cipher.clone() };
-        parts.pipeline.execute(&ctx, &connect, cmd).await.unwrap();
-    });
+    println!("database      {}", if db_url.starts_with("sqlite") { "sqlite" } else { "postgres" });
+    match a.mode.as_str() {
+        "drain" => drain(&a, &server_rt, &db_url),
+        "sustained" => sustained(&a, &server_rt, &db_url),
+        _ => ack(&a, &server_rt, &db_url),
+    }
+}
+
+/// Build the service, run it, and return it with a stop switch.
+fn start(rt: &tokio::runtime::Runtime, db_url: &str, workers: bool) -> (Arc<Parts>, std::net::SocketAddr, impl FnOnce()) {
+    let app = rt.block_on(Application::build(config(db_url), Options { workers, migrate: true })).expect("app");
+    let (addr, parts) = (app.addr, app.parts.clone());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = server_rt.spawn(app.run_until(async move {
+    let server = rt.spawn(app.run_until(async move {
         let _ = stop_rx.await;
     }));
+    (parts, addr, move || {
+        let _ = stop_tx.send(());
+        let _ = futures_block(server);
+    })
+}
 
+fn futures_block<T>(h: tokio::task::JoinHandle<T>) -> Option<T> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async { tokio::time::timeout(Duration::from_secs(15), h).await.ok()?.ok() })
+}
+
+fn ack(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
+    let (parts, addr, stop) = start(rt, db_url, a.workers);
+    rt.block_on(setup(&parts, 0));
     let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let url = format!("http://{addr}/webhooks/whatsapp");
     let counter = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
     let started = Instant::now();
-    let latencies: Vec<Vec<f64>> = client_rt.block_on(async {
+    let latencies: Vec<f64> = client_rt.block_on(async {
         let http = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().unwrap();
         let mut tasks = Vec::new();
         for _ in 0..a.concurrency {
@@ -115,8 +283,7 @@ fn main() {
             tasks.push(tokio::spawn(async move {
                 let mut lat = Vec::with_capacity(100_000);
                 while Instant::now() < deadline {
-                    let i = counter.fetch_add(1, Ordering::Relaxed);
-                    let body = payload(i);
+                    let body = message_body(counter.fetch_add(1, Ordering::Relaxed));
                     let sig = sign_webhook(SECRET.as_bytes(), &body);
                     let t = Instant::now();
                     let r = http
@@ -138,59 +305,211 @@ fn main() {
         }
         let mut all = Vec::new();
         for t in tasks {
-            all.push(t.await.unwrap());
+            all.extend(t.await.unwrap());
         }
         all
     });
     let elapsed = started.elapsed().as_secs_f64();
-    let mut lat: Vec<f64> = latencies.into_iter().flatten().collect();
-    lat.sort_by(|x, y| x.partial_cmp(y).unwrap());
-    let ok = lat.len();
-    let pct = |p: f64| lat.get(((ok as f64 * p) as usize).min(ok.saturating_sub(1))).copied().unwrap_or(f64::NAN);
-    let count = |sql: &'static str| {
-        let parts = parts.clone();
-        server_rt.block_on(async move {
-            use sea_orm::{ConnectionTrait, Statement};
-            let conn = &parts.db.conn;
-            let row = conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();
-            row.try_get_by_index::<i64>(0).unwrap()
-        })
-    };
-    let stored = count("SELECT COUNT(*) FROM webhook_events");
-    // With workers: how fast stored deliveries become messages (the worker runs during the load
-    // and keeps going until the backlog is empty).
-    let processing = a.workers.then(|| {
-        let processed_during_load = count("SELECT COUNT(*) FROM webhook_events WHERE state <> 'pending'");
-        let drain_started = Instant::now();
-        while count("SELECT COUNT(*) FROM webhook_events WHERE state = 'pending'") > 0 && drain_started.elapsed() < Duration::from_secs(600)
-        {
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        let total = started.elapsed().as_secs_f64();
-        let messages = count("SELECT COUNT(*) FROM messages");
-        (processed_during_load, drain_started.elapsed().as_secs_f64(), messages, total)
-    });
-    println!("database      {}", if db_url.starts_with("sqlite") { "sqlite" } else { "postgres" });
-    println!("concurrency   {}", a.concurrency);
-    println!("workers       {}", a.workers);
+    let ok = latencies.len();
+    let stored = count(rt, &parts, "SELECT COUNT(*) FROM webhook_events");
+    println!("mode          ack, concurrency {}, workers {}", a.concurrency, a.workers);
     println!("duration      {elapsed:.1} s");
     println!("acknowledged  {ok} ({:.0}/s)", ok as f64 / elapsed);
     println!("errors        {}", errors.load(Ordering::Relaxed));
     println!("stored rows   {stored} (every 200 was stored: {})", stored as usize >= ok);
-    println!(
-        "latency ms    p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
-        pct(0.50),
-        pct(0.90),
-        pct(0.99),
-        lat.last().copied().unwrap_or(f64::NAN)
-    );
-    if let Some((during, drain, messages, total)) = processing {
+    println!("latency ms    {}", percentiles(latencies));
+    if a.workers {
+        let during = count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state <> 'pending'");
+        let drain_started = Instant::now();
+        while count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'pending'") > 0
+            && drain_started.elapsed() < Duration::from_secs(600)
+        {
+            std::thread::sleep(Duration::from_millis(100));
+        }
         println!("processed     {during} during the load ({:.0}/s while acknowledging)", during as f64 / elapsed);
-        println!(
-            "drained       backlog in {drain:.1} s more; {messages} messages stored; {:.0} processed/s overall",
-            messages as f64 / total
-        );
+        println!("drained       the rest in {:.1} s", drain_started.elapsed().as_secs_f64());
     }
-    let _ = stop_tx.send(());
-    let _ = server_rt.block_on(server);
+    stop();
+}
+
+fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
+    let statuses = a.kind == "statuses";
+    // 0. Steady state: the customers exist and have a conversation (one message each, processed
+    //    before the measurement), and the planner has statistics (`ANALYZE`), as in a database
+    //    that has been running. `--cold` skips this: every customer is new.
+    if !a.cold {
+        // The sent messages are recorded with no dispatcher running (it would send them).
+        let (parts, _, stop) = start(rt, db_url, false);
+        rt.block_on(setup(&parts, if statuses { a.count } else { 0 }));
+        stop();
+        let (parts, _, stop) = start(rt, db_url, true);
+        let inbox = SeaWebhookInbox::new(parts.db.clone());
+        rt.block_on(async {
+            for c in 0..CUSTOMERS {
+                inbox.store(String::from_utf8(message_body(1_000_000_000 + c)).unwrap(), chrono::Utc::now()).await.unwrap();
+            }
+        });
+        while count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'pending'") > 0 {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        while count(rt, &parts, "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL") > 0 {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        analyze(rt, &parts);
+        println!("warm-up       {CUSTOMERS} customers with a conversation each; statistics analysed");
+        stop();
+    }
+    // 1. The backlog, stored with no worker running.
+    {
+        let (parts, _, stop) = start(rt, db_url, false);
+        if a.cold {
+            rt.block_on(setup(&parts, if statuses { a.count } else { 0 }));
+        }
+        let inbox = Arc::new(SeaWebhookInbox::new(parts.db.clone()));
+        let started = Instant::now();
+        rt.block_on(async {
+            let mut tasks = Vec::new();
+            for w in 0..16u64 {
+                let (inbox, n, statuses) = (inbox.clone(), a.count, statuses);
+                tasks.push(tokio::spawn(async move {
+                    for i in (w..n).step_by(16) {
+                        let body = if statuses { status_body(i, "delivered") } else { message_body(i) };
+                        inbox.store(String::from_utf8(body).unwrap(), chrono::Utc::now()).await.unwrap();
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        println!("backlog       {} {} stored in {:.1} s", a.count, a.kind, started.elapsed().as_secs_f64());
+        stop();
+    }
+    // 2. A service with its workers drains it.
+    let started = Instant::now();
+    let (parts, _, stop) = start(rt, db_url, true);
+    let mut last = (Instant::now(), a.count as i64);
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let pending = count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'pending'");
+        if last.0.elapsed() >= Duration::from_secs(5) {
+            println!("  t={:>5.1}s pending {pending}", started.elapsed().as_secs_f64());
+            last = (Instant::now(), pending);
+        }
+        if pending == 0 || started.elapsed() > Duration::from_secs(900) {
+            break;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let (what, done) = if statuses {
+        ("statuses applied", count(rt, &parts, "SELECT COUNT(*) FROM messages WHERE status = 'delivered'"))
+    } else {
+        let warm = if a.cold { 0 } else { CUSTOMERS as i64 };
+        ("messages stored", count(rt, &parts, "SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") - warm)
+    };
+    let dead = count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'dead'");
+    println!("mode          drain, {} {}{}", a.count, a.kind, if a.cold { ", cold (new customers, no statistics)" } else { ", warm" });
+    println!("drained       in {secs:.2} s (service start included): {:.0} {}/s", a.count as f64 / secs, a.kind);
+    println!("check         {what}: {done} of {}; dead letters: {dead}", a.count);
+    stop();
+}
+
+fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
+    let total = a.rate * a.seconds;
+    let statuses = (total as f64 * a.status_share) as u64;
+    // Statuses go to messages the business sent: `delivered` then `read` for each.
+    let sent = statuses.div_ceil(2);
+    {
+        let (parts, _, stop) = start(rt, db_url, false);
+        rt.block_on(setup(&parts, sent));
+        analyze(rt, &parts);
+        stop();
+    }
+    let (parts, addr, stop) = start(rt, db_url, true);
+    let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let url = format!("http://{addr}/webhooks/whatsapp");
+    let errors = Arc::new(AtomicU64::new(0));
+    let sampler_parts = parts.clone();
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let samples = {
+        let sampling = sampling.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let mut out = Vec::new();
+            let started = Instant::now();
+            while sampling.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_secs(1));
+                out.push((
+                    started.elapsed().as_secs_f64(),
+                    count(&rt, &sampler_parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'pending'"),
+                ));
+            }
+            out
+        })
+    };
+    let started = Instant::now();
+    let latencies: Vec<f64> = client_rt.block_on(async {
+        let http = reqwest::Client::builder().pool_max_idle_per_host(512).build().unwrap();
+        let limit = Arc::new(tokio::sync::Semaphore::new(512));
+        let mut tasks = Vec::with_capacity(total as usize);
+        let interval = Duration::from_secs_f64(1.0 / a.rate as f64);
+        let (mut msg_i, mut status_i) = (0u64, 0u64);
+        for k in 0..total {
+            tokio::time::sleep_until(tokio::time::Instant::from_std(started + interval.mul_f64(k as f64))).await;
+            // Interleave: a status whenever the share of statuses so far is below the target.
+            let body = if (status_i as f64) < (k as f64 + 1.0) * a.status_share && status_i < statuses {
+                let (i, st) = if status_i < sent { (status_i, "delivered") } else { (status_i - sent, "read") };
+                status_i += 1;
+                status_body(i, st)
+            } else {
+                msg_i += 1;
+                message_body(msg_i)
+            };
+            let permit = limit.clone().acquire_owned().await.unwrap();
+            let (http, url, errors) = (http.clone(), url.clone(), errors.clone());
+            tasks.push(tokio::spawn(async move {
+                let sig = sign_webhook(SECRET.as_bytes(), &body);
+                let t = Instant::now();
+                let r =
+                    http.post(&url).header("content-type", "application/json").header("x-hub-signature-256", sig).body(body).send().await;
+                drop(permit);
+                match r {
+                    Ok(resp) if resp.status().is_success() => Some(t.elapsed().as_secs_f64() * 1e3),
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        None
+                    }
+                }
+            }));
+        }
+        let mut lat = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            lat.extend(t.await.unwrap());
+        }
+        lat
+    });
+    let load_secs = started.elapsed().as_secs_f64();
+    let stopped = Instant::now();
+    while count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'pending'") > 0
+        && stopped.elapsed() < Duration::from_secs(600)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let emptied = stopped.elapsed().as_secs_f64();
+    sampling.store(false, Ordering::Relaxed);
+    let samples = samples.join().unwrap();
+    let ok = latencies.len();
+    println!("mode          sustained, {} webhooks/s for {} s, {:.0} % statuses", a.rate, a.seconds, a.status_share * 100.0);
+    println!("offered       {total} in {load_secs:.1} s ({:.0}/s)", total as f64 / load_secs);
+    println!("acknowledged  {ok}, errors {}", errors.load(Ordering::Relaxed));
+    println!("ack latency   ms {}", percentiles(latencies));
+    let during: Vec<i64> = samples.iter().filter(|(t, _)| *t <= load_secs).map(|(_, p)| *p).collect();
+    println!("backlog       per second during the load: {during:?}");
+    println!("              max {}, last {}", during.iter().max().copied().unwrap_or(0), during.last().copied().unwrap_or(0));
+    println!("emptied       {emptied:.1} s after the load stopped");
+    let inbound = count(rt, &parts, "SELECT COUNT(*) FROM messages WHERE direction = 'inbound'");
+    let read = count(rt, &parts, "SELECT COUNT(*) FROM messages WHERE status = 'read'");
+    let dead = count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'dead'");
+    println!("check         inbound messages {inbound}, messages read {read}, dead letters {dead}");
+    stop();
 }

@@ -10,13 +10,14 @@ use domain::{AccountId, PhoneNumber, PhoneNumberId, ShopId, WabaId};
 use super::entities::whatsapp_accounts::{Column, Entity};
 use super::mapping;
 use crate::persistence::repo_err;
+use crate::persistence::sql::padded;
 
 pub(crate) fn by_id(shop: ShopId, id: AccountId) -> Select<Entity> {
     Entity::find_by_id(id.as_uuid()).filter(Column::ShopId.eq(shop.as_uuid()))
 }
 
 pub(crate) fn by_phone_number_ids(ids: &[PhoneNumberId]) -> Select<Entity> {
-    Entity::find().filter(Column::PhoneNumberId.is_in(ids.iter().map(|i| i.as_str().to_owned())))
+    Entity::find().filter(Column::PhoneNumberId.is_in(padded(ids).into_iter().map(|i| i.as_str().to_owned())))
 }
 
 /// A connected (not disconnected) number of the shop.

@@ -9,8 +9,15 @@ use domain::customers::{ConsentSource, Customer, CustomerSnapshot, OptInConsent,
 
 use super::entities::customers;
 use crate::persistence::corrupt;
+use crate::persistence::sql::json_len;
 
 pub(crate) const COLUMNS: usize = 15;
+
+/// Estimated encoded size of a customer row.
+pub(crate) fn customer_bytes(c: &Customer) -> usize {
+    let s = c.snapshot();
+    400 + s.name.as_ref().map_or(0, String::len) + json_len(&s.tags) + json_len(&s.custom_fields)
+}
 
 pub(crate) fn customer(m: customers::Model) -> Result<Customer, RepoError> {
     Ok(Customer::restore(CustomerSnapshot {

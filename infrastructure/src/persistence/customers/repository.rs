@@ -12,7 +12,7 @@ use domain::{CustomerId, ShopId, WaId};
 use super::entities::customers::{self, Column, Entity};
 use super::{mapping, queries};
 use crate::persistence::repo_err;
-use crate::persistence::sql::{Txn, insert_returning_ids, rows_per_statement, update_versioned};
+use crate::persistence::sql::{Txn, chunks, insert_returning_ids, update_versioned};
 
 pub struct SeaCustomerRepository {
     pub(crate) tx: Txn,
@@ -25,7 +25,7 @@ impl CustomerRepository for SeaCustomerRepository {
             return Ok(Vec::new());
         }
         let mut out = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(rows_per_statement(2)) {
+        for chunk in chunks(keys, 2, |(_, w)| 40 + w.as_str().len()) {
             out.extend(queries::all(self.tx.as_ref(), queries::by_keys(chunk).lock_exclusive()).await?);
         }
         Ok(out)
@@ -33,7 +33,7 @@ impl CustomerRepository for SeaCustomerRepository {
 
     async fn insert_many(&mut self, new: &[Customer]) -> RepoResult<Vec<CustomerId>> {
         let mut inserted = Vec::with_capacity(new.len());
-        for chunk in new.chunks(rows_per_statement(mapping::COLUMNS)) {
+        for chunk in chunks(new, mapping::COLUMNS, mapping::customer_bytes) {
             let stmt = Entity::insert_many(chunk.iter().map(|c| mapping::customer_row(c, 0)))
                 .on_conflict(OnConflict::columns([Column::ShopId, Column::WaId]).do_nothing().to_owned())
                 .into_query();
@@ -45,7 +45,8 @@ impl CustomerRepository for SeaCustomerRepository {
     }
 
     async fn update_many(&mut self, changed: &[&Customer]) -> RepoResult<()> {
-        let rows: Vec<customers::ActiveModel> = changed.iter().map(|c| mapping::customer_row(c, 1)).collect();
+        let rows: Vec<(customers::ActiveModel, usize)> =
+            changed.iter().map(|c| (mapping::customer_row(c, 1), mapping::customer_bytes(c))).collect();
         update_versioned(self.tx.as_ref(), "customers", rows, mapping::COLUMNS).await
     }
 }

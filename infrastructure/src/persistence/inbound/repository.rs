@@ -13,7 +13,7 @@ use application::{RepoError, RepoResult};
 
 use super::entities::webhook_events::{Column, Entity};
 use crate::persistence::repo_err;
-use crate::persistence::sql::{Txn, rows_per_statement};
+use crate::persistence::sql::{Txn, chunks, padded};
 
 pub struct SeaWebhookEventRepository {
     pub(crate) tx: Txn,
@@ -29,14 +29,14 @@ impl WebhookEventRepository for SeaWebhookEventRepository {
             groups.entry((m.state.as_str(), m.fields.as_deref(), m.note.as_deref())).or_default().push(m.id);
         }
         for ((state, fields, note), ids) in groups {
-            for chunk in ids.chunks(rows_per_statement(1)) {
+            for chunk in chunks(&ids, 1, |_| 24) {
                 let res = Entity::update_many()
                     .col_expr(Column::State, Expr::value(state))
                     .col_expr(Column::Fields, Expr::value(fields.map(str::to_owned)))
                     .col_expr(Column::Note, Expr::value(note.map(str::to_owned)))
                     .col_expr(Column::ProcessedAt, Expr::value(Some(at)))
                     .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
-                    .filter(Column::Id.is_in(chunk.iter().copied()))
+                    .filter(Column::Id.is_in(padded(chunk)))
                     .exec(self.tx.as_ref())
                     .await
                     .map_err(repo_err)?;

@@ -14,8 +14,11 @@ use domain::messaging::{
 
 use super::entities::{conversations, deliveries, message_statuses, messages};
 use crate::persistence::corrupt;
+use crate::persistence::sql::json_len;
 
 pub(crate) const CONVERSATION_COLUMNS: usize = 15;
+/// Estimated encoded size of a conversation row (fixed-size columns only).
+pub(crate) const CONVERSATION_BYTES: usize = 320;
 pub(crate) const MESSAGE_COLUMNS: usize = 23;
 pub(crate) const STATUS_COLUMNS: usize = 6;
 
@@ -58,6 +61,16 @@ pub(crate) fn conversation_row(c: &Conversation, bump: i64) -> conversations::Ac
         closed_at: Set(s.closed_at),
         version: Set(s.version + bump),
     }
+}
+
+/// Estimated encoded size of a message row.
+pub(crate) fn message_bytes(m: &Message) -> usize {
+    let s = m.snapshot();
+    360 + json_len(&s.content)
+        + s.context.as_ref().map_or(0, json_len)
+        + s.referral.as_ref().map_or(0, json_len)
+        + s.pricing.as_ref().map_or(0, json_len)
+        + s.error.as_ref().map_or(0, json_len)
 }
 
 pub(crate) fn message(m: messages::Model) -> Result<Message, RepoError> {

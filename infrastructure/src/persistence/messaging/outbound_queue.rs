@@ -19,6 +19,7 @@ use domain::{AccountId, MessageId};
 use super::entities::{deliveries, messages};
 use super::mapping;
 use crate::persistence::accounts::entities::whatsapp_accounts;
+use crate::persistence::sql::chunks;
 use crate::persistence::{Db, repo_err};
 
 #[derive(Clone)]
@@ -29,6 +30,30 @@ pub struct SeaOutboundQueue {
 impl SeaOutboundQueue {
     pub fn new(db: Db) -> Self {
         Self { db }
+    }
+
+    async fn mark_chunk_sending(&self, ids: &[MessageId], holder: &str, now: DateTime<Utc>) -> RepoResult<Vec<MessageId>> {
+        let backend = self.db.backend();
+        let placeholders: Vec<String> = (0..ids.len())
+            .map(|i| match backend {
+                DbBackend::Postgres => format!("${}", i + 3),
+                _ => format!("?{}", i + 3),
+            })
+            .collect();
+        let (p1, p2) = match backend {
+            DbBackend::Postgres => ("$1", "$2"),
+            _ => ("?1", "?2"),
+        };
+        let sql = format!(
+            "UPDATE deliveries SET state = 'sending', claimed_by = {p1}, claimed_at = {p2} \
+             WHERE state = 'pending' AND message_id IN ({}) RETURNING message_id",
+            placeholders.join(", ")
+        );
+        let mut values: Vec<sea_orm::Value> = vec![holder.into(), now.into()];
+        values.extend(ids.iter().map(|i| sea_orm::Value::from(i.as_uuid())));
+        let _guard = self.db.write_guard().await;
+        let rows = self.db.conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(repo_err)?;
+        rows.iter().map(|r| r.try_get_by_index::<uuid::Uuid>(0).map(MessageId::from).map_err(repo_err)).collect()
     }
 }
 
@@ -84,30 +109,11 @@ impl OutboundQueue for SeaOutboundQueue {
 
     /// Claim these for sending; returns the ids this holder got.
     async fn mark_sending(&self, ids: &[MessageId], holder: &str, now: DateTime<Utc>) -> RepoResult<Vec<MessageId>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut claimed = Vec::with_capacity(ids.len());
+        for chunk in chunks(ids, 1, |_| 24) {
+            claimed.extend(self.mark_chunk_sending(chunk, holder, now).await?);
         }
-        let backend = self.db.backend();
-        let placeholders: Vec<String> = (0..ids.len())
-            .map(|i| match backend {
-                DbBackend::Postgres => format!("${}", i + 3),
-                _ => format!("?{}", i + 3),
-            })
-            .collect();
-        let (p1, p2) = match backend {
-            DbBackend::Postgres => ("$1", "$2"),
-            _ => ("?1", "?2"),
-        };
-        let sql = format!(
-            "UPDATE deliveries SET state = 'sending', claimed_by = {p1}, claimed_at = {p2} \
-             WHERE state = 'pending' AND message_id IN ({}) RETURNING message_id",
-            placeholders.join(", ")
-        );
-        let mut values: Vec<sea_orm::Value> = vec![holder.into(), now.into()];
-        values.extend(ids.iter().map(|i| sea_orm::Value::from(i.as_uuid())));
-        let _guard = self.db.write_guard().await;
-        let rows = self.db.conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(repo_err)?;
-        rows.iter().map(|r| r.try_get_by_index::<uuid::Uuid>(0).map(MessageId::from).map_err(repo_err)).collect()
+        Ok(claimed)
     }
 
     /// Not now: due again at `at` (the pair rate for that recipient).
@@ -125,14 +131,18 @@ impl OutboundQueue for SeaOutboundQueue {
 
     /// Messages to send, by id (system-wide: the dispatcher serves every shop).
     async fn messages(&self, ids: &[MessageId]) -> RepoResult<Vec<Message>> {
-        messages::Entity::find()
-            .filter(messages::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
-            .all(&self.db.conn)
-            .await
-            .map_err(repo_err)?
-            .into_iter()
-            .map(mapping::message)
-            .collect()
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in chunks(ids, 1, |_| 24) {
+            let rows = messages::Entity::find()
+                .filter(messages::Column::Id.is_in(chunk.iter().map(|i| i.as_uuid())))
+                .all(&self.db.conn)
+                .await
+                .map_err(repo_err)?;
+            for r in rows {
+                out.push(mapping::message(r)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Rows claimed before `before` and still `sending`: their process died mid-call.

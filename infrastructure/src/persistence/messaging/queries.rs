@@ -12,7 +12,7 @@ use domain::{AccountId, ConversationId, MessageId, ShopId, WaId};
 use super::entities::{conversations, messages};
 use super::mapping;
 use crate::persistence::repo_err;
-use crate::persistence::sql::pairs_in;
+use crate::persistence::sql::{padded, pairs_in};
 
 // ---- conversations
 
@@ -22,7 +22,7 @@ pub(crate) fn conversation(shop: ShopId, id: ConversationId) -> Select<conversat
 
 pub(crate) fn conversations_by_ids(ids: &[ConversationId]) -> Select<conversations::Entity> {
     conversations::Entity::find()
-        .filter(conversations::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
+        .filter(conversations::Column::Id.is_in(padded(ids).into_iter().map(|i| i.as_uuid())))
         .order_by_asc(conversations::Column::Id)
 }
 
@@ -89,11 +89,13 @@ pub(crate) fn message(shop: ShopId, id: MessageId) -> Select<messages::Entity> {
 }
 
 pub(crate) fn messages_by_ids(ids: &[MessageId]) -> Select<messages::Entity> {
-    messages::Entity::find().filter(messages::Column::Id.is_in(ids.iter().map(|i| i.as_uuid()))).order_by_asc(messages::Column::Id)
+    messages::Entity::find()
+        .filter(messages::Column::Id.is_in(padded(ids).into_iter().map(|i| i.as_uuid())))
+        .order_by_asc(messages::Column::Id)
 }
 
 pub(crate) fn messages_by_wamids(wamids: &[String]) -> Select<messages::Entity> {
-    messages::Entity::find().filter(messages::Column::Wamid.is_in(wamids.iter().cloned())).order_by_asc(messages::Column::Id)
+    messages::Entity::find().filter(messages::Column::Wamid.is_in(padded(wamids))).order_by_asc(messages::Column::Id)
 }
 
 pub(crate) fn message_list(shop: ShopId, f: &MessageFilter) -> Select<messages::Entity> {

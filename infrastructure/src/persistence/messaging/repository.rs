@@ -18,7 +18,7 @@ use domain::{AccountId, ConversationId, MessageId, ShopId, WaId};
 use super::entities::{conversations, deliveries, message_statuses, messages};
 use super::{mapping, queries};
 use crate::persistence::repo_err;
-use crate::persistence::sql::{Txn, insert_returning_ids, rows_per_statement, update_versioned};
+use crate::persistence::sql::{Txn, chunks, insert_returning_ids, json_len, padded, update_versioned};
 
 pub struct SeaConversationRepository {
     pub(crate) tx: Txn,
@@ -28,7 +28,7 @@ pub struct SeaConversationRepository {
 impl ConversationRepository for SeaConversationRepository {
     async fn lock_active(&mut self, keys: &[(AccountId, WaId)]) -> RepoResult<Vec<Conversation>> {
         let mut out = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(rows_per_statement(2)) {
+        for chunk in chunks(keys, 2, |(_, w)| 40 + w.as_str().len()) {
             out.extend(queries::all_conversations(self.tx.as_ref(), queries::active_by_keys(chunk).lock_exclusive()).await?);
         }
         Ok(out)
@@ -40,7 +40,7 @@ impl ConversationRepository for SeaConversationRepository {
 
     async fn lock_many(&mut self, ids: &[ConversationId]) -> RepoResult<Vec<Conversation>> {
         let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(rows_per_statement(1)) {
+        for chunk in chunks(ids, 1, |_| 24) {
             out.extend(queries::all_conversations(self.tx.as_ref(), queries::conversations_by_ids(chunk).lock_exclusive()).await?);
         }
         Ok(out)
@@ -54,7 +54,7 @@ impl ConversationRepository for SeaConversationRepository {
 
     async fn insert_many(&mut self, new: &[Conversation]) -> RepoResult<Vec<ConversationId>> {
         let mut inserted = Vec::with_capacity(new.len());
-        for chunk in new.chunks(rows_per_statement(mapping::CONVERSATION_COLUMNS)) {
+        for chunk in chunks(new, mapping::CONVERSATION_COLUMNS, |_| mapping::CONVERSATION_BYTES) {
             // At most one active conversation per number and customer (a partial unique index).
             let stmt = conversations::Entity::insert_many(chunk.iter().map(|c| mapping::conversation_row(c, 0)))
                 .on_conflict(
@@ -71,7 +71,8 @@ impl ConversationRepository for SeaConversationRepository {
     }
 
     async fn update_many(&mut self, changed: &[&Conversation]) -> RepoResult<()> {
-        let rows: Vec<conversations::ActiveModel> = changed.iter().map(|c| mapping::conversation_row(c, 1)).collect();
+        let rows: Vec<(conversations::ActiveModel, usize)> =
+            changed.iter().map(|c| (mapping::conversation_row(c, 1), mapping::CONVERSATION_BYTES)).collect();
         update_versioned(self.tx.as_ref(), "conversations", rows, mapping::CONVERSATION_COLUMNS).await
     }
 }
@@ -84,11 +85,11 @@ pub struct SeaMessageRepository {
 impl MessageRepository for SeaMessageRepository {
     async fn existing_wamids(&mut self, wamids: &[String]) -> RepoResult<HashSet<String>> {
         let mut out = HashSet::new();
-        for chunk in wamids.chunks(rows_per_statement(1)) {
+        for chunk in chunks(wamids, 1, |w| 8 + w.len()) {
             let found: Vec<Option<String>> = messages::Entity::find()
                 .select_only()
                 .column(messages::Column::Wamid)
-                .filter(messages::Column::Wamid.is_in(chunk.iter().cloned()))
+                .filter(messages::Column::Wamid.is_in(padded(chunk)))
                 .into_tuple()
                 .all(self.tx.as_ref())
                 .await
@@ -100,7 +101,7 @@ impl MessageRepository for SeaMessageRepository {
 
     async fn insert_many(&mut self, new: &[Message]) -> RepoResult<Vec<MessageId>> {
         let mut inserted = Vec::with_capacity(new.len());
-        for chunk in new.chunks(rows_per_statement(mapping::MESSAGE_COLUMNS)) {
+        for chunk in chunks(new, mapping::MESSAGE_COLUMNS, mapping::message_bytes) {
             let stmt = messages::Entity::insert_many(chunk.iter().map(|m| mapping::message_row(m, 0)))
                 .on_conflict(OnConflict::column(messages::Column::Wamid).do_nothing().to_owned())
                 .into_query();
@@ -116,7 +117,7 @@ impl MessageRepository for SeaMessageRepository {
 
     async fn lock_many(&mut self, ids: &[MessageId]) -> RepoResult<Vec<Message>> {
         let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(rows_per_statement(1)) {
+        for chunk in chunks(ids, 1, |_| 24) {
             out.extend(queries::all_messages(self.tx.as_ref(), queries::messages_by_ids(chunk).lock_exclusive()).await?);
         }
         Ok(out)
@@ -124,21 +125,22 @@ impl MessageRepository for SeaMessageRepository {
 
     async fn lock_by_wamids(&mut self, wamids: &[String]) -> RepoResult<Vec<Message>> {
         let mut out = Vec::with_capacity(wamids.len());
-        for chunk in wamids.chunks(rows_per_statement(1)) {
+        for chunk in chunks(wamids, 1, |w| 8 + w.len()) {
             out.extend(queries::all_messages(self.tx.as_ref(), queries::messages_by_wamids(chunk).lock_exclusive()).await?);
         }
         Ok(out)
     }
 
     async fn update_many(&mut self, changed: &[&Message]) -> RepoResult<()> {
-        let rows: Vec<messages::ActiveModel> = changed.iter().map(|m| mapping::message_row(m, 1)).collect();
+        let rows: Vec<(messages::ActiveModel, usize)> =
+            changed.iter().map(|m| (mapping::message_row(m, 1), mapping::message_bytes(m))).collect();
         update_versioned(self.tx.as_ref(), "messages", rows, mapping::MESSAGE_COLUMNS).await
     }
 
     async fn insert_statuses(&mut self, statuses: &[StatusRecord], received_at: DateTime<Utc>) -> RepoResult<Vec<(String, MessageStatus)>> {
         let mut by_id: HashMap<uuid::Uuid, (String, MessageStatus)> = HashMap::with_capacity(statuses.len());
         let mut inserted = Vec::with_capacity(statuses.len());
-        for chunk in statuses.chunks(rows_per_statement(mapping::STATUS_COLUMNS)) {
+        for chunk in chunks(statuses, mapping::STATUS_COLUMNS, |s| 160 + s.wamid.len() + json_len(&s.payload)) {
             let rows: Vec<message_statuses::ActiveModel> = chunk
                 .iter()
                 .map(|s| {
@@ -167,9 +169,9 @@ impl MessageRepository for SeaMessageRepository {
 
     async fn statuses_for(&mut self, wamids: &[String]) -> RepoResult<Vec<StatusRecord>> {
         let mut out = Vec::new();
-        for chunk in wamids.chunks(rows_per_statement(1)) {
+        for chunk in chunks(wamids, 1, |w| 8 + w.len()) {
             let rows = message_statuses::Entity::find()
-                .filter(message_statuses::Column::Wamid.is_in(chunk.iter().cloned()))
+                .filter(message_statuses::Column::Wamid.is_in(padded(chunk)))
                 .all(self.tx.as_ref())
                 .await
                 .map_err(repo_err)?;
@@ -209,9 +211,9 @@ impl DeliveryRepository for SeaDeliveryRepository {
 
     async fn get_many(&mut self, ids: &[MessageId]) -> RepoResult<Vec<Delivery>> {
         let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(rows_per_statement(1)) {
+        for chunk in chunks(ids, 1, |_| 24) {
             let rows = deliveries::Entity::find()
-                .filter(deliveries::Column::MessageId.is_in(chunk.iter().map(|i| i.as_uuid())))
+                .filter(deliveries::Column::MessageId.is_in(padded(chunk).into_iter().map(|i| i.as_uuid())))
                 .all(self.tx.as_ref())
                 .await
                 .map_err(repo_err)?;
@@ -238,9 +240,9 @@ impl DeliveryRepository for SeaDeliveryRepository {
     }
 
     async fn finish_many(&mut self, ids: &[MessageId]) -> RepoResult<()> {
-        for chunk in ids.chunks(rows_per_statement(1)) {
+        for chunk in chunks(ids, 1, |_| 24) {
             deliveries::Entity::delete_many()
-                .filter(deliveries::Column::MessageId.is_in(chunk.iter().map(|i| i.as_uuid())))
+                .filter(deliveries::Column::MessageId.is_in(padded(chunk).into_iter().map(|i| i.as_uuid())))
                 .exec(self.tx.as_ref())
                 .await
                 .map_err(repo_err)?;

@@ -12,7 +12,7 @@ use domain::Events;
 use super::entities::outbox;
 use super::envelope::cloud_event;
 use crate::persistence::repo_err;
-use crate::persistence::sql::{Txn, rows_per_statement};
+use crate::persistence::sql::{Txn, chunks};
 
 pub struct SeaOutbox {
     pub(crate) tx: Txn,
@@ -21,24 +21,28 @@ pub struct SeaOutbox {
 #[async_trait]
 impl Outbox for SeaOutbox {
     async fn append(&mut self, events: &Events, recorded_at: DateTime<Utc>) -> RepoResult<()> {
-        let rows: Vec<outbox::ActiveModel> = events
+        let rows: Vec<(outbox::ActiveModel, usize)> = events
             .iter()
             .map(|e| {
                 let id = uuid::Uuid::now_v7();
-                outbox::ActiveModel {
+                let envelope = cloud_event(e, id, recorded_at);
+                let bytes = 160 + e.subject().len() + crate::persistence::sql::json_len(&envelope);
+                let row = outbox::ActiveModel {
                     seq: Default::default(),
                     event_id: Set(id),
                     shop_id: Set(e.shop_id().as_uuid()),
                     event_type: Set(e.event_type().to_owned()),
                     subject: Set(e.subject()),
-                    envelope: Set(cloud_event(e, id, recorded_at)),
+                    envelope: Set(envelope),
                     created_at: Set(recorded_at),
                     published_at: Set(None),
-                }
+                };
+                (row, bytes)
             })
             .collect();
-        for chunk in rows.chunks(rows_per_statement(7)) {
-            outbox::Entity::insert_many(chunk.to_vec()).exec_without_returning(self.tx.as_ref()).await.map_err(repo_err)?;
+        for chunk in chunks(&rows, 7, |(_, bytes)| *bytes) {
+            let rows = chunk.iter().map(|(row, _)| row.clone());
+            outbox::Entity::insert_many(rows).exec_without_returning(self.tx.as_ref()).await.map_err(repo_err)?;
         }
         Ok(())
     }
