@@ -2,10 +2,8 @@
 
 use std::sync::Arc;
 
-use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, IntoIden, OnConflict, SimpleExpr};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, Value,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, IntoIden, SimpleExpr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Value};
 
 use application::{RepoError, RepoResult};
 
@@ -27,9 +25,9 @@ pub(crate) fn rows_per_statement(columns: usize) -> usize {
 pub(crate) const STATEMENT_BYTES: usize = 7 * 1024;
 
 /// Split `items` into chunks of at most `columns`' parameter limit and, as far as one item
-/// allows, `STATEMENT_BYTES` by the estimate `bytes`. Chunk lengths are powers of two, so the
-/// same few statement texts come back and stay prepared on the server (a new text is parsed and
-/// planned again).
+/// allows, `STATEMENT_BYTES` by the estimate `bytes`. Chunk lengths come from a short ladder
+/// (1, 2, 3, 4, 6, 8, 12, 16, …), so the same few statement texts come back and stay prepared on
+/// the server (a new text is parsed and planned again).
 pub(crate) fn chunks<T>(items: &[T], columns: usize, bytes: impl Fn(&T) -> usize) -> Vec<&[T]> {
     let max_rows = rows_per_statement(columns);
     let mut out = Vec::new();
@@ -44,19 +42,37 @@ pub(crate) fn chunks<T>(items: &[T], columns: usize, bytes: impl Fn(&T) -> usize
             size += b;
             n += 1;
         }
-        let n = if n.is_power_of_two() { n } else { n.next_power_of_two() / 2 };
+        let n = ladder_floor(n);
         out.push(&items[start..start + n]);
         start += n;
     }
     out
 }
 
-/// `items` repeated at the end up to a power-of-two length, for `IN (…)` lists: the same few
+/// The largest length of the ladder 1, 2, 3, 4, 6, 8, 12, 16, 24, … (powers of two and one and a
+/// half times them) not above `n` (`n` ≥ 1).
+fn ladder_floor(n: usize) -> usize {
+    let p = 1usize << (usize::BITS - 1 - n.leading_zeros());
+    if p >= 2 && n >= p + p / 2 { p + p / 2 } else { p }
+}
+
+/// The smallest length of the ladder not below `n` (`n` ≥ 1).
+fn ladder_ceil(n: usize) -> usize {
+    let f = ladder_floor(n);
+    match (f == n, f.is_power_of_two()) {
+        (true, _) => n,
+        (false, true) if f >= 2 => f + f / 2,
+        (false, true) => 2,
+        (false, false) => f / 3 * 4,
+    }
+}
+
+/// `items` repeated at the end up to a length of the ladder, for `IN (…)` lists: the same few
 /// statement texts stay prepared, and a repeated value changes nothing.
 pub(crate) fn padded<T: Clone>(items: &[T]) -> Vec<T> {
     let mut out = items.to_vec();
     if let Some(last) = items.last() {
-        out.resize(items.len().next_power_of_two(), last.clone());
+        out.resize(ladder_ceil(items.len()), last.clone());
     }
     out
 }
@@ -78,28 +94,49 @@ pub(crate) async fn insert_returning_ids<C: ConnectionTrait>(
     rows.iter().map(|r| r.try_get_by_index::<uuid::Uuid>(0)).collect()
 }
 
-/// Version-checked updates of whole rows, many per statement: an upsert on the primary key whose
-/// update applies only where the stored `version` is the one the row was loaded with (each row
-/// carries `loaded + 1`). Fewer rows changed than given means another transaction changed one
-/// first: `RepoError::Concurrency`. Each row comes with an estimate of its encoded size.
-pub(crate) async fn update_versioned<E, A, C>(db: &C, table: &'static str, rows: Vec<(A, usize)>, columns: usize) -> RepoResult<()>
-where
-    E: EntityTrait,
-    A: ActiveModelTrait<Entity = E> + Clone + Send,
-    C: ConnectionTrait,
-{
+/// Version-checked updates of some columns of many rows, a statement per chunk:
+/// `UPDATE t SET c = v.column3, …, version = v.column2 + 1 FROM (VALUES (id, version, …), …) AS v
+/// WHERE t.id = v.column1 AND t.version = v.column2` (both databases name a `VALUES` list's
+/// columns `column1`, `column2`, …; sqlx sends each parameter with its type). Each row is its id,
+/// the version it was loaded with, its new values in `columns`' order, and an estimate of its
+/// encoded size. Fewer rows changed than given: `RepoError::Concurrency`.
+pub(crate) async fn update_columns<C: ConnectionTrait>(
+    db: &C,
+    table: &'static str,
+    columns: &[&str],
+    rows: Vec<(uuid::Uuid, i64, Vec<Value>, usize)>,
+) -> RepoResult<()> {
     let expected = rows.len() as u64;
     if expected == 0 {
         return Ok(());
     }
-    let pk: Vec<E::Column> = E::PrimaryKey::iter().map(|p| p.into_column()).collect();
-    let update: Vec<E::Column> = E::Column::iter().filter(|c| !pk.iter().any(|p| p.as_str() == c.as_str())).collect();
+    let backend = db.get_database_backend();
+    let width = columns.len() + 2;
+    let set: Vec<String> = columns.iter().enumerate().map(|(i, c)| format!("\"{c}\" = v.column{}", i + 3)).collect();
     let mut changed = 0;
-    for chunk in chunks(&rows, columns, |(_, bytes)| *bytes) {
-        let mut on_conflict = OnConflict::columns(pk.clone());
-        on_conflict.update_columns(update.clone()).action_and_where(Expr::cust(format!("{table}.version + 1 = excluded.version")));
-        let rows = chunk.iter().map(|(row, _)| row.clone());
-        changed += E::insert_many(rows).on_conflict(on_conflict).exec_without_returning(db).await.map_err(repo_err)?;
+    for chunk in chunks(&rows, width, |r| r.3) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * width);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for (id, version, new, _) in chunk {
+            let first = values.len();
+            values.push((*id).into());
+            values.push((*version).into());
+            values.extend(new.iter().cloned());
+            let marks: Vec<String> = (first..values.len())
+                .map(|i| match backend {
+                    sea_orm::DbBackend::Postgres => format!("${}", i + 1),
+                    _ => format!("?{}", i + 1),
+                })
+                .collect();
+            tuples.push(format!("({})", marks.join(", ")));
+        }
+        let sql = format!(
+            "UPDATE \"{table}\" SET {}, \"version\" = v.column2 + 1 FROM (VALUES {}) AS v WHERE \"{table}\".\"id\" = v.column1 AND \"{table}\".\"version\" = v.column2",
+            set.join(", "),
+            tuples.join(", ")
+        );
+        let res = db.execute_raw(sea_orm::Statement::from_sql_and_values(backend, sql, values)).await.map_err(repo_err)?;
+        changed += res.rows_affected();
     }
     if changed != expected {
         return Err(RepoError::Concurrency(format!("{table}: {} of {expected} rows changed since they were read", expected - changed)));
@@ -121,9 +158,15 @@ mod tests {
     fn chunks_keep_statements_small_but_never_split_an_item() {
         let sizes = [1000, 3000, 3000, 2000, 9000, 10];
         let parts: Vec<Vec<usize>> = chunks(&sizes, 1, |s| *s).into_iter().map(<[usize]>::to_vec).collect();
-        assert_eq!(parts, [vec![1000, 3000], vec![3000, 2000], vec![9000], vec![10]], "power-of-two lengths");
-        assert_eq!(padded(&[1, 2, 3]), [1, 2, 3, 3]);
-        assert_eq!(padded(&[1, 2, 3, 4]), [1, 2, 3, 4]);
+        assert_eq!(parts, [vec![1000, 3000, 3000], vec![2000], vec![9000], vec![10]], "lengths of the ladder");
+        assert_eq!(padded(&[1, 2, 3, 4, 5]), [1, 2, 3, 4, 5, 5]);
+        assert_eq!(padded(&[1, 2, 3]), [1, 2, 3]);
+        let ladder: Vec<usize> = (1..=100).map(ladder_floor).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        assert_eq!(ladder, [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96]);
+        for n in 1..=100 {
+            assert!(ladder_ceil(n) >= n && (ladder.contains(&ladder_ceil(n)) || ladder_ceil(n) == 128), "{n} -> {}", ladder_ceil(n));
+            assert!(ladder_floor(n) <= n);
+        }
         assert!(chunks(&[] as &[usize], 1, |s| *s).is_empty());
         let many = vec![1usize; 70_000];
         assert!(chunks(&many, 2, |s| *s).iter().all(|c| c.len() <= rows_per_statement(2)), "and the parameter limit holds");

@@ -16,7 +16,43 @@ pub(crate) const COLUMNS: usize = 15;
 /// Estimated encoded size of a customer row.
 pub(crate) fn customer_bytes(c: &Customer) -> usize {
     let s = c.snapshot();
-    400 + s.name.as_ref().map_or(0, String::len) + json_len(&s.tags) + json_len(&s.custom_fields)
+    220 + s.name.as_ref().map_or(0, String::len)
+        + s.user_id.as_ref().map_or(0, String::len)
+        + json_len(&s.tags)
+        + json_len(&s.custom_fields)
+}
+
+/// The columns of a stored customer that change.
+pub(crate) const CHANGING_COLUMNS: [&str; 10] = [
+    "user_id",
+    "name",
+    "profile_picture_url",
+    "opt_in_status",
+    "opt_in_source",
+    "opt_in_at",
+    "tags",
+    "custom_fields",
+    "last_inbound_at",
+    "updated_at",
+];
+
+/// A customer's id, loaded version and new values of [`CHANGING_COLUMNS`], with an estimate of
+/// their encoded size.
+pub(crate) fn customer_changes(c: &Customer) -> (uuid::Uuid, i64, Vec<sea_orm::Value>, usize) {
+    let s = c.snapshot();
+    let values = vec![
+        s.user_id.clone().into(),
+        s.name.clone().into(),
+        s.profile_picture_url.clone().into(),
+        s.consent.status.as_str().to_owned().into(),
+        s.consent.source.map(|x| x.as_str().to_owned()).into(),
+        s.consent.at.into(),
+        serde_json::to_value(&s.tags).unwrap_or(Value::Null).into(),
+        serde_json::to_value(&s.custom_fields).unwrap_or(Value::Null).into(),
+        s.last_inbound_at.into(),
+        s.updated_at.into(),
+    ];
+    (s.id.as_uuid(), s.version, values, customer_bytes(c) - 60)
 }
 
 pub(crate) fn customer(m: customers::Model) -> Result<Customer, RepoError> {
@@ -41,8 +77,8 @@ pub(crate) fn customer(m: customers::Model) -> Result<Customer, RepoError> {
     }))
 }
 
-/// The row to write: `version` is the stored one plus `bump`.
-pub(crate) fn customer_row(c: &Customer, bump: i64) -> customers::ActiveModel {
+/// The row to insert.
+pub(crate) fn customer_row(c: &Customer) -> customers::ActiveModel {
     let s = c.snapshot();
     customers::ActiveModel {
         id: Set(s.id.as_uuid()),
@@ -59,6 +95,6 @@ pub(crate) fn customer_row(c: &Customer, bump: i64) -> customers::ActiveModel {
         first_contacted_at: Set(s.first_contacted_at),
         last_inbound_at: Set(s.last_inbound_at),
         updated_at: Set(s.updated_at),
-        version: Set(s.version + bump),
+        version: Set(s.version),
     }
 }

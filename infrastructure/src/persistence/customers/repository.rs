@@ -9,10 +9,10 @@ use application::customers::ports::CustomerRepository;
 use domain::customers::Customer;
 use domain::{CustomerId, ShopId, WaId};
 
-use super::entities::customers::{self, Column, Entity};
+use super::entities::customers::{Column, Entity};
 use super::{mapping, queries};
 use crate::persistence::repo_err;
-use crate::persistence::sql::{Txn, chunks, insert_returning_ids, update_versioned};
+use crate::persistence::sql::{Txn, chunks, insert_returning_ids, update_columns};
 
 pub struct SeaCustomerRepository {
     pub(crate) tx: Txn,
@@ -34,7 +34,7 @@ impl CustomerRepository for SeaCustomerRepository {
     async fn insert_many(&mut self, new: &[Customer]) -> RepoResult<Vec<CustomerId>> {
         let mut inserted = Vec::with_capacity(new.len());
         for chunk in chunks(new, mapping::COLUMNS, mapping::customer_bytes) {
-            let stmt = Entity::insert_many(chunk.iter().map(|c| mapping::customer_row(c, 0)))
+            let stmt = Entity::insert_many(chunk.iter().map(mapping::customer_row))
                 .on_conflict(OnConflict::columns([Column::ShopId, Column::WaId]).do_nothing().to_owned())
                 .into_query();
             inserted.extend(
@@ -45,8 +45,7 @@ impl CustomerRepository for SeaCustomerRepository {
     }
 
     async fn update_many(&mut self, changed: &[&Customer]) -> RepoResult<()> {
-        let rows: Vec<(customers::ActiveModel, usize)> =
-            changed.iter().map(|c| (mapping::customer_row(c, 1), mapping::customer_bytes(c))).collect();
-        update_versioned(self.tx.as_ref(), "customers", rows, mapping::COLUMNS).await
+        let rows = changed.iter().map(|c| mapping::customer_changes(c)).collect();
+        update_columns(self.tx.as_ref(), "customers", &mapping::CHANGING_COLUMNS, rows).await
     }
 }

@@ -18,7 +18,27 @@ use crate::persistence::sql::json_len;
 
 pub(crate) const CONVERSATION_COLUMNS: usize = 15;
 /// Estimated encoded size of a conversation row (fixed-size columns only).
-pub(crate) const CONVERSATION_BYTES: usize = 320;
+pub(crate) const CONVERSATION_BYTES: usize = 240;
+
+/// The columns of a stored conversation that change.
+pub(crate) const CONVERSATION_CHANGING_COLUMNS: [&str; 7] =
+    ["status", "assigned_agent_id", "last_inbound_at", "last_message_at", "entry_referred_at", "entry_first_reply_at", "closed_at"];
+
+/// A conversation's id, loaded version and new values of [`CONVERSATION_CHANGING_COLUMNS`], with
+/// an estimate of their encoded size.
+pub(crate) fn conversation_changes(c: &Conversation) -> (uuid::Uuid, i64, Vec<sea_orm::Value>, usize) {
+    let s = c.snapshot();
+    let values = vec![
+        s.status.as_str().to_owned().into(),
+        s.assigned_agent_id.map(|a| a.as_uuid()).into(),
+        s.last_inbound_at.into(),
+        s.last_message_at.into(),
+        s.entry_point.map(|e| e.referred_at).into(),
+        s.entry_point.and_then(|e| e.first_reply_at).into(),
+        s.closed_at.into(),
+    ];
+    (s.id.as_uuid(), s.version, values, 150)
+}
 pub(crate) const MESSAGE_COLUMNS: usize = 23;
 pub(crate) const STATUS_COLUMNS: usize = 6;
 
@@ -41,8 +61,8 @@ pub(crate) fn conversation(m: conversations::Model) -> Result<Conversation, Repo
     }))
 }
 
-/// The row to write: `version` is the stored one plus `bump`.
-pub(crate) fn conversation_row(c: &Conversation, bump: i64) -> conversations::ActiveModel {
+/// The row to insert.
+pub(crate) fn conversation_row(c: &Conversation) -> conversations::ActiveModel {
     let s = c.snapshot();
     conversations::ActiveModel {
         id: Set(s.id.as_uuid()),
@@ -59,7 +79,7 @@ pub(crate) fn conversation_row(c: &Conversation, bump: i64) -> conversations::Ac
         entry_first_reply_at: Set(s.entry_point.and_then(|e| e.first_reply_at)),
         started_at: Set(s.started_at),
         closed_at: Set(s.closed_at),
-        version: Set(s.version + bump),
+        version: Set(s.version),
     }
 }
 
@@ -71,6 +91,20 @@ pub(crate) fn message_bytes(m: &Message) -> usize {
         + s.referral.as_ref().map_or(0, json_len)
         + s.pricing.as_ref().map_or(0, json_len)
         + s.error.as_ref().map_or(0, json_len)
+}
+
+/// The columns of a stored message that change: its delivery facts.
+pub(crate) const MESSAGE_CHANGING_COLUMNS: [&str; 5] = ["wamid", "status", "error", "pricing", "updated_at"];
+
+/// A message's id, loaded version, and new values of [`MESSAGE_CHANGING_COLUMNS`], with an
+/// estimate of their encoded size.
+pub(crate) fn message_changes(m: &Message) -> (uuid::Uuid, i64, Vec<sea_orm::Value>, usize) {
+    let s = m.snapshot();
+    let error = s.error.as_ref().and_then(|e| serde_json::to_value(e).ok());
+    let bytes = 120 + s.wamid.as_ref().map_or(0, String::len) + error.as_ref().map_or(0, json_len) + s.pricing.as_ref().map_or(0, json_len);
+    let values =
+        vec![s.wamid.clone().into(), s.status.as_str().to_owned().into(), error.into(), s.pricing.clone().into(), s.updated_at.into()];
+    (s.id.as_uuid(), s.version, values, bytes)
 }
 
 pub(crate) fn message(m: messages::Model) -> Result<Message, RepoError> {
@@ -102,8 +136,8 @@ pub(crate) fn message(m: messages::Model) -> Result<Message, RepoError> {
     }))
 }
 
-/// The row to write: `version` is the stored one plus `bump`.
-pub(crate) fn message_row(m: &Message, bump: i64) -> messages::ActiveModel {
+/// The row to insert.
+pub(crate) fn message_row(m: &Message) -> messages::ActiveModel {
     let s = m.snapshot();
     messages::ActiveModel {
         id: Set(s.id.as_uuid()),
@@ -128,7 +162,7 @@ pub(crate) fn message_row(m: &Message, bump: i64) -> messages::ActiveModel {
         timestamp: Set(s.timestamp),
         created_at: Set(s.created_at),
         updated_at: Set(s.updated_at),
-        version: Set(s.version + bump),
+        version: Set(s.version),
     }
 }
 

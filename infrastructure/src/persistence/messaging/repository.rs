@@ -18,7 +18,7 @@ use domain::{AccountId, ConversationId, MessageId, ShopId, WaId};
 use super::entities::{conversations, deliveries, message_statuses, messages};
 use super::{mapping, queries};
 use crate::persistence::repo_err;
-use crate::persistence::sql::{Txn, chunks, insert_returning_ids, json_len, padded, update_versioned};
+use crate::persistence::sql::{Txn, chunks, insert_returning_ids, json_len, padded, update_columns};
 
 pub struct SeaConversationRepository {
     pub(crate) tx: Txn,
@@ -56,7 +56,7 @@ impl ConversationRepository for SeaConversationRepository {
         let mut inserted = Vec::with_capacity(new.len());
         for chunk in chunks(new, mapping::CONVERSATION_COLUMNS, |_| mapping::CONVERSATION_BYTES) {
             // At most one active conversation per number and customer (a partial unique index).
-            let stmt = conversations::Entity::insert_many(chunk.iter().map(|c| mapping::conversation_row(c, 0)))
+            let stmt = conversations::Entity::insert_many(chunk.iter().map(mapping::conversation_row))
                 .on_conflict(
                     OnConflict::columns([conversations::Column::AccountId, conversations::Column::WaId])
                         .target_and_where(Expr::cust("status = 'active'"))
@@ -71,9 +71,8 @@ impl ConversationRepository for SeaConversationRepository {
     }
 
     async fn update_many(&mut self, changed: &[&Conversation]) -> RepoResult<()> {
-        let rows: Vec<(conversations::ActiveModel, usize)> =
-            changed.iter().map(|c| (mapping::conversation_row(c, 1), mapping::CONVERSATION_BYTES)).collect();
-        update_versioned(self.tx.as_ref(), "conversations", rows, mapping::CONVERSATION_COLUMNS).await
+        let rows = changed.iter().map(|c| mapping::conversation_changes(c)).collect();
+        update_columns(self.tx.as_ref(), "conversations", &mapping::CONVERSATION_CHANGING_COLUMNS, rows).await
     }
 }
 
@@ -102,7 +101,7 @@ impl MessageRepository for SeaMessageRepository {
     async fn insert_many(&mut self, new: &[Message]) -> RepoResult<Vec<MessageId>> {
         let mut inserted = Vec::with_capacity(new.len());
         for chunk in chunks(new, mapping::MESSAGE_COLUMNS, mapping::message_bytes) {
-            let stmt = messages::Entity::insert_many(chunk.iter().map(|m| mapping::message_row(m, 0)))
+            let stmt = messages::Entity::insert_many(chunk.iter().map(mapping::message_row))
                 .on_conflict(OnConflict::column(messages::Column::Wamid).do_nothing().to_owned())
                 .into_query();
             let ids = insert_returning_ids(self.tx.as_ref(), stmt, messages::Column::Id).await.map_err(repo_err)?;
@@ -132,15 +131,15 @@ impl MessageRepository for SeaMessageRepository {
     }
 
     async fn update_many(&mut self, changed: &[&Message]) -> RepoResult<()> {
-        let rows: Vec<(messages::ActiveModel, usize)> =
-            changed.iter().map(|m| (mapping::message_row(m, 1), mapping::message_bytes(m))).collect();
-        update_versioned(self.tx.as_ref(), "messages", rows, mapping::MESSAGE_COLUMNS).await
+        // After it is stored, only a message's delivery facts change: only they are written.
+        let rows = changed.iter().map(|m| mapping::message_changes(m)).collect();
+        update_columns(self.tx.as_ref(), "messages", &mapping::MESSAGE_CHANGING_COLUMNS, rows).await
     }
 
     async fn insert_statuses(&mut self, statuses: &[StatusRecord], received_at: DateTime<Utc>) -> RepoResult<Vec<(String, MessageStatus)>> {
         let mut by_id: HashMap<uuid::Uuid, (String, MessageStatus)> = HashMap::with_capacity(statuses.len());
         let mut inserted = Vec::with_capacity(statuses.len());
-        for chunk in chunks(statuses, mapping::STATUS_COLUMNS, |s| 160 + s.wamid.len() + json_len(&s.payload)) {
+        for chunk in chunks(statuses, mapping::STATUS_COLUMNS, |s| 110 + s.wamid.len() + json_len(&s.payload)) {
             let rows: Vec<message_statuses::ActiveModel> = chunk
                 .iter()
                 .map(|s| {

@@ -1,23 +1,64 @@
 //! The CloudEvents 1.0 structured-mode envelope of an integration event (contract: Integration
 //! events).
+//!
+//! The outbox stores what only the event knows (`data` and `dataschemaversion`); the attributes
+//! its row already has as columns (id, shop, type, subject, time) are not repeated, and the relay
+//! puts the envelope together ([`complete`]). A row written whole by an older version is
+//! relayed as it is.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use domain::IntegrationEvent;
 
-pub fn cloud_event(event: &dyn IntegrationEvent, event_id: uuid::Uuid, recorded_at: DateTime<Utc>) -> Value {
-    serde_json::json!({
+use super::entities::outbox;
+
+/// What the outbox row keeps of an event beyond its columns.
+pub fn stored(event: &dyn IntegrationEvent) -> Value {
+    json!({ "dataschemaversion": event.schema_version(), "data": event.data() })
+}
+
+/// The envelope of a stored event.
+pub fn complete(row: &outbox::Model) -> Value {
+    if row.envelope.get("specversion").is_some() {
+        return row.envelope.clone();
+    }
+    envelope(
+        row.event_id,
+        &row.shop_id.to_string(),
+        &row.event_type,
+        &row.subject,
+        row.created_at,
+        row.envelope.get("dataschemaversion").cloned().unwrap_or(json!(1)),
+        row.envelope.get("data").cloned().unwrap_or(Value::Null),
+    )
+}
+
+fn envelope(id: uuid::Uuid, shop: &str, event_type: &str, subject: &str, time: DateTime<Utc>, version: Value, data: Value) -> Value {
+    json!({
         "specversion": "1.0",
-        "id": event_id.to_string(),
-        "source": format!("/shops/{}", event.shop_id()),
-        "type": format!("whatsapp.{}", event.event_type()),
-        "time": recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "subject": event.subject(),
-        "dataschemaversion": event.schema_version(),
+        "id": id.to_string(),
+        "source": format!("/shops/{shop}"),
+        "type": format!("whatsapp.{event_type}"),
+        "time": time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "subject": subject,
+        "dataschemaversion": version,
         "datacontenttype": "application/json",
-        "data": event.data(),
+        "data": data,
     })
+}
+
+/// The envelope of an event recorded at `recorded_at` with the id `event_id`.
+pub fn cloud_event(event: &dyn IntegrationEvent, event_id: uuid::Uuid, recorded_at: DateTime<Utc>) -> Value {
+    envelope(
+        event_id,
+        &event.shop_id().to_string(),
+        event.event_type(),
+        &event.subject(),
+        recorded_at,
+        json!(event.schema_version()),
+        event.data(),
+    )
 }
 
 #[cfg(test)]
@@ -161,6 +202,26 @@ mod tests {
             assert_eq!(&keys, documented, "{}: the event and docs/EVENTS.md disagree", e.event_type());
         }
         assert_eq!(docs.len(), samples().len(), "docs/EVENTS.md documents an event that does not exist");
+    }
+
+    #[test]
+    fn a_stored_event_comes_back_as_its_whole_envelope() {
+        let e = &samples()[1];
+        let id = uuid::Uuid::now_v7();
+        let at = Utc::now();
+        let row = super::outbox::Model {
+            seq: 1,
+            event_id: id,
+            shop_id: e.shop_id().as_uuid(),
+            event_type: e.event_type().to_owned(),
+            subject: e.subject(),
+            envelope: super::stored(e.as_ref()),
+            created_at: at,
+            published_at: None,
+        };
+        assert_eq!(super::complete(&row), super::cloud_event(e.as_ref(), id, at));
+        let old = super::outbox::Model { envelope: super::cloud_event(e.as_ref(), id, at), ..row };
+        assert_eq!(super::complete(&old), old.envelope, "a row written whole is relayed as it is");
     }
 
     #[test]

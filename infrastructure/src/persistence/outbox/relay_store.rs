@@ -9,6 +9,8 @@ use application::RepoResult;
 use application::shared::outbox::{OutboxRecord, OutboxRelayStore};
 
 use super::entities::outbox;
+use super::envelope::complete;
+use crate::persistence::sql::{chunks, padded};
 use crate::persistence::{Db, repo_err};
 
 #[derive(Clone)]
@@ -35,11 +37,11 @@ impl OutboxRelayStore for SeaOutboxRelayStore {
         Ok(rows
             .into_iter()
             .map(|r| OutboxRecord {
+                envelope: complete(&r),
                 seq: r.seq,
                 event_id: r.event_id,
                 event_type: r.event_type,
                 subject: r.subject,
-                envelope: r.envelope,
                 created_at: r.created_at,
             })
             .collect())
@@ -50,13 +52,15 @@ impl OutboxRelayStore for SeaOutboxRelayStore {
             return Ok(());
         }
         let _guard = self.db.write_guard().await;
-        outbox::Entity::update_many()
-            .col_expr(outbox::Column::PublishedAt, Expr::value(at))
-            .filter(outbox::Column::Seq.is_in(seqs.iter().copied()))
-            .exec(&self.db.conn)
-            .await
-            .map(|_| ())
-            .map_err(repo_err)
+        for chunk in chunks(seqs, 1, |_| 12) {
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::PublishedAt, Expr::value(at))
+                .filter(outbox::Column::Seq.is_in(padded(chunk)))
+                .exec(&self.db.conn)
+                .await
+                .map_err(repo_err)?;
+        }
+        Ok(())
     }
 
     /// How many events wait, and when the oldest was recorded.

@@ -10,7 +10,7 @@ use application::shared::outbox::Outbox;
 use domain::Events;
 
 use super::entities::outbox;
-use super::envelope::cloud_event;
+use super::envelope::stored;
 use crate::persistence::repo_err;
 use crate::persistence::sql::{Txn, chunks};
 
@@ -25,8 +25,8 @@ impl Outbox for SeaOutbox {
             .iter()
             .map(|e| {
                 let id = uuid::Uuid::now_v7();
-                let envelope = cloud_event(e, id, recorded_at);
-                let bytes = 160 + e.subject().len() + crate::persistence::sql::json_len(&envelope);
+                let envelope = stored(e);
+                let bytes = 120 + e.subject().len() + e.event_type().len() + crate::persistence::sql::json_len(&envelope);
                 let row = outbox::ActiveModel {
                     seq: Default::default(),
                     event_id: Set(id),
