@@ -273,11 +273,8 @@ impl Application {
                         quality: RecordQualityHandler { clock: clock.clone() },
                         templates: RecordTemplateStatusesHandler { clock: clock.clone() },
                     },
-                    clock: clock.clone(),
                     metrics: metrics.clone(),
-                    instance_id: instance_id.clone(),
                     stored: webhook_stored,
-                    claim: 200,
                     // SQLite has one writer: a smaller batch keeps acknowledgements (which need
                     // the writer too) fast.
                     per_transaction: if sqlite { 10 } else { 200 },

@@ -19,13 +19,22 @@ pub struct RawWebhookEvent {
 #[async_trait]
 pub trait WebhookInbox: Send + Sync {
     async fn store(&self, body: String, received_at: DateTime<Utc>) -> RepoResult<uuid::Uuid>;
-    /// Claim up to `limit` pending deliveries, oldest first, for `lease`; deliveries claimed by
-    /// another live worker are skipped (so competing workers share the load).
-    async fn claim(&self, holder: &str, now: DateTime<Utc>, lease: std::time::Duration, limit: u64) -> RepoResult<Vec<RawWebhookEvent>>;
+    /// The oldest pending deliveries and their attempts so far, without taking them (to process
+    /// a failed batch one by one).
+    async fn pending(&self, limit: u64) -> RepoResult<Vec<(uuid::Uuid, i32)>>;
     /// How many deliveries wait (for the backlog gauge).
     async fn pending_count(&self) -> RepoResult<u64>;
-    /// Processing failed: release it for a retry, or keep it as a dead letter.
+    /// Processing failed: count the attempt, and keep it as a dead letter if `dead`.
     async fn record_failure(&self, id: uuid::Uuid, note: &str, dead: bool) -> RepoResult<()>;
+}
+
+/// Which pending deliveries a unit of work takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Take {
+    /// Up to this many, oldest first.
+    Oldest(u64),
+    /// These, if still pending.
+    Ids(Vec<uuid::Uuid>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +62,11 @@ pub struct WebhookMark {
     pub note: Option<String>,
 }
 
-/// The inbox inside a unit of work: deliveries are marked in the transaction that processed them.
+/// The inbox inside a unit of work: a transaction takes pending deliveries (locking them, so
+/// competing workers and replicas skip them rather than wait; a crash releases them) and marks
+/// them in the same transaction that processed them.
 #[async_trait]
 pub trait WebhookEventRepository: Send {
+    async fn take_pending(&mut self, take: &Take) -> RepoResult<Vec<RawWebhookEvent>>;
     async fn mark_many(&mut self, marks: &[WebhookMark], at: DateTime<Utc>) -> RepoResult<()>;
 }

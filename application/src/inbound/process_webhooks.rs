@@ -1,4 +1,5 @@
-//! ProcessWebhooks: a batch of stored deliveries, in one transaction. Each delivery is parsed
+//! ProcessWebhooks: a batch of stored deliveries, taken and processed in one transaction (the
+//! transaction locks them, so other workers skip them, and a crash releases them). Each delivery is parsed
 //! (a body that is not a WhatsApp webhook becomes a dead letter), its changes are routed by
 //! `phone_number_id` to the number they came through (unknown numbers are noted, the raw body
 //! stays stored), and then each context handles its part of the whole batch at once: messages,
@@ -6,14 +7,13 @@
 //! deliveries one by one, so one bad delivery cannot hold the others back.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use validator::Validate;
 
 use super::parser::{ParsedDelivery, parse_delivery};
-use super::ports::{WebhookMark, WebhookState};
+use super::ports::{Take, WebhookMark, WebhookState};
 use crate::accounts::record_quality_updates::{QualityOutcome, RecordQualityHandler, RecordQualityUpdates};
 use crate::messaging::apply_statuses::{ApplyStatuses, ApplyStatusesHandler, StatusOutcome};
 use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, ReceiveOutcome, Routed};
@@ -26,23 +26,10 @@ use crate::templates::record_template_statuses::{RecordTemplateStatuses, RecordT
 use domain::PhoneNumberId;
 use domain::accounts::WhatsAppAccount;
 
-/// One stored delivery to process.
-pub struct StoredDelivery {
-    pub id: uuid::Uuid,
-    pub body: String,
-}
-
-#[derive(Validate)]
+#[derive(Debug, Validate)]
 pub struct ProcessWebhooks {
-    /// Oldest first.
-    pub deliveries: Vec<StoredDelivery>,
-}
-
-impl fmt::Debug for ProcessWebhooks {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Bodies hold customers' messages: never logged.
-        f.debug_struct("ProcessWebhooks").field("deliveries", &self.deliveries.len()).finish()
-    }
+    /// Which pending deliveries to take.
+    pub take: Take,
 }
 
 /// How one delivery ended.
@@ -108,10 +95,14 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
     async fn handle(&self, cmd: &ProcessWebhooks, uow: &mut dyn UnitOfWork) -> Result<BatchOutcome, ProcessWebhooksError> {
         let now = self.clock.now();
         let mut out = BatchOutcome::default();
-        let mut parsed: Vec<(usize, ParsedDelivery)> = Vec::with_capacity(cmd.deliveries.len());
-        let mut notes: Vec<Vec<String>> = vec![Vec::new(); cmd.deliveries.len()];
-        let mut fields: Vec<Option<String>> = vec![None; cmd.deliveries.len()];
-        for (i, d) in cmd.deliveries.iter().enumerate() {
+        let deliveries = uow.webhooks().take_pending(&cmd.take).await?;
+        if deliveries.is_empty() {
+            return Ok(out);
+        }
+        let mut parsed: Vec<(usize, ParsedDelivery)> = Vec::with_capacity(deliveries.len());
+        let mut notes: Vec<Vec<String>> = vec![Vec::new(); deliveries.len()];
+        let mut fields: Vec<Option<String>> = vec![None; deliveries.len()];
+        for (i, d) in deliveries.iter().enumerate() {
             let mut o = DeliveryOutcome { id: d.id, ..Default::default() };
             match parse_delivery(&d.body, now) {
                 Ok(p) => {
@@ -203,8 +194,7 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
             }
         }
 
-        let marks: Vec<WebhookMark> = cmd
-            .deliveries
+        let marks: Vec<WebhookMark> = deliveries
             .iter()
             .zip(&out.deliveries)
             .zip(notes.iter().zip(fields))
@@ -227,6 +217,7 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inbound::ports::RawWebhookEvent;
     use crate::testing::{BUSINESS, PNID, Scenario};
     use serde_json::json;
 
@@ -240,8 +231,16 @@ mod tests {
         }
     }
 
-    fn delivery(body: serde_json::Value) -> StoredDelivery {
-        StoredDelivery { id: uuid::Uuid::now_v7(), body: body.to_string() }
+    /// Given: a delivery stored in the inbox.
+    fn stored(s: &Scenario, body: impl Into<String>) -> uuid::Uuid {
+        let id = uuid::Uuid::now_v7();
+        let body = body.into();
+        s.memory.write(|st| st.inbox.push(RawWebhookEvent { id, received_at: s.now(), body, attempts: 0 }));
+        id
+    }
+
+    fn all() -> ProcessWebhooks {
+        ProcessWebhooks { take: Take::Oldest(100) }
     }
 
     fn message_to(pnid: &str, wamid: &str) -> serde_json::Value {
@@ -254,13 +253,12 @@ mod tests {
     async fn a_batch_routes_by_number_flags_unknown_ones_and_dead_letters_garbage() {
         let s = Scenario::new();
         s.given_account(BUSINESS, PNID).await;
-        let batch = vec![
-            delivery(message_to(PNID, "wamid.1")),
-            delivery(message_to("999999", "wamid.2")),
-            StoredDelivery { id: uuid::Uuid::now_v7(), body: "not json".into() },
+        let ids = [
+            stored(&s, message_to(PNID, "wamid.1").to_string()),
+            stored(&s, message_to("999999", "wamid.2").to_string()),
+            stored(&s, "not json"),
         ];
-        let ids: Vec<_> = batch.iter().map(|d| d.id).collect();
-        let out = s.when(&handler(&s), ProcessWebhooks { deliveries: batch }).await.unwrap();
+        let out = s.when(&handler(&s), all()).await.unwrap();
         assert_eq!(out.messages.stored, 1);
         assert_eq!(out.deliveries[1].unroutable, ["999999"]);
         assert!(out.deliveries[2].dead.as_deref().is_some_and(|r| r.contains("not JSON")));
@@ -278,9 +276,13 @@ mod tests {
     async fn the_same_delivery_twice_stores_one_message_and_one_set_of_events() {
         let s = Scenario::new();
         s.given_account(BUSINESS, PNID).await;
-        let body = message_to(PNID, "wamid.1");
-        s.when(&handler(&s), ProcessWebhooks { deliveries: vec![delivery(body.clone()), delivery(body.clone())] }).await.unwrap();
-        s.when(&handler(&s), ProcessWebhooks { deliveries: vec![delivery(body)] }).await.unwrap();
+        let body = message_to(PNID, "wamid.1").to_string();
+        stored(&s, body.clone());
+        stored(&s, body.clone());
+        s.when(&handler(&s), all()).await.unwrap();
+        stored(&s, body);
+        s.when(&handler(&s), all()).await.unwrap();
+        assert!(s.memory.read(|st| st.inbox.is_empty()), "every delivery was taken and marked");
         assert_eq!(s.memory.read(|st| st.messages.len()), 1);
         assert_eq!(s.then_events(), ["customer.created", "conversation.started", "message.received"]);
     }

@@ -60,6 +60,18 @@ impl Command for ApplyStatuses {
     const NAME: &'static str = "ApplyStatuses";
 }
 
+/// What a status record keeps of Meta's status object: what applying it later needs (its error
+/// and its pricing). The whole delivery stays in the webhook inbox.
+fn kept(raw: &serde_json::Value) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for key in ["errors", "pricing"] {
+        if let Some(v) = raw.get(key) {
+            out.insert(key.to_owned(), v.clone());
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
 pub struct ApplyStatusesHandler {
     pub clock: Arc<dyn Clock>,
 }
@@ -79,7 +91,7 @@ impl CommandHandler<ApplyStatuses> for ApplyStatusesHandler {
                 wamid: s.item.wamid.clone(),
                 status: s.item.status,
                 occurred_at: s.item.timestamp,
-                payload: s.item.raw.clone(),
+                payload: kept(&s.item.raw),
             })
             .collect();
         // In key order, so concurrent transactions queue on the unique rule instead of deadlocking.

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::accounts::ports::AccountRepository;
 use crate::customers::ports::CustomerRepository;
-use crate::inbound::ports::{WebhookEventRepository, WebhookMark};
+use crate::inbound::ports::{RawWebhookEvent, Take, WebhookEventRepository, WebhookMark};
 use crate::messaging::ports::{ConversationRepository, Delivery, DeliveryRepository, MessageRepository, StatusRecord};
 use crate::shared::outbox::Outbox;
 use crate::shared::repo::{RepoError, RepoResult};
@@ -44,6 +44,8 @@ pub struct State {
     pub statuses: Vec<StatusRecord>,
     pub deliveries: BTreeMap<MessageId, Delivery>,
     pub templates: Vec<TemplateStatus>,
+    /// Stored deliveries still pending.
+    pub inbox: Vec<RawWebhookEvent>,
     pub webhooks: Vec<(WebhookMark, DateTime<Utc>)>,
     pub outbox: Vec<StoredEvent>,
 }
@@ -360,7 +362,14 @@ impl TemplateRepository for MemoryUnitOfWork {
 
 #[async_trait]
 impl WebhookEventRepository for MemoryUnitOfWork {
+    async fn take_pending(&mut self, take: &Take) -> RepoResult<Vec<RawWebhookEvent>> {
+        Ok(match take {
+            Take::Oldest(n) => self.work.inbox.iter().take(*n as usize).cloned().collect(),
+            Take::Ids(ids) => self.work.inbox.iter().filter(|d| ids.contains(&d.id)).cloned().collect(),
+        })
+    }
     async fn mark_many(&mut self, marks: &[WebhookMark], at: DateTime<Utc>) -> RepoResult<()> {
+        self.work.inbox.retain(|d| !marks.iter().any(|m| m.id == d.id));
         self.work.webhooks.extend(marks.iter().map(|m| (m.clone(), at)));
         Ok(())
     }

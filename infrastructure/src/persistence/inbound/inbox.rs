@@ -1,5 +1,6 @@
 //! The durable inbox of raw webhook deliveries. `store` is the hot path of `POST /webhooks`:
-//! one insert, committed before Meta gets its 200.
+//! one insert, committed before Meta gets its 200. (The `claimed_by`/`claimed_until` columns of
+//! an older design stay unused: a delivery is now taken by the transaction that processes it.)
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -8,7 +9,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use application::RepoResult;
-use application::inbound::ports::{RawWebhookEvent, WebhookInbox};
+use application::inbound::ports::WebhookInbox;
 
 use super::entities::webhook_events;
 use crate::persistence::{Db, repo_err};
@@ -45,46 +46,20 @@ impl WebhookInbox for SeaWebhookInbox {
         Ok(id)
     }
 
-    async fn claim(&self, holder: &str, now: DateTime<Utc>, lease: std::time::Duration, limit: u64) -> RepoResult<Vec<RawWebhookEvent>> {
-        use sea_orm::{ConnectionTrait, DbBackend, Statement};
-        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
-        let backend = self.db.backend();
-        let sql = match backend {
-            // Competing replicas skip each other's locked rows instead of waiting for them.
-            DbBackend::Postgres => format!(
-                "UPDATE webhook_events SET claimed_by = $1, claimed_until = $2 WHERE id IN (\
-                   SELECT id FROM webhook_events WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < $3) \
-                   ORDER BY received_at, id LIMIT {limit} FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, received_at, body, attempts"
-            ),
-            _ => format!(
-                "UPDATE webhook_events SET claimed_by = ?1, claimed_until = ?2 WHERE id IN (\
-                   SELECT id FROM webhook_events WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?3) \
-                   ORDER BY received_at, id LIMIT {limit}) \
-                 RETURNING id, received_at, body, attempts"
-            ),
-        };
-        let _guard = self.db.write_guard().await;
-        let rows = self
-            .db
-            .conn
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, vec![holder.into(), until.into(), now.into()]))
+    async fn pending(&self, limit: u64) -> RepoResult<Vec<(uuid::Uuid, i32)>> {
+        use sea_orm::{QueryOrder, QuerySelect};
+        webhook_events::Entity::find()
+            .select_only()
+            .column(webhook_events::Column::Id)
+            .column(webhook_events::Column::Attempts)
+            .filter(webhook_events::Column::State.eq("pending"))
+            .order_by_asc(webhook_events::Column::ReceivedAt)
+            .order_by_asc(webhook_events::Column::Id)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db.conn)
             .await
-            .map_err(repo_err)?;
-        let mut out = rows
-            .iter()
-            .map(|r| {
-                Ok(RawWebhookEvent {
-                    id: r.try_get_by_index(0).map_err(repo_err)?,
-                    received_at: r.try_get_by_index(1).map_err(repo_err)?,
-                    body: r.try_get_by_index(2).map_err(repo_err)?,
-                    attempts: r.try_get_by_index(3).map_err(repo_err)?,
-                })
-            })
-            .collect::<RepoResult<Vec<_>>>()?;
-        // RETURNING does not keep the subquery's order.
-        out.sort_by_key(|e| (e.received_at, e.id));
-        Ok(out)
+            .map_err(repo_err)
     }
 
     async fn pending_count(&self) -> RepoResult<u64> {
@@ -98,7 +73,6 @@ impl WebhookInbox for SeaWebhookInbox {
             .col_expr(webhook_events::Column::Attempts, Expr::col(webhook_events::Column::Attempts).add(1))
             .col_expr(webhook_events::Column::Note, Expr::value(note.to_owned()))
             .col_expr(webhook_events::Column::State, Expr::value(if dead { "dead" } else { "pending" }))
-            .col_expr(webhook_events::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
             .filter(webhook_events::Column::Id.eq(id))
             .exec(&self.db.conn)
             .await

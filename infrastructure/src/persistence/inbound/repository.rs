@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use application::inbound::ports::{WebhookEventRepository, WebhookMark};
+use application::inbound::ports::{RawWebhookEvent, Take, WebhookEventRepository, WebhookMark};
 use application::{RepoError, RepoResult};
 
 use super::entities::webhook_events::{Column, Entity};
@@ -21,6 +21,20 @@ pub struct SeaWebhookEventRepository {
 
 #[async_trait]
 impl WebhookEventRepository for SeaWebhookEventRepository {
+    async fn take_pending(&mut self, take: &Take) -> RepoResult<Vec<RawWebhookEvent>> {
+        use sea_orm::sea_query::{LockBehavior, LockType};
+        use sea_orm::{QueryOrder, QuerySelect};
+        // Locked for this transaction; rows another transaction holds are skipped, not waited
+        // for (Postgres). SQLite has one writer: the transaction already excludes the others.
+        let q = Entity::find().filter(Column::State.eq("pending"));
+        let q = match take {
+            Take::Oldest(n) => q.order_by_asc(Column::ReceivedAt).order_by_asc(Column::Id).limit(*n),
+            Take::Ids(ids) => q.filter(Column::Id.is_in(padded(ids))).order_by_asc(Column::ReceivedAt).order_by_asc(Column::Id),
+        };
+        let rows = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked).all(self.tx.as_ref()).await.map_err(repo_err)?;
+        Ok(rows.into_iter().map(|r| RawWebhookEvent { id: r.id, received_at: r.received_at, body: r.body, attempts: r.attempts }).collect())
+    }
+
     async fn mark_many(&mut self, marks: &[WebhookMark], at: DateTime<Utc>) -> RepoResult<()> {
         // Deliveries that ended alike (most of a batch: processed, same fields, no note) are
         // marked by one statement; the body is never read back to change its state.
