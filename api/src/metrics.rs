@@ -12,7 +12,7 @@ pub struct Metrics {
     pub webhook_processing_ms: HistogramVec,
     pub webhook_ack_seconds: HistogramVec,
     pub webhook_requests: IntCounterVec,
-    pub webhook_dead_letters: IntCounter,
+    pub webhook_dead_letters: IntCounterVec,
     pub webhook_unroutable: IntCounter,
     pub webhook_backlog: IntGauge,
     pub cloud_api_errors: IntCounterVec,
@@ -90,7 +90,11 @@ impl Metrics {
                 s_buckets.clone(),
             ),
             webhook_requests: counter_vec("whatsapp_webhook_requests_total", "Webhook deliveries by result", &["result"]),
-            webhook_dead_letters: counter("whatsapp_webhook_dead_letters_total", "Webhook deliveries that can never be processed"),
+            webhook_dead_letters: counter_vec(
+                "whatsapp_webhook_dead_letters_total",
+                "Webhook deliveries that can never be processed, by reason (not_json, not_whatsapp, failed)",
+                &["reason"],
+            ),
             webhook_unroutable: counter("whatsapp_webhook_unroutable_total", "Webhook changes for an unknown phone_number_id"),
             webhook_backlog: backlog,
             cloud_api_errors: counter_vec("whatsapp_cloud_api_errors_total", "Cloud API failures by Meta code", &["code"]),
@@ -120,6 +124,9 @@ impl Metrics {
         }
         for o in ["processed", "dead", "error"] {
             m.webhook_processing_ms.with_label_values(&[o]);
+        }
+        for r in ["not_json", "not_whatsapp", "failed"] {
+            m.webhook_dead_letters.with_label_values(&[r]);
         }
         m.webhook_ack_seconds.with_label_values(&["200"]);
         for r in ["stored", "bad_signature", "store_failed"] {

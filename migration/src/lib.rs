@@ -9,6 +9,7 @@ mod m20261122_000003_deliveries;
 mod m20261122_000004_webhook_claims;
 mod m20261122_000005_templates;
 mod m20261126_000006_versions;
+mod m20261126_000007_raw_bodies;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_webhook_claims::Migration),
             Box::new(m20261122_000005_templates::Migration),
             Box::new(m20261126_000006_versions::Migration),
+            Box::new(m20261126_000007_raw_bodies::Migration),
         ]
     }
 }

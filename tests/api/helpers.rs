@@ -322,6 +322,18 @@ impl TestApp {
         row.try_get_by_index::<Option<String>>(0).unwrap()
     }
 
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        let conn = &self.state.db.conn;
+        let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned())).await.unwrap();
+        rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect()
+    }
+
+    pub async fn bytes(&self, sql: &str) -> Vec<u8> {
+        let conn = &self.state.db.conn;
+        let row = conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();
+        row.try_get_by_index::<Vec<u8>>(0).unwrap()
+    }
+
     /// Wait until every stored webhook has been processed (or dead-lettered).
     pub async fn drained(&self) {
         wait_for("webhooks processed", || async { self.scalar("SELECT COUNT(*) FROM webhook_events WHERE state = 'pending'").await == 0 })

@@ -238,10 +238,46 @@ async fn an_unprocessable_body_becomes_a_dead_letter_and_other_fields_are_kept(b
         Some("message_template_status_update")
     );
     let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("whatsapp_webhook_dead_letters_total 1"), "{metrics}");
+    assert!(metrics.contains(r#"whatsapp_webhook_dead_letters_total{reason="not_json"} 1"#), "{metrics}");
+}
+
+async fn nul_characters_and_bytes_that_are_not_utf8_are_stored_and_processed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    // 1. `\u0000` is valid JSON; Postgres cannot keep U+0000 in text or jsonb.
+    let mut payload = inbound(PNID, CUSTOMER, vec![text_message("wamid.NUL", CUSTOMER, now_ts(), "a\u{0}b")]);
+    payload["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"] = json!("An\u{0}a");
+    assert_eq!(app.webhook(&payload).await.status().as_u16(), 200);
+    // 2. Signed bytes that are not UTF-8 (a Latin-1 "é"), and a raw NUL byte inside a string.
+    let mut second = inbound(PNID, CUSTOMER, vec![text_message("wamid.LATIN", CUSTOMER, now_ts(), "caf#")]);
+    second["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"] = json!("An\u{0}a");
+    let mut raw = serde_json::to_vec(&second).unwrap();
+    let at = raw.iter().position(|b| *b == b'#').unwrap();
+    raw.splice(at..=at, [0xE9, 0x00]);
+    let sig = infrastructure::crypto::sign_webhook(APP_SECRET.as_bytes(), &raw);
+    assert_eq!(app.webhook_raw(&raw, Some(&sig)).await.status().as_u16(), 200, "every signed body is acknowledged");
+    app.drained().await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events WHERE state = 'processed'").await, 2);
+    let texts: Vec<String> = app.messages(&shop.admin, &format!("waId={CUSTOMER}")).await["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(texts.contains(&"a\u{FFFD}b".to_owned()), "{texts:?}");
+    assert!(texts.contains(&"caf\u{FFFD}\u{FFFD}".to_owned()), "{texts:?}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM customers WHERE name = 'An\u{FFFD}a'").await, 1);
+    // The stored text of the first body is its JSON as sent (the escape is six characters); the
+    // second body's exact bytes are kept beside its readable copy.
+    let bodies = app.texts("SELECT body FROM webhook_events WHERE raw_body IS NULL").await;
+    assert!(bodies.iter().any(|b| b.contains(r"\u0000")), "{bodies:?}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events WHERE raw_body IS NOT NULL").await, 1);
+    assert_eq!(app.bytes("SELECT raw_body FROM webhook_events WHERE raw_body IS NOT NULL").await, raw);
 }
 
 both_backends!(
+    nul_characters_and_bytes_that_are_not_utf8_are_stored_and_processed,
     every_inbound_type_is_stored_as_typed_content,
     a_webhook_delivered_three_times_is_stored_once_with_one_event,
     statuses_apply_monotonically_in_any_order,

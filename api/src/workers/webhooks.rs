@@ -80,9 +80,9 @@ impl WebhookWorker {
         for d in &out.deliveries {
             let outcome = if d.dead.is_some() { "dead" } else { "processed" };
             m.webhook_processing_ms.with_label_values(&[outcome]).observe(per_delivery_ms);
-            if let Some(reason) = &d.dead {
-                m.webhook_dead_letters.inc();
-                tracing::warn!(event_id = %d.id, %reason, "webhook delivery kept as a dead letter");
+            if let Some(dead) = &d.dead {
+                m.webhook_dead_letters.with_label_values(&[dead.reason]).inc();
+                tracing::warn!(event_id = %d.id, reason = %dead.detail, "webhook delivery kept as a dead letter");
             }
             if !d.unroutable.is_empty() {
                 m.webhook_unroutable.inc_by(d.unroutable.len() as u64);
@@ -114,7 +114,7 @@ impl WebhookWorker {
                     let dead = attempts + 1 >= MAX_ATTEMPTS || e.storage().is_none();
                     self.metrics.webhook_processing_ms.with_label_values(&["error"]).observe(started.elapsed().as_secs_f64() * 1e3);
                     if dead {
-                        self.metrics.webhook_dead_letters.inc();
+                        self.metrics.webhook_dead_letters.with_label_values(&["failed"]).inc();
                     }
                     tracing::error!(event_id = %id, attempts = attempts + 1, dead, error = %e, "webhook processing failed");
                     if let Err(e2) = self.inbox.record_failure(id, &e.to_string(), dead).await {

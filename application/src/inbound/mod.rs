@@ -4,3 +4,4 @@
 pub mod parser;
 pub mod ports;
 pub mod process_webhooks;
+pub mod raw_body;

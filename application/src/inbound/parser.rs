@@ -100,7 +100,15 @@ fn id_string(v: &Value) -> Option<String> {
 /// Parse one delivery. `Err` only if the body is not a WhatsApp Business Account webhook at
 /// all; `now` stands in for a message without a readable timestamp.
 pub fn parse_delivery(body: &str, now: DateTime<Utc>) -> Result<ParsedDelivery, PayloadError> {
-    let p: Payload = serde_json::from_str(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
+    // `\u0000` is valid JSON that Postgres cannot store: such strings get U+FFFD (README).
+    let p: Payload = if body.contains("\\u0000") {
+        let mut v: Value = serde_json::from_str(body).map_err(|e| PayloadError::NotJson(e.to_string()))?;
+        super::raw_body::scrub_nul(&mut v);
+        serde_json::from_value(v)
+    } else {
+        serde_json::from_str(body)
+    }
+    .map_err(|e| PayloadError::NotJson(e.to_string()))?;
     if p.object != "whatsapp_business_account" {
         return Err(PayloadError::WrongObject(p.object));
     }

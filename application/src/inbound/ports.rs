@@ -18,7 +18,7 @@ pub struct RawWebhookEvent {
 /// one insert, committed before Meta gets its 200.
 #[async_trait]
 pub trait WebhookInbox: Send + Sync {
-    async fn store(&self, body: String, received_at: DateTime<Utc>) -> RepoResult<uuid::Uuid>;
+    async fn store(&self, body: super::raw_body::RawBody, received_at: DateTime<Utc>) -> RepoResult<uuid::Uuid>;
     /// The oldest pending deliveries and their attempts so far, without taking them (to process
     /// a failed batch one by one).
     async fn pending(&self, limit: u64) -> RepoResult<Vec<(uuid::Uuid, i32)>>;

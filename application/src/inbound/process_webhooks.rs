@@ -12,7 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use validator::Validate;
 
-use super::parser::{ParsedDelivery, parse_delivery};
+use super::parser::{ParsedDelivery, PayloadError, parse_delivery};
 use super::ports::{Take, WebhookMark, WebhookState};
 use crate::accounts::record_quality_updates::{QualityOutcome, RecordQualityHandler, RecordQualityUpdates};
 use crate::messaging::apply_statuses::{ApplyStatuses, ApplyStatusesHandler, StatusOutcome};
@@ -37,9 +37,28 @@ pub struct ProcessWebhooks {
 pub struct DeliveryOutcome {
     pub id: uuid::Uuid,
     /// Why it could not be processed at all (kept as a dead letter).
-    pub dead: Option<String>,
+    pub dead: Option<DeadLetter>,
     /// Phone number ids (or WABA updates) that no connected number matches.
     pub unroutable: Vec<String>,
+}
+
+/// A delivery that can never be processed: a closed set of reasons (a metric label) and the
+/// detail (the delivery's note).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// `not_json`, `not_whatsapp` (or, from the worker, `failed`).
+    pub reason: &'static str,
+    pub detail: String,
+}
+
+impl From<&PayloadError> for DeadLetter {
+    fn from(e: &PayloadError) -> Self {
+        let reason = match e {
+            PayloadError::NotJson(_) => "not_json",
+            PayloadError::WrongObject(_) => "not_whatsapp",
+        };
+        Self { reason, detail: e.to_string() }
+    }
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -110,7 +129,7 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
                     fields[i] = Some(p.fields.iter().cloned().collect::<Vec<_>>().join(","));
                     parsed.push((i, p));
                 }
-                Err(e) => o.dead = Some(e.to_string()),
+                Err(e) => o.dead = Some(DeadLetter::from(&e)),
             }
             out.deliveries.push(o);
         }
@@ -199,7 +218,7 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
             .zip(&out.deliveries)
             .zip(notes.iter().zip(fields))
             .map(|((d, o), (notes, fields))| match &o.dead {
-                Some(reason) => WebhookMark { id: d.id, state: WebhookState::Dead, fields: None, note: Some(reason.clone()) },
+                Some(dead) => WebhookMark { id: d.id, state: WebhookState::Dead, fields: None, note: Some(dead.detail.clone()) },
                 None => {
                     let mut all = notes.clone();
                     if !o.unroutable.is_empty() {
@@ -261,7 +280,7 @@ mod tests {
         let out = s.when(&handler(&s), all()).await.unwrap();
         assert_eq!(out.messages.stored, 1);
         assert_eq!(out.deliveries[1].unroutable, ["999999"]);
-        assert!(out.deliveries[2].dead.as_deref().is_some_and(|r| r.contains("not JSON")));
+        assert!(out.deliveries[2].dead.as_ref().is_some_and(|d| d.reason == "not_json" && d.detail.contains("not JSON")));
         let marks = s.memory.read(|st| st.webhooks.iter().map(|(m, _)| m.clone()).collect::<Vec<_>>());
         let mark = |id| marks.iter().find(|m| m.id == id).unwrap().clone();
         assert_eq!(

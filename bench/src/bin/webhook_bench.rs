@@ -33,6 +33,7 @@ use api::startup::{Application, Options, Parts};
 use application::RequestContext;
 use application::accounts::connect_account::{ConnectAccountHandler, ConnectWhatsAppAccount};
 use application::inbound::ports::WebhookInbox;
+use application::inbound::raw_body::RawBody;
 use application::messaging::ports::SendReceipt;
 use application::messaging::record_delivery_outcomes::{DeliveryOutcome, RecordDeliveryOutcomes, RecordOutcomesHandler};
 use application::messaging::send_message::{SendMessage, SendMessageHandler};
@@ -346,7 +347,7 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
         let inbox = SeaWebhookInbox::new(parts.db.clone());
         rt.block_on(async {
             for c in 0..CUSTOMERS {
-                inbox.store(String::from_utf8(message_body(1_000_000_000 + c)).unwrap(), chrono::Utc::now()).await.unwrap();
+                inbox.store(RawBody::from_bytes(message_body(1_000_000_000 + c)), chrono::Utc::now()).await.unwrap();
             }
         });
         while count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'pending'") > 0 {
@@ -374,7 +375,7 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
                 tasks.push(tokio::spawn(async move {
                     for i in (w..n).step_by(16) {
                         let body = if statuses { status_body(i, "delivered") } else { message_body(i) };
-                        inbox.store(String::from_utf8(body).unwrap(), chrono::Utc::now()).await.unwrap();
+                        inbox.store(RawBody::from_bytes(body), chrono::Utc::now()).await.unwrap();
                     }
                 }));
             }

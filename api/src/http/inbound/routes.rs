@@ -13,6 +13,7 @@ use poem::http::StatusCode;
 use poem::web::{Data, Query};
 use poem::{IntoResponse, Request, Response, handler};
 
+use application::inbound::raw_body::RawBody;
 use infrastructure::crypto::verify_webhook_signature;
 
 use super::WebhooksHttp;
@@ -41,12 +42,9 @@ pub async fn receive(req: &Request, body: Vec<u8>, h: Data<&Arc<WebhooksHttp>>) 
         tracing::warn!(present = signature.is_some(), bytes = body.len(), "webhook rejected: bad signature");
         return error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Missing or invalid X-Hub-Signature-256.");
     }
-    let text = match String::from_utf8(body) {
-        Ok(t) => t,
-        // Signed by Meta but not UTF-8: keep it (lossily) so the worker dead-letters it visibly.
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
-    match h.inbox.store(text, h.clock.now()).await {
+    // Every signed body is kept: one that is not UTF-8 or holds NUL keeps its exact bytes
+    // beside a readable copy (U+FFFD), which is processed.
+    match h.inbox.store(RawBody::from_bytes(body), h.clock.now()).await {
         Ok(_) => {
             h.stored.notify_one();
             m.webhook_requests.with_label_values(&["stored"]).inc();

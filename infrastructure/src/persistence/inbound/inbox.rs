@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use application::RepoResult;
 use application::inbound::ports::WebhookInbox;
+use application::inbound::raw_body::RawBody;
 
 use super::entities::webhook_events;
 use crate::persistence::{Db, repo_err};
@@ -27,12 +28,12 @@ impl SeaWebhookInbox {
 
 #[async_trait]
 impl WebhookInbox for SeaWebhookInbox {
-    async fn store(&self, body: String, received_at: DateTime<Utc>) -> RepoResult<uuid::Uuid> {
+    async fn store(&self, body: RawBody, received_at: DateTime<Utc>) -> RepoResult<uuid::Uuid> {
         let id = uuid::Uuid::now_v7();
         let row = webhook_events::ActiveModel {
             id: Set(id),
             received_at: Set(received_at),
-            body: Set(body),
+            body: Set(body.text),
             state: Set("pending".into()),
             attempts: Set(0),
             fields: Set(None),
@@ -40,6 +41,7 @@ impl WebhookInbox for SeaWebhookInbox {
             processed_at: Set(None),
             claimed_by: Set(None),
             claimed_until: Set(None),
+            raw_body: Set(body.bytes),
         };
         let _guard = self.db.write_guard().await;
         webhook_events::Entity::insert(row).exec_without_returning(&self.db.conn).await.map_err(repo_err)?;
