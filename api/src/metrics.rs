@@ -13,6 +13,7 @@ pub struct Metrics {
     pub webhook_ack_seconds: HistogramVec,
     pub webhook_requests: IntCounterVec,
     pub webhook_dead_letters: IntCounterVec,
+    pub http_refused: IntCounterVec,
     pub webhook_unroutable: IntCounter,
     pub webhook_backlog: IntGauge,
     pub cloud_api_errors: IntCounterVec,
@@ -112,6 +113,11 @@ impl Metrics {
             accounts_paused: counter("whatsapp_accounts_paused_total", "Numbers paused after 190, 368 or 131031 (alert on any)"),
             messages_stuck: gauge("whatsapp_messages_stuck", "Outbound messages without a final status for over 24 h"),
             http_requests: counter_vec("http_requests_total", "HTTP requests", &["method", "route", "status"]),
+            http_refused: counter_vec(
+                "http_connections_refused_total",
+                "Connections closed by the server's limits (connection_limit, header_timeout)",
+                &["reason"],
+            ),
             http_duration: hist("http_request_duration_seconds", "HTTP request latency", &["method", "route"], s_buckets),
             registry,
         };
@@ -125,11 +131,14 @@ impl Metrics {
         for o in ["processed", "dead", "error"] {
             m.webhook_processing_ms.with_label_values(&[o]);
         }
+        for r in ["connection_limit", "header_timeout"] {
+            m.http_refused.with_label_values(&[r]);
+        }
         for r in ["not_json", "not_whatsapp", "failed"] {
             m.webhook_dead_letters.with_label_values(&[r]);
         }
         m.webhook_ack_seconds.with_label_values(&["200"]);
-        for r in ["stored", "bad_signature", "store_failed"] {
+        for r in ["stored", "bad_signature", "store_failed", "too_large", "busy", "broken_body", "slow_body"] {
             m.webhook_requests.with_label_values(&[r]);
         }
         m

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::middleware::SizeLimit;
 use poem::{EndpointExt, Response, Route, Server, get};
 use tokio::sync::{Notify, watch};
 
@@ -63,6 +62,7 @@ use infrastructure::publisher::{InProcessBus, RabbitPublisher};
 use crate::http::accounts::AccountsHttp;
 use crate::http::auth::Authenticator;
 use crate::http::inbound::WebhooksHttp;
+use crate::http::listener::GuardedAcceptor;
 use crate::http::messaging::MessagingHttp;
 use crate::http::ops::OpsHttp;
 use crate::http::rate_limit::ShopRateLimiter;
@@ -106,7 +106,8 @@ pub struct Parts {
 pub struct Application {
     pub addr: std::net::SocketAddr,
     pub parts: Arc<Parts>,
-    acceptor: poem::listener::TcpAcceptor,
+    acceptor: GuardedAcceptor<poem::listener::TcpAcceptor>,
+    idle_timeout: Duration,
     routes: poem::endpoint::BoxEndpoint<'static, Response>,
     shutdown_tx: watch::Sender<bool>,
     workers: Vec<tokio::task::JoinHandle<()>>,
@@ -226,6 +227,9 @@ impl Application {
             verify_token: config.webhook_verify_token.clone(),
             stored: webhook_stored.clone(),
             metrics: metrics.clone(),
+            max_body_bytes: config.webhook_max_body_bytes,
+            body_budget: Arc::new(tokio::sync::Semaphore::new(config.webhook_body_budget_bytes.div_ceil(1024))),
+            body_timeout: config.http_body_timeout,
         });
         let ops = Arc::new(OpsHttp {
             db: db.clone(),
@@ -331,10 +335,7 @@ impl Application {
             .at("/health/live", get(http::ops::live))
             .at("/health/ready", get(http::ops::ready))
             .at("/metrics", get(http::ops::metrics))
-            .at(
-                "/webhooks/whatsapp",
-                get(http::inbound::routes::verify).post(http::inbound::routes::receive.with(SizeLimit::new(4 * 1024 * 1024))),
-            );
+            .at("/webhooks/whatsapp", get(http::inbound::routes::verify).post(http::inbound::routes::receive));
         if let Some(sb) = sandbox {
             route = route.nest("/sandbox", sandbox::routes(sb));
         }
@@ -348,11 +349,13 @@ impl Application {
             .data(messaging)
             .data(webhooks)
             .data(ops)
-            .data(metrics)
+            .data(metrics.clone())
             .map_to_response()
             .boxed();
 
-        Ok(Self { addr, parts, acceptor, routes, shutdown_tx, workers })
+        let acceptor =
+            GuardedAcceptor::new(acceptor, config.http_max_connections, config.http_header_timeout, metrics.http_refused.clone());
+        Ok(Self { addr, parts, acceptor, idle_timeout: config.http_idle_timeout, routes, shutdown_tx, workers })
     }
 
     pub fn port(&self) -> u16 {
@@ -361,8 +364,11 @@ impl Application {
 
     /// Serve until `stop` resolves (or forever), then stop workers and drain requests.
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Self { acceptor, routes, shutdown_tx, workers, .. } = self;
-        let result = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(routes, stop, Some(Duration::from_secs(10))).await;
+        let Self { acceptor, idle_timeout, routes, shutdown_tx, workers, .. } = self;
+        let result = Server::new_with_acceptor(acceptor)
+            .idle_timeout(idle_timeout)
+            .run_with_graceful_shutdown(routes, stop, Some(Duration::from_secs(10)))
+            .await;
         let _ = shutdown_tx.send(true);
         for w in workers {
             let _ = tokio::time::timeout(Duration::from_secs(10), w).await;

@@ -68,6 +68,20 @@ pub struct Config {
     /// `SEND_WAIT_MS`: how long `POST /messages/send` waits for Meta's answer before answering
     /// 202 with the message `queued`.
     pub send_wait: Duration,
+    /// Largest webhook body accepted (Meta documents payloads up to 3 MB).
+    pub webhook_max_body_bytes: usize,
+    /// Bytes of webhook bodies that requests in flight may hold together.
+    pub webhook_body_budget_bytes: usize,
+    /// Largest `/api/v1` request body.
+    pub api_max_body_bytes: usize,
+    /// A request's head (line and headers) must arrive within this.
+    pub http_header_timeout: Duration,
+    /// A request's body must arrive within this.
+    pub http_body_timeout: Duration,
+    /// A connection with no traffic for this long is closed.
+    pub http_idle_timeout: Duration,
+    /// Connections served at once; more are closed on accept.
+    pub http_max_connections: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -231,6 +245,13 @@ impl Config {
             outbound_headroom_percent: number("OUTBOUND_HEADROOM_PERCENT", 10, 0, 90)? as u32,
             pair_burst: number("PAIR_BURST", 10, 1, 100)? as u32,
             send_wait: Duration::from_millis(number("SEND_WAIT_MS", 5_000, 0, 60_000)?),
+            webhook_max_body_bytes: number("WEBHOOK_MAX_BODY_BYTES", 3 * 1024 * 1024, 1024, 64 * 1024 * 1024)? as usize,
+            webhook_body_budget_bytes: number("WEBHOOK_BODY_BUDGET_BYTES", 64 * 1024 * 1024, 1024 * 1024, 4 * 1024 * 1024 * 1024)? as usize,
+            api_max_body_bytes: number("API_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024)? as usize,
+            http_header_timeout: Duration::from_millis(number("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 600_000)?),
+            http_body_timeout: Duration::from_millis(number("HTTP_BODY_TIMEOUT_MS", 30_000, 100, 600_000)?),
+            http_idle_timeout: Duration::from_millis(number("HTTP_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000)?),
+            http_max_connections: number("HTTP_MAX_CONNECTIONS", 4096, 1, 1_000_000)? as usize,
         })
     }
 }

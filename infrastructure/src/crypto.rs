@@ -59,15 +59,23 @@ pub fn sign_webhook(app_secret: &[u8], body: &[u8]) -> String {
 
 /// Checks `X-Hub-Signature-256` over the raw bytes, in constant time.
 pub fn verify_webhook_signature(app_secret: &[u8], body: &[u8], header: Option<&str>) -> bool {
-    let Some(hex_sig) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
-        return false;
-    };
-    let Ok(sig) = hex::decode(hex_sig) else {
-        return false;
-    };
+    parse_signature_header(header).is_some_and(|sig| verify_signature(app_secret, body, &sig))
+}
+
+/// The 32 bytes of a well-formed `X-Hub-Signature-256` (`sha256=` and 64 hex digits), before
+/// any body is read: a request without one is refused at once.
+pub fn parse_signature_header(header: Option<&str>) -> Option<[u8; 32]> {
+    let hex_sig = header?.trim().strip_prefix("sha256=")?;
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_sig, &mut out).ok()?;
+    Some(out)
+}
+
+/// HMAC-SHA256 of the raw body, compared in constant time.
+pub fn verify_signature(app_secret: &[u8], body: &[u8], sig: &[u8; 32]) -> bool {
     let mut mac = HmacSha256::new_from_slice(app_secret).expect("HMAC takes any key length");
     mac.update(body);
-    mac.verify_slice(&sig).is_ok()
+    mac.verify_slice(sig).is_ok()
 }
 
 #[cfg(test)]

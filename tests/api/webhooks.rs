@@ -7,6 +7,55 @@ const PNID: &str = "1065403522";
 const NUMBER: &str = "+15550001111";
 const CUSTOMER: &str = "5511987654321";
 
+/// Send `head` and `sent` bytes of a body on a raw connection, then wait for an answer (or
+/// give up after `wait`). Returns the status line and the rest of what came back.
+async fn raw_request(app: &TestApp, head: &str, sent: &[u8], wait: std::time::Duration) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(sent).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    match tokio::time::timeout(wait, s.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn an_unsigned_webhook_is_refused_before_its_body_arrives() {
+    let app = spawn_app(Backend::Sqlite).await;
+    // 1 MB declared, 10 bytes sent, no signature: the answer comes at once.
+    let head = "POST /webhooks/whatsapp HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n";
+    let answer = raw_request(&app, head, b"{\"object\":", std::time::Duration::from_secs(3)).await.expect("answered without the body");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("\"code\":\"UNAUTHORIZED\""), "{answer}");
+    // A malformed signature is the same.
+    let head = head.replace("\r\n\r\n", "\r\nx-hub-signature-256: sha256=nothex\r\n\r\n");
+    let answer = raw_request(&app, &head, b"{", std::time::Duration::from_secs(3)).await.expect("answered without the body");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+}
+
+#[tokio::test]
+async fn webhook_bodies_are_capped_and_must_arrive_in_time() {
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.extra_env = vec![("WEBHOOK_MAX_BODY_BYTES", "2048".into()), ("HTTP_BODY_TIMEOUT_MS", "500".into())];
+    let app = spawn_with(opts).await;
+    let big = vec![b' '; 4096];
+    let sig = infrastructure::crypto::sign_webhook(APP_SECRET.as_bytes(), &big);
+    let r = app.webhook_raw(&big, Some(&sig)).await;
+    assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(json(r).await["error"]["code"], "PAYLOAD_TOO_LARGE");
+    // Signed, but half of the body never comes.
+    let head = format!(
+        "POST /webhooks/whatsapp HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\nx-hub-signature-256: sha256={}\r\n\r\n",
+        "0".repeat(64)
+    );
+    let answer = raw_request(&app, &head, &[b' '; 500], std::time::Duration::from_secs(3)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events").await, 0);
+}
+
 #[tokio::test]
 async fn handshake_echoes_the_challenge_only_with_the_right_token() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -348,3 +397,36 @@ async fn quality_and_template_updates_change_state_once(backend: Backend) {
 }
 
 both_backends!(quality_and_template_updates_change_state_once);
+
+#[tokio::test]
+async fn slow_heads_and_connections_over_the_cap_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.extra_env = vec![("HTTP_HEADER_TIMEOUT_MS", "300".into()), ("HTTP_MAX_CONNECTIONS", "8".into())];
+    let app = spawn_with(opts).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // A head that trickles in: closed after the header timeout, not held.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"POST /webhooks/whatsapp HTTP/1.1\r\nhost").await.unwrap();
+    let mut buf = [0u8; 256];
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(3), slow.read(&mut buf)).await;
+    assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "the slow head's connection was closed: {closed:?}");
+    // Eight idle connections take every slot; the ninth is closed at once.
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        idle.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let mut ninth = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let _ = ninth.write_all(b"GET /health/live HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    let r = tokio::time::timeout(std::time::Duration::from_secs(1), ninth.read(&mut buf)).await;
+    assert!(matches!(r, Ok(Ok(0)) | Ok(Err(_))), "over the cap: closed without an answer: {r:?}");
+    // The idle ones are closed by the header timeout too, and the slots come back.
+    drop(idle);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let live = app.http.get(app.url("/health/live")).send().await.unwrap();
+    assert_eq!(live.status().as_u16(), 200);
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(r#"http_connections_refused_total{reason="header_timeout"}"#), "{metrics}");
+    assert!(!metrics.contains(r#"http_connections_refused_total{reason="connection_limit"} 0"#), "{metrics}");
+}

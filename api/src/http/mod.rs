@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod inbound;
 pub mod json_body;
+pub mod listener;
 pub mod messaging;
 pub mod middleware;
 pub mod ops;

@@ -20,4 +20,11 @@ pub struct WebhooksHttp {
     /// Wakes the webhook worker as soon as a delivery is stored.
     pub stored: Arc<Notify>,
     pub metrics: Metrics,
+    /// `WEBHOOK_MAX_BODY_BYTES`: larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// KiB of webhook bodies that requests in flight may hold together
+    /// (`WEBHOOK_BODY_BUDGET_BYTES`); beyond it, 503 and Meta redelivers.
+    pub body_budget: Arc<tokio::sync::Semaphore>,
+    /// `HTTP_BODY_TIMEOUT_MS`: the whole body must arrive within this (408).
+    pub body_timeout: std::time::Duration,
 }
