@@ -14,6 +14,8 @@ pub struct Metrics {
     pub webhook_requests: IntCounterVec,
     pub webhook_dead_letters: IntCounterVec,
     pub http_refused: IntCounterVec,
+    pub rate_limited: IntCounterVec,
+    pub auth_attempts: IntCounterVec,
     pub webhook_unroutable: IntCounter,
     pub webhook_backlog: IntGauge,
     pub cloud_api_errors: IntCounterVec,
@@ -113,6 +115,8 @@ impl Metrics {
             accounts_paused: counter("whatsapp_accounts_paused_total", "Numbers paused after 190, 368 or 131031 (alert on any)"),
             messages_stuck: gauge("whatsapp_messages_stuck", "Outbound messages without a final status for over 24 h"),
             http_requests: counter_vec("http_requests_total", "HTTP requests", &["method", "route", "status"]),
+            rate_limited: counter_vec("http_rate_limited_total", "API requests refused by a rate limit (shop, instance)", &["scope"]),
+            auth_attempts: counter_vec("http_auth_attempts_total", "API key checks by result (ok, failed, throttled)", &["result"]),
             http_refused: counter_vec(
                 "http_connections_refused_total",
                 "Connections closed by the server's limits (connection_limit, header_timeout)",
@@ -130,6 +134,12 @@ impl Metrics {
         }
         for o in ["processed", "dead", "error"] {
             m.webhook_processing_ms.with_label_values(&[o]);
+        }
+        for r in ["shop", "instance"] {
+            m.rate_limited.with_label_values(&[r]);
+        }
+        for r in ["ok", "failed", "throttled"] {
+            m.auth_attempts.with_label_values(&[r]);
         }
         for r in ["connection_limit", "header_timeout"] {
             m.http_refused.with_label_values(&[r]);
@@ -158,22 +168,45 @@ impl Default for Metrics {
 }
 
 /// `/api/v1/messages/0193…` → `/api/v1/messages/:id`, so routes have bounded cardinality.
-pub fn route_label(path: &str) -> String {
-    path.split('/')
-        .map(|seg| {
-            let idlike = seg.len() >= 8 && seg.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
-            let numeric = !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit());
-            if idlike || numeric { ":id" } else { seg }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
+/// The route of a request that matched no API operation, from a closed set.
+pub fn route_label(path: &str) -> &'static str {
+    match path {
+        "/webhooks/whatsapp" => "/webhooks/whatsapp",
+        "/health/live" => "/health/live",
+        "/health/ready" => "/health/ready",
+        "/metrics" => "/metrics",
+        "/openapi.json" => "/openapi.json",
+        p if p == "/docs" || p.starts_with("/docs/") => "/docs",
+        p if p.starts_with("/sandbox/") => "/sandbox",
+        p if p.starts_with("/api/") => "/api (unmatched)",
+        _ => "(unmatched)",
+    }
+}
+
+/// HTTP methods, from a closed set.
+pub fn method_label(m: &poem::http::Method) -> &'static str {
+    use poem::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn route_labels_hide_ids() {
-        assert_eq!(super::route_label("/api/v1/messages/0193a4b2-1111-7000-8000-000000000000/read"), "/api/v1/messages/:id/read");
-        assert_eq!(super::route_label("/sandbox/graph/v24.0/106540352242922/messages"), "/sandbox/graph/v24.0/:id/messages");
+    fn labels_come_from_closed_sets() {
+        assert_eq!(super::route_label("/api/v1/messages/0193a4b2-1111-7000-8000-000000000000/nope"), "/api (unmatched)");
+        assert_eq!(super::route_label("/sandbox/graph/v24.0/106540352242922/messages"), "/sandbox");
+        assert_eq!(super::route_label("/wp-admin.php"), "(unmatched)");
+        let odd = poem::http::Method::from_bytes(b"FOO").unwrap();
+        assert_eq!(super::method_label(&odd), "OTHER");
+        assert_eq!(super::method_label(&poem::http::Method::TRACE), "OTHER");
     }
 }

@@ -61,11 +61,12 @@ use infrastructure::publisher::{InProcessBus, RabbitPublisher};
 
 use crate::http::accounts::AccountsHttp;
 use crate::http::auth::Authenticator;
+use crate::http::guard::BodyLimits;
 use crate::http::inbound::WebhooksHttp;
 use crate::http::listener::GuardedAcceptor;
 use crate::http::messaging::MessagingHttp;
 use crate::http::ops::OpsHttp;
-use crate::http::rate_limit::ShopRateLimiter;
+use crate::http::rate_limit::{ApiRateLimits, LocalBuckets};
 use crate::http::tenancy::TenancyHttp;
 use crate::http::{self, error};
 use crate::metrics::Metrics;
@@ -179,7 +180,6 @@ impl Application {
             pipeline: pipeline.clone(),
             authenticate: AuthenticateHandler { reads: tenancy_reads.clone() },
             admin_key: config.admin_api_key.clone(),
-            rate_limiter: Arc::new(ShopRateLimiter::new(config.rate_limit_per_minute)),
         });
         let tenancy = Arc::new(TenancyHttp {
             pipeline: pipeline.clone(),
@@ -288,7 +288,7 @@ impl Application {
                 }),
                 dispatcher: Arc::new(Dispatcher {
                     queue: Arc::new(SeaOutboundQueue::new(db.clone())),
-                    limiter,
+                    limiter: limiter.clone(),
                     cloud: Arc::new(
                         CloudApiClient::new(
                             &graph_base,
@@ -328,10 +328,20 @@ impl Application {
             Vec::new()
         };
 
+        let rate_limits = Arc::new(ApiRateLimits {
+            shops: limiter,
+            per_shop_per_minute: config.rate_limit_per_minute,
+            instance: LocalBuckets::new(config.rate_limit_per_instance_per_minute),
+            failures: LocalBuckets::new(config.auth_failures_per_minute),
+        });
+        let body_limits = Arc::new(BodyLimits { max_bytes: config.api_max_body_bytes, timeout: config.http_body_timeout });
+        // The front door of /api/v1, outermost first: authenticate, rate-limit, then the body.
         let api = http::openapi_service();
+        let (spec, ui) = (api.spec_endpoint(), api.swagger_ui());
+        let api = api.around(http::guard::limit_body).around(http::rate_limit::limit).around(http::guard::authenticate);
         let mut route = Route::new()
-            .at("/openapi.json", api.spec_endpoint())
-            .nest("/docs", api.swagger_ui())
+            .at("/openapi.json", spec)
+            .nest("/docs", ui)
             .at("/health/live", get(http::ops::live))
             .at("/health/ready", get(http::ops::ready))
             .at("/metrics", get(http::ops::metrics))
@@ -344,6 +354,8 @@ impl Application {
             .catch_all_error(error::catch_all)
             .around(http::middleware::request_middleware)
             .data(authenticator)
+            .data(rate_limits)
+            .data(body_limits)
             .data(tenancy)
             .data(accounts)
             .data(messaging)

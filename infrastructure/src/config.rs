@@ -82,6 +82,10 @@ pub struct Config {
     pub http_idle_timeout: Duration,
     /// Connections served at once; more are closed on accept.
     pub http_max_connections: usize,
+    /// API requests per minute for this instance, all shops together.
+    pub rate_limit_per_instance_per_minute: u32,
+    /// Failed API key checks per minute per client address before 429.
+    pub auth_failures_per_minute: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -252,6 +256,8 @@ impl Config {
             http_body_timeout: Duration::from_millis(number("HTTP_BODY_TIMEOUT_MS", 30_000, 100, 600_000)?),
             http_idle_timeout: Duration::from_millis(number("HTTP_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000)?),
             http_max_connections: number("HTTP_MAX_CONNECTIONS", 4096, 1, 1_000_000)? as usize,
+            rate_limit_per_instance_per_minute: number("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", 1_000, 1, 100_000_000)? as u32,
+            auth_failures_per_minute: number("AUTH_FAILURES_PER_MINUTE", 30, 1, 1_000_000)? as u32,
         })
     }
 }

@@ -8,6 +8,7 @@ mod concurrency;
 mod delivery;
 mod errors_and_ops;
 mod events;
+mod hardening;
 mod jobs;
 mod messaging;
 mod restart;

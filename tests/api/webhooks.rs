@@ -9,7 +9,7 @@ const CUSTOMER: &str = "5511987654321";
 
 /// Send `head` and `sent` bytes of a body on a raw connection, then wait for an answer (or
 /// give up after `wait`). Returns the status line and the rest of what came back.
-async fn raw_request(app: &TestApp, head: &str, sent: &[u8], wait: std::time::Duration) -> Option<String> {
+pub async fn raw_request(app: &TestApp, head: &str, sent: &[u8], wait: std::time::Duration) -> Option<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = app.base.trim_start_matches("http://").to_owned();
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -66,6 +66,7 @@ async fn handshake_echoes_the_challenge_only_with_the_right_token() {
         .await
         .unwrap();
     assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(ok.headers().get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(ok.text().await.unwrap(), "1158201444");
     for q in [
         "hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1",

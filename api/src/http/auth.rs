@@ -1,8 +1,6 @@
 //! Authentication (bearer API keys) and role checks. Shop keys are looked up by their SHA-256
 //! (the `Authenticate` query); the platform `ADMIN_API_KEY` is compared in constant time.
 
-use std::sync::Arc;
-
 use poem_openapi::{SecurityScheme, auth::Bearer};
 use subtle::ConstantTimeEq;
 
@@ -14,7 +12,6 @@ use domain::ShopId;
 use domain::tenancy::Role;
 
 use super::error::ApiError;
-use super::rate_limit::ShopRateLimiter;
 
 /// `Authorization: Bearer <api key>`: a shop key (`wsk_…`) or the platform admin key.
 #[derive(SecurityScheme)]
@@ -37,26 +34,30 @@ pub struct Authenticator {
     pub pipeline: Pipeline,
     pub authenticate: AuthenticateHandler,
     pub admin_key: Secret,
-    pub rate_limiter: Arc<ShopRateLimiter>,
 }
 
 impl Authenticator {
+    /// Who sent `auth`: resolved once per request by the front door (`guard.rs`), or here.
     pub async fn principal(&self, auth: &ApiKeyAuth) -> Result<Principal, ApiError> {
-        let key = auth.0.token.trim();
+        if let Ok(p) = super::guard::AUTHENTICATED.try_with(|p| *p) {
+            return Ok(p);
+        }
+        self.resolve(auth.0.token.trim()).await
+    }
+
+    /// Look a key up: the platform key, or a shop key by its hash. No side effects.
+    pub async fn resolve(&self, key: &str) -> Result<Principal, ApiError> {
         if constant_time_eq(key, self.admin_key.expose()) {
             return Ok(Principal::Platform);
         }
         let ctx = RequestContext { request_id: super::error::current_request_id(), shop_id: None };
-        let found = self.pipeline.query(&ctx, &self.authenticate, Authenticate { key: Secret::new(key) }).await;
-        let k = match found {
-            Ok(k) => k,
+        match self.pipeline.query(&ctx, &self.authenticate, Authenticate { key: Secret::new(key) }).await {
+            Ok(k) => Ok(Principal::Shop { shop_id: k.shop_id, role: k.role }),
             Err(AuthenticateError::UnknownKey | AuthenticateError::Invalid(_)) => {
-                return Err(ApiError::unauthorized("Unknown or revoked API key."));
+                Err(ApiError::unauthorized("Unknown or revoked API key."))
             }
-            Err(AuthenticateError::Storage(e)) => return Err(e.into()),
-        };
-        self.rate_limiter.check(k.shop_id).map_err(ApiError::rate_limited)?;
-        Ok(Principal::Shop { shop_id: k.shop_id, role: k.role })
+            Err(AuthenticateError::Storage(e)) => Err(e.into()),
+        }
     }
 
     /// A shop key with at least `needed`; the platform key is not a shop.

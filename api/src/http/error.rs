@@ -52,6 +52,9 @@ pub enum ApiError {
     NotFound(Json<ErrorBody>),
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// The body is larger than `API_MAX_BODY_BYTES`.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
     /// Valid JSON that breaks a rule: a field, the 24-hour window, an unknown number.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
@@ -89,6 +92,13 @@ impl ApiError {
             body("RATE_LIMIT_EXCEEDED", "Too many requests for this shop; slow down.", json!({ "retryAfterSeconds": retry_after_secs })),
             retry_after_secs.to_string(),
         )
+    }
+    pub fn too_large(max_bytes: usize) -> Self {
+        Self::PayloadTooLarge(body(
+            "PAYLOAD_TOO_LARGE",
+            format!("Request bodies are limited to {max_bytes} bytes."),
+            json!({ "maxBytes": max_bytes }),
+        ))
     }
     pub fn internal(request_id: &str) -> Self {
         Self::Internal(body(

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod error;
+pub mod guard;
 pub mod inbound;
 pub mod json_body;
 pub mod listener;

@@ -27,7 +27,12 @@ pub async fn verify(Query(q): Query<HashMap<String, String>>, h: Data<&Arc<Webho
     let token = q.get("hub.verify_token").map(String::as_str).unwrap_or("");
     match (mode, q.get("hub.challenge")) {
         (Some("subscribe"), Some(challenge)) if constant_time_eq(token, h.verify_token.expose()) => {
-            challenge.clone().with_content_type("text/plain").into_response()
+            // The challenge is echoed as sent: plain text that no browser may sniff as HTML.
+            challenge
+                .clone()
+                .with_content_type("text/plain; charset=utf-8")
+                .with_header("x-content-type-options", "nosniff")
+                .into_response()
         }
         _ => error(StatusCode::FORBIDDEN, "FORBIDDEN", "Webhook verification failed: wrong mode or verify token."),
     }
