@@ -337,10 +337,10 @@ impl Application {
         let body_limits = Arc::new(BodyLimits { max_bytes: config.api_max_body_bytes, timeout: config.http_body_timeout });
         // The front door of /api/v1, outermost first: authenticate, rate-limit, then the body.
         let api = http::openapi_service();
-        let (spec, ui) = (api.spec_endpoint(), api.swagger_ui());
+        let ui = api.swagger_ui();
         let api = api.around(http::guard::limit_body).around(http::rate_limit::limit).around(http::guard::authenticate);
         let mut route = Route::new()
-            .at("/openapi.json", spec)
+            .at("/openapi.json", get(http::ops::openapi))
             .nest("/docs", ui)
             .at("/health/live", get(http::ops::live))
             .at("/health/ready", get(http::ops::ready))

@@ -55,6 +55,9 @@ pub enum ApiError {
     /// The body is larger than `API_MAX_BODY_BYTES`.
     #[oai(status = 413)]
     PayloadTooLarge(Json<ErrorBody>),
+    /// A body without `Content-Type: application/json`.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// Valid JSON that breaks a rule: a field, the 24-hour window, an unknown number.
     #[oai(status = 422)]
     Unprocessable(Json<ErrorBody>),
@@ -111,7 +114,7 @@ impl ApiError {
 
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
-        ApiError::validation(&e.field, &e.message)
+        ApiError::validation(&camel_case(&e.field), &e.message)
     }
 }
 
@@ -230,8 +233,40 @@ fn field_in(text: &str) -> Value {
         if let Some(start) = text.find(open)
             && let Some(len) = text[start + 1..].find(close)
         {
-            return Value::String(text[start + 1..start + 1 + len].to_owned());
+            return Value::String(camel_case(&text[start + 1..start + 1 + len]));
         }
     }
     Value::String("body".into())
+}
+
+/// The API's spelling of a field the code spells in snake case (`account_id` → `accountId`).
+/// Paths into message content keep Meta's own snake-case names.
+pub fn camel_case(field: &str) -> String {
+    if field.contains(['.', '[']) {
+        return field.to_owned();
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' && !out.is_empty() {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod camel_tests {
+    #[test]
+    fn snake_case_fields_are_named_as_the_api_names_them() {
+        assert_eq!(super::camel_case("throughput_mps"), "throughputMps");
+        assert_eq!(super::camel_case("user_id"), "userId");
+        assert_eq!(super::camel_case("waId"), "waId");
+        assert_eq!(super::camel_case("content.button_reply.id"), "content.button_reply.id");
+    }
 }

@@ -1,12 +1,11 @@
 //! The front door of `/api/v1`, before any route reads a byte of the body:
-//! 1. NUL (`%00`) in the path or query is refused (422): Postgres cannot store it, and the
-//!    answer must be the same on both databases.
+//! 1. NUL, which Postgres cannot store, becomes U+FFFD in the query (`%00`) and in JSON bodies
+//!    (`\u0000`), the same on both databases, as in webhooks; in a path it is refused (422).
 //! 2. The bearer key is resolved once; the route's role check reuses it. Unknown keys count
 //!    against the caller's address; an address over `AUTH_FAILURES_PER_MINUTE` gets 429 without
 //!    a lookup. Viewer keys cannot change anything, so their writes are refused here (403).
 //! 3. (`rate_limit::limit`, its own middleware, comes next.)
-//! 4. The body is read at most `API_MAX_BODY_BYTES` (413) within `HTTP_BODY_TIMEOUT_MS` (408),
-//!    and a JSON body that holds U+0000 is refused (422).
+//! 4. The body is read at most `API_MAX_BODY_BYTES` (413) within `HTTP_BODY_TIMEOUT_MS` (408).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,21 +35,26 @@ fn has_encoded_nul(s: &str) -> bool {
     s.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
 }
 
-/// A raw NUL byte, or a `\u0000` escape (not itself escaped) in JSON text.
-pub fn json_has_nul(bytes: &[u8]) -> bool {
-    if bytes.contains(&0) {
-        return true;
-    }
+/// Every `\u0000` escape (not itself escaped) in JSON text becomes `\ufffd`, in place (both
+/// are six bytes). Returns whether one did.
+pub fn replace_json_nul(bytes: &mut [u8]) -> bool {
+    let mut changed = false;
     let mut i = 0;
-    while let Some(pos) = bytes[i..].windows(6).position(|w| w[0] == b'\\' && (w[1] == b'u' || w[1] == b'U') && &w[2..] == b"0000") {
+    while let Some(pos) = bytes[i..].windows(6).position(|w| w[0] == b'\\' && w[1] == b'u' && &w[2..] == b"0000") {
         let at = i + pos;
         let backslashes = bytes[..at].iter().rev().take_while(|b| **b == b'\\').count();
         if backslashes % 2 == 0 {
-            return true;
+            bytes[at + 2..at + 6].copy_from_slice(b"fffd");
+            changed = true;
         }
         i = at + 1;
     }
-    false
+    changed
+}
+
+/// `%00` in a query becomes `%EF%BF%BD` (U+FFFD).
+fn replace_query_nul(query: &str) -> String {
+    query.replace("%00", "%EF%BF%BD")
 }
 
 fn bearer(req: &Request) -> Option<String> {
@@ -63,8 +67,14 @@ pub async fn authenticate<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
     if has_encoded_nul(req.uri().path()) {
         return Ok(ApiError::validation("path", "must not contain NUL (%00)").into_response());
     }
-    if req.uri().query().is_some_and(has_encoded_nul) {
-        return Ok(ApiError::validation("query", "must not contain NUL (%00)").into_response());
+    let mut req = req;
+    if let Some(q) = req.uri().query().filter(|q| has_encoded_nul(q)) {
+        let path_and_query = format!("{}?{}", req.uri().path(), replace_query_nul(q));
+        let mut parts = req.uri().clone().into_parts();
+        parts.path_and_query = path_and_query.parse().ok();
+        if let Ok(uri) = poem::http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
     }
     let (Some(auth), Some(token)) = (req.data::<Arc<Authenticator>>().cloned(), bearer(&req)) else {
         // No key: the route answers 401 itself (its security scheme).
@@ -104,7 +114,6 @@ pub async fn authenticate<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
     {
         return Ok(ApiError::forbidden("A viewer key can only read.").into_response());
     }
-    let mut req = req;
     req.set_data(principal);
     AUTHENTICATED.scope(principal, next.call(req)).await.map(IntoResponse::into_response)
 }
@@ -134,15 +143,13 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<
         }
         Ok(out)
     };
-    let bytes = match tokio::time::timeout(limits.timeout, read).await {
+    let mut bytes = match tokio::time::timeout(limits.timeout, read).await {
         Ok(Ok(b)) => b,
         Ok(Err(true)) => return Ok(too_large()),
         Ok(Err(false)) => return Ok(plain(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", "The body could not be read.")),
         Err(_) => return Ok(plain(StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "The body did not arrive in time.")),
     };
-    if json_has_nul(&bytes) {
-        return Ok(ApiError::validation("body", "text must not contain U+0000 (NUL)").into_response());
-    }
+    replace_json_nul(&mut bytes);
     req.set_body(Body::from_vec(bytes));
     next.call(req).await.map(IntoResponse::into_response)
 }
@@ -152,12 +159,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nul_is_found_as_a_byte_or_an_unescaped_escape() {
-        assert!(json_has_nul(b"{\"a\":\"x\\u0000\"}"));
-        assert!(json_has_nul(b"{\"a\":\"x\\\\\\u0000\"}"), "an escaped backslash, then the escape");
-        assert!(!json_has_nul(b"{\"a\":\"x\\\\u0000\"}"), "the text \\u0000, not a NUL");
-        assert!(json_has_nul(b"{\"a\":\"x\x00\"}"));
+    fn nul_escapes_become_the_replacement_character() {
+        let fix = |s: &[u8]| {
+            let mut v = s.to_vec();
+            let changed = replace_json_nul(&mut v);
+            (String::from_utf8(v).unwrap(), changed)
+        };
+        assert_eq!(fix(br#"{"a":"x\u0000"}"#), (r#"{"a":"x\ufffd"}"#.to_owned(), true));
+        assert_eq!(fix(br#"{"a":"x\\\u0000"}"#), (r#"{"a":"x\\\ufffd"}"#.to_owned(), true), "an escaped backslash, then the escape");
+        assert_eq!(fix(br#"{"a":"x\\u0000"}"#), (r#"{"a":"x\\u0000"}"#.to_owned(), false), "the text \\u0000, not a NUL");
         assert!(has_encoded_nul("/api/v1/messages?waId=1%00"));
         assert!(!has_encoded_nul("/api/v1/messages?waId=100"));
+        assert_eq!(replace_query_nul("userId=a%00b"), "userId=a%EF%BF%BDb");
     }
 }

@@ -53,6 +53,11 @@ pub async fn request_middleware<E: Endpoint>(next: E, mut req: Request) -> poem:
     if let Ok(v) = HeaderValue::from_str(&rid) {
         resp.headers_mut().insert("x-request-id", v);
     }
+    if resp.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allow) = super::allowed_methods(&path).and_then(|a| HeaderValue::from_str(&a).ok())
+    {
+        resp.headers_mut().insert("allow", allow);
+    }
     let status = resp.status().as_u16();
     let secs = started.elapsed().as_secs_f64();
     if let Some(metrics) = metrics {

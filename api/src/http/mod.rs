@@ -57,9 +57,90 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
     .server("/")
 }
 
-/// The OpenAPI 3 document as JSON (what `whatsapp-service openapi` prints).
+/// The OpenAPI 3 document as JSON (what `whatsapp-service openapi` prints and
+/// `GET /openapi.json` serves).
 pub fn openapi_json() -> String {
-    openapi_service().spec()
+    let mut spec: serde_json::Value = serde_json::from_str(&openapi_service().spec()).expect("poem-openapi writes JSON");
+    mark_nullable(&mut spec);
+    serde_json::to_string_pretty(&spec).expect("a JSON value serialises")
+}
+
+/// The spec, computed once.
+pub fn openapi_json_cached() -> &'static str {
+    static SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SPEC.get_or_init(openapi_json)
+}
+
+/// Responses carry their optional fields as `null` (one stable set of keys per type), and
+/// requests may send `null` for an optional field; poem-openapi declares neither: mark the
+/// optional properties without a default `nullable`, and request-only schemas closed.
+fn mark_nullable(spec: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    use std::collections::BTreeSet;
+    fn refs(v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref")
+                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                {
+                    out.insert(name.to_owned());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    fn closure(spec: &Value, mut set: BTreeSet<String>) -> BTreeSet<String> {
+        loop {
+            let mut next = set.clone();
+            for name in &set {
+                refs(&spec["components"]["schemas"][name], &mut next);
+            }
+            if next.len() == set.len() {
+                return set;
+            }
+            set = next;
+        }
+    }
+    let (mut req, mut resp) = (BTreeSet::new(), BTreeSet::new());
+    if let Some(paths) = spec["paths"].as_object() {
+        for ops in paths.values().filter_map(Value::as_object) {
+            for op in ops.values() {
+                refs(&op["requestBody"], &mut req);
+                refs(&op["parameters"], &mut req);
+                refs(&op["responses"], &mut resp);
+            }
+        }
+    }
+    let (req, resp) = (closure(spec, req), closure(spec, resp));
+    let Some(schemas) = spec["components"]["schemas"].as_object_mut() else { return };
+    for name in req.iter().chain(resp.iter()) {
+        let Some(schema) = schemas.get_mut(name) else { continue };
+        // Request bodies refuse unknown fields (`deny_unknown_fields`): say so.
+        if req.contains(name) && !resp.contains(name) && schema.get("properties").is_some() {
+            schema["additionalProperties"] = Value::Bool(false);
+        }
+        let required: BTreeSet<String> =
+            schema["required"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+        let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else { continue };
+        for (key, prop) in props.iter_mut() {
+            // Optional fields are sent as null, and taken as absent when null; a field with a
+            // default (`forceTemplate`) is not nullable.
+            if required.contains(key) || prop.get("default").is_some() {
+                continue;
+            }
+            if let Some(r) = prop.get("$ref").cloned() {
+                let mut wrapped = json!({ "allOf": [{ "$ref": r }], "nullable": true });
+                if let Some(d) = prop.get("description") {
+                    wrapped["description"] = d.clone();
+                }
+                *prop = wrapped;
+            } else if let Some(m) = prop.as_object_mut() {
+                m.insert("nullable".into(), Value::Bool(true));
+            }
+        }
+    }
 }
 
 pub fn ctx(rid: &RequestId, shop: Option<ShopId>) -> RequestContext {
@@ -76,4 +157,32 @@ pub fn wa_id(field: &str, raw: &str) -> Result<WaId, ApiError> {
 
 pub fn page(limit: Option<u64>, offset: Option<u64>) -> (u64, u64) {
     (limit.unwrap_or(50), offset.unwrap_or(0))
+}
+
+/// The methods a path answers to, for the `Allow` header of a 405 (RFC 9110): the API's from
+/// its spec, the rest from the routes wired in `startup.rs`.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    type Routes = Vec<(Vec<String>, Vec<String>)>;
+    static ROUTES: std::sync::OnceLock<Routes> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        let spec: serde_json::Value = serde_json::from_str(openapi_json_cached()).expect("the spec is JSON");
+        let mut out: Routes = vec![
+            (vec!["webhooks".into(), "whatsapp".into()], vec!["GET".into(), "POST".into()]),
+            (vec!["health".into(), "live".into()], vec!["GET".into()]),
+            (vec!["health".into(), "ready".into()], vec!["GET".into()]),
+            (vec!["metrics".into()], vec!["GET".into()]),
+            (vec!["openapi.json".into()], vec!["GET".into()]),
+        ];
+        for (template, ops) in spec["paths"].as_object().into_iter().flatten() {
+            let segs = template.trim_matches('/').split('/').map(str::to_owned).collect();
+            let methods = ops.as_object().into_iter().flatten().map(|(m, _)| m.to_uppercase()).collect();
+            out.push((segs, methods));
+        }
+        out
+    });
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    routes
+        .iter()
+        .find(|(t, _)| t.len() == segs.len() && t.iter().zip(&segs).all(|(a, b)| (a.starts_with('{') && !b.is_empty()) || a == b))
+        .map(|(_, m)| m.join(", "))
 }

@@ -15,8 +15,9 @@ use domain::{Events, PhoneNumber, PhoneNumberId, ShopId, WabaId};
 
 pub(crate) fn token_shape(token: &Secret) -> Result<(), ValidationError> {
     let t = token.expose();
-    if t.trim().is_empty() || t.len() > 4096 || t.chars().any(char::is_whitespace) {
-        return Err(ValidationError::new("token").with_message("must be a non-empty token without spaces".into()));
+    // It travels in an HTTP header: visible ASCII only.
+    if t.is_empty() || t.len() > 4096 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ValidationError::new("token").with_message("must be 1 to 4096 visible ASCII characters, without spaces".into()));
     }
     Ok(())
 }

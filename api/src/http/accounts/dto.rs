@@ -11,23 +11,28 @@ use domain::accounts::WhatsAppAccount;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectAccountRequest {
     /// Meta's phone number id (digits).
+    #[oai(validator(pattern = r"^\s*[0-9]{1,32}\s*$"))]
     pub phone_number_id: String,
     /// The business number, E.164 (`+5511…`).
+    #[oai(validator(pattern = r"^\s*\+[ \-.()]*[1-9]([ \-.()]*[0-9]){7,14}[ \-.()]*\s*$"))]
     pub display_phone_number: String,
     /// The WhatsApp Business Account id.
+    #[oai(validator(pattern = r"^\s*[0-9]{1,32}\s*$"))]
     pub waba_id: String,
     /// A system-user access token. Stored encrypted; never returned.
+    #[oai(validator(pattern = r"^[\x21-\x7E]{1,4096}$"))]
     pub access_token: String,
+    #[oai(validator(max_length = 100))]
     pub display_name: Option<String>,
 }
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
 #[oai(rename_all = "lowercase")]
 #[serde(rename_all = "lowercase")]
+/// What an update may set (DELETE disconnects).
 pub enum AccountStatusDto {
     Active,
     Suspended,
-    Disconnected,
 }
 
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -63,14 +68,17 @@ pub enum QualityRatingDto {
 #[oai(rename_all = "camelCase")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateAccountRequest {
+    #[oai(validator(max_length = 100))]
     pub display_name: Option<String>,
     /// Rotate the access token.
+    #[oai(validator(pattern = r"^[\x21-\x7E]{1,4096}$"))]
     pub access_token: Option<String>,
     /// `active` or `suspended` (use DELETE to disconnect).
     pub status: Option<AccountStatusDto>,
     pub messaging_tier: Option<MessagingTierDto>,
     pub quality_rating: Option<QualityRatingDto>,
     /// Messages per second this number may send (1 to 1000; Meta's default is 80).
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
     pub throughput_mps: Option<u32>,
 }
 

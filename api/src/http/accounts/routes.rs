@@ -108,9 +108,6 @@ impl AccountsApi {
             None => None,
             Some(AccountStatusDto::Active) => Some(AccountStatus::Active),
             Some(AccountStatusDto::Suspended) => Some(AccountStatus::Suspended),
-            Some(AccountStatusDto::Disconnected) => {
-                return Err(ApiError::validation("status", "use DELETE /api/v1/accounts/{accountId} to disconnect"));
-            }
         };
         let cmd = UpdateWhatsAppAccount {
             shop_id: shop,

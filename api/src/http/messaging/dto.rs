@@ -1,19 +1,21 @@
 //! Request and response bodies of the messaging API (messages and conversations).
 
 use chrono::{DateTime, Utc};
-use poem_openapi::Object;
+use poem_openapi::{Enum, Object};
 use serde_json::Value;
 use uuid::Uuid;
 
-use domain::messaging::{Conversation, Message, WindowKind, WindowState};
+use domain::messaging::{Conversation, ConversationStatus, Direction, Message, WindowKind, WindowState};
 
 #[derive(Object, Clone, serde::Deserialize)]
 #[oai(rename_all = "camelCase")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TemplateDto {
     /// The approved template's name.
+    #[oai(validator(pattern = r"^[a-z0-9_]{1,512}$"))]
     pub name: String,
     /// Language code, e.g. `en_US`, `pt_BR`.
+    #[oai(validator(pattern = r"^[a-z]{2,3}(_([A-Z]{2}|[0-9]{3}))?$"))]
     pub language: String,
     /// Meta-format components with positional (`{"type":"text","text":"…"}`) or named
     /// (`"parameter_name"`) parameters.
@@ -27,10 +29,13 @@ pub struct TemplateDto {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendMessageRequest {
     /// The business number to send from (E.164, connected to this shop).
+    #[oai(validator(pattern = r"^\s*\+[ \-.()]*[1-9]([ \-.()]*[0-9]){7,14}[ \-.()]*\s*$"))]
     pub from: String,
     /// The customer (E.164).
+    #[oai(validator(pattern = r"^\s*\+[ \-.()]*[1-9]([ \-.()]*[0-9]){7,14}[ \-.()]*\s*$"))]
     pub to: String,
     /// Optional external id of the customer, kept on the customer and the message.
+    #[oai(validator(min_length = 1, max_length = 128))]
     pub user_id: Option<String>,
     /// The message. `{"type":"text","text":"…"}`, or image / video / audio / document / sticker
     /// (`link` or `id`, `caption`), location, contacts, reaction, buttons, list, cta_url,
@@ -43,6 +48,7 @@ pub struct SendMessageRequest {
     /// The template to send when the window is closed (or when forced).
     pub template: Option<TemplateDto>,
     /// The wamid of a message to reply to (shown quoted).
+    #[oai(validator(min_length = 1, max_length = 256))]
     pub reply_to: Option<String>,
 }
 
@@ -50,8 +56,11 @@ pub struct SendMessageRequest {
 #[oai(rename_all = "camelCase")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendTemplateRequest {
+    #[oai(validator(pattern = r"^\s*\+[ \-.()]*[1-9]([ \-.()]*[0-9]){7,14}[ \-.()]*\s*$"))]
     pub from: String,
+    #[oai(validator(pattern = r"^\s*\+[ \-.()]*[1-9]([ \-.()]*[0-9]){7,14}[ \-.()]*\s*$"))]
     pub to: String,
+    #[oai(validator(min_length = 1, max_length = 128))]
     pub user_id: Option<String>,
     pub template: TemplateDto,
 }
@@ -245,4 +254,40 @@ pub struct ConversationDetailDto {
     pub messages: Vec<MessageDto>,
     pub total: u64,
     pub has_more: bool,
+}
+
+/// Which way a message went.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum DirectionDto {
+    Inbound,
+    Outbound,
+}
+
+impl From<DirectionDto> for Direction {
+    fn from(d: DirectionDto) -> Self {
+        match d {
+            DirectionDto::Inbound => Direction::Inbound,
+            DirectionDto::Outbound => Direction::Outbound,
+        }
+    }
+}
+
+/// A conversation's state.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum ConversationStateDto {
+    Active,
+    Closed,
+    Expired,
+}
+
+impl From<ConversationStateDto> for ConversationStatus {
+    fn from(s: ConversationStateDto) -> Self {
+        match s {
+            ConversationStateDto::Active => ConversationStatus::Active,
+            ConversationStateDto::Closed => ConversationStatus::Closed,
+            ConversationStateDto::Expired => ConversationStatus::Expired,
+        }
+    }
 }

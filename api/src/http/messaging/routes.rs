@@ -157,20 +157,18 @@ impl MessagesApi {
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
-        #[oai(name = "waId")] wa: Query<Option<String>>,
-        #[oai(name = "userId")] user_id: Query<Option<String>>,
+        #[oai(name = "waId", validator(pattern = r"^\s*\+?[0-9]{8,15}\s*$"))] wa: Query<Option<String>>,
+        #[oai(name = "userId", validator(min_length = 1, max_length = 128))] user_id: Query<Option<String>>,
         #[oai(name = "conversationId")] conversation_id: Query<Option<Uuid>>,
         /// inbound or outbound
-        direction: Query<Option<String>>,
+        direction: Query<Option<DirectionDto>>,
         /// 1 to 200, default 50
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u64>>,
-        offset: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<Option<u64>>,
     ) -> Result<Json<MessageListDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let direction = match direction.0.as_deref() {
-            None => None,
-            Some(d) => Some(Direction::parse(d).ok_or_else(|| ApiError::validation("direction", "inbound or outbound"))?),
-        };
+        let direction = direction.0.map(Direction::from);
         let (limit, offset) = page(limit.0, offset.0);
         let q = GetMessages {
             shop_id: shop,
@@ -186,34 +184,34 @@ impl MessagesApi {
     }
 
     /// Get one message with its delivery status (viewer).
-    #[oai(path = "/messages/:message_id", method = "get", operation_id = "getMessage")]
+    #[oai(path = "/messages/:id", method = "get", operation_id = "getMessage")]
     async fn get(
         &self,
         h: Data<&Arc<MessagingHttp>>,
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
-        message_id: Path<Uuid>,
+        id: Path<Uuid>,
     ) -> Result<Json<MessageDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let q = GetMessage { shop_id: shop, message_id: MessageId::from(message_id.0) };
+        let q = GetMessage { shop_id: shop, message_id: MessageId::from(id.0) };
         let m = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get_message, q).await?;
         Ok(Json(m.into()))
     }
 
     /// Mark a customer's message read (blue ticks), optionally showing the typing indicator (agent).
-    #[oai(path = "/messages/:message_id/read", method = "post", operation_id = "markMessageRead")]
+    #[oai(path = "/messages/:id/read", method = "post", operation_id = "markMessageRead")]
     async fn mark_read(
         &self,
         h: Data<&Arc<MessagingHttp>>,
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
-        message_id: Path<Uuid>,
+        id: Path<Uuid>,
         #[oai(name = "typingIndicator")] typing: Query<Option<bool>>,
     ) -> Result<Json<MessageDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
-        let cmd = MarkMessageRead { shop_id: shop, message_id: MessageId::from(message_id.0), typing_indicator: typing.0.unwrap_or(false) };
+        let cmd = MarkMessageRead { shop_id: shop, message_id: MessageId::from(id.0), typing_indicator: typing.0.unwrap_or(false) };
         let m = h.mark_read.run(&ctx(&rid, Some(shop)), cmd).await?;
         Ok(Json(m.into()))
     }
@@ -232,9 +230,10 @@ impl ConversationsApi {
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
-        #[oai(name = "waId")] wa: Query<Option<String>>,
-        #[oai(name = "userId")] user_id: Query<Option<String>>,
+        #[oai(name = "waId", validator(pattern = r"^\s*\+?[0-9]{8,15}\s*$"))] wa: Query<Option<String>>,
+        #[oai(name = "userId", validator(min_length = 1, max_length = 128))] user_id: Query<Option<String>>,
         /// The business number (E.164)
+        #[oai(validator(pattern = r"^\s*\+[ \-.()]*[1-9]([ \-.()]*[0-9]){7,14}[ \-.()]*\s*$"))]
         from: Query<Option<String>>,
     ) -> Result<Json<ConversationStatusDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
@@ -266,16 +265,13 @@ impl ConversationsApi {
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
         /// active, closed or expired
-        status: Query<Option<String>>,
-        #[oai(name = "waId")] wa: Query<Option<String>>,
-        limit: Query<Option<u64>>,
-        offset: Query<Option<u64>>,
+        status: Query<Option<ConversationStateDto>>,
+        #[oai(name = "waId", validator(pattern = r"^\s*\+?[0-9]{8,15}\s*$"))] wa: Query<Option<String>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<Option<u64>>,
     ) -> Result<Json<ConversationListDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let status = match status.0.as_deref() {
-            None => None,
-            Some(s) => Some(ConversationStatus::parse(s).ok_or_else(|| ApiError::validation("status", "active, closed or expired"))?),
-        };
+        let status = status.0.map(ConversationStatus::from);
         let (limit, offset) = page(limit.0, offset.0);
         let q = ListConversations {
             shop_id: shop,
@@ -303,8 +299,8 @@ impl ConversationsApi {
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
         conversation_id: Path<Uuid>,
-        limit: Query<Option<u64>>,
-        offset: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<Option<u64>>,
     ) -> Result<Json<ConversationDetailDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let (limit, offset) = page(limit.0, offset.0);

@@ -27,6 +27,12 @@ pub struct OpsHttp {
     pub sandbox: bool,
 }
 
+/// The OpenAPI document (optional response fields declared nullable, as they are sent).
+#[handler]
+pub async fn openapi() -> Response {
+    crate::http::openapi_json_cached().with_content_type("application/json; charset=utf-8").into_response()
+}
+
 #[handler]
 pub async fn live() -> Response {
     poem::web::Json(json!({"status": "live"})).into_response()

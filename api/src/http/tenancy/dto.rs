@@ -12,6 +12,7 @@ use domain::tenancy::Role;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateShopRequest {
     /// The merchant's name.
+    #[oai(validator(max_length = 200, pattern = r"\S"))]
     pub name: String,
 }
 
@@ -62,6 +63,7 @@ impl From<Role> for RoleDto {
 #[oai(rename_all = "camelCase")]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
+    #[oai(validator(min_length = 1, max_length = 100))]
     pub name: String,
     /// admin configures, agent messages, viewer reads.
     pub role: RoleDto,

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The HTTP API tested by a tool that did not write it: schemathesis (pinned) generates requests
+# from /openapi.json and checks every answer against the spec (no 5xx, status codes and bodies as
+# declared). The service runs on SQLite in sandbox mode with a real shop key.
+#   .ci/schemathesis.sh [binary]        (default: target/debug/whatsapp-service)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="${1:-target/debug/whatsapp-service}"
+version="4.32.5"
+port="${SCHEMATHESIS_PORT:-18080}"
+work="$(mktemp -d)"
+venv="$work/venv"
+python3 -m venv "$venv"
+"$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$version"
+
+SANDBOX=1 BIND_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/st.db?mode=rwc" \
+  RATE_LIMIT_PER_MINUTE=1000000 RATE_LIMIT_PER_INSTANCE_PER_MINUTE=100000000 AUTH_FAILURES_PER_MINUTE=1000000 \
+  RUST_LOG=error "$bin" serve >"$work/service.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.2; done
+
+B="http://127.0.0.1:$port"
+ADMIN="Authorization: Bearer sandbox-admin-key"
+J="content-type: application/json"
+shop=$(curl -sf -X POST "$B/api/v1/shops" -H "$ADMIN" -H "$J" -d '{"name":"Schemathesis"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+key=$(curl -sf -X POST "$B/api/v1/shops/$shop/api-keys" -H "$ADMIN" -H "$J" -d '{"name":"st","role":"admin"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+curl -sf -X POST "$B/api/v1/accounts" -H "Authorization: Bearer $key" -H "$J" \
+  -d '{"phoneNumberId":"1065403522","displayPhoneNumber":"+15550001111","wabaId":"2002","accessToken":"EAAG-sandbox"}' >/dev/null
+curl -sf -X POST "$B/sandbox/customers/messages" -H "$J" \
+  -d '{"phoneNumberId":"1065403522","from":"+5511987654321","name":"Ana","text":"Oi"}' >/dev/null
+
+"$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "$B/openapi.json" \
+  --checks all \
+  --exclude-checks use_after_free \
+  --header "Authorization: Bearer $key" \
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" \
+  --seed "${SCHEMATHESIS_SEED:-7}" \
+  --suppress-health-check all \
+  --no-color
