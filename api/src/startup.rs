@@ -109,6 +109,9 @@ pub struct Application {
     pub parts: Arc<Parts>,
     acceptor: GuardedAcceptor<poem::listener::TcpAcceptor>,
     idle_timeout: Duration,
+    /// `/metrics` on its own listener (`METRICS_BIND_ADDR`).
+    metrics_listener: Option<(poem::listener::TcpAcceptor, Arc<OpsHttp>)>,
+    pub metrics_addr: Option<std::net::SocketAddr>,
     routes: poem::endpoint::BoxEndpoint<'static, Response>,
     shutdown_tx: watch::Sender<bool>,
     workers: Vec<tokio::task::JoinHandle<()>>,
@@ -344,11 +347,21 @@ impl Application {
             .nest("/docs", ui)
             .at("/health/live", get(http::ops::live))
             .at("/health/ready", get(http::ops::ready))
-            .at("/metrics", get(http::ops::metrics))
             .at("/webhooks/whatsapp", get(http::inbound::routes::verify).post(http::inbound::routes::receive));
         if let Some(sb) = sandbox {
             route = route.nest("/sandbox", sandbox::routes(sb));
         }
+        let (metrics_listener, metrics_addr) = match config.metrics_bind_addr {
+            None => {
+                route = route.at("/metrics", get(http::ops::metrics));
+                (None, None)
+            }
+            Some(at) => {
+                let acceptor = TcpListener::bind(at.to_string()).into_acceptor().await?;
+                let addr = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().copied());
+                (Some((acceptor, ops.clone())), addr)
+            }
+        };
         let routes = route
             .nest("/", api)
             .catch_all_error(error::catch_all)
@@ -367,7 +380,17 @@ impl Application {
 
         let acceptor =
             GuardedAcceptor::new(acceptor, config.http_max_connections, config.http_header_timeout, metrics.http_refused.clone());
-        Ok(Self { addr, parts, acceptor, idle_timeout: config.http_idle_timeout, routes, shutdown_tx, workers })
+        Ok(Self {
+            addr,
+            parts,
+            acceptor,
+            idle_timeout: config.http_idle_timeout,
+            metrics_listener,
+            metrics_addr,
+            routes,
+            shutdown_tx,
+            workers,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -376,7 +399,11 @@ impl Application {
 
     /// Serve until `stop` resolves (or forever), then stop workers and drain requests.
     pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Self { acceptor, idle_timeout, routes, shutdown_tx, workers, .. } = self;
+        let Self { acceptor, idle_timeout, metrics_listener, routes, shutdown_tx, workers, .. } = self;
+        let metrics_server = metrics_listener.map(|(acceptor, ops)| {
+            let app = Route::new().at("/metrics", get(http::ops::metrics)).data(ops);
+            tokio::spawn(Server::new_with_acceptor(acceptor).run(app))
+        });
         let result = Server::new_with_acceptor(acceptor)
             .idle_timeout(idle_timeout)
             .run_with_graceful_shutdown(routes, stop, Some(Duration::from_secs(10)))
@@ -384,6 +411,9 @@ impl Application {
         let _ = shutdown_tx.send(true);
         for w in workers {
             let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+        }
+        if let Some(m) = metrics_server {
+            m.abort();
         }
         result
     }

@@ -86,6 +86,8 @@ pub struct Config {
     pub rate_limit_per_instance_per_minute: u32,
     /// Failed API key checks per minute per client address before 429.
     pub auth_failures_per_minute: u32,
+    /// Where `/metrics` is served: its own listener, or (`None`) the main one.
+    pub metrics_bind_addr: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Config {
@@ -153,6 +155,14 @@ impl Config {
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") || database_url.starts_with("sqlite:")) {
             return Err(err("DATABASE_URL", "must start with postgres:// or sqlite:"));
         }
+        // `/metrics` is not for the public: on its own address by default in production
+        // (`main` serves it on BIND_ADDR, as the sandbox does by default).
+        let metrics_bind_addr = match get("METRICS_BIND_ADDR").as_deref() {
+            Some("main") => None,
+            None if sandbox => None,
+            None => Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
+            Some(a) => Some(a.parse().map_err(|_| err("METRICS_BIND_ADDR", "must be host:port (e.g. 0.0.0.0:9090) or main"))?),
+        };
         let amqp_url = get("AMQP_URL");
         if let Some(u) = &amqp_url
             && !(u.starts_with("amqp://") || u.starts_with("amqps://"))
@@ -258,6 +268,7 @@ impl Config {
             http_max_connections: number("HTTP_MAX_CONNECTIONS", 4096, 1, 1_000_000)? as usize,
             rate_limit_per_instance_per_minute: number("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", 1_000, 1, 100_000_000)? as u32,
             auth_failures_per_minute: number("AUTH_FAILURES_PER_MINUTE", 30, 1, 1_000_000)? as u32,
+            metrics_bind_addr,
         })
     }
 }

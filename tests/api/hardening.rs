@@ -132,3 +132,15 @@ async fn strangers_cannot_mint_metric_series() {
     assert!(text.contains(r#"http_requests_total{method="GET",route="getMessage",status="404"} 40"#), "{text}");
     assert!(text.contains(r#"method="OTHER",route="(unmatched)""#), "{text}");
 }
+
+#[tokio::test]
+async fn metrics_can_live_on_their_own_address() {
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.extra_env = vec![("METRICS_BIND_ADDR", "127.0.0.1:0".into())];
+    let app = spawn_with(opts).await;
+    let public = app.http.get(app.url("/metrics")).send().await.unwrap();
+    expect_error(public, 404, "NOT_FOUND").await;
+    let private = app.metrics_base.clone().expect("a metrics listener");
+    let text = app.http.get(format!("{private}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("whatsapp_webhook_requests_total"), "{text}");
+}

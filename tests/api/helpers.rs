@@ -100,6 +100,8 @@ impl Opts {
 
 pub struct TestApp {
     pub base: String,
+    /// `/metrics` on its own listener, when `METRICS_BIND_ADDR` is set.
+    pub metrics_base: Option<String>,
     pub db_url: String,
     pub http: reqwest::Client,
     pub state: Arc<Parts>,
@@ -177,6 +179,7 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
     };
     let app = Application::build(config(&db_url, &opts), Options { workers: opts.workers, migrate: true }).await.expect("app builds");
     let base = format!("http://{}", app.addr);
+    let metrics_base = app.metrics_addr.map(|a| format!("http://{a}"));
     let state = app.parts.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let done = tokio::spawn(async move {
@@ -190,7 +193,17 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
         (Backend::Postgres(server), None) => db_url.rsplit_once('/').map(|(_, name)| (server.clone(), name.to_owned())),
         _ => None,
     };
-    TestApp { base, db_url: db_url.clone(), http: reqwest::Client::new(), state, _dir: dir, pg_database, stop: Some(tx), done: Some(done) }
+    TestApp {
+        base,
+        metrics_base,
+        db_url: db_url.clone(),
+        http: reqwest::Client::new(),
+        state,
+        _dir: dir,
+        pg_database,
+        stop: Some(tx),
+        done: Some(done),
+    }
 }
 
 impl Drop for TestApp {

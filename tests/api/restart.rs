@@ -20,6 +20,7 @@ fn start(db: &str, port: u16, workers: bool) -> Child {
     }
     cmd.env_clear()
         .env("SANDBOX", "1")
+        .env("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000")
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("DATABASE_URL", db)
         .env("META_APP_SECRET", APP_SECRET)

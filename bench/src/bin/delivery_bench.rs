@@ -176,6 +176,7 @@ fn main() {
             c.args(["serve", "--skip-migrations"])
                 .env_clear()
                 .env("SANDBOX", "1")
+                .env("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000")
                 .env("BIND_ADDR", format!("127.0.0.1:{port}"))
                 .env("DATABASE_URL", &db_url)
                 .env("WHATSAPP_API_BASE_URL", &meta)
