@@ -117,12 +117,22 @@ impl Sandbox {
         json!({"object": "whatsapp_business_account", "entry": [{"id": "SANDBOX-WABA", "changes": [{"field": "messages", "value": value}]}]})
     }
 
-    fn status_payload(&self, phone_number_id: &str, wamid: &str, to: &str, status: &str, pricing_category: &str) -> Value {
-        self.envelope(
-            phone_number_id,
-            json!({"statuses": [{"id": wamid, "status": status, "timestamp": Utc::now().timestamp().to_string(), "recipient_id": to,
-                "pricing": {"billable": pricing_category != "service", "pricing_model": "PMP", "category": pricing_category}}]}),
-        )
+    fn status_payload(
+        &self,
+        phone_number_id: &str,
+        wamid: &str,
+        to: &str,
+        status: &str,
+        pricing_category: &str,
+        callback: Option<&str>,
+    ) -> Value {
+        let mut st = json!({"id": wamid, "status": status, "timestamp": Utc::now().timestamp().to_string(), "recipient_id": to,
+            "pricing": {"billable": pricing_category != "service", "pricing_model": "PMP", "category": pricing_category}});
+        // Meta echoes the send's `biz_opaque_callback_data` in its status webhooks.
+        if let Some(c) = callback {
+            st["biz_opaque_callback_data"] = json!(c);
+        }
+        self.envelope(phone_number_id, json!({"statuses": [st]}))
     }
 
     pub fn sent(&self) -> Vec<SentRecord> {
@@ -197,11 +207,12 @@ async fn graph_messages(
     // Statuses come back later, signed, like Meta's.
     let sb = Arc::clone(&sandbox);
     let (w, p, t) = (wamid.clone(), pnid.clone(), to.clone());
+    let callback = body.get("biz_opaque_callback_data").and_then(Value::as_str).map(str::to_owned);
     let category = if ty == "template" { "utility" } else { "service" };
     tokio::spawn(async move {
         for status in ["sent", "delivered", "read"] {
             tokio::time::sleep(sb.status_delay).await;
-            let payload = sb.status_payload(&p, &w, &t, status, category);
+            let payload = sb.status_payload(&p, &w, &t, status, category, callback.as_deref());
             if let Err(e) = sb.deliver(&payload).await {
                 tracing::warn!(error = %e, "sandbox could not deliver a status webhook");
             }

@@ -249,8 +249,13 @@ impl CloudApi for CloudApiClient {
         to: &WaId,
         content: &MessageContent,
         reply_to: Option<&str>,
+        callback_data: Option<&str>,
     ) -> Result<SendReceipt, CloudApiError> {
-        let body = to_meta_message(to, content, reply_to);
+        let mut body = to_meta_message(to, content, reply_to);
+        if let Some(c) = callback_data {
+            // Meta allows up to 512 characters; ours is a UUID.
+            body["biz_opaque_callback_data"] = Value::String(c.to_owned());
+        }
         let answer = self.post(creds, &body).await?;
         answer.pointer("/messages/0/id").and_then(Value::as_str).map(|w| SendReceipt { wamid: w.to_owned() }).ok_or_else(|| CloudApiError {
             kind: CloudApiErrorKind::OutcomeUnknown,

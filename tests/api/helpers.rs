@@ -366,7 +366,8 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..200 {
+    // 20 s: the whole suite shares 2 cores with Postgres; a passing check returns at once.
+    for _ in 0..800 {
         if check().await {
             return;
         }

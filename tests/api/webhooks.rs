@@ -431,3 +431,54 @@ async fn slow_heads_and_connections_over_the_cap_are_closed() {
     assert!(metrics.contains(r#"http_connections_refused_total{reason="header_timeout"}"#), "{metrics}");
     assert!(!metrics.contains(r#"http_connections_refused_total{reason="connection_limit"} 0"#), "{metrics}");
 }
+
+/// A send whose answer was lost is failed as "outcome unknown"; its status webhooks carry our id
+/// (`biz_opaque_callback_data`), so it is recovered: wamid recorded, status moving on, an event.
+async fn a_send_whose_answer_was_lost_is_recovered_from_its_statuses(backend: Backend) {
+    let meta = wiremock::MockServer::start().await;
+    // Meta accepted it, but the answer that reached us has no message id.
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(json!({"messaging_product": "whatsapp"})))
+        .mount(&meta)
+        .await;
+    let mut opts = Opts::new(backend);
+    opts.graph_base = Some(meta.uri());
+    let app = spawn_with(opts).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    let r = app
+        .post(
+            &shop.admin,
+            "/api/v1/messages/template",
+            json!({"from": NUMBER, "to": format!("+{CUSTOMER}"), "template": {"name": "order_update", "language": "en_US"}}),
+        )
+        .await;
+    // The call waited for Meta's answer and got none it could use: WHATSAPP_API_ERROR naming it.
+    let body = json(r).await;
+    assert_eq!(body["error"]["details"]["kind"], "outcome_unknown", "{body}");
+    let id = body["error"]["details"]["messageId"].as_str().unwrap().to_owned();
+    let get = || async { json(app.get(&shop.admin, &format!("/api/v1/messages/{id}")).await).await };
+    wait_for("failed as outcome unknown", || async { get().await["status"] == "failed" }).await;
+    let sent: serde_json::Value = serde_json::from_slice(&meta.received_requests().await.unwrap()[0].body).unwrap();
+    assert_eq!(sent["biz_opaque_callback_data"], id, "every send carries our id");
+    let with_callback = |st: &str| {
+        messages_change(
+            PNID,
+            "15550001111",
+            json!({"statuses": [{"id": "wamid.LOST", "status": st, "timestamp": now_ts().to_string(), "recipient_id": CUSTOMER,
+                "biz_opaque_callback_data": id}]}),
+        )
+    };
+    app.webhook(&with_callback("delivered")).await;
+    app.drained().await;
+    let m = get().await;
+    assert_eq!(m["status"], "delivered");
+    assert_eq!(m["messageId"], "wamid.LOST");
+    assert!(m["error"].is_null(), "{m}");
+    app.webhook(&status(PNID, "wamid.LOST", "read", now_ts())).await;
+    app.drained().await;
+    assert_eq!(get().await["status"], "read", "later statuses find it by its wamid");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'message.recovered'").await, 1);
+}
+
+both_backends!(a_send_whose_answer_was_lost_is_recovered_from_its_statuses);

@@ -163,7 +163,7 @@ async fn dispatch_loop(d: Arc<Dispatcher>, tx: mpsc::Sender<DeliveryOutcome>, mu
                     let Ok(permit) = sends.clone().acquire_owned().await else { break };
                     let (cloud, creds, tx) = (d.cloud.clone(), creds.clone(), tx.clone());
                     tokio::spawn(async move {
-                        let result = cloud.send_message(&creds, m.wa_id(), m.content(), m.reply_to()).await;
+                        let result = cloud.send_message(&creds, m.wa_id(), m.content(), m.reply_to(), Some(&m.id().to_string())).await;
                         let _ = tx.send(DeliveryOutcome { message_id: m.id(), shop_id: m.shop_id(), result }).await;
                         drop(permit);
                     });

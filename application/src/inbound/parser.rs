@@ -319,6 +319,7 @@ fn status_update(v: &Value) -> Result<StatusUpdate, String> {
         error: MessageError::from_meta_status(v),
         pricing: v.get("pricing").cloned(),
         raw: v.clone(),
+        callback_data: s(v, "biz_opaque_callback_data"),
     })
 }
 

@@ -3,6 +3,9 @@
 //! skipped), their messages are read in one locking query and written back in one update.
 //! Statuses only move forward (`failed` wins), so any arrival order ends in the same status. A
 //! status for a wamid not recorded yet stays stored and is applied when the send is recorded.
+//! A status for a send whose answer was lost (failed as "outcome unknown", no wamid) names it by
+//! our id in `biz_opaque_callback_data`: the send is recovered (its wamid recorded, an event
+//! `message.recovered`) and the status applied.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -43,6 +46,8 @@ pub struct StatusOutcome {
     pub early: u32,
     /// Wamids of statuses that came through another number than their message's (ignored).
     pub foreign: Vec<String>,
+    /// Sends whose answer was lost, linked by the id Meta echoed.
+    pub recovered: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +123,29 @@ impl CommandHandler<ApplyStatuses> for ApplyStatusesHandler {
         };
         let mut events = Events::new();
         let mut dirty: Vec<MessageId> = Vec::new();
+        // Sends whose answer was lost: Meta echoes our id, so their statuses can still be linked.
+        let named =
+            |s: &&Routed<StatusUpdate>| s.item.callback_data.as_deref().and_then(|c| c.parse::<uuid::Uuid>().ok()).map(MessageId::from);
+        let mut lost: Vec<MessageId> = fresh.iter().filter(|s| !by_wamid.contains_key(&s.item.wamid)).filter_map(named).collect();
+        lost.sort();
+        lost.dedup();
+        if !lost.is_empty() {
+            for mut m in uow.messages().lock_many(&lost).await? {
+                // The first status naming it (in Meta's order) carries its wamid.
+                let Some(s) = fresh.iter().find(|s| named(s) == Some(m.id()) && !by_wamid.contains_key(&s.item.wamid)) else { continue };
+                if m.account_id() != s.account.id() {
+                    // Another tenant's number cannot claim this message.
+                    out.foreign.push(s.item.wamid.clone());
+                    continue;
+                }
+                if let Ok(e) = m.recover(s.item.wamid.clone(), now) {
+                    events.push(e);
+                    out.recovered += 1;
+                    dirty.push(m.id());
+                    by_wamid.insert(s.item.wamid.clone(), m);
+                }
+            }
+        }
         for s in fresh {
             let Some(m) = by_wamid.get_mut(&s.item.wamid) else {
                 out.early += 1;
@@ -191,6 +219,7 @@ mod tests {
                 error: None,
                 pricing: None,
                 raw: serde_json::json!({}),
+                callback_data: None,
             },
         }
     }
@@ -240,5 +269,87 @@ mod tests {
             .unwrap();
         assert_eq!(out.foreign, ["wamid.OUT"]);
         assert_eq!(stored_status(&s, m.id()), MessageStatus::Sent);
+    }
+
+    /// A send failed as "outcome unknown": its answer was lost, so it never got a wamid.
+    async fn given_a_send_whose_answer_was_lost(s: &Scenario) -> Message {
+        use crate::messaging::ports::{CloudApiError, CloudApiErrorKind};
+        let send = SendMessage {
+            shop_id: s.shop,
+            from: PhoneNumber::parse(BUSINESS).unwrap(),
+            to: PhoneNumber::parse("+5511987654321").unwrap(),
+            content: None,
+            template: Some(TemplateRef { name: "order_update".into(), language: "en_US".into(), components: vec![] }),
+            force_template: true,
+            user_id: None,
+            reply_to: None,
+        };
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap();
+        let lost = CloudApiError {
+            kind: CloudApiErrorKind::OutcomeUnknown,
+            http_status: None,
+            code: None,
+            subcode: None,
+            title: "timed out".into(),
+            details: None,
+            fbtrace_id: None,
+            attempts: 1,
+        };
+        let outcome = DeliveryOutcome { message_id: m.id(), shop_id: s.shop, result: Err(lost) };
+        let record = RecordDeliveryOutcomes { outcomes: vec![outcome], retry_base: std::time::Duration::from_millis(5) };
+        s.when(&RecordOutcomesHandler { clock: s.clock() }, record).await.unwrap();
+        assert_eq!(stored_status(s, m.id()), MessageStatus::Failed);
+        s.then_events();
+        m
+    }
+
+    fn naming(mut st: Routed<StatusUpdate>, id: MessageId) -> Routed<StatusUpdate> {
+        st.item.callback_data = Some(id.to_string());
+        st
+    }
+
+    #[tokio::test]
+    async fn a_send_whose_answer_was_lost_is_recovered_by_the_id_meta_echoes() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let m = given_a_send_whose_answer_was_lost(&s).await;
+        let h = ApplyStatusesHandler { clock: s.clock() };
+        let batch = vec![
+            naming(status(&account, "wamid.LOST", MessageStatus::Sent), m.id()),
+            naming(status(&account, "wamid.LOST", MessageStatus::Delivered), m.id()),
+        ];
+        let out = s.when(&h, ApplyStatuses { statuses: batch }).await.unwrap();
+        assert_eq!(out.recovered, 1);
+        let stored = s.memory.read(|st| st.messages[&m.id()].clone());
+        assert_eq!(stored.status(), MessageStatus::Delivered);
+        assert_eq!(stored.wamid(), Some("wamid.LOST"));
+        assert!(stored.error().is_none());
+        assert_eq!(s.then_events(), ["message.recovered", "message.status.updated"]);
+        // Later statuses find it by its wamid.
+        let out = s.when(&h, ApplyStatuses { statuses: vec![status(&account, "wamid.LOST", MessageStatus::Read)] }).await.unwrap();
+        assert_eq!((out.applied, out.recovered), (1, 0));
+    }
+
+    #[tokio::test]
+    async fn another_number_cannot_claim_a_lost_send_and_a_delivered_one_is_never_recovered() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let other = s.given_account("+15550002222", "2222222").await;
+        let m = given_a_send_whose_answer_was_lost(&s).await;
+        let h = ApplyStatusesHandler { clock: s.clock() };
+        let out = s
+            .when(&h, ApplyStatuses { statuses: vec![naming(status(&other, "wamid.X", MessageStatus::Delivered), m.id())] })
+            .await
+            .unwrap();
+        assert_eq!((out.recovered, out.foreign.len()), (0, 1));
+        assert_eq!(stored_status(&s, m.id()), MessageStatus::Failed);
+        // A send that has its wamid is not taken over by a status naming it with another one.
+        let sent = given_a_sent_template(&s, "wamid.OK").await;
+        let out = s
+            .when(&h, ApplyStatuses { statuses: vec![naming(status(&account, "wamid.OTHER", MessageStatus::Read), sent.id())] })
+            .await
+            .unwrap();
+        assert_eq!((out.recovered, out.early), (0, 1));
+        assert_eq!(s.memory.read(|st| st.messages[&sent.id()].wamid().map(str::to_owned)), Some("wamid.OK".to_owned()));
     }
 }

@@ -195,6 +195,9 @@ pub trait CloudApi: Send + Sync {
         to: &WaId,
         content: &MessageContent,
         reply_to: Option<&str>,
+        // Echoed by Meta in this message's status webhooks (`biz_opaque_callback_data`): our
+        // message id, so that a send whose answer was lost can still be linked.
+        callback_data: Option<&str>,
     ) -> Result<SendReceipt, CloudApiError>;
 
     /// Marks an inbound message read; with `typing`, also shows the typing indicator.

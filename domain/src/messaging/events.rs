@@ -61,6 +61,21 @@ pub struct MessageSent {
     pub content_type: String,
 }
 
+/// A send that had failed as "outcome unknown" (its answer was lost) turned out to have reached
+/// Meta: a status webhook named it by our id (`biz_opaque_callback_data`). Its wamid is now known.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRecovered {
+    pub shop_id: ShopId,
+    pub account_id: AccountId,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
+    pub wamid: String,
+    pub wa_id: String,
+    /// The failure it had been recorded with.
+    pub previous_error: Option<MessageError>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageStatusUpdated {
@@ -91,11 +106,12 @@ conversation_payload!(
     ConversationClosed = "conversation.closed",
     MessageReceived = "message.received",
     MessageSent = "message.sent",
-    MessageStatusUpdated = "message.status.updated"
+    MessageStatusUpdated = "message.status.updated",
+    MessageRecovered = "message.recovered"
 );
 
 crate::context_events! {
     /// What happens in conversations. Every one has the conversation as its subject, so a
     /// consumer sees a conversation's events in order.
-    pub enum MessagingEvent { ConversationStarted, ConversationClosed, MessageReceived, MessageSent, MessageStatusUpdated }
+    pub enum MessagingEvent { ConversationStarted, ConversationClosed, MessageReceived, MessageSent, MessageStatusUpdated, MessageRecovered }
 }

@@ -36,4 +36,6 @@ pub struct StatusUpdate {
     pub pricing: Option<Value>,
     /// The status object as Meta sent it (kept with the status record).
     pub raw: Value,
+    /// `biz_opaque_callback_data`: what we put in the send (our message id), echoed by Meta.
+    pub callback_data: Option<String>,
 }

@@ -144,6 +144,28 @@ impl Message {
         Some(self.status_event(previous, meta_timestamp))
     }
 
+    /// A status webhook names this failed send by our id, so Meta did accept it: record its
+    /// wamid and move it back to `sent`, ready for that status. Only an outbound message that
+    /// failed without ever getting a wamid (its answer was lost) can be recovered.
+    pub fn recover(&mut self, wamid: String, now: DateTime<Utc>) -> Result<MessagingEvent, MessageStateError> {
+        if self.s.direction != Direction::Outbound || self.s.wamid.is_some() || self.s.status != MessageStatus::Failed {
+            return Err(MessageStateError::NotRecoverable);
+        }
+        let previous_error = self.s.error.take();
+        self.s.wamid = Some(wamid.clone());
+        self.s.status = MessageStatus::Sent;
+        self.s.updated_at = now;
+        Ok(MessagingEvent::from(super::events::MessageRecovered {
+            shop_id: self.s.shop_id,
+            account_id: self.s.account_id,
+            conversation_id: self.s.conversation_id,
+            message_id: self.s.id,
+            wamid,
+            wa_id: self.s.wa_id.to_string(),
+            previous_error,
+        }))
+    }
+
     /// The send failed for good (Meta refused it, retries ran out, or its outcome is unknown).
     pub fn fail(&mut self, error: MessageError, now: DateTime<Utc>) -> Option<MessagingEvent> {
         self.apply_status(MessageStatus::Failed, Some(error), None, None, now)
@@ -191,4 +213,6 @@ pub enum MessageStateError {
     AlreadyAccepted,
     #[error("the message belongs to another conversation")]
     OtherConversation,
+    #[error("only a failed outbound message without a wamid can be recovered")]
+    NotRecoverable,
 }

@@ -10,7 +10,9 @@ pub mod window;
 
 pub use content::{ContentError, Header, ListRow, ListSection, Media, MessageContent, ReplyButton, TemplateRef};
 pub use conversation::{Conversation, ConversationSnapshot, ConversationStatus, Origin, Outbound, SendRefusal, choose_outbound};
-pub use events::{ConversationClosed, ConversationStarted, MessageReceived, MessageSent, MessageStatusUpdated, MessagingEvent};
+pub use events::{
+    ConversationClosed, ConversationStarted, MessageReceived, MessageRecovered, MessageSent, MessageStatusUpdated, MessagingEvent,
+};
 pub use inbound::{InboundMessage, StatusUpdate};
 pub use message::{Message, MessageSnapshot, MessageStateError};
 pub use values::{Direction, MessageError, MessageKind, MessageStatus};

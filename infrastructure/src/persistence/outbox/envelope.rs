@@ -116,6 +116,15 @@ mod tests {
                 pricing: None,
                 meta_timestamp: None,
             })),
+            Box::new(MessagingEvent::from(MessageRecovered {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                message_id: m,
+                wamid: "wamid.X".into(),
+                wa_id: w(),
+                previous_error: Some(MessageError { code: 0, title: "outcome unknown".into(), details: None }),
+            })),
             Box::new(MessagingEvent::from(ConversationStarted {
                 shop_id: s,
                 account_id: a,
