@@ -143,10 +143,22 @@ impl Sandbox {
 pub fn routes(sandbox: Arc<Sandbox>) -> poem::endpoint::BoxEndpoint<'static> {
     Route::new()
         .at("/graph/:version/:phone_number_id/messages", post(graph_messages))
+        .at("/graph/:version/:phone_number_id", get(graph_number))
         .at("/customers/messages", post(customer_message))
         .at("/outbox", get(outbox))
         .data(sandbox)
         .boxed()
+}
+
+/// `GET /{phone-number-id}`: the sandbox knows every number, for its own test tokens only
+/// (`EAAG…`, as in the README); any other token is refused as Meta refuses a wrong one.
+#[handler]
+async fn graph_number(req: &Request, Path((_version, pnid)): Path<(String, String)>) -> Response {
+    let token = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
+    if !token.starts_with("EAAG") {
+        return meta_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token.", "not a sandbox test token (they start with EAAG)");
+    }
+    Json(json!({"id": pnid, "verified_name": "Sandbox Business", "quality_rating": "GREEN"})).into_response()
 }
 
 #[handler]

@@ -8,7 +8,7 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{EndpointExt, Response, Route, Server, get};
 use tokio::sync::{Notify, watch};
 
-use application::accounts::connect_account::{ConnectAccountError, ConnectAccountHandler, ConnectWhatsAppAccount};
+use application::accounts::connect_account::{ConnectAccountError, ConnectAccountHandler, ConnectAccountService, ConnectWhatsAppAccount};
 use application::accounts::disconnect_account::DisconnectAccountHandler;
 use application::accounts::get_account::GetAccountHandler;
 use application::accounts::list_accounts::ListAccountsHandler;
@@ -193,7 +193,11 @@ impl Application {
         });
         let accounts = Arc::new(AccountsHttp {
             pipeline: pipeline.clone(),
-            connect: ConnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
+            connect: ConnectAccountService {
+                pipeline: pipeline.clone(),
+                directory: cloud.clone(),
+                handler: ConnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
+            },
             update: UpdateAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
             disconnect: DisconnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
             get: GetAccountHandler { reads: account_reads.clone() },

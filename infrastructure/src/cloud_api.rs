@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
+use application::accounts::ports::{NumberDirectory, VerifiedNumber};
 use application::messaging::ports::{CloudApi, CloudApiError, CloudApiErrorKind, SendReceipt, SenderCredentials};
-use domain::WaId;
+use application::shared::ports::Secret;
 use domain::messaging::{Header, Media, MessageContent};
+use domain::{PhoneNumberId, WaId};
 
 /// Meta error codes worth retrying: throttling, temporary and server-side failures.
 pub fn is_retryable(code: i64) -> bool {
@@ -223,6 +225,34 @@ impl CloudApiClient {
                 _ => return Err(err),
             }
         }
+    }
+}
+
+#[async_trait]
+impl NumberDirectory for CloudApiClient {
+    async fn verify_number(&self, phone_number_id: &PhoneNumberId, token: &Secret) -> Result<VerifiedNumber, CloudApiError> {
+        let url = format!("{}/{}/{}?fields=display_phone_number,verified_name", self.base_url, self.version, phone_number_id.as_str());
+        let unreachable = |e: reqwest::Error| CloudApiError {
+            kind: CloudApiErrorKind::Unreachable,
+            http_status: None,
+            code: None,
+            subcode: None,
+            title: "could not ask the Cloud API about the number".into(),
+            details: Some(e.to_string()),
+            fbtrace_id: None,
+            attempts: 1,
+        };
+        let resp = self.http.get(&url).bearer_auth(token.expose()).send().await.map_err(unreachable)?;
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            return Err(meta_error(status, &body, 1));
+        }
+        // Meta answers with the object's own id: anything else is not this number.
+        if body.get("id").and_then(Value::as_str) != Some(phone_number_id.as_str()) {
+            return Err(meta_error(404, &serde_json::json!({"error": {"message": "the Cloud API did not return this phone number"}}), 1));
+        }
+        Ok(VerifiedNumber { display_phone_number: body.get("display_phone_number").and_then(Value::as_str).map(str::to_owned) })
     }
 }
 

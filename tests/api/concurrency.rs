@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
 use serde_json::json;
+use wiremock::Mock;
 use wiremock::matchers::method;
-use wiremock::{Mock, MockServer};
 
 use crate::helpers::*;
 
@@ -20,7 +20,7 @@ const CUSTOMER: &str = "5511987654321";
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_inbound_and_sends_for_one_customer_keep_the_window_and_one_conversation() {
     let Some(pg) = Backend::postgres() else { return };
-    let meta = MockServer::start().await;
+    let meta = fake_meta().await;
     Mock::given(method("POST")).respond_with(UniqueWamid(AtomicU64::new(0), Duration::from_millis(2))).mount(&meta).await;
     let mut a_opts = Opts::new(pg.clone());
     a_opts.graph_base = Some(meta.uri());

@@ -31,7 +31,7 @@ async fn with_meta(meta: &MockServer, backend: Backend, send_wait_ms: u64) -> (T
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meta_error_codes_follow_the_delivery_policy() {
-    let meta = MockServer::start().await;
+    let meta = fake_meta().await;
     Mock::given(method("POST"))
         .and(body_partial_json(json!({"to": "5511000000050"})))
         .respond_with(meta_error(131050, 400))
@@ -138,7 +138,7 @@ async fn replies_go_ahead_of_bulk_and_the_rate_is_held() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_share_the_queue_without_double_sends() {
     let Some(pg) = Backend::postgres() else { return };
-    let meta = MockServer::start().await;
+    let meta = fake_meta().await;
     Mock::given(method("POST")).respond_with(UniqueWamid(AtomicU64::new(0), Duration::from_millis(5))).mount(&meta).await;
     let mut a_opts = Opts::new(pg.clone());
     a_opts.graph_base = Some(meta.uri());
@@ -189,7 +189,7 @@ fn start(db: &str, port: u16, meta: &str) -> Child {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_mid_burst_never_sends_a_message_twice() {
     install_crypto();
-    let meta = MockServer::start().await;
+    let meta = fake_meta().await;
     Mock::given(method("POST")).respond_with(UniqueWamid(AtomicU64::new(0), Duration::from_millis(400))).mount(&meta).await;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/crash.db?mode=rwc", dir.path().display());
@@ -208,16 +208,20 @@ async fn a_crash_mid_burst_never_sends_a_message_twice() {
             .as_str()
             .unwrap()
             .to_owned();
-    let r = post("/api/v1/accounts", &key, json!({"phoneNumberId": PNID, "displayPhoneNumber": NUMBER, "wabaId": "1", "accessToken": "t"}))
-        .await
-        .unwrap();
+    let r = post(
+        "/api/v1/accounts",
+        &key,
+        json!({"phoneNumberId": PNID, "displayPhoneNumber": NUMBER, "wabaId": "1", "accessToken": "EAAG-t"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status().as_u16(), 201);
     for i in 0..30 {
         let r = post("/api/v1/messages/template", &key, template_to(NUMBER, &format!("+55110002{i:04}"))).await.unwrap();
         assert_eq!(r.status().as_u16(), 202);
     }
     // Let a first wave reach Meta (400 ms each), then kill -9 with calls in flight.
-    wait_for("sends in flight", || async { !meta.received_requests().await.unwrap().is_empty() }).await;
+    wait_for("sends in flight", || async { !posts(&meta).await.is_empty() }).await;
     first.kill().unwrap();
     first.wait().unwrap();
     let before_restart = recipients(&meta).await.len();

@@ -144,3 +144,40 @@ async fn metrics_can_live_on_their_own_address() {
     let text = app.http.get(format!("{private}/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(text.contains("whatsapp_webhook_requests_total"), "{text}");
 }
+
+/// Connecting a number asks Meta first (`GET /{phone-number-id}` with the shop's token): a
+/// made-up token, or a number Meta has under another display number, connects nothing.
+#[tokio::test]
+async fn connecting_a_number_is_verified_with_meta() {
+    let meta = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path_regex(r"^/v[0-9.]+/1065403522$"))
+        .and(wiremock::matchers::header("authorization", "Bearer EAAG-real"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "1065403522", "display_phone_number": "+1 555-000-1111", "verified_name": "Padaria"})),
+        )
+        .mount(&meta)
+        .await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(wiremock::ResponseTemplate::new(400).set_body_json(
+            json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190, "fbtrace_id": "X"}}),
+        ))
+        .mount(&meta)
+        .await;
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.graph_base = Some(meta.uri());
+    let app = spawn_with(opts).await;
+    let shop = app.create_shop("s").await;
+    let connect = |number: &str, token: &str| json!({"phoneNumberId": "1065403522", "displayPhoneNumber": number, "wabaId": "2002", "accessToken": token});
+    let e =
+        expect_error(app.post(&shop.admin, "/api/v1/accounts", connect("+15550001111", "EAAG-made-up")).await, 422, "NUMBER_NOT_VERIFIED")
+            .await;
+    assert_eq!(e["error"]["details"]["metaCode"], 190);
+    let e =
+        expect_error(app.post(&shop.admin, "/api/v1/accounts", connect("+15559999999", "EAAG-real")).await, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "displayPhoneNumber");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM whatsapp_accounts").await, 0, "nothing was connected");
+    let r = app.post(&shop.admin, "/api/v1/accounts", connect("+15550001111", "EAAG-real")).await;
+    assert_eq!(r.status().as_u16(), 201);
+}

@@ -417,9 +417,8 @@ impl wiremock::Respond for UniqueWamid {
 
 /// The `to` of every request Meta (wiremock) received.
 pub async fn recipients(meta: &wiremock::MockServer) -> Vec<String> {
-    meta.received_requests()
+    posts(meta)
         .await
-        .unwrap()
         .iter()
         .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
         .filter_map(|b| b["to"].as_str().map(str::to_owned))
@@ -436,4 +435,31 @@ pub fn redis_url() -> Option<String> {
         _ if std::env::var("CI").as_deref() == Ok("true") => panic!("CI=true but TEST_REDIS_URL is not set"),
         _ => None,
     }
+}
+
+/// Meta's `GET /{phone-number-id}`, which connecting a number asks first: a fake Meta knows every
+/// number for any token.
+pub struct NumberLookup;
+
+impl wiremock::Respond for NumberLookup {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let id = req.url.path().rsplit('/').next().unwrap_or_default().to_owned();
+        wiremock::ResponseTemplate::new(200).set_body_json(json!({"id": id, "verified_name": "Test Business"}))
+    }
+}
+
+/// A fake Meta, with the number lookup mounted.
+pub async fn fake_meta() -> wiremock::MockServer {
+    let meta = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path_regex(r"^/v[0-9.]+/[0-9]+$"))
+        .respond_with(NumberLookup)
+        .mount(&meta)
+        .await;
+    meta
+}
+
+/// What the fake Meta was sent (its POSTs: the number lookups are left out).
+pub async fn posts(meta: &wiremock::MockServer) -> Vec<wiremock::Request> {
+    meta.received_requests().await.unwrap().into_iter().filter(|r| r.method == wiremock::http::Method::POST).collect()
 }

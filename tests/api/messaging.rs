@@ -222,7 +222,7 @@ async fn bad_input_names_the_field() {
 }
 
 async fn meta_mock(app_backend: Backend) -> (MockServer, TestApp, Shop) {
-    let meta = MockServer::start().await;
+    let meta = fake_meta().await;
     let mut opts = Opts::new(app_backend);
     opts.graph_base = Some(meta.uri());
     let app = spawn_with(opts).await;
@@ -253,7 +253,7 @@ async fn a_retryable_error_is_retried_then_succeeds() {
     let r = json(app.post(&shop.admin, "/api/v1/messages/send", send(json!({"type": "text", "text": "hi"}))).await).await;
     assert_eq!(r["messageId"], "wamid.RETRIED");
     assert_eq!(r["status"], "sent");
-    let requests = meta.received_requests().await.unwrap();
+    let requests = posts(&meta).await;
     assert_eq!(requests.len(), 3, "two failures, then success");
     assert_eq!(requests[0].headers.get("authorization").unwrap(), "Bearer EAAG-test-token", "the decrypted token");
 }
@@ -266,7 +266,7 @@ async fn a_non_retryable_error_fails_once_and_is_recorded() {
     let e = expect_error(r, 422, "WHATSAPP_API_ERROR").await;
     assert_eq!(e["error"]["details"]["metaCode"], 131026);
     assert_eq!(e["error"]["details"]["fbtraceId"], "Atrace");
-    assert_eq!(meta.received_requests().await.unwrap().len(), 1, "never retried");
+    assert_eq!(posts(&meta).await.len(), 1, "never retried");
     let id = e["error"]["details"]["messageId"].as_str().unwrap();
     let m = json(app.get(&shop.admin, &format!("/api/v1/messages/{id}")).await).await;
     assert_eq!(m["status"], "failed");
@@ -295,7 +295,7 @@ async fn meta_window_refusal_and_missing_template_map_to_contract_codes() {
     )
     .await;
     assert_eq!(e["error"]["details"]["name"], "hello_world");
-    assert_eq!(meta.received_requests().await.unwrap().len(), 2);
+    assert_eq!(posts(&meta).await.len(), 2);
 }
 
 #[tokio::test]
@@ -314,7 +314,7 @@ async fn timeouts_are_not_retried_blindly() {
     )
     .await;
     assert_eq!(e["error"]["details"]["kind"], "outcome_unknown");
-    assert_eq!(meta.received_requests().await.unwrap().len(), 1, "a request that may have been delivered is not sent again");
+    assert_eq!(posts(&meta).await.len(), 1, "a request that may have been delivered is not sent again");
 }
 
 #[tokio::test]

@@ -66,7 +66,7 @@ async fn an_acknowledged_webhook_survives_kill_9() {
     let r = http
         .post(format!("{base}/api/v1/accounts"))
         .bearer_auth(&key)
-        .json(&json!({"phoneNumberId": "1065403522", "displayPhoneNumber": "+15550001111", "wabaId": "1", "accessToken": "t"}))
+        .json(&json!({"phoneNumberId": "1065403522", "displayPhoneNumber": "+15550001111", "wabaId": "1", "accessToken": "EAAG-t"}))
         .send()
         .await
         .unwrap();

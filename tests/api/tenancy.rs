@@ -42,18 +42,32 @@ async fn shops_cannot_see_or_use_each_others_data(backend: Backend) {
     )
     .await;
     expect_error(app.post(&b.admin, &format!("/api/v1/messages/{msg_id}/read"), json!({})).await, 404, "NOT_FOUND").await;
-    // B cannot take A's number either.
+    // B cannot take A's number either: without a token Meta accepts for it, Meta says no; with
+    // one, the answer names nobody.
     expect_error(
         app.post(
             &b.admin,
             "/api/v1/accounts",
-            json!({"phoneNumberId": "111", "displayPhoneNumber": NUMBER_A, "wabaId": "1", "accessToken": "t"}),
+            json!({"phoneNumberId": "111", "displayPhoneNumber": NUMBER_A, "wabaId": "1", "accessToken": "made-up"}),
+        )
+        .await,
+        422,
+        "NUMBER_NOT_VERIFIED",
+    )
+    .await;
+    let e = expect_error(
+        app.post(
+            &b.admin,
+            "/api/v1/accounts",
+            json!({"phoneNumberId": "111", "displayPhoneNumber": NUMBER_A, "wabaId": "1", "accessToken": "EAAG-b"}),
         )
         .await,
         409,
-        "CONFLICT",
+        "NUMBER_UNAVAILABLE",
     )
     .await;
+    let said = e.to_string();
+    assert!(!said.contains(&a.id) && !said.contains("already"), "{said}");
     // A's key cannot create keys for B.
     let r = app.post(&a.admin, &format!("/api/v1/shops/{}/api-keys", b.id), json!({"name": "x", "role": "admin"})).await;
     expect_error(r, 404, "NOT_FOUND").await;

@@ -211,7 +211,7 @@ async fn a_webhook_delivered_three_times_is_stored_once_with_one_event(backend: 
 
 async fn statuses_apply_monotonically_in_any_order(backend: Backend) {
     // Meta is a wiremock server here, so no status arrives except the ones the test sends.
-    let meta = wiremock::MockServer::start().await;
+    let meta = fake_meta().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(json!({"messages": [{"id": "wamid.OUT1"}]})))
         .mount(&meta)
@@ -435,7 +435,7 @@ async fn slow_heads_and_connections_over_the_cap_are_closed() {
 /// A send whose answer was lost is failed as "outcome unknown"; its status webhooks carry our id
 /// (`biz_opaque_callback_data`), so it is recovered: wamid recorded, status moving on, an event.
 async fn a_send_whose_answer_was_lost_is_recovered_from_its_statuses(backend: Backend) {
-    let meta = wiremock::MockServer::start().await;
+    let meta = fake_meta().await;
     // Meta accepted it, but the answer that reached us has no message id.
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(json!({"messaging_product": "whatsapp"})))
@@ -459,7 +459,7 @@ async fn a_send_whose_answer_was_lost_is_recovered_from_its_statuses(backend: Ba
     let id = body["error"]["details"]["messageId"].as_str().unwrap().to_owned();
     let get = || async { json(app.get(&shop.admin, &format!("/api/v1/messages/{id}")).await).await };
     wait_for("failed as outcome unknown", || async { get().await["status"] == "failed" }).await;
-    let sent: serde_json::Value = serde_json::from_slice(&meta.received_requests().await.unwrap()[0].body).unwrap();
+    let sent: serde_json::Value = serde_json::from_slice(&posts(&meta).await[0].body).unwrap();
     assert_eq!(sent["biz_opaque_callback_data"], id, "every send carries our id");
     let with_callback = |st: &str| {
         messages_change(

@@ -1,4 +1,6 @@
-//! ConnectWhatsAppAccount: a shop connects a number; its token is stored encrypted.
+//! ConnectWhatsAppAccount: a shop connects a number; its token is stored encrypted. Meta is
+//! asked first (`ConnectAccountService`): the token must reach that phone number id, and the
+//! number must be the one Meta has for it, so that nobody connects a number that is not theirs.
 
 use std::sync::Arc;
 
@@ -40,6 +42,10 @@ pub enum ConnectAccountError {
     Invalid(#[from] Invalid),
     #[error("this phone number id is already connected")]
     AlreadyConnected,
+    #[error("Meta did not confirm this phone number id for this access token")]
+    NotVerified(#[source] crate::messaging::ports::CloudApiError),
+    #[error("Meta could not be asked about this number")]
+    MetaUnavailable(#[source] crate::messaging::ports::CloudApiError),
     #[error("could not encrypt the access token")]
     Cipher(#[source] CipherError),
     #[error("could not store the account")]
@@ -90,6 +96,34 @@ impl CommandHandler<ConnectWhatsAppAccount> for ConnectAccountHandler {
         }
         uow.outbox().append(&Events::from(event), now).await?;
         Ok(account)
+    }
+}
+
+/// Connect a number after Meta confirmed it: the call to Meta happens outside the transaction.
+pub struct ConnectAccountService {
+    pub pipeline: crate::shared::pipeline::Pipeline,
+    pub directory: Arc<dyn super::ports::NumberDirectory>,
+    pub handler: ConnectAccountHandler,
+}
+
+impl ConnectAccountService {
+    #[tracing::instrument(name = "connect_account", skip_all, fields(request_id = %ctx.request_id))]
+    pub async fn run(&self, ctx: &crate::RequestContext, cmd: ConnectWhatsAppAccount) -> Result<WhatsAppAccount, ConnectAccountError> {
+        cmd.validate().map_err(Invalid::from)?;
+        let verified = self.directory.verify_number(&cmd.phone_number_id, &cmd.access_token).await.map_err(|e| {
+            use crate::messaging::ports::CloudApiErrorKind;
+            match e.kind {
+                CloudApiErrorKind::Meta if e.http_status.is_some_and(|s| s < 500) => ConnectAccountError::NotVerified(e),
+                _ => ConnectAccountError::MetaUnavailable(e),
+            }
+        })?;
+        if let Some(theirs) = verified.display_phone_number.as_deref() {
+            let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+            if digits(theirs) != cmd.display_phone_number.digits() {
+                return Err(Invalid::new("displayPhoneNumber", format!("Meta has {theirs} for this phone number id")).into());
+            }
+        }
+        self.pipeline.execute(ctx, &self.handler, cmd).await
     }
 }
 

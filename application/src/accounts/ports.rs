@@ -35,3 +35,21 @@ pub trait AccountReads: Send + Sync {
     /// The encrypted access token of an account.
     async fn encrypted_token(&self, id: AccountId) -> RepoResult<Option<String>>;
 }
+
+/// What Meta says about a phone number id, asked with the token a shop presents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedNumber {
+    /// As Meta formats it (`+1 555-000-1111`), when it says.
+    pub display_phone_number: Option<String>,
+}
+
+/// Meta's directory of phone numbers (`GET /{phone-number-id}`): proves that a token may use a
+/// number before a shop connects it.
+#[async_trait::async_trait]
+pub trait NumberDirectory: Send + Sync {
+    async fn verify_number(
+        &self,
+        phone_number_id: &domain::PhoneNumberId,
+        token: &crate::shared::ports::Secret,
+    ) -> Result<VerifiedNumber, crate::messaging::ports::CloudApiError>;
+}

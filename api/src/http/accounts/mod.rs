@@ -4,7 +4,7 @@ pub mod dto;
 pub mod routes;
 
 use application::Pipeline;
-use application::accounts::connect_account::{ConnectAccountError, ConnectAccountHandler};
+use application::accounts::connect_account::{ConnectAccountError, ConnectAccountService};
 use application::accounts::disconnect_account::{DisconnectAccountError, DisconnectAccountHandler};
 use application::accounts::get_account::{GetAccountError, GetAccountHandler};
 use application::accounts::list_accounts::{ListAccountsError, ListAccountsHandler};
@@ -15,7 +15,7 @@ use super::error::ApiError;
 /// What the accounts routes use, wired once at start-up.
 pub struct AccountsHttp {
     pub pipeline: Pipeline,
-    pub connect: ConnectAccountHandler,
+    pub connect: ConnectAccountService,
     pub update: UpdateAccountHandler,
     pub disconnect: DisconnectAccountHandler,
     pub get: GetAccountHandler,
@@ -26,7 +26,16 @@ impl From<ConnectAccountError> for ApiError {
     fn from(e: ConnectAccountError) -> Self {
         match e {
             ConnectAccountError::Invalid(i) => i.into(),
-            ConnectAccountError::AlreadyConnected => ApiError::conflict("CONFLICT", "this phone number id is already connected"),
+            // Says nothing about who has it.
+            ConnectAccountError::AlreadyConnected => {
+                ApiError::conflict("NUMBER_UNAVAILABLE", "This number cannot be connected to this shop. Contact support if it is yours.")
+            }
+            ConnectAccountError::NotVerified(e) => ApiError::Unprocessable(crate::http::error::body(
+                "NUMBER_NOT_VERIFIED",
+                "Meta did not confirm this phone number id for this access token.",
+                serde_json::json!({ "field": "accessToken", "metaCode": e.code, "metaTitle": e.title }),
+            )),
+            ConnectAccountError::MetaUnavailable(e) => ApiError::whatsapp(&e, None),
             e @ ConnectAccountError::Cipher(_) => ApiError::fault(&e),
             ConnectAccountError::Storage(s) => s.into(),
         }

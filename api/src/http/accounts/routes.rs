@@ -57,7 +57,7 @@ impl AccountsApi {
             display_name: b.display_name,
             access_token: Secret::new(b.access_token),
         };
-        let account = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.connect, cmd).await?;
+        let account = h.connect.run(&ctx(&rid, Some(shop)), cmd).await?;
         Ok(AccountCreated::Created(Json(account.into())))
     }
 
