@@ -11,6 +11,8 @@ pub struct Metrics {
     pub ai_tokens_used: IntCounter,
     pub webhook_processing_ms: HistogramVec,
     pub webhook_ack_seconds: HistogramVec,
+    pub webhook_group_size: prometheus::Histogram,
+    pub webhook_commit_seconds: prometheus::Histogram,
     pub webhook_requests: IntCounterVec,
     pub webhook_dead_letters: IntCounterVec,
     pub http_refused: IntCounterVec,
@@ -70,7 +72,22 @@ impl Metrics {
         must(registry.register(Box::new(job_last.clone())));
         let ms_buckets = vec![1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0];
         let s_buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+        let plain_hist = |name: &str, help: &str, buckets: Vec<f64>| {
+            let h = must(prometheus::Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets)));
+            must(registry.register(Box::new(h.clone())));
+            h
+        };
         let m = Self {
+            webhook_group_size: plain_hist(
+                "whatsapp_webhook_commit_group_size",
+                "Webhook deliveries stored by one commit (group commit)",
+                vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+            ),
+            webhook_commit_seconds: plain_hist(
+                "whatsapp_webhook_commit_seconds",
+                "Time to store and commit one group of webhook deliveries",
+                s_buckets.clone(),
+            ),
             messages_received: counter("whatsapp_messages_received_total", "Customer messages stored (deduplicated)"),
             messages_sent: counter_vec("whatsapp_messages_sent_total", "Messages accepted by the Cloud API", &["message_type"]),
             conversation_duration: hist(

@@ -50,6 +50,7 @@ use infrastructure::limiter::{LocalLimiter, RedisLimiter, RedisPing};
 use infrastructure::persistence::Db;
 use infrastructure::persistence::accounts::reads::SeaAccountReads;
 use infrastructure::persistence::customers::reads::SeaCustomerReads;
+use infrastructure::persistence::inbound::group_commit::{GroupCommitInbox, GroupObserver};
 use infrastructure::persistence::inbound::inbox::SeaWebhookInbox;
 use infrastructure::persistence::leases::SeaLeases;
 use infrastructure::persistence::messaging::outbound_queue::SeaOutboundQueue;
@@ -152,7 +153,7 @@ impl Application {
         let account_reads: Arc<dyn AccountReads> = Arc::new(SeaAccountReads::new(db.clone()));
         let customer_reads: Arc<dyn CustomerReads> = Arc::new(SeaCustomerReads::new(db.clone()));
         let messaging_reads: Arc<dyn MessagingReads> = Arc::new(SeaMessagingReads::new(db.clone()));
-        let inbox: Arc<dyn WebhookInbox> = Arc::new(SeaWebhookInbox::new(db.clone()));
+        let sea_inbox = SeaWebhookInbox::new(db.clone());
         let leases: Arc<dyn Leases> = Arc::new(SeaLeases::new(db.clone()));
         let relay_store: Arc<dyn OutboxRelayStore> = Arc::new(SeaOutboxRelayStore::new(db.clone()));
         let cloud =
@@ -174,6 +175,16 @@ impl Application {
             None => Arc::new(bus.clone()),
         };
         let metrics = Metrics::new();
+        // Group commit on the webhook path (ADR 10): several groups in flight on Postgres; one
+        // writer on SQLite.
+        let inbox: Arc<dyn WebhookInbox> = {
+            let m = metrics.clone();
+            let observe: GroupObserver = Arc::new(move |size, took| {
+                m.webhook_group_size.observe(size as f64);
+                m.webhook_commit_seconds.observe(took.as_secs_f64());
+            });
+            Arc::new(GroupCommitInbox::start(sea_inbox, if db.is_sqlite() { 1 } else { 4 }, 256, observe))
+        };
         let instance_id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
         let outcomes = Arc::new(SendOutcomes::default());
         let webhook_stored = Arc::new(Notify::new());

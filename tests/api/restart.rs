@@ -97,3 +97,72 @@ async fn an_acknowledged_webhook_survives_kill_9() {
     second.wait().ok();
     assert_eq!(total, 1, "the acknowledged webhook was processed after the restart");
 }
+
+/// Group commit keeps the promise under load: webhooks from 32 concurrent clients, kill -9 in
+/// the middle, and every one that was answered 200 is stored (on both databases).
+async fn under_load_every_acknowledged_webhook_survives_kill_9(backend: Backend) {
+    install_crypto();
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(&backend, &dir).await;
+    // Migrate first, so that the killed process is only serving.
+    {
+        let port = free_port();
+        let mut p = start(&db, port, false);
+        wait_ready(&reqwest::Client::new(), &format!("http://127.0.0.1:{port}")).await;
+        p.kill().ok();
+        p.wait().ok();
+    }
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
+    let mut server = start(&db, port, false);
+    wait_ready(&http, &base).await;
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut clients = Vec::new();
+    for c in 0..32 {
+        let (http, base, acked) = (http.clone(), base.clone(), acked.clone());
+        clients.push(tokio::spawn(async move {
+            for i in 0.. {
+                let wamid = format!("wamid.LOAD{c}x{i}");
+                let payload = inbound("1065403522", "5511987654321", vec![text_message(&wamid, "5511987654321", now_ts(), "x")]);
+                let body = serde_json::to_vec(&payload).unwrap();
+                let sig = infrastructure::crypto::sign_webhook(APP_SECRET.as_bytes(), &body);
+                match http.post(format!("{base}/webhooks/whatsapp")).header("x-hub-signature-256", sig).body(body).send().await {
+                    Ok(r) if r.status().as_u16() == 200 => acked.lock().unwrap().push(wamid),
+                    _ => break,
+                }
+            }
+        }));
+    }
+    wait_for("some acknowledged", || async { acked.lock().unwrap().len() >= 300 }).await;
+    server.kill().expect("SIGKILL");
+    server.wait().unwrap();
+    for c in clients {
+        let _ = c.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    let conn = sea_orm::Database::connect(db.as_str()).await.unwrap();
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = conn
+        .query_all_raw(Statement::from_string(conn.get_database_backend(), "SELECT body FROM webhook_events".to_owned()))
+        .await
+        .unwrap();
+    let stored: std::collections::HashSet<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .filter_map(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+        .filter_map(|v| v.pointer("/entry/0/changes/0/value/messages/0/id").and_then(|w| w.as_str()).map(str::to_owned))
+        .collect();
+    let lost: Vec<&String> = acked.iter().filter(|w| !stored.contains(*w)).collect();
+    assert!(lost.is_empty(), "{} of {} acknowledged webhooks lost: {:?}", lost.len(), acked.len(), &lost[..lost.len().min(5)]);
+    assert!(stored.len() >= acked.len());
+    conn.close().await.ok();
+    if let Backend::Postgres(server) = &backend {
+        let name = db.rsplit_once('/').unwrap().1.to_owned();
+        if let Ok(c) = sea_orm::Database::connect(server.as_str()).await {
+            let _ = c.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        }
+    }
+}
+
+crate::both_backends!(under_load_every_acknowledged_webhook_survives_kill_9);

@@ -482,3 +482,32 @@ async fn a_send_whose_answer_was_lost_is_recovered_from_its_statuses(backend: Ba
 }
 
 both_backends!(a_send_whose_answer_was_lost_is_recovered_from_its_statuses);
+
+/// Concurrent webhooks are committed in groups; every one is stored once and answered after
+/// its group's commit, and the metrics show the groups.
+async fn concurrent_webhooks_are_committed_in_groups(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut calls = Vec::new();
+    for i in 0..64 {
+        let payload = inbound(PNID, CUSTOMER, vec![text_message(&format!("wamid.G{i}"), CUSTOMER, now_ts(), "x")]);
+        let body = serde_json::to_vec(&payload).unwrap();
+        let sig = infrastructure::crypto::sign_webhook(APP_SECRET.as_bytes(), &body);
+        let (http, url) = (app.http.clone(), app.url("/webhooks/whatsapp"));
+        calls.push(tokio::spawn(async move {
+            http.post(url).header("x-hub-signature-256", sig).body(body).send().await.unwrap().status().as_u16()
+        }));
+    }
+    for c in calls {
+        assert_eq!(c.await.unwrap(), 200);
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events").await, 64);
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        metrics.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok())).unwrap_or_else(|| panic!("{name}:\n{metrics}"))
+    };
+    assert_eq!(value("whatsapp_webhook_commit_group_size_sum"), 64.0, "every delivery in exactly one group");
+    let groups = value("whatsapp_webhook_commit_group_size_count");
+    assert!((1.0..=64.0).contains(&groups), "{groups} groups");
+}
+
+both_backends!(concurrent_webhooks_are_committed_in_groups);

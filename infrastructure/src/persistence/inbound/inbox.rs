@@ -13,6 +13,7 @@ use application::inbound::ports::WebhookInbox;
 use application::inbound::raw_body::RawBody;
 
 use super::entities::webhook_events;
+use crate::persistence::sql::chunks;
 use crate::persistence::{Db, repo_err};
 
 #[derive(Clone)]
@@ -26,25 +27,45 @@ impl SeaWebhookInbox {
     }
 }
 
+fn row(id: uuid::Uuid, body: &RawBody, received_at: DateTime<Utc>) -> webhook_events::ActiveModel {
+    webhook_events::ActiveModel {
+        id: Set(id),
+        received_at: Set(received_at),
+        body: Set(body.text.clone()),
+        state: Set("pending".into()),
+        attempts: Set(0),
+        fields: Set(None),
+        note: Set(None),
+        processed_at: Set(None),
+        claimed_by: Set(None),
+        claimed_until: Set(None),
+        raw_body: Set(body.bytes.clone()),
+    }
+}
+
+impl SeaWebhookInbox {
+    /// Store several deliveries with one commit (group commit: `GroupCommitInbox`). All or none.
+    pub async fn store_many(&self, items: &[(&RawBody, DateTime<Utc>)]) -> RepoResult<Vec<uuid::Uuid>> {
+        use sea_orm::TransactionTrait;
+        let ids: Vec<uuid::Uuid> = items.iter().map(|_| uuid::Uuid::now_v7()).collect();
+        let _guard = self.db.write_guard().await;
+        let txn = self.db.conn.begin().await.map_err(repo_err)?;
+        let rows: Vec<(uuid::Uuid, &(&RawBody, DateTime<Utc>))> = ids.iter().copied().zip(items).collect();
+        for chunk in chunks(&rows, 12, |(_, (b, _))| 120 + b.text.len() + b.bytes.as_ref().map_or(0, |x| 2 * x.len())) {
+            let models = chunk.iter().map(|(id, (b, at))| row(*id, b, *at));
+            webhook_events::Entity::insert_many(models).exec_without_returning(&txn).await.map_err(repo_err)?;
+        }
+        txn.commit().await.map_err(repo_err)?;
+        Ok(ids)
+    }
+}
+
 #[async_trait]
 impl WebhookInbox for SeaWebhookInbox {
     async fn store(&self, body: RawBody, received_at: DateTime<Utc>) -> RepoResult<uuid::Uuid> {
         let id = uuid::Uuid::now_v7();
-        let row = webhook_events::ActiveModel {
-            id: Set(id),
-            received_at: Set(received_at),
-            body: Set(body.text),
-            state: Set("pending".into()),
-            attempts: Set(0),
-            fields: Set(None),
-            note: Set(None),
-            processed_at: Set(None),
-            claimed_by: Set(None),
-            claimed_until: Set(None),
-            raw_body: Set(body.bytes),
-        };
         let _guard = self.db.write_guard().await;
-        webhook_events::Entity::insert(row).exec_without_returning(&self.db.conn).await.map_err(repo_err)?;
+        webhook_events::Entity::insert(row(id, &body, received_at)).exec_without_returning(&self.db.conn).await.map_err(repo_err)?;
         Ok(id)
     }
 
