@@ -2,7 +2,7 @@
 //! sharing one queue, and a crash in the middle of a burst.
 
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
@@ -165,23 +165,25 @@ async fn two_processes_share_the_queue_without_double_sends() {
     assert_eq!(a.scalar("SELECT COUNT(*) FROM messages WHERE status = 'sent'").await, 60);
 }
 
-fn start(db: &str, port: u16, meta: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_whatsapp-service"))
-        .arg("serve")
-        .env_clear()
-        .env("SANDBOX", "1")
-        .env("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000")
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", db)
-        .env("ADMIN_API_KEY", ADMIN_KEY)
-        .env("WHATSAPP_API_BASE_URL", meta)
-        .env("WHATSAPP_API_TIMEOUT_MS", "1000")
-        .env("SEND_WAIT_MS", "0")
-        .env("RATE_LIMIT_PER_MINUTE", "100000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts")
+fn start(db: &str, port: u16, meta: &str) -> KillOnDrop {
+    KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_whatsapp-service"))
+            .arg("serve")
+            .env_clear()
+            .env("SANDBOX", "1")
+            .env("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000")
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", db)
+            .env("ADMIN_API_KEY", ADMIN_KEY)
+            .env("WHATSAPP_API_BASE_URL", meta)
+            .env("WHATSAPP_API_TIMEOUT_MS", "1000")
+            .env("SEND_WAIT_MS", "0")
+            .env("RATE_LIMIT_PER_MINUTE", "100000")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("binary starts"),
+    )
 }
 
 /// kill -9 while sends are in flight: after the restart nothing is sent twice; what was in

@@ -463,3 +463,27 @@ pub async fn fake_meta() -> wiremock::MockServer {
 pub async fn posts(meta: &wiremock::MockServer) -> Vec<wiremock::Request> {
     meta.received_requests().await.unwrap().into_iter().filter(|r| r.method == wiremock::http::Method::POST).collect()
 }
+
+/// A service process that dies with the test: a failed assertion must not leave it running
+/// (and holding its port and database) for the rest of the suite.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -1,7 +1,7 @@
 //! Kill -9 after the 200 and before processing: the acknowledged webhook is processed after
 //! a restart, never lost.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
@@ -12,24 +12,26 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start(db: &str, port: u16, workers: bool) -> Child {
+fn start(db: &str, port: u16, workers: bool) -> KillOnDrop {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_whatsapp-service"));
     cmd.arg("serve");
     if !workers {
         cmd.arg("--no-workers");
     }
-    cmd.env_clear()
-        .env("SANDBOX", "1")
-        .env("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000")
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", db)
-        .env("META_APP_SECRET", APP_SECRET)
-        .env("ADMIN_API_KEY", ADMIN_KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts")
+    KillOnDrop(
+        cmd.env_clear()
+            .env("SANDBOX", "1")
+            .env("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000")
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", db)
+            .env("META_APP_SECRET", APP_SECRET)
+            .env("ADMIN_API_KEY", ADMIN_KEY)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("binary starts"),
+    )
 }
 
 async fn wait_ready(http: &reqwest::Client, base: &str) {

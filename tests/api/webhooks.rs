@@ -503,7 +503,10 @@ async fn concurrent_webhooks_are_committed_in_groups(backend: Backend) {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events").await, 64);
     let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     let value = |name: &str| -> f64 {
-        metrics.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok())).unwrap_or_else(|| panic!("{name}:\n{metrics}"))
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("{name}:\n{metrics}"))
     };
     assert_eq!(value("whatsapp_webhook_commit_group_size_sum"), 64.0, "every delivery in exactly one group");
     let groups = value("whatsapp_webhook_commit_group_size_count");
