@@ -15,6 +15,8 @@ use application::accounts::list_accounts::ListAccountsHandler;
 use application::accounts::ports::AccountReads;
 use application::accounts::record_quality_updates::RecordQualityHandler;
 use application::accounts::update_account::UpdateAccountHandler;
+use application::customers::get_customer::GetCustomerHandler;
+use application::customers::list_customers::ListCustomersHandler;
 use application::customers::ports::CustomerReads;
 use application::inbound::ports::WebhookInbox;
 use application::inbound::process_webhooks::ProcessWebhooksHandler;
@@ -62,6 +64,7 @@ use infrastructure::publisher::{InProcessBus, RabbitPublisher};
 
 use crate::http::accounts::AccountsHttp;
 use crate::http::auth::Authenticator;
+use crate::http::customers::CustomersHttp;
 use crate::http::guard::BodyLimits;
 use crate::http::inbound::WebhooksHttp;
 use crate::http::listener::GuardedAcceptor;
@@ -230,13 +233,19 @@ impl Application {
             get_message: GetMessageHandler { reads: messaging_reads.clone() },
             conversation_status: GetConversationStatusHandler {
                 reads: messaging_reads.clone(),
-                customers: customer_reads,
+                customers: customer_reads.clone(),
                 accounts: account_reads,
             },
             list_conversations: ListConversationsHandler { reads: messaging_reads.clone() },
             get_conversation: GetConversationHandler { reads: messaging_reads.clone() },
             outcomes: options.workers.then(|| outcomes.clone()),
             send_wait: config.send_wait,
+        });
+        let customers = Arc::new(CustomersHttp {
+            pipeline: pipeline.clone(),
+            clock: clock.clone(),
+            list: ListCustomersHandler { reads: customer_reads.clone() },
+            get: GetCustomerHandler { reads: customer_reads.clone(), conversations: messaging_reads.clone() },
         });
         let webhooks = Arc::new(WebhooksHttp {
             inbox: inbox.clone(),
@@ -387,6 +396,7 @@ impl Application {
             .data(tenancy)
             .data(accounts)
             .data(messaging)
+            .data(customers)
             .data(webhooks)
             .data(ops)
             .data(metrics.clone())

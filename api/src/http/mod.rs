@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod customers;
 pub mod error;
 pub mod guard;
 pub mod inbound;
@@ -38,14 +39,27 @@ pub enum ApiTags {
     Messages,
     /// Conversations and their 24-hour window.
     Conversations,
+    /// Customers: the people who write to the shop.
+    Customers,
 }
 
-pub type Apis =
-    (tenancy::routes::ShopsApi, accounts::routes::AccountsApi, messaging::routes::MessagesApi, messaging::routes::ConversationsApi);
+pub type Apis = (
+    tenancy::routes::ShopsApi,
+    accounts::routes::AccountsApi,
+    messaging::routes::MessagesApi,
+    messaging::routes::ConversationsApi,
+    customers::routes::CustomersApi,
+);
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (tenancy::routes::ShopsApi, accounts::routes::AccountsApi, messaging::routes::MessagesApi, messaging::routes::ConversationsApi),
+        (
+            tenancy::routes::ShopsApi,
+            accounts::routes::AccountsApi,
+            messaging::routes::MessagesApi,
+            messaging::routes::ConversationsApi,
+            customers::routes::CustomersApi,
+        ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),
     )

@@ -24,4 +24,7 @@ pub trait CustomerReads: Send + Sync {
     async fn by_wa_id(&self, shop: ShopId, wa_id: &WaId) -> RepoResult<Option<Customer>>;
     /// `userId` is an identifier a sibling service attached to a customer.
     async fn by_user_id(&self, shop: ShopId, user_id: &str) -> RepoResult<Option<Customer>>;
+    async fn by_id(&self, shop: ShopId, id: CustomerId) -> RepoResult<Option<Customer>>;
+    /// Newest first; `search` matches part of a name, `waId` or `userId`, case-insensitively.
+    async fn list(&self, shop: ShopId, search: Option<&str>, page: crate::shared::repo::Page) -> RepoResult<(Vec<Customer>, u64)>;
 }

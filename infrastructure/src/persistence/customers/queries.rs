@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use application::RepoResult;
 use domain::customers::Customer;
-use domain::{ShopId, WaId};
+use domain::{CustomerId, ShopId, WaId};
 
 use super::entities::customers::{Column, Entity};
 use super::mapping;
@@ -18,6 +18,25 @@ pub(crate) fn by_keys(keys: &[(ShopId, WaId)]) -> Select<Entity> {
 
 pub(crate) fn by_user_id(shop: ShopId, user_id: &str) -> Select<Entity> {
     Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(Column::UserId.eq(user_id)).order_by_desc(Column::UpdatedAt)
+}
+
+pub(crate) fn by_id(shop: ShopId, id: CustomerId) -> Select<Entity> {
+    Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(Column::Id.eq(id.as_uuid()))
+}
+
+/// A shop's customers, newest first; `search` is a case-insensitive part of a name, `waId` or
+/// `userId` (LIKE wildcards in it are taken literally), the same on Postgres and SQLite.
+pub(crate) fn matching(shop: ShopId, search: Option<&str>) -> Select<Entity> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let mut q = Entity::find().filter(Column::ShopId.eq(shop.as_uuid()));
+    if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        let escaped: String =
+            s.to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+        let pattern = format!("%{escaped}%");
+        let like = |c: Column| Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'));
+        q = q.filter(like(Column::Name).or(like(Column::WaId)).or(like(Column::UserId)));
+    }
+    q.order_by_desc(Column::FirstContactedAt).order_by_desc(Column::Id)
 }
 
 pub(crate) async fn one<C: ConnectionTrait>(db: &C, q: Select<Entity>) -> RepoResult<Option<Customer>> {

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 
 use application::RepoResult;
 use application::customers::ports::CustomerReads;
+use application::shared::repo::Page;
 use domain::customers::Customer;
-use domain::{ShopId, WaId};
+use domain::{CustomerId, ShopId, WaId};
 
 use super::queries;
 use crate::persistence::Db;
@@ -28,5 +29,17 @@ impl CustomerReads for SeaCustomerReads {
 
     async fn by_user_id(&self, shop: ShopId, user_id: &str) -> RepoResult<Option<Customer>> {
         queries::one(&self.db.conn, queries::by_user_id(shop, user_id)).await
+    }
+
+    async fn by_id(&self, shop: ShopId, id: CustomerId) -> RepoResult<Option<Customer>> {
+        queries::one(&self.db.conn, queries::by_id(shop, id)).await
+    }
+
+    async fn list(&self, shop: ShopId, search: Option<&str>, page: Page) -> RepoResult<(Vec<Customer>, u64)> {
+        use sea_orm::{PaginatorTrait, QuerySelect};
+        let q = queries::matching(shop, search);
+        let total = q.clone().count(&self.db.conn).await.map_err(crate::persistence::repo_err)?;
+        let items = queries::all(&self.db.conn, q.limit(page.limit).offset(page.offset)).await?;
+        Ok((items, total))
     }
 }

@@ -1,0 +1,88 @@
+//! `/api/v1/customers`: read and search a shop's customers (viewer).
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use uuid::Uuid;
+
+use application::customers::get_customer::{CustomerKey, CustomerView, GetCustomer};
+use application::customers::list_customers::ListCustomers;
+use domain::CustomerId;
+use domain::tenancy::Role;
+
+use super::CustomersHttp;
+use super::dto::{CustomerDetailDto, CustomerDto, CustomerListDto};
+use crate::http::auth::{ApiKeyAuth, Authenticator};
+use crate::http::error::ApiError;
+use crate::http::messaging::dto::ConversationDto;
+use crate::http::middleware::RequestId;
+use crate::http::{ApiTags, ctx, page};
+
+pub struct CustomersApi;
+
+fn detail(view: CustomerView, now: chrono::DateTime<chrono::Utc>) -> CustomerDetailDto {
+    CustomerDetailDto {
+        customer: CustomerDto::from(&view.customer),
+        conversations: view.conversations.into_iter().map(|c| ConversationDto::new(c, now)).collect(),
+        conversations_total: view.conversations_total,
+    }
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Customers")]
+impl CustomersApi {
+    /// List the shop's customers, newest first (viewer). `search` matches part of a name,
+    /// `waId` or `userId`, case-insensitively.
+    #[oai(path = "/customers", method = "get", operation_id = "listCustomers")]
+    async fn list(
+        &self,
+        h: Data<&Arc<CustomersHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        #[oai(validator(min_length = 1, max_length = 128))] search: Query<Option<String>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<Option<u64>>,
+    ) -> Result<Json<CustomerListDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let (limit, offset) = page(limit.0, offset.0);
+        let q = ListCustomers { shop_id: shop, search: search.0, limit, offset };
+        let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.list, q).await?;
+        Ok(Json(CustomerListDto { customers: p.items.iter().map(CustomerDto::from).collect(), total: p.total, has_more: p.has_more }))
+    }
+
+    /// One customer with their conversations (viewer).
+    #[oai(path = "/customers/:id", method = "get", operation_id = "getCustomer")]
+    async fn get(
+        &self,
+        h: Data<&Arc<CustomersHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<CustomerDetailDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let q = GetCustomer { shop_id: shop, key: CustomerKey::Id(CustomerId::from(id.0)) };
+        let view = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, q).await?;
+        Ok(Json(detail(view, h.clock.now())))
+    }
+
+    /// One customer by their WhatsApp id, with their conversations (viewer).
+    #[oai(path = "/customers/by-wa-id/:wa_id", method = "get", operation_id = "getCustomerByWaId")]
+    async fn by_wa_id(
+        &self,
+        h: Data<&Arc<CustomersHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        #[oai(validator(pattern = r"^\s*\+?[0-9]{8,15}\s*$"))] wa_id: Path<String>,
+    ) -> Result<Json<CustomerDetailDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let wa = crate::http::wa_id("waId", &wa_id.0)?;
+        let q = GetCustomer { shop_id: shop, key: CustomerKey::WaId(wa) };
+        let view = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, q).await?;
+        Ok(Json(detail(view, h.clock.now())))
+    }
+}

@@ -1,0 +1,53 @@
+//! The customers read side: list and search, one customer with their conversations, tenancy.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+const PNID: &str = "1065403522";
+const NUMBER: &str = "+15550001111";
+
+async fn customers_can_be_listed_searched_and_read_with_their_conversations(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    for (wa, name) in [("5511900000001", "Ana Souza"), ("5511900000002", "Bruno 100%"), ("5511900000003", "Carla")] {
+        let mut payload = inbound(PNID, wa, vec![text_message(&format!("wamid.{wa}"), wa, now_ts(), "oi")]);
+        payload["entry"][0]["changes"][0]["value"]["contacts"][0]["profile"]["name"] = json!(name);
+        assert_eq!(app.webhook(&payload).await.status().as_u16(), 200);
+    }
+    app.drained().await;
+    let list = |q: &'static str| {
+        let app = &app;
+        let key = shop.admin.clone();
+        async move { json(app.get(&key, &format!("/api/v1/customers{q}")).await).await }
+    };
+    let all = list("").await;
+    assert_eq!(all["total"], 3);
+    assert_eq!(list("?search=bRu").await["customers"][0]["name"], "Bruno 100%");
+    assert_eq!(list("?search=5511900000003").await["total"], 1);
+    assert_eq!(list("?search=100%25").await["total"], 1, "a % in the search is a character");
+    assert_eq!(list("?search=%25").await["total"], 1);
+    assert_eq!(list("?search=zzz").await["total"], 0);
+    let page = list("?limit=2").await;
+    assert_eq!((page["customers"].as_array().unwrap().len(), page["hasMore"].as_bool()), (2, Some(true)));
+
+    let id = all["customers"].as_array().unwrap().iter().find(|c| c["waId"] == "5511900000001").unwrap()["id"].as_str().unwrap().to_owned();
+    let one = json(app.get(&shop.admin, &format!("/api/v1/customers/{id}")).await).await;
+    assert_eq!(one["customer"]["name"], "Ana Souza");
+    assert_eq!(one["customer"]["optInStatus"], "pending");
+    assert_eq!(one["conversationsTotal"], 1);
+    assert_eq!(one["conversations"][0]["waId"], "5511900000001");
+    assert_eq!(one["conversations"][0]["window"]["isOpen"], true);
+    let by_wa = json(app.get(&shop.admin, "/api/v1/customers/by-wa-id/5511900000001").await).await;
+    assert_eq!(by_wa["customer"]["id"], id.as_str());
+
+    // Another shop sees none of them.
+    let other = app.create_shop("t").await;
+    expect_error(app.get(&other.admin, &format!("/api/v1/customers/{id}")).await, 404, "NOT_FOUND").await;
+    expect_error(app.get(&other.admin, "/api/v1/customers/by-wa-id/5511900000001").await, 404, "NOT_FOUND").await;
+    assert_eq!(json(app.get(&other.admin, "/api/v1/customers").await).await["total"], 0);
+}
+
+both_backends!(customers_can_be_listed_searched_and_read_with_their_conversations);
