@@ -18,6 +18,7 @@ use application::accounts::update_account::UpdateAccountHandler;
 use application::customers::get_customer::GetCustomerHandler;
 use application::customers::list_customers::ListCustomersHandler;
 use application::customers::ports::CustomerReads;
+use application::customers::tag_customer::TagCustomerHandler;
 use application::inbound::ports::WebhookInbox;
 use application::inbound::process_webhooks::ProcessWebhooksHandler;
 use application::messaging::apply_statuses::ApplyStatusesHandler;
@@ -246,6 +247,7 @@ impl Application {
             clock: clock.clone(),
             list: ListCustomersHandler { reads: customer_reads.clone() },
             get: GetCustomerHandler { reads: customer_reads.clone(), conversations: messaging_reads.clone() },
+            tag: TagCustomerHandler { clock: clock.clone() },
         });
         let webhooks = Arc::new(WebhooksHttp {
             inbox: inbox.clone(),

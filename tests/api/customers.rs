@@ -50,4 +50,33 @@ async fn customers_can_be_listed_searched_and_read_with_their_conversations(back
     assert_eq!(json(app.get(&other.admin, "/api/v1/customers").await).await["total"], 0);
 }
 
-both_backends!(customers_can_be_listed_searched_and_read_with_their_conversations);
+async fn tags_are_added_and_removed_with_an_event_per_real_change(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    app.webhook(&inbound(PNID, "5511900000001", vec![text_message("wamid.T1", "5511900000001", now_ts(), "oi")])).await;
+    app.drained().await;
+    let id = json(app.get(&shop.admin, "/api/v1/customers").await).await["customers"][0]["id"].as_str().unwrap().to_owned();
+    let tags = format!("/api/v1/customers/{id}/tags");
+    let r = app.post(&shop.admin, &tags, json!({"tags": [" VIP ", "vip", "Atacado"]})).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(json(r).await["tags"], json!(["VIP", "Atacado"]));
+    assert_eq!(app.post(&shop.admin, &tags, json!({"tags": ["atacado"]})).await.status().as_u16(), 200);
+    let r = app.delete(&shop.admin, &format!("{tags}?tag=vIp")).await;
+    assert_eq!(json(r).await["tags"], json!(["Atacado"]));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'customer.updated'").await, 2, "one per real change");
+    let e = expect_error(app.post(&shop.admin, &tags, json!({"tags": ["   "]})).await, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "tags");
+    // A viewer cannot; another shop cannot see the customer.
+    let viewer = app.create_key(&shop.admin, &shop.id, "viewer").await;
+    expect_error(app.post(&viewer, &tags, json!({"tags": ["x"]})).await, 403, "FORBIDDEN").await;
+    let other = app.create_shop("t").await;
+    expect_error(app.post(&other.admin, &tags, json!({"tags": ["x"]})).await, 404, "NOT_FOUND").await;
+    let stored = json(app.get(&shop.admin, &format!("/api/v1/customers/{id}")).await).await;
+    assert_eq!(stored["customer"]["tags"], json!(["Atacado"]));
+}
+
+both_backends!(
+    customers_can_be_listed_searched_and_read_with_their_conversations,
+    tags_are_added_and_removed_with_an_event_per_real_change
+);

@@ -5,3 +5,4 @@ pub mod get_customer;
 pub mod identify;
 pub mod list_customers;
 pub mod ports;
+pub mod tag_customer;

@@ -11,6 +11,8 @@ use domain::{CustomerId, ShopId, WaId};
 pub trait CustomerRepository: Send {
     /// The customers with these `(shop, waId)` keys, locked until commit.
     async fn lock_by_wa_ids(&mut self, keys: &[(ShopId, WaId)]) -> RepoResult<Vec<Customer>>;
+    /// One customer of this shop, locked until commit.
+    async fn lock_by_id(&mut self, shop: ShopId, id: CustomerId) -> RepoResult<Option<Customer>>;
     /// Inserts new customers; one whose `(shop, waId)` another transaction created meanwhile is
     /// skipped. Returns the ids actually inserted.
     async fn insert_many(&mut self, customers: &[Customer]) -> RepoResult<Vec<CustomerId>>;

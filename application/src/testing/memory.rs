@@ -191,6 +191,9 @@ impl CustomerRepository for MemoryUnitOfWork {
     async fn lock_by_wa_ids(&mut self, keys: &[(ShopId, WaId)]) -> RepoResult<Vec<Customer>> {
         Ok(self.work.customers.values().filter(|c| keys.iter().any(|(s, w)| c.shop_id() == *s && c.wa_id() == w)).cloned().collect())
     }
+    async fn lock_by_id(&mut self, shop: ShopId, id: CustomerId) -> RepoResult<Option<Customer>> {
+        Ok(self.work.customers.get(&id).filter(|c| c.shop_id() == shop).cloned())
+    }
     async fn insert_many(&mut self, customers: &[Customer]) -> RepoResult<Vec<CustomerId>> {
         let mut inserted = Vec::new();
         for c in customers {

@@ -188,6 +188,43 @@ impl Customer {
         true
     }
 
+    /// Add tags (trimmed; unique per customer without regard to case, the first spelling kept).
+    /// An event if any was new.
+    pub fn tag(&mut self, tags: &[String], now: DateTime<Utc>) -> Result<Option<CustomerEvent>, TagError> {
+        let mut changed = false;
+        for t in tags {
+            let t = normalize_tag(t)?;
+            if !self.s.tags.iter().any(|x| x.to_lowercase() == t.to_lowercase()) {
+                self.s.tags.push(t);
+                changed = true;
+            }
+        }
+        Ok(changed.then(|| self.tags_changed(now)))
+    }
+
+    /// Remove a tag (without regard to case). An event if it was there.
+    pub fn untag(&mut self, tag: &str, now: DateTime<Utc>) -> Result<Option<CustomerEvent>, TagError> {
+        let t = normalize_tag(tag)?.to_lowercase();
+        let before = self.s.tags.len();
+        self.s.tags.retain(|x| x.to_lowercase() != t);
+        Ok((self.s.tags.len() != before).then(|| self.tags_changed(now)))
+    }
+
+    pub fn tags(&self) -> &[String] {
+        &self.s.tags
+    }
+
+    fn tags_changed(&mut self, now: DateTime<Utc>) -> CustomerEvent {
+        self.s.updated_at = now;
+        CustomerEvent::from(super::events::CustomerUpdated {
+            shop_id: self.s.shop_id,
+            customer_id: self.s.id,
+            wa_id: self.s.wa_id.to_string(),
+            fields: vec!["tags".into()],
+            tags: self.s.tags.clone(),
+        })
+    }
+
     pub fn update_opt_in(&mut self, status: OptInStatus, source: ConsentSource, now: DateTime<Utc>) -> Option<CustomerEvent> {
         if self.s.consent.status == status {
             return None;
@@ -206,10 +243,46 @@ impl Customer {
     }
 }
 
+/// A tag: free text, trimmed, 1 to 64 characters; at most 100 per customer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TagError {
+    #[error("a tag must be 1 to 64 characters")]
+    Length,
+}
+
+pub const MAX_TAG_CHARS: usize = 64;
+
+/// At most 64 characters as sent; trimmed of whitespace (and the ASCII separators U+001C to
+/// U+001F, which many regex engines count as whitespace); not blank.
+fn normalize_tag(t: &str) -> Result<String, TagError> {
+    if t.chars().count() > MAX_TAG_CHARS {
+        return Err(TagError::Length);
+    }
+    let t = t.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c));
+    if t.is_empty() {
+        return Err(TagError::Length);
+    }
+    Ok(t.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::shared::events::IntegrationEvent;
+
+    #[test]
+    fn tags_are_trimmed_and_unique_without_regard_to_case() {
+        let mut c = customer();
+        let e = c.tag(&[" VIP ".into(), "vip".into(), "Wholesale".into()], Utc::now()).unwrap().unwrap();
+        assert_eq!(e.event_type(), "customer.updated");
+        assert_eq!(c.tags(), ["VIP", "Wholesale"]);
+        assert!(c.tag(&["wholesale".into()], Utc::now()).unwrap().is_none(), "nothing new, no event");
+        assert!(c.untag("vIp", Utc::now()).unwrap().is_some());
+        assert_eq!(c.tags(), ["Wholesale"]);
+        assert!(c.untag("vip", Utc::now()).unwrap().is_none());
+        assert_eq!(c.tag(&["  ".into()], Utc::now()), Err(TagError::Length));
+        assert_eq!(c.tag(&["x".repeat(65)], Utc::now()), Err(TagError::Length));
+    }
 
     fn customer() -> Customer {
         Customer::first_contact(ShopId::new(), WaId::parse("5511999990000").unwrap(), Some("Ana".into()), Utc::now()).0

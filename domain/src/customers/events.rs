@@ -26,6 +26,18 @@ pub struct CustomerOptInChanged {
     pub source: String,
 }
 
+/// A merchant changed a customer's profile (today: tags). `fields` names what changed; `tags`
+/// is the whole new set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerUpdated {
+    pub shop_id: ShopId,
+    pub customer_id: CustomerId,
+    pub wa_id: String,
+    pub fields: Vec<String>,
+    pub tags: Vec<String>,
+}
+
 macro_rules! customer_payload {
     ($($t:ident = $ty:literal),*) => {$(
         impl EventPayload for $t {
@@ -35,9 +47,13 @@ macro_rules! customer_payload {
         }
     )*};
 }
-customer_payload!(CustomerCreated = "customer.created", CustomerOptInChanged = "customer.opt_in.changed");
+customer_payload!(
+    CustomerCreated = "customer.created",
+    CustomerOptInChanged = "customer.opt_in.changed",
+    CustomerUpdated = "customer.updated"
+);
 
 crate::context_events! {
     /// What happens to a shop's customers.
-    pub enum CustomerEvent { CustomerCreated, CustomerOptInChanged }
+    pub enum CustomerEvent { CustomerCreated, CustomerOptInChanged, CustomerUpdated }
 }

@@ -3,5 +3,5 @@
 pub mod customer;
 pub mod events;
 
-pub use customer::{ConsentSource, Customer, CustomerSnapshot, OptInConsent, OptInStatus};
-pub use events::{CustomerCreated, CustomerEvent, CustomerOptInChanged};
+pub use customer::{ConsentSource, Customer, CustomerSnapshot, MAX_TAG_CHARS, OptInConsent, OptInStatus, TagError};
+pub use events::{CustomerCreated, CustomerEvent, CustomerOptInChanged, CustomerUpdated};

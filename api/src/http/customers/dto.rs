@@ -43,6 +43,15 @@ impl From<&Customer> for CustomerDto {
     }
 }
 
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddTagsRequest {
+    /// Free text, trimmed; unique per customer without regard to case.
+    #[oai(validator(min_items = 1, max_items = 100, max_length = 64, pattern = r"\S"))]
+    pub tags: Vec<String>,
+}
+
 #[derive(Object)]
 #[oai(rename_all = "camelCase")]
 pub struct CustomerListDto {

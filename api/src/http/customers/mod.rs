@@ -9,6 +9,7 @@ use std::sync::Arc;
 use application::Pipeline;
 use application::customers::get_customer::{GetCustomerError, GetCustomerHandler};
 use application::customers::list_customers::{ListCustomersError, ListCustomersHandler};
+use application::customers::tag_customer::{TagCustomerError, TagCustomerHandler};
 use application::shared::ports::Clock;
 
 use super::error::ApiError;
@@ -19,6 +20,7 @@ pub struct CustomersHttp {
     pub clock: Arc<dyn Clock>,
     pub list: ListCustomersHandler,
     pub get: GetCustomerHandler,
+    pub tag: TagCustomerHandler,
 }
 
 impl From<ListCustomersError> for ApiError {
@@ -26,6 +28,16 @@ impl From<ListCustomersError> for ApiError {
         match e {
             ListCustomersError::Invalid(i) => i.into(),
             ListCustomersError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<TagCustomerError> for ApiError {
+    fn from(e: TagCustomerError) -> Self {
+        match e {
+            TagCustomerError::Invalid(i) => i.into(),
+            TagCustomerError::NotFound => ApiError::not_found("customer"),
+            TagCustomerError::Storage(s) => s.into(),
         }
     }
 }

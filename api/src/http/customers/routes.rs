@@ -10,13 +10,15 @@ use uuid::Uuid;
 
 use application::customers::get_customer::{CustomerKey, CustomerView, GetCustomer};
 use application::customers::list_customers::ListCustomers;
+use application::customers::tag_customer::{TagChange, TagCustomer};
 use domain::CustomerId;
 use domain::tenancy::Role;
 
 use super::CustomersHttp;
-use super::dto::{CustomerDetailDto, CustomerDto, CustomerListDto};
+use super::dto::{AddTagsRequest, CustomerDetailDto, CustomerDto, CustomerListDto};
 use crate::http::auth::{ApiKeyAuth, Authenticator};
 use crate::http::error::ApiError;
+use crate::http::json_body::JsonBody;
 use crate::http::messaging::dto::ConversationDto;
 use crate::http::middleware::RequestId;
 use crate::http::{ApiTags, ctx, page};
@@ -67,6 +69,41 @@ impl CustomersApi {
         let q = GetCustomer { shop_id: shop, key: CustomerKey::Id(CustomerId::from(id.0)) };
         let view = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, q).await?;
         Ok(Json(detail(view, h.clock.now())))
+    }
+
+    /// Add tags to a customer (agent). Tags are trimmed and unique without regard to case;
+    /// adding one that is there changes nothing. A real change emits `customer.updated`.
+    #[oai(path = "/customers/:id/tags", method = "post", operation_id = "tagCustomer")]
+    async fn add_tags(
+        &self,
+        h: Data<&Arc<CustomersHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        body: JsonBody<AddTagsRequest>,
+    ) -> Result<Json<CustomerDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let cmd = TagCustomer { shop_id: shop, customer_id: CustomerId::from(id.0), change: TagChange::Add(body.0.tags) };
+        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.tag, cmd).await?;
+        Ok(Json(CustomerDto::from(&c)))
+    }
+
+    /// Remove a tag from a customer (agent), without regard to case.
+    #[oai(path = "/customers/:id/tags", method = "delete", operation_id = "untagCustomer")]
+    async fn remove_tag(
+        &self,
+        h: Data<&Arc<CustomersHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        #[oai(validator(max_length = 64, pattern = r"\S"))] tag: Query<String>,
+    ) -> Result<Json<CustomerDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let cmd = TagCustomer { shop_id: shop, customer_id: CustomerId::from(id.0), change: TagChange::Remove(tag.0) };
+        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.tag, cmd).await?;
+        Ok(Json(CustomerDto::from(&c)))
     }
 
     /// One customer by their WhatsApp id, with their conversations (viewer).

@@ -31,6 +31,10 @@ impl CustomerRepository for SeaCustomerRepository {
         Ok(out)
     }
 
+    async fn lock_by_id(&mut self, shop: ShopId, id: CustomerId) -> RepoResult<Option<Customer>> {
+        queries::one(self.tx.as_ref(), queries::by_id(shop, id).lock_exclusive()).await
+    }
+
     async fn insert_many(&mut self, new: &[Customer]) -> RepoResult<Vec<CustomerId>> {
         let mut inserted = Vec::with_capacity(new.len());
         for chunk in chunks(new, mapping::COLUMNS, mapping::customer_bytes) {

@@ -116,6 +116,13 @@ mod tests {
                 pricing: None,
                 meta_timestamp: None,
             })),
+            Box::new(CustomerEvent::from(CustomerUpdated {
+                shop_id: s,
+                customer_id: domain::CustomerId::new(),
+                wa_id: w(),
+                fields: vec!["tags".into()],
+                tags: vec!["VIP".into()],
+            })),
             Box::new(MessagingEvent::from(MessageRecovered {
                 shop_id: s,
                 account_id: a,
