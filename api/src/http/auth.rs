@@ -29,6 +29,11 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
+tokio::task_local! {
+    /// The principal the front door (`guard.rs`) resolved for this request.
+    pub static AUTHENTICATED: Principal;
+}
+
 /// Who is calling: wired once, shared by every route.
 pub struct Authenticator {
     pub pipeline: Pipeline,
@@ -39,7 +44,7 @@ pub struct Authenticator {
 impl Authenticator {
     /// Who sent `auth`: resolved once per request by the front door (`guard.rs`), or here.
     pub async fn principal(&self, auth: &ApiKeyAuth) -> Result<Principal, ApiError> {
-        if let Ok(p) = super::guard::AUTHENTICATED.try_with(|p| *p) {
+        if let Ok(p) = AUTHENTICATED.try_with(|p| *p) {
             return Ok(p);
         }
         self.resolve(auth.0.token.trim()).await

@@ -15,15 +15,10 @@ use poem::{Body, Endpoint, IntoResponse, Request, Response};
 
 use domain::tenancy::Role;
 
-use super::auth::{Authenticator, Principal};
+use super::auth::{AUTHENTICATED, Authenticator, Principal};
 use super::error::{ApiError, plain};
 use super::rate_limit::ApiRateLimits;
 use crate::metrics::Metrics;
-
-tokio::task_local! {
-    /// The principal the front door resolved for this request.
-    pub static AUTHENTICATED: Principal;
-}
 
 pub struct BodyLimits {
     pub max_bytes: usize,
