@@ -16,6 +16,7 @@ use poem::{Body, Endpoint, IntoResponse, Request, Response};
 use domain::tenancy::Role;
 
 use super::auth::{AUTHENTICATED, Authenticator, Principal};
+use super::body::{BodyRefusal, read_capped};
 use super::error::{ApiError, plain};
 use super::rate_limit::ApiRateLimits;
 use crate::metrics::Metrics;
@@ -120,29 +121,12 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.call(req).await.map(IntoResponse::into_response);
     }
-    let too_large = || ApiError::too_large(limits.max_bytes).into_response();
-    if req.header("content-length").and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > limits.max_bytes) {
-        return Ok(too_large());
-    }
     let body = req.take_body();
-    let read = async {
-        use futures_util::StreamExt;
-        let mut out = Vec::new();
-        let mut stream = body.into_bytes_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| false)?;
-            if out.len() + chunk.len() > limits.max_bytes {
-                return Err(true);
-            }
-            out.extend_from_slice(&chunk);
-        }
-        Ok(out)
-    };
-    let mut bytes = match tokio::time::timeout(limits.timeout, read).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(true)) => return Ok(too_large()),
-        Ok(Err(false)) => return Ok(plain(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", "The body could not be read.")),
-        Err(_) => return Ok(plain(StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "The body did not arrive in time.")),
+    let mut bytes = match read_capped(&req, body, limits.max_bytes, limits.timeout, |_| Ok(())).await {
+        Ok(b) => b,
+        Err(BodyRefusal::TooLarge | BodyRefusal::Busy) => return Ok(ApiError::too_large(limits.max_bytes).into_response()),
+        Err(BodyRefusal::Broken) => return Ok(plain(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", "The body could not be read.")),
+        Err(BodyRefusal::Slow) => return Ok(plain(StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "The body did not arrive in time.")),
     };
     replace_json_nul(&mut bytes);
     req.set_body(Body::from_vec(bytes));

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod body;
 pub mod customers;
 pub mod error;
 pub mod guard;

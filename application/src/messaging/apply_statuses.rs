@@ -189,7 +189,8 @@ mod tests {
     use domain::accounts::WhatsAppAccount;
     use domain::messaging::TemplateRef;
 
-    async fn given_a_sent_template(s: &Scenario, wamid: &str) -> Message {
+    /// A template queued for a customer (not sent yet).
+    async fn given_a_queued_template(s: &Scenario) -> Message {
         let send = SendMessage {
             shop_id: s.shop,
             from: PhoneNumber::parse(BUSINESS).unwrap(),
@@ -200,7 +201,11 @@ mod tests {
             user_id: None,
             reply_to: None,
         };
-        let m = s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap();
+        s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap()
+    }
+
+    async fn given_a_sent_template(s: &Scenario, wamid: &str) -> Message {
+        let m = given_a_queued_template(s).await;
         let outcome = DeliveryOutcome { message_id: m.id(), shop_id: s.shop, result: Ok(SendReceipt { wamid: wamid.into() }) };
         let record = RecordDeliveryOutcomes { outcomes: vec![outcome], retry_base: std::time::Duration::from_millis(5) };
         s.when(&RecordOutcomesHandler { clock: s.clock() }, record).await.unwrap();
@@ -274,17 +279,7 @@ mod tests {
     /// A send failed as "outcome unknown": its answer was lost, so it never got a wamid.
     async fn given_a_send_whose_answer_was_lost(s: &Scenario) -> Message {
         use crate::messaging::ports::{CloudApiError, CloudApiErrorKind};
-        let send = SendMessage {
-            shop_id: s.shop,
-            from: PhoneNumber::parse(BUSINESS).unwrap(),
-            to: PhoneNumber::parse("+5511987654321").unwrap(),
-            content: None,
-            template: Some(TemplateRef { name: "order_update".into(), language: "en_US".into(), components: vec![] }),
-            force_template: true,
-            user_id: None,
-            reply_to: None,
-        };
-        let m = s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap();
+        let m = given_a_queued_template(s).await;
         let lost = CloudApiError {
             kind: CloudApiErrorKind::OutcomeUnknown,
             http_status: None,

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use application::customers::get_customer::{CustomerKey, CustomerView, GetCustomer};
 use application::customers::list_customers::ListCustomers;
 use application::customers::tag_customer::{TagChange, TagCustomer};
-use domain::CustomerId;
 use domain::tenancy::Role;
+use domain::{CustomerId, ShopId};
 
 use super::CustomersHttp;
 use super::dto::{AddTagsRequest, CustomerDetailDto, CustomerDto, CustomerListDto};
@@ -25,12 +25,22 @@ use crate::http::{ApiTags, ctx, page};
 
 pub struct CustomersApi;
 
-fn detail(view: CustomerView, now: chrono::DateTime<chrono::Utc>) -> CustomerDetailDto {
-    CustomerDetailDto {
+/// One customer (viewer), by id or by `waId`, with their conversations.
+async fn detail(h: &CustomersHttp, rid: &RequestId, shop: ShopId, key: CustomerKey) -> Result<Json<CustomerDetailDto>, ApiError> {
+    let view: CustomerView = h.pipeline.query(&ctx(rid, Some(shop)), &h.get, GetCustomer { shop_id: shop, key }).await?;
+    let now = h.clock.now();
+    Ok(Json(CustomerDetailDto {
         customer: CustomerDto::from(&view.customer),
         conversations: view.conversations.into_iter().map(|c| ConversationDto::new(c, now)).collect(),
         conversations_total: view.conversations_total,
-    }
+    }))
+}
+
+/// Add or remove tags (agent).
+async fn retag(h: &CustomersHttp, rid: &RequestId, shop: ShopId, id: Uuid, change: TagChange) -> Result<Json<CustomerDto>, ApiError> {
+    let cmd = TagCustomer { shop_id: shop, customer_id: CustomerId::from(id), change };
+    let c = h.pipeline.execute(&ctx(rid, Some(shop)), &h.tag, cmd).await?;
+    Ok(Json(CustomerDto::from(&c)))
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Customers")]
@@ -66,9 +76,7 @@ impl CustomersApi {
         id: Path<Uuid>,
     ) -> Result<Json<CustomerDetailDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let q = GetCustomer { shop_id: shop, key: CustomerKey::Id(CustomerId::from(id.0)) };
-        let view = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, q).await?;
-        Ok(Json(detail(view, h.clock.now())))
+        detail(&h, &rid, shop, CustomerKey::Id(CustomerId::from(id.0))).await
     }
 
     /// Add tags to a customer (agent). Tags are trimmed and unique without regard to case;
@@ -84,9 +92,7 @@ impl CustomersApi {
         body: JsonBody<AddTagsRequest>,
     ) -> Result<Json<CustomerDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
-        let cmd = TagCustomer { shop_id: shop, customer_id: CustomerId::from(id.0), change: TagChange::Add(body.0.tags) };
-        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.tag, cmd).await?;
-        Ok(Json(CustomerDto::from(&c)))
+        retag(&h, &rid, shop, id.0, TagChange::Add(body.0.tags)).await
     }
 
     /// Remove a tag from a customer (agent), without regard to case.
@@ -101,9 +107,7 @@ impl CustomersApi {
         #[oai(validator(max_length = 64, pattern = r"\S"))] tag: Query<String>,
     ) -> Result<Json<CustomerDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
-        let cmd = TagCustomer { shop_id: shop, customer_id: CustomerId::from(id.0), change: TagChange::Remove(tag.0) };
-        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.tag, cmd).await?;
-        Ok(Json(CustomerDto::from(&c)))
+        retag(&h, &rid, shop, id.0, TagChange::Remove(tag.0)).await
     }
 
     /// One customer by their WhatsApp id, with their conversations (viewer).
@@ -118,8 +122,6 @@ impl CustomersApi {
     ) -> Result<Json<CustomerDetailDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let wa = crate::http::wa_id("waId", &wa_id.0)?;
-        let q = GetCustomer { shop_id: shop, key: CustomerKey::WaId(wa) };
-        let view = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, q).await?;
-        Ok(Json(detail(view, h.clock.now())))
+        detail(&h, &rid, shop, CustomerKey::WaId(wa)).await
     }
 }

@@ -12,13 +12,13 @@ use std::time::Instant;
 use poem::http::StatusCode;
 use poem::web::{Data, Query};
 use poem::{Body, IntoResponse, Request, Response, handler};
-use tokio::sync::Semaphore;
 
 use application::inbound::raw_body::RawBody;
 use infrastructure::crypto::{parse_signature_header, verify_signature};
 
 use super::WebhooksHttp;
 use crate::http::auth::constant_time_eq;
+use crate::http::body::{BodyRefusal, read_capped};
 use crate::http::error::plain as error;
 
 #[handler]
@@ -48,20 +48,28 @@ pub async fn receive(req: &Request, body: Body, h: Data<&Arc<WebhooksHttp>>) -> 
         tracing::warn!(present = req.header("x-hub-signature-256").is_some(), "webhook rejected: missing or malformed signature");
         return error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Missing or invalid X-Hub-Signature-256.");
     };
-    let read = tokio::time::timeout(h.body_timeout, read_limited(req, body, h.max_body_bytes, &h.body_budget));
-    let body = match read.await.unwrap_or(Err(Refusal::Slow)) {
+    // Every chunk is charged (in KiB) to the budget of bytes that requests in flight may hold;
+    // the permits are returned when this request ends.
+    let mut held: Vec<tokio::sync::OwnedSemaphorePermit> = Vec::new();
+    let charge = |len: usize| {
+        let kib = u32::try_from(len.div_ceil(1024)).map_err(|_| BodyRefusal::TooLarge)?;
+        if kib > 0 {
+            held.push(h.body_budget.clone().try_acquire_many_owned(kib).map_err(|_| BodyRefusal::Busy)?);
+        }
+        Ok(())
+    };
+    let body = match read_capped(req, body, h.max_body_bytes, h.body_timeout, charge).await {
         Ok(b) => b,
         Err(refusal) => {
-            m.webhook_requests.with_label_values(&[refusal.label()]).inc();
-            return refusal.response(h.max_body_bytes);
+            m.webhook_requests.with_label_values(&[refusal_label(refusal)]).inc();
+            return refusal_response(refusal, h.max_body_bytes);
         }
     };
-    if !verify_signature(h.app_secret.expose().as_bytes(), &body.bytes, &signature) {
+    if !verify_signature(h.app_secret.expose().as_bytes(), &body, &signature) {
         m.webhook_requests.with_label_values(&["bad_signature"]).inc();
-        tracing::warn!(bytes = body.bytes.len(), "webhook rejected: bad signature");
+        tracing::warn!(bytes = body.len(), "webhook rejected: bad signature");
         return error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Missing or invalid X-Hub-Signature-256.");
     }
-    let body = body.bytes;
     // Every signed body is kept: one that is not UTF-8 or holds NUL keeps its exact bytes
     // beside a readable copy (U+FFFD), which is processed.
     match h.inbox.store(RawBody::from_bytes(body), h.clock.now()).await {
@@ -80,62 +88,23 @@ pub async fn receive(req: &Request, body: Body, h: Data<&Arc<WebhooksHttp>>) -> 
     }
 }
 
-/// A body read within its limits, holding its share of the in-flight budget until dropped.
-struct LimitedBody {
-    bytes: Vec<u8>,
-    _budget: Vec<tokio::sync::OwnedSemaphorePermit>,
-}
-
-enum Refusal {
-    TooLarge,
-    Busy,
-    Broken,
-    Slow,
-}
-
-impl Refusal {
-    fn label(&self) -> &'static str {
-        match self {
-            Self::TooLarge => "too_large",
-            Self::Busy => "busy",
-            Self::Broken => "broken_body",
-            Self::Slow => "slow_body",
-        }
-    }
-
-    fn response(&self, max: usize) -> Response {
-        match self {
-            Self::TooLarge => {
-                error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &format!("Webhook bodies are limited to {max} bytes."))
-            }
-            // Meta redelivers: nothing is lost, and strangers cannot hold more than the budget.
-            Self::Busy => error(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", "Too many webhook bodies in flight; retry."),
-            Self::Broken => error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The body could not be read."),
-            Self::Slow => error(StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "The body did not arrive in time."),
-        }
+fn refusal_label(r: BodyRefusal) -> &'static str {
+    match r {
+        BodyRefusal::TooLarge => "too_large",
+        BodyRefusal::Busy => "busy",
+        BodyRefusal::Broken => "broken_body",
+        BodyRefusal::Slow => "slow_body",
     }
 }
 
-/// Read a body of at most `max` bytes, chunk by chunk, each chunk taken from a process-wide
-/// budget (in KiB) of bytes held by requests in flight.
-async fn read_limited(req: &Request, body: Body, max: usize, budget: &Arc<Semaphore>) -> Result<LimitedBody, Refusal> {
-    use futures_util::StreamExt;
-    let declared = req.header("content-length").and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > max) {
-        return Err(Refusal::TooLarge);
-    }
-    let mut out = LimitedBody { bytes: Vec::with_capacity(declared.unwrap_or(0).min(64 * 1024)), _budget: Vec::new() };
-    let mut stream = body.into_bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| Refusal::Broken)?;
-        if out.bytes.len() + chunk.len() > max {
-            return Err(Refusal::TooLarge);
+fn refusal_response(r: BodyRefusal, max: usize) -> Response {
+    match r {
+        BodyRefusal::TooLarge => {
+            error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", &format!("Webhook bodies are limited to {max} bytes."))
         }
-        let kib = u32::try_from(chunk.len().div_ceil(1024)).map_err(|_| Refusal::TooLarge)?;
-        if kib > 0 {
-            out._budget.push(budget.clone().try_acquire_many_owned(kib).map_err(|_| Refusal::Busy)?);
-        }
-        out.bytes.extend_from_slice(&chunk);
+        // Meta redelivers: nothing is lost, and strangers cannot hold more than the budget.
+        BodyRefusal::Busy => error(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", "Too many webhook bodies in flight; retry."),
+        BodyRefusal::Broken => error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "The body could not be read."),
+        BodyRefusal::Slow => error(StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "The body did not arrive in time."),
     }
-    Ok(out)
 }

@@ -50,7 +50,7 @@ async fn commit_loop(inbox: SeaWebhookInbox, rx: Arc<Mutex<mpsc::Receiver<Pendin
     loop {
         // Whatever has arrived, without waiting for more; the next committer takes the lock and
         // gathers the next group while this one commits.
-        let group = {
+        let mut group = {
             let mut rx = rx.lock().await;
             let Some(first) = rx.recv().await else { return };
             let mut group = vec![first];
@@ -63,12 +63,16 @@ async fn commit_loop(inbox: SeaWebhookInbox, rx: Arc<Mutex<mpsc::Receiver<Pendin
             group
         };
         let started = Instant::now();
-        let result = if group.len() == 1 {
-            inbox.store(group[0].body.clone(), group[0].received_at).await.map(|id| vec![id])
-        } else {
-            let items: Vec<(&RawBody, DateTime<Utc>)> = group.iter().map(|p| (&p.body, p.received_at)).collect();
-            inbox.store_many(&items).await
-        };
+        if group.len() == 1 {
+            // Alone: a plain insert, as before group commit.
+            let p = group.pop().expect("one");
+            let r = inbox.store(p.body, p.received_at).await;
+            observe(1, started.elapsed());
+            let _ = p.reply.send(r);
+            continue;
+        }
+        let items: Vec<(&RawBody, DateTime<Utc>)> = group.iter().map(|p| (&p.body, p.received_at)).collect();
+        let result = inbox.store_many(&items).await;
         observe(group.len(), started.elapsed());
         match result {
             Ok(ids) => {
@@ -76,16 +80,11 @@ async fn commit_loop(inbox: SeaWebhookInbox, rx: Arc<Mutex<mpsc::Receiver<Pendin
                     let _ = p.reply.send(Ok(id));
                 }
             }
-            Err(e) if group.len() > 1 => {
+            Err(e) => {
                 tracing::warn!(error = %e, size = group.len(), "a webhook group failed to commit; storing its bodies one by one");
                 for p in group {
                     let r = inbox.store(p.body, p.received_at).await;
                     let _ = p.reply.send(r);
-                }
-            }
-            Err(e) => {
-                if let Some(p) = group.into_iter().next() {
-                    let _ = p.reply.send(Err(e));
                 }
             }
         }

@@ -27,11 +27,11 @@ impl SeaWebhookInbox {
     }
 }
 
-fn row(id: uuid::Uuid, body: &RawBody, received_at: DateTime<Utc>) -> webhook_events::ActiveModel {
+fn row(id: uuid::Uuid, body: RawBody, received_at: DateTime<Utc>) -> webhook_events::ActiveModel {
     webhook_events::ActiveModel {
         id: Set(id),
         received_at: Set(received_at),
-        body: Set(body.text.clone()),
+        body: Set(body.text),
         state: Set("pending".into()),
         attempts: Set(0),
         fields: Set(None),
@@ -39,7 +39,7 @@ fn row(id: uuid::Uuid, body: &RawBody, received_at: DateTime<Utc>) -> webhook_ev
         processed_at: Set(None),
         claimed_by: Set(None),
         claimed_until: Set(None),
-        raw_body: Set(body.bytes.clone()),
+        raw_body: Set(body.bytes),
     }
 }
 
@@ -52,7 +52,7 @@ impl SeaWebhookInbox {
         let txn = self.db.conn.begin().await.map_err(repo_err)?;
         let rows: Vec<(uuid::Uuid, &(&RawBody, DateTime<Utc>))> = ids.iter().copied().zip(items).collect();
         for chunk in chunks(&rows, 12, |(_, (b, _))| 120 + b.text.len() + b.bytes.as_ref().map_or(0, |x| 2 * x.len())) {
-            let models = chunk.iter().map(|(id, (b, at))| row(*id, b, *at));
+            let models = chunk.iter().map(|(id, (b, at))| row(*id, (*b).clone(), *at));
             webhook_events::Entity::insert_many(models).exec_without_returning(&txn).await.map_err(repo_err)?;
         }
         txn.commit().await.map_err(repo_err)?;
@@ -65,7 +65,7 @@ impl WebhookInbox for SeaWebhookInbox {
     async fn store(&self, body: RawBody, received_at: DateTime<Utc>) -> RepoResult<uuid::Uuid> {
         let id = uuid::Uuid::now_v7();
         let _guard = self.db.write_guard().await;
-        webhook_events::Entity::insert(row(id, &body, received_at)).exec_without_returning(&self.db.conn).await.map_err(repo_err)?;
+        webhook_events::Entity::insert(row(id, body, received_at)).exec_without_returning(&self.db.conn).await.map_err(repo_err)?;
         Ok(id)
     }
 
