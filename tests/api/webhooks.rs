@@ -381,10 +381,13 @@ async fn quality_and_template_updates_change_state_once(backend: Backend) {
         json!({"event": "REJECTED", "message_template_id": 806312974732579i64,
         "message_template_name": "order_update", "message_template_language": "en_US", "reason": "INVALID_FORMAT"}),
     );
+    // One after another: template statuses do not commute (approved → rejected ≠ rejected →
+    // approved), and with several webhook loops two stored deliveries may be processed in either
+    // order. Ordering them by Meta's time is left to the templates issue (see the stop note).
     for p in [&flagged, &flagged, &approved, &approved, &rejected] {
         assert_eq!(app.webhook(p).await.status().as_u16(), 200);
+        app.drained().await;
     }
-    app.drained().await;
     let acc = json(app.get(&shop.admin, "/api/v1/accounts").await).await;
     assert_eq!(acc["accounts"][0]["qualityRating"], "red");
     assert_eq!(acc["accounts"][0]["messagingTier"], "tier_10k");
