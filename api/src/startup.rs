@@ -15,10 +15,15 @@ use application::accounts::list_accounts::ListAccountsHandler;
 use application::accounts::ports::AccountReads;
 use application::accounts::record_quality_updates::RecordQualityHandler;
 use application::accounts::update_account::UpdateAccountHandler;
+use application::customers::get_consent::GetConsentHandler;
+use application::customers::get_consent_settings::GetConsentSettingsHandler;
 use application::customers::get_customer::GetCustomerHandler;
 use application::customers::list_customers::ListCustomersHandler;
 use application::customers::ports::CustomerReads;
+use application::customers::record_consent::RecordConsentHandler;
+use application::customers::record_preferences::RecordUserPreferencesHandler;
 use application::customers::tag_customer::TagCustomerHandler;
+use application::customers::update_consent_settings::UpdateConsentSettingsHandler;
 use application::inbound::ports::WebhookInbox;
 use application::inbound::process_webhooks::ProcessWebhooksHandler;
 use application::messaging::apply_statuses::ApplyStatusesHandler;
@@ -38,6 +43,7 @@ use application::shared::leases::Leases;
 use application::shared::outbox::{EventPublisher, OutboxRelayStore};
 use application::shared::ports::{Clock, SecretCipher, SystemClock};
 use application::shared::unit_of_work::UnitOfWorkFactory;
+use application::templates::record_template_categories::RecordTemplateCategoriesHandler;
 use application::templates::record_template_statuses::RecordTemplateStatusesHandler;
 use application::tenancy::authenticate::AuthenticateHandler;
 use application::tenancy::create_api_key::CreateApiKeyHandler;
@@ -248,6 +254,10 @@ impl Application {
             list: ListCustomersHandler { reads: customer_reads.clone() },
             get: GetCustomerHandler { reads: customer_reads.clone(), conversations: messaging_reads.clone() },
             tag: TagCustomerHandler { clock: clock.clone() },
+            consent: GetConsentHandler { reads: customer_reads.clone() },
+            record_consent: RecordConsentHandler { clock: clock.clone() },
+            consent_settings: GetConsentSettingsHandler { reads: customer_reads.clone() },
+            update_consent_settings: UpdateConsentSettingsHandler { clock: clock.clone() },
         });
         let webhooks = Arc::new(WebhooksHttp {
             inbox: inbox.clone(),
@@ -305,6 +315,8 @@ impl Application {
                         statuses: ApplyStatusesHandler { clock: clock.clone() },
                         quality: RecordQualityHandler { clock: clock.clone() },
                         templates: RecordTemplateStatusesHandler { clock: clock.clone() },
+                        categories: RecordTemplateCategoriesHandler,
+                        preferences: RecordUserPreferencesHandler { clock: clock.clone() },
                     },
                     metrics: metrics.clone(),
                     stored: webhook_stored,

@@ -10,6 +10,7 @@ mod m20261122_000004_webhook_claims;
 mod m20261122_000005_templates;
 mod m20261126_000006_versions;
 mod m20261126_000007_raw_bodies;
+mod m20261126_000008_consent;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_templates::Migration),
             Box::new(m20261126_000006_versions::Migration),
             Box::new(m20261126_000007_raw_bodies::Migration),
+            Box::new(m20261126_000008_consent::Migration),
         ]
     }
 }

@@ -263,6 +263,10 @@ impl TestApp {
         self.http.patch(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request")
     }
 
+    pub async fn put(&self, key: &str, path: &str, body: Value) -> Response {
+        self.http.put(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request")
+    }
+
     pub async fn get(&self, key: &str, path: &str) -> Response {
         self.http.get(self.url(path)).bearer_auth(key).send().await.expect("request")
     }

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod concurrency;
+mod consent;
 mod customers;
 mod delivery;
 mod errors_and_ops;

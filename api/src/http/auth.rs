@@ -21,7 +21,7 @@ pub struct ApiKeyAuth(pub Bearer);
 #[derive(Debug, Clone, Copy)]
 pub enum Principal {
     Platform,
-    Shop { shop_id: ShopId, role: Role },
+    Shop { shop_id: ShopId, role: Role, key_id: domain::ApiKeyId },
 }
 
 /// Constant-time equality (the length is not secret).
@@ -57,7 +57,7 @@ impl Authenticator {
         }
         let ctx = RequestContext { request_id: super::error::current_request_id(), shop_id: None };
         match self.pipeline.query(&ctx, &self.authenticate, Authenticate { key: Secret::new(key) }).await {
-            Ok(k) => Ok(Principal::Shop { shop_id: k.shop_id, role: k.role }),
+            Ok(k) => Ok(Principal::Shop { shop_id: k.shop_id, role: k.role, key_id: k.id }),
             Err(AuthenticateError::UnknownKey | AuthenticateError::Invalid(_)) => {
                 Err(ApiError::unauthorized("Unknown or revoked API key."))
             }
@@ -69,10 +69,20 @@ impl Authenticator {
     pub async fn shop(&self, auth: &ApiKeyAuth, needed: Role) -> Result<ShopId, ApiError> {
         match self.principal(auth).await? {
             Principal::Platform => Err(ApiError::forbidden("This endpoint needs a shop API key, not the platform admin key.")),
-            Principal::Shop { shop_id, role } if role.allows(needed) => Ok(shop_id),
+            Principal::Shop { shop_id, role, .. } if role.allows(needed) => Ok(shop_id),
             Principal::Shop { role, .. } => {
                 Err(ApiError::forbidden(&format!("A {} key cannot do this; it needs the {} role.", role.as_str(), needed.as_str())))
             }
+        }
+    }
+
+    /// A shop key with at least `needed`, and who holds it (`api-key:<id>`), for the consent
+    /// ledger and the audit log.
+    pub async fn shop_actor(&self, auth: &ApiKeyAuth, needed: Role) -> Result<(ShopId, String), ApiError> {
+        let shop = self.shop(auth, needed).await?;
+        match self.principal(auth).await? {
+            Principal::Shop { key_id, .. } => Ok((shop, format!("api-key:{key_id}"))),
+            Principal::Platform => Err(ApiError::forbidden("This endpoint needs a shop API key, not the platform admin key.")),
         }
     }
 
@@ -80,7 +90,7 @@ impl Authenticator {
     pub async fn platform_or_shop(&self, auth: &ApiKeyAuth, shop: ShopId, needed: Role) -> Result<(), ApiError> {
         match self.principal(auth).await? {
             Principal::Platform => Ok(()),
-            Principal::Shop { shop_id, role } if shop_id == shop && role.allows(needed) => Ok(()),
+            Principal::Shop { shop_id, role, .. } if shop_id == shop && role.allows(needed) => Ok(()),
             // Another shop's key learns nothing about this shop.
             Principal::Shop { shop_id, .. } if shop_id != shop => Err(ApiError::not_found("shop")),
             Principal::Shop { .. } => Err(ApiError::forbidden(&format!("This needs the {} role.", needed.as_str()))),

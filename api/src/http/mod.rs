@@ -50,6 +50,7 @@ pub type Apis = (
     messaging::routes::MessagesApi,
     messaging::routes::ConversationsApi,
     customers::routes::CustomersApi,
+    customers::consent::ConsentApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -60,6 +61,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             messaging::routes::MessagesApi,
             messaging::routes::ConversationsApi,
             customers::routes::CustomersApi,
+            customers::consent::ConsentApi,
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),

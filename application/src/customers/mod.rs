@@ -1,8 +1,12 @@
-//! Customers: the people who write to a shop. Today: identified on first contact (the CRM
-//! arrives with the Customers issue).
+//! Customers: the people who write to a shop, their consent, and the CRM around them.
 
+pub mod get_consent;
+pub mod get_consent_settings;
 pub mod get_customer;
 pub mod identify;
 pub mod list_customers;
 pub mod ports;
+pub mod record_consent;
+pub mod record_preferences;
 pub mod tag_customer;
+pub mod update_consent_settings;

@@ -2,8 +2,12 @@
 
 use async_trait::async_trait;
 
-use crate::shared::repo::RepoResult;
-use domain::customers::Customer;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::shared::repo::{Page, RepoResult};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer};
 use domain::{CustomerId, ShopId, WaId};
 
 /// The write side, inside a unit of work.
@@ -18,6 +22,11 @@ pub trait CustomerRepository: Send {
     async fn insert_many(&mut self, customers: &[Customer]) -> RepoResult<Vec<CustomerId>>;
     /// Version-checked updates (`RepoError::Concurrency` if one changed since it was loaded).
     async fn update_many(&mut self, customers: &[&Customer]) -> RepoResult<()>;
+    /// Appends entries to the consent ledger (it is never changed or deleted).
+    async fn append_consent(&mut self, entries: &[ConsentEntry]) -> RepoResult<()>;
+    /// The consent settings of these shops (the defaults for a shop that has none).
+    async fn consent_settings(&mut self, shops: &[ShopId]) -> RepoResult<HashMap<ShopId, ConsentSettings>>;
+    async fn save_consent_settings(&mut self, shop: ShopId, settings: &ConsentSettings, now: DateTime<Utc>) -> RepoResult<()>;
 }
 
 /// The read side.
@@ -28,5 +37,9 @@ pub trait CustomerReads: Send + Sync {
     async fn by_user_id(&self, shop: ShopId, user_id: &str) -> RepoResult<Option<Customer>>;
     async fn by_id(&self, shop: ShopId, id: CustomerId) -> RepoResult<Option<Customer>>;
     /// Newest first; `search` matches part of a name, `waId` or `userId`, case-insensitively.
-    async fn list(&self, shop: ShopId, search: Option<&str>, page: crate::shared::repo::Page) -> RepoResult<(Vec<Customer>, u64)>;
+    async fn list(&self, shop: ShopId, search: Option<&str>, page: Page) -> RepoResult<(Vec<Customer>, u64)>;
+    /// A customer's consent ledger, newest first.
+    async fn consent_ledger(&self, shop: ShopId, customer: CustomerId, page: Page) -> RepoResult<(Vec<ConsentEntry>, u64)>;
+    /// The shop's consent settings (the defaults if it has none).
+    async fn consent_settings(&self, shop: ShopId) -> RepoResult<ConsentSettings>;
 }

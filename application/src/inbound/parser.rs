@@ -12,9 +12,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::accounts::record_quality_updates::QualityReport;
+use crate::customers::record_preferences::UserPreference;
 use domain::accounts::{MessagingTier, QualityRating};
 use domain::messaging::{InboundMessage, Media, MessageContent, MessageError, MessageStatus, StatusUpdate};
-use domain::templates::TemplateStatusReport;
+use domain::templates::{TemplateCategory, TemplateCategoryReport, TemplateStatusReport};
 use domain::{WaId, WabaId};
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +70,8 @@ struct MessagesValue {
     messages: Vec<Value>,
     #[serde(default)]
     statuses: Vec<Value>,
+    #[serde(default)]
+    user_preferences: Vec<Value>,
 }
 
 /// Everything one stored delivery says, by kind. Messages and statuses carry the
@@ -81,6 +84,10 @@ pub struct ParsedDelivery {
     pub statuses: Vec<(String, StatusUpdate)>,
     pub quality: Vec<QualityReport>,
     pub templates: Vec<TemplateStatusReport>,
+    /// `template_category_update`: the category Meta gave a template.
+    pub categories: Vec<TemplateCategoryReport>,
+    /// `user_preferences`: customers who stopped or resumed marketing messages.
+    pub preferences: Vec<(String, UserPreference)>,
     /// What was skipped, and why.
     pub notes: Vec<String>,
 }
@@ -118,7 +125,12 @@ pub fn parse_delivery(body: &str, now: DateTime<Utc>) -> Result<ParsedDelivery, 
         for change in entry.changes {
             out.fields.insert(change.field.clone());
             match change.field.as_str() {
-                "messages" => messages_change(change.value, now, &mut out),
+                // `user_preferences` has the shape of a messages change.
+                "messages" | "user_preferences" => messages_change(change.value, now, &mut out),
+                "template_category_update" => match category_report(waba.clone(), &change.value) {
+                    Some(r) => out.categories.push(r),
+                    None => out.notes.push("a template category update without WABA, template or a known category".into()),
+                },
                 "phone_number_quality_update" => out.quality.push(quality_report(waba.clone(), &change.value)),
                 "message_template_status_update" => match template_report(waba.clone(), &change.value) {
                     Some(r) => out.templates.push(r),
@@ -154,6 +166,34 @@ fn messages_change(value: Value, now: DateTime<Utc>, out: &mut ParsedDelivery) {
             Err(note) => out.notes.push(note),
         }
     }
+    for p in &value.user_preferences {
+        match user_preference(p, now) {
+            Ok(pref) => out.preferences.push((pnid.clone(), pref)),
+            Err(note) => out.notes.push(note),
+        }
+    }
+}
+
+fn user_preference(v: &Value, now: DateTime<Utc>) -> Result<UserPreference, String> {
+    let wa_id = v.get("wa_id").and_then(id_string).and_then(|w| WaId::parse(&w).ok()).ok_or("a user preference without a valid wa_id")?;
+    Ok(UserPreference {
+        wa_id,
+        category: s(v, "category").unwrap_or_default(),
+        value: s(v, "value").unwrap_or_default(),
+        detail: s(v, "detail"),
+        timestamp: unix_ts(v.get("timestamp")).unwrap_or(now),
+    })
+}
+
+fn category_report(waba_id: Option<WabaId>, v: &Value) -> Option<TemplateCategoryReport> {
+    let text = |k: &str| v.get(k).and_then(id_string);
+    Some(TemplateCategoryReport {
+        waba_id: waba_id?,
+        meta_template_id: text("message_template_id")?,
+        name: text("message_template_name")?,
+        language: text("message_template_language")?,
+        category: TemplateCategory::parse(&text("new_category")?)?,
+    })
 }
 
 fn quality_report(waba_id: Option<WabaId>, v: &Value) -> QualityReport {

@@ -15,6 +15,7 @@ use validator::Validate;
 use super::parser::{ParsedDelivery, PayloadError, parse_delivery};
 use super::ports::{Take, WebhookMark, WebhookState};
 use crate::accounts::record_quality_updates::{QualityOutcome, RecordQualityHandler, RecordQualityUpdates};
+use crate::customers::record_preferences::{PreferencesOutcome, RecordUserPreferences, RecordUserPreferencesHandler};
 use crate::messaging::apply_statuses::{ApplyStatuses, ApplyStatusesHandler, StatusOutcome};
 use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, ReceiveOutcome, Routed};
 use crate::shared::error::{Invalid, UseCaseError};
@@ -22,6 +23,7 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
+use crate::templates::record_template_categories::{RecordTemplateCategories, RecordTemplateCategoriesHandler};
 use crate::templates::record_template_statuses::{RecordTemplateStatuses, RecordTemplateStatusesHandler, TemplateStatusOutcome};
 use domain::PhoneNumberId;
 use domain::accounts::WhatsAppAccount;
@@ -68,6 +70,9 @@ pub struct BatchOutcome {
     pub statuses: StatusOutcome,
     pub quality: QualityOutcome,
     pub templates: TemplateStatusOutcome,
+    pub preferences: PreferencesOutcome,
+    /// Template categories that changed.
+    pub categories: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +112,8 @@ pub struct ProcessWebhooksHandler {
     pub statuses: ApplyStatusesHandler,
     pub quality: RecordQualityHandler,
     pub templates: RecordTemplateStatusesHandler,
+    pub categories: RecordTemplateCategoriesHandler,
+    pub preferences: RecordUserPreferencesHandler,
 }
 
 #[async_trait]
@@ -137,7 +144,9 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
         // Route messages and statuses by the number they came through: one query for the batch.
         let mut pnids: Vec<PhoneNumberId> = parsed
             .iter()
-            .flat_map(|(_, p)| p.messages.iter().map(|m| &m.0).chain(p.statuses.iter().map(|s| &s.0)))
+            .flat_map(|(_, p)| {
+                p.messages.iter().map(|m| &m.0).chain(p.statuses.iter().map(|s| &s.0)).chain(p.preferences.iter().map(|s| &s.0))
+            })
             .filter_map(|id| PhoneNumberId::parse(id).ok())
             .collect();
         pnids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
@@ -159,6 +168,8 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
         let mut quality_source = Vec::new();
         let mut templates = Vec::new();
         let mut template_source = Vec::new();
+        let mut categories = Vec::new();
+        let mut preferences = Vec::new();
         for (i, p) in parsed {
             let mut unroutable = BTreeSet::new();
             for (pnid, m) in p.messages {
@@ -180,6 +191,15 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
                     }
                 }
             }
+            for (pnid, pref) in p.preferences {
+                match accounts.get(&pnid) {
+                    Some(a) => preferences.push(Routed { account: a.clone(), item: pref }),
+                    None => {
+                        unroutable.insert(if pnid.is_empty() { "(missing)".to_owned() } else { pnid });
+                    }
+                }
+            }
+            categories.extend(p.categories);
             quality_source.extend(std::iter::repeat_n(i, p.quality.len()));
             quality.extend(p.quality);
             template_source.extend(std::iter::repeat_n(i, p.templates.len()));
@@ -211,6 +231,14 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
                 out.templates.changed += o.changed;
                 out.templates.unroutable.extend(o.unroutable);
             }
+        }
+
+        if !preferences.is_empty() {
+            out.preferences = self.preferences.handle(&RecordUserPreferences { preferences }, uow).await.map_err(context("preferences"))?;
+        }
+        if !categories.is_empty() {
+            let o = self.categories.handle(&RecordTemplateCategories { reports: categories }, uow).await.map_err(context("categories"))?;
+            out.categories = o.changed;
         }
 
         let marks: Vec<WebhookMark> = deliveries
@@ -247,6 +275,8 @@ mod tests {
             statuses: ApplyStatusesHandler { clock: s.clock() },
             quality: RecordQualityHandler { clock: s.clock() },
             templates: RecordTemplateStatusesHandler { clock: s.clock() },
+            categories: RecordTemplateCategoriesHandler,
+            preferences: RecordUserPreferencesHandler { clock: s.clock() },
         }
     }
 

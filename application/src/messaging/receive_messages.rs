@@ -13,6 +13,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use validator::Validate;
 
+use super::delivery_policy::PRIORITY_REPLY;
+use super::ports::Delivery;
 use super::send_message::{continue_or_start, store_conversations};
 use crate::customers::identify::{Contact, identify};
 use crate::shared::error::Invalid;
@@ -21,8 +23,9 @@ use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::accounts::WhatsAppAccount;
-use domain::messaging::{Conversation, InboundMessage, Message, Origin};
-use domain::{AccountId, Events, WaId};
+use domain::customers::{ConsentChange, ConsentSource, Customer, KeywordMatch, Purpose};
+use domain::messaging::{Conversation, InboundMessage, Message, MessageContent, MessageKind, Origin, Outbound};
+use domain::{AccountId, Events, ShopId, WaId};
 
 /// Something Meta reported through one of our numbers.
 #[derive(Debug, Clone)]
@@ -48,6 +51,109 @@ impl fmt::Debug for ReceiveMessages {
 pub struct ReceiveOutcome {
     pub stored: u32,
     pub duplicates: u32,
+    /// Opt-outs and opt-ins by keyword.
+    pub consent_changes: u32,
+}
+
+/// Keywords are short: a longer text is never one, and costs no settings lookup.
+const KEYWORD_SCAN_CHARS: usize = 80;
+
+/// A whole-message opt-out ("STOP") or opt-in ("START") keyword of the customer's shop records
+/// the change of marketing consent (source `whatsapp`, the message as evidence) and queues one
+/// confirmation, a free-form reply inside the window the message opened. A keyword that changes
+/// nothing (a second STOP) is not confirmed again.
+async fn consent_keywords(
+    uow: &mut dyn UnitOfWork,
+    fresh: &[&Routed<InboundMessage>],
+    conversations: &HashMap<Key, (Conversation, bool)>,
+    events: &mut Events,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u32, RepoError> {
+    let candidates: Vec<(&Routed<InboundMessage>, &str)> = fresh
+        .iter()
+        .filter_map(|m| match &m.item.content {
+            MessageContent::Text { text, .. } if text.chars().count() <= KEYWORD_SCAN_CHARS => Some((*m, text.as_str())),
+            _ => None,
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    let mut shops: Vec<ShopId> = candidates.iter().map(|(m, _)| m.account.shop_id()).collect();
+    shops.sort();
+    shops.dedup();
+    let settings = uow.customers().consent_settings(&shops).await?;
+    // In Meta's time order, so "STOP" then "START" ends opted in whatever the delivery order.
+    let mut matched: Vec<(&Routed<InboundMessage>, KeywordMatch)> = candidates
+        .into_iter()
+        .filter_map(|(m, text)| settings.get(&m.account.shop_id()).and_then(|s| s.classify(text)).map(|k| (m, k)))
+        .collect();
+    if matched.is_empty() {
+        return Ok(0);
+    }
+    matched.sort_by(|a, b| (a.0.item.timestamp, &a.0.item.wamid).cmp(&(b.0.item.timestamp, &b.0.item.wamid)));
+    let mut keys: Vec<(ShopId, WaId)> = matched.iter().map(|(m, _)| (m.account.shop_id(), m.item.from.clone())).collect();
+    keys.sort();
+    keys.dedup();
+    // Read again: identifying them above already stored (and versioned) these customers.
+    let mut customers: HashMap<(ShopId, WaId), Customer> =
+        uow.customers().lock_by_wa_ids(&keys).await?.into_iter().map(|c| ((c.shop_id(), c.wa_id().clone()), c)).collect();
+    let mut entries = Vec::new();
+    let mut replies: HashMap<Key, Message> = HashMap::new();
+    for (m, k) in &matched {
+        let Some(customer) = customers.get_mut(&(m.account.shop_id(), m.item.from.clone())) else { continue };
+        let change = ConsentChange {
+            purpose: Purpose::Marketing,
+            status: k.status,
+            source: ConsentSource::Whatsapp,
+            evidence: Some(format!("message {} \"{}\"", m.item.wamid, k.keyword)),
+            actor: None,
+        };
+        let Ok(Some((entry, event))) = customer.record_consent(&change, now) else { continue };
+        entries.push(entry);
+        events.push(event);
+        let key = (m.account.id(), m.item.from.clone());
+        if let Some((conversation, _)) = conversations.get(&key) {
+            let outbound = Outbound {
+                kind: MessageKind::Free,
+                content: MessageContent::Text { text: k.reply.clone(), preview_url: false },
+                reply_to: Some(m.item.wamid.clone()),
+                user_id: customer.user_id().map(str::to_owned),
+                from: m.account.display_phone_number().clone(),
+            };
+            // One confirmation per customer and batch: the last keyword's.
+            replies.insert(key, conversation.queue(outbound, now));
+        }
+    }
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let mut changed: Vec<&Customer> = customers.values().filter(|c| entries.iter().any(|e| e.customer_id == c.id())).collect();
+    changed.sort_by_key(|c| c.id());
+    uow.customers().update_many(&changed).await?;
+    uow.customers().append_consent(&entries).await?;
+    let mut replies: Vec<(Key, Message)> = replies.into_iter().collect();
+    replies.sort_by(|a, b| a.0.cmp(&b.0));
+    let queued: Vec<Message> = replies.iter().map(|(_, m)| m.clone()).collect();
+    if uow.messages().insert_many(&queued).await?.len() != queued.len() {
+        return Err(RepoError::Other("a confirmation was not stored".into()));
+    }
+    for ((account_id, wa_id), m) in replies {
+        uow.deliveries()
+            .enqueue(&Delivery {
+                message_id: m.id(),
+                shop_id: m.shop_id(),
+                account_id,
+                wa_id,
+                priority: PRIORITY_REPLY,
+                attempts: 0,
+                pair_retries: 0,
+                next_attempt_at: now,
+                created_at: now,
+            })
+            .await?;
+    }
+    Ok(entries.len() as u32)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +251,7 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
             // it is a duplicate then.
             return Err(RepoError::Concurrency("a message was stored by a concurrent transaction".into()).into());
         }
+        out.consent_changes = consent_keywords(uow, &fresh, &conversations, &mut events, now).await?;
         uow.outbox().append(&events, now).await?;
         out.stored = messages.len() as u32;
         Ok(out)
@@ -173,8 +280,46 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(out, ReceiveOutcome { stored: 1, duplicates: 0 });
+        assert_eq!(out, ReceiveOutcome { stored: 1, duplicates: 0, ..Default::default() });
         assert_eq!(s.then_events(), ["customer.created", "conversation.started", "message.received"]);
+    }
+
+    #[tokio::test]
+    async fn given_a_customer_writes_stop_then_opted_out_once_with_one_confirmation_and_start_opts_back_in() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        let h = ReceiveMessagesHandler { clock: s.clock() };
+        let wa = "5511987654321";
+        let t = s.now();
+        let out = s.when(&h, routed(&account, vec![text_from(wa, "wamid.1", t, " Stop! ")])).await.unwrap();
+        assert_eq!(out.consent_changes, 1);
+        assert_eq!(s.then_events(), ["customer.created", "conversation.started", "message.received", "customer.opt_in.changed"]);
+        let customer = s.memory.read(|st| st.customers.values().next().unwrap().clone());
+        assert_eq!(customer.consent().marketing.status, domain::customers::OptInStatus::OptedOut);
+        let confirmations = |st: &crate::testing::memory::State| {
+            st.messages.values().filter(|m| m.direction() == domain::messaging::Direction::Outbound).cloned().collect::<Vec<_>>()
+        };
+        let sent = s.memory.read(confirmations);
+        assert_eq!(sent.len(), 1, "one confirmation");
+        assert!(matches!(sent[0].content(), MessageContent::Text { text, .. } if text.contains("START")));
+        assert!(s.memory.read(|st| st.deliveries.contains_key(&sent[0].id())), "queued for the dispatcher");
+        let entry = s.memory.read(|st| st.consent_ledger[0].clone());
+        assert_eq!((entry.source, entry.evidence.as_deref()), (ConsentSource::Whatsapp, Some("message wamid.1 \"STOP\"")));
+
+        // A second STOP changes nothing and is not confirmed again; a sentence is not a keyword.
+        s.when(&h, routed(&account, vec![text_from(wa, "wamid.2", t, "STOP"), text_from(wa, "wamid.3", t, "stop sending me the bill")]))
+            .await
+            .unwrap();
+        assert_eq!(s.then_events(), ["message.received", "message.received"]);
+        assert_eq!(s.memory.read(confirmations).len(), 1);
+
+        let out = s.when(&h, routed(&account, vec![text_from(wa, "wamid.4", t, "start")])).await.unwrap();
+        assert_eq!(out.consent_changes, 1);
+        assert_eq!(
+            s.memory.read(|st| st.customers.values().next().unwrap().consent().marketing.status),
+            domain::customers::OptInStatus::OptedIn
+        );
+        assert_eq!(s.memory.read(confirmations).len(), 2);
     }
 
     #[tokio::test]
@@ -184,9 +329,9 @@ mod tests {
         let m = text_from("5511987654321", "wamid.1", s.now(), "oi");
         let h = ReceiveMessagesHandler { clock: s.clock() };
         let out = s.when(&h, routed(&account, vec![m.clone(), m.clone()])).await.unwrap();
-        assert_eq!(out, ReceiveOutcome { stored: 1, duplicates: 1 });
+        assert_eq!(out, ReceiveOutcome { stored: 1, duplicates: 1, ..Default::default() });
         let out = s.when(&h, routed(&account, vec![m])).await.unwrap();
-        assert_eq!(out, ReceiveOutcome { stored: 0, duplicates: 1 });
+        assert_eq!(out, ReceiveOutcome { stored: 0, duplicates: 1, ..Default::default() });
         assert_eq!(s.memory.read(|st| st.messages.len()), 1);
         assert_eq!(s.then_events().iter().filter(|t| **t == "message.received").count(), 1, "a redelivery emits nothing");
     }

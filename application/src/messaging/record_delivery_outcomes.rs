@@ -19,7 +19,7 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::customers::{ConsentSource, OptInStatus};
+use domain::customers::{ConsentChange, ConsentSource, OptInStatus, Purpose};
 use domain::messaging::{Conversation, Message, MessageError};
 use domain::{ConversationId, Events, MessageId, ShopId};
 
@@ -179,10 +179,19 @@ impl CommandHandler<RecordDeliveryOutcomes> for RecordOutcomesHandler {
                             events.push_opt(message.fail(failure_error(error, reason), now));
                             if fail == Decision::FailAndOptOut {
                                 let key = (message.shop_id(), message.wa_id().clone());
+                                // Meta's own signal: the customer stopped marketing messages.
+                                let change = ConsentChange {
+                                    purpose: Purpose::Marketing,
+                                    status: OptInStatus::OptedOut,
+                                    source: ConsentSource::Meta,
+                                    evidence: Some(format!("Meta error {} on message {}", error.code.unwrap_or(0), message.id())),
+                                    actor: None,
+                                };
                                 if let Some(mut c) = uow.customers().lock_by_wa_ids(std::slice::from_ref(&key)).await?.into_iter().next()
-                                    && let Some(e) = c.update_opt_in(OptInStatus::OptedOut, ConsentSource::Whatsapp, now)
+                                    && let Ok(Some((entry, e))) = c.record_consent(&change, now)
                                 {
                                     uow.customers().update_many(&[&c]).await?;
+                                    uow.customers().append_consent(std::slice::from_ref(&entry)).await?;
                                     events.push(e);
                                 }
                             }
@@ -301,7 +310,7 @@ mod tests {
         let settled = when_meta_answers(&s, &m, Err(meta(131050))).await;
         assert!(matches!(settled, Settled::Failed { decision: Decision::FailAndOptOut, .. }));
         assert_eq!(s.then_events(), ["message.status.updated", "customer.opt_in.changed"]);
-        assert_eq!(s.memory.read(|st| st.customers.values().next().unwrap().consent().status), OptInStatus::OptedOut);
+        assert_eq!(s.memory.read(|st| st.customers.values().next().unwrap().consent().marketing.status), OptInStatus::OptedOut);
     }
 
     #[tokio::test]

@@ -18,6 +18,7 @@ use crate::shared::ports::Clock;
 use crate::shared::repo::{RepoError, RepoResult};
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::accounts::WhatsAppAccount;
+use domain::customers::{ConsentRefusal, Outgoing, may_send};
 use domain::messaging::{
     Conversation, Message, MessageContent, MessageKind, MessageStatus, Origin, Outbound, SendRefusal, TemplateRef, choose_outbound, window,
 };
@@ -62,6 +63,12 @@ pub enum SendMessageError {
     UnknownSender(PhoneNumber),
     #[error("the account is not active: {0}")]
     AccountNotActive(String),
+    /// Consent refuses it: the customer opted out of its purpose.
+    #[error("{0}")]
+    OptedOut(ConsentRefusal),
+    /// Consent refuses it: a marketing template needs the customer's opt-in.
+    #[error("{0}")]
+    ConsentRequired(ConsentRefusal),
     #[error("template '{name}' ({language}) does not exist or is not approved")]
     TemplateNotFound { name: String, language: String, meta_code: Option<i64> },
     /// Meta refused or failed the send. The message is stored as failed.
@@ -208,6 +215,17 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
         }
         let customer =
             identified.customers.get(&(cmd.shop_id, wa_id.clone())).ok_or_else(|| RepoError::Other("customer vanished".into()))?;
+        if let MessageContent::Template(t) = &content {
+            // Consent, for every business-initiated template (free-form replies always pass).
+            let category = uow.templates().category_of(cmd.shop_id, &t.name, &t.language).await?;
+            let settings = uow.customers().consent_settings(&[cmd.shop_id]).await?.remove(&cmd.shop_id).unwrap_or_default();
+            may_send(Outgoing::Template(category), customer.consent(), window.is_open, settings.require_marketing_opt_in).map_err(|r| {
+                match r {
+                    ConsentRefusal::OptedOut(_) => SendMessageError::OptedOut(r),
+                    ConsentRefusal::OptInRequired(_) => SendMessageError::ConsentRequired(r),
+                }
+            })?;
+        }
         let (conversation, new, expired) = continue_or_start(active, &account, customer.id(), &wa_id, Origin::Business, now, &mut events);
         let outbound = Outbound {
             kind,
@@ -334,6 +352,66 @@ mod tests {
         assert_eq!(m.snapshot().user_id.as_deref(), Some("crm-42"));
         assert_eq!(s.then_events(), ["customer.created", "conversation.started"]);
         assert_eq!(s.memory.read(|st| st.customers.values().next().unwrap().user_id().map(str::to_owned)), Some("crm-42".into()));
+    }
+
+    /// Given: the customer's marketing consent, recorded through the ledger.
+    async fn given_marketing_consent(s: &Scenario, status: domain::customers::OptInStatus) {
+        use crate::customers::record_consent::{RecordConsent, RecordConsentHandler};
+        use domain::customers::{ConsentChange, ConsentSource, Purpose};
+        let id = s.memory.read(|st| st.customers.values().next().map(|c| c.id())).expect("a customer");
+        let change = ConsentChange { purpose: Purpose::Marketing, status, source: ConsentSource::Manual, evidence: None, actor: None };
+        s.when(&RecordConsentHandler { clock: s.clock() }, RecordConsent { shop_id: s.shop, customer_id: id, change }).await.unwrap();
+        s.then_events();
+    }
+
+    fn marketing_template(s: &Scenario) -> TemplateRef {
+        let t = TemplateRef { name: "spring_sale".into(), language: "en_US".into(), components: vec![] };
+        s.memory.write(|st| {
+            st.template_categories.insert((s.shop, t.name.clone(), t.language.clone()), domain::templates::TemplateCategory::Marketing)
+        });
+        t
+    }
+
+    #[tokio::test]
+    async fn given_consent_states_when_sending_templates_then_the_rule_decides_and_refusals_store_nothing() {
+        use domain::customers::OptInStatus;
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        given_the_customer_wrote(&s, &account, 25 * 60).await;
+        let h = SendMessageHandler { clock: s.clock() };
+        let send = |t: TemplateRef| SendMessage { template: Some(t), ..text(s.shop) };
+        let stored = || s.memory.read(|st| st.messages.len());
+        let before = stored();
+
+        // Pending: a marketing template needs an opt-in; an unknown (utility) one goes.
+        let r = s.when(&h, send(marketing_template(&s))).await;
+        assert!(matches!(r, Err(SendMessageError::ConsentRequired(_))), "{r:?}");
+        assert_eq!(stored(), before, "nothing stored");
+        s.when(&h, send(template())).await.unwrap();
+
+        given_marketing_consent(&s, OptInStatus::OptedIn).await;
+        s.when(&h, send(marketing_template(&s))).await.unwrap();
+
+        given_marketing_consent(&s, OptInStatus::OptedOut).await;
+        let r = s.when(&h, send(marketing_template(&s))).await;
+        assert!(matches!(r, Err(SendMessageError::OptedOut(_))), "{r:?}");
+        let r = s.when(&h, send(template())).await;
+        assert!(matches!(r, Err(SendMessageError::OptedOut(_))), "a template of unknown category might be marketing: {r:?}");
+        s.memory.write(|st| {
+            st.template_categories.insert((s.shop, "order_update".into(), "en_US".into()), domain::templates::TemplateCategory::Utility)
+        });
+        s.when(&h, send(template())).await.expect("utility still reaches a customer who stopped marketing");
+    }
+
+    #[tokio::test]
+    async fn a_shop_that_turns_the_opt_in_requirement_off_may_send_marketing_to_pending_customers() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        given_the_customer_wrote(&s, &account, 25 * 60).await;
+        let settings = domain::customers::ConsentSettings { require_marketing_opt_in: false, ..Default::default() };
+        s.memory.write(|st| st.consent_settings.insert(s.shop, settings));
+        let cmd = SendMessage { template: Some(marketing_template(&s)), ..text(s.shop) };
+        s.when(&SendMessageHandler { clock: s.clock() }, cmd).await.unwrap();
     }
 
     #[test]

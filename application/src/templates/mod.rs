@@ -2,4 +2,5 @@
 //! template CRUD arrives with the Templates issue).
 
 pub mod ports;
+pub mod record_template_categories;
 pub mod record_template_statuses;

@@ -20,9 +20,9 @@ use crate::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
 use crate::templates::ports::TemplateRepository;
 use crate::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
 use domain::accounts::{AccountSnapshot, AccountStatus, WhatsAppAccount};
-use domain::customers::{Customer, CustomerSnapshot};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer, CustomerSnapshot};
 use domain::messaging::{Conversation, ConversationSnapshot, Message, MessageSnapshot, MessageStatus};
-use domain::templates::TemplateStatus;
+use domain::templates::{TemplateCategory, TemplateStatus};
 use domain::{AccountId, ConversationId, CustomerId, Events, MessageId, PhoneNumber, PhoneNumberId, ShopId, WaId, WabaId};
 
 /// An event as the outbox stored it.
@@ -44,6 +44,10 @@ pub struct State {
     pub statuses: Vec<StatusRecord>,
     pub deliveries: BTreeMap<MessageId, Delivery>,
     pub templates: Vec<TemplateStatus>,
+    /// `(shop, name, language)` → category.
+    pub template_categories: BTreeMap<(ShopId, String, String), TemplateCategory>,
+    pub consent_ledger: Vec<ConsentEntry>,
+    pub consent_settings: BTreeMap<ShopId, ConsentSettings>,
     /// Stored deliveries still pending.
     pub inbox: Vec<RawWebhookEvent>,
     pub webhooks: Vec<(WebhookMark, DateTime<Utc>)>,
@@ -215,6 +219,17 @@ impl CustomerRepository for MemoryUnitOfWork {
         }
         Ok(())
     }
+    async fn append_consent(&mut self, entries: &[ConsentEntry]) -> RepoResult<()> {
+        self.work.consent_ledger.extend(entries.iter().cloned());
+        Ok(())
+    }
+    async fn consent_settings(&mut self, shops: &[ShopId]) -> RepoResult<std::collections::HashMap<ShopId, ConsentSettings>> {
+        Ok(shops.iter().map(|s| (*s, self.work.consent_settings.get(s).cloned().unwrap_or_default())).collect())
+    }
+    async fn save_consent_settings(&mut self, shop: ShopId, settings: &ConsentSettings, _now: DateTime<Utc>) -> RepoResult<()> {
+        self.work.consent_settings.insert(shop, settings.clone());
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -360,6 +375,12 @@ impl TemplateRepository for MemoryUnitOfWork {
         self.work.templates.retain(|t| !(t.shop_id == status.shop_id && t.meta_template_id == status.meta_template_id));
         self.work.templates.push(status.clone());
         Ok(())
+    }
+    async fn category_of(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Option<TemplateCategory>> {
+        Ok(self.work.template_categories.get(&(shop, name.to_owned(), language.to_owned())).copied())
+    }
+    async fn save_category(&mut self, shop: ShopId, name: &str, language: &str, category: TemplateCategory) -> RepoResult<bool> {
+        Ok(self.work.template_categories.insert((shop, name.to_owned(), language.to_owned()), category) != Some(category))
     }
 }
 

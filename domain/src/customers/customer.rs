@@ -1,78 +1,12 @@
 //! The Customer aggregate: a person who writes to a shop, with consent, tags and fields.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use super::consent::{ConsentChange, ConsentEntry, ConsentError, ConsentState, OptInConsent};
 use super::events::{CustomerCreated, CustomerEvent, CustomerOptInChanged};
 use crate::shared::phone::WaId;
 use crate::{CustomerId, ShopId};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OptInStatus {
-    OptedIn,
-    OptedOut,
-    Pending,
-}
-
-impl OptInStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::OptedIn => "opted_in",
-            Self::OptedOut => "opted_out",
-            Self::Pending => "pending",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "opted_in" => Some(Self::OptedIn),
-            "opted_out" => Some(Self::OptedOut),
-            "pending" => Some(Self::Pending),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConsentSource {
-    Web,
-    Whatsapp,
-    Manual,
-    Api,
-    Import,
-}
-
-impl ConsentSource {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Web => "web",
-            Self::Whatsapp => "whatsapp",
-            Self::Manual => "manual",
-            Self::Api => "api",
-            Self::Import => "import",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "web" => Some(Self::Web),
-            "whatsapp" => Some(Self::Whatsapp),
-            "manual" => Some(Self::Manual),
-            "api" => Some(Self::Api),
-            "import" => Some(Self::Import),
-            _ => None,
-        }
-    }
-}
-
-/// Marketing consent. Writing to a shop is not consent to marketing: a new customer is pending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OptInConsent {
-    pub status: OptInStatus,
-    pub source: Option<ConsentSource>,
-    pub at: Option<DateTime<Utc>>,
-}
 
 /// Everything a stored customer holds: what persistence reads and writes. Change a customer
 /// only through [`Customer`]'s methods.
@@ -84,7 +18,8 @@ pub struct CustomerSnapshot {
     pub user_id: Option<String>,
     pub name: Option<String>,
     pub profile_picture_url: Option<String>,
-    pub consent: OptInConsent,
+    /// The current state of each purpose (the latest entry of the ledger).
+    pub consent: ConsentState,
     pub tags: Vec<String>,
     pub custom_fields: BTreeMap<String, String>,
     pub first_contacted_at: DateTime<Utc>,
@@ -110,7 +45,7 @@ impl Customer {
                 user_id: None,
                 name: name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
                 profile_picture_url: None,
-                consent: OptInConsent { status: OptInStatus::Pending, source: None, at: None },
+                consent: ConsentState::default(),
                 tags: Vec::new(),
                 custom_fields: BTreeMap::new(),
                 first_contacted_at: now,
@@ -153,8 +88,8 @@ impl Customer {
     pub fn name(&self) -> Option<&str> {
         self.s.name.as_deref()
     }
-    pub fn consent(&self) -> OptInConsent {
-        self.s.consent
+    pub fn consent(&self) -> &ConsentState {
+        &self.s.consent
     }
 
     /// Meta sends the WhatsApp profile name with every message; keep the newest non-empty one.
@@ -225,21 +160,42 @@ impl Customer {
         })
     }
 
-    pub fn update_opt_in(&mut self, status: OptInStatus, source: ConsentSource, now: DateTime<Utc>) -> Option<CustomerEvent> {
-        if self.s.consent.status == status {
-            return None;
+    /// Record a change of consent. Only a real change of a purpose's state is an entry of the
+    /// ledger (and an event): asking again for the state it is in changes nothing, which keeps
+    /// redeliveries and re-imports idempotent.
+    pub fn record_consent(
+        &mut self,
+        change: &ConsentChange,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(ConsentEntry, CustomerEvent)>, ConsentError> {
+        change.check()?;
+        let previous = self.s.consent.of(change.purpose);
+        if previous.status == change.status {
+            return Ok(None);
         }
-        let previous = self.s.consent.status;
-        self.s.consent = OptInConsent { status, source: Some(source), at: Some(now) };
+        self.s.consent.set(change.purpose, OptInConsent { status: change.status, source: Some(change.source), at: Some(now) });
         self.s.updated_at = now;
-        Some(CustomerEvent::from(CustomerOptInChanged {
+        let entry = ConsentEntry {
+            id: uuid::Uuid::now_v7(),
+            shop_id: self.s.shop_id,
+            customer_id: self.s.id,
+            purpose: change.purpose,
+            status: change.status,
+            source: change.source,
+            evidence: change.evidence.clone(),
+            actor: change.actor.clone(),
+            recorded_at: now,
+        };
+        let event = CustomerEvent::from(CustomerOptInChanged {
             shop_id: self.s.shop_id,
             customer_id: self.s.id,
             wa_id: self.s.wa_id.to_string(),
-            status: status.as_str().to_owned(),
-            previous_status: previous.as_str().to_owned(),
-            source: source.as_str().to_owned(),
-        }))
+            purpose: change.purpose.as_str().to_owned(),
+            status: change.status.as_str().to_owned(),
+            previous_status: previous.status.as_str().to_owned(),
+            source: change.source.as_str().to_owned(),
+        });
+        Ok(Some((entry, event)))
     }
 }
 
@@ -268,6 +224,7 @@ fn normalize_tag(t: &str) -> Result<String, TagError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::customers::consent::{ConsentSource, OptInStatus, Purpose};
     use crate::shared::events::IntegrationEvent;
 
     #[test]
@@ -291,18 +248,32 @@ mod tests {
     #[test]
     fn new_customer_is_pending_consent() {
         let (c, e) = Customer::first_contact(ShopId::new(), WaId::parse("5511999990000").unwrap(), Some(" ".into()), Utc::now());
-        assert_eq!(c.consent().status, OptInStatus::Pending);
+        assert_eq!(*c.consent(), ConsentState::default());
+        assert_eq!(c.consent().marketing.status, OptInStatus::Pending);
         assert_eq!(c.name(), None);
         assert_eq!(e.event_type(), "customer.created");
     }
 
     #[test]
-    fn opt_in_change_emits_once() {
+    fn given_a_pending_customer_when_consent_changes_then_one_entry_and_event_per_real_change() {
         let mut c = customer();
-        let e = c.update_opt_in(OptInStatus::OptedIn, ConsentSource::Web, Utc::now()).unwrap();
+        let change = |purpose, status, source| ConsentChange { purpose, status, source, evidence: Some("form 7".into()), actor: None };
+        let (entry, e) =
+            c.record_consent(&change(Purpose::Marketing, OptInStatus::OptedIn, ConsentSource::Web), Utc::now()).unwrap().unwrap();
         assert_eq!(e.event_type(), "customer.opt_in.changed");
-        assert!(c.update_opt_in(OptInStatus::OptedIn, ConsentSource::Api, Utc::now()).is_none());
-        assert_eq!(c.consent().source, Some(ConsentSource::Web));
+        assert_eq!(e.data()["purpose"], "marketing");
+        assert_eq!(e.data()["previousStatus"], "pending");
+        assert_eq!((entry.purpose, entry.status, entry.evidence.as_deref()), (Purpose::Marketing, OptInStatus::OptedIn, Some("form 7")));
+        assert!(c.record_consent(&change(Purpose::Marketing, OptInStatus::OptedIn, ConsentSource::Api), Utc::now()).unwrap().is_none());
+        assert_eq!(c.consent().marketing.source, Some(ConsentSource::Web), "no change, the first source stays");
+        assert_eq!(c.consent().utility.status, OptInStatus::Pending, "purposes are apart");
+        let (_, e) =
+            c.record_consent(&change(Purpose::Marketing, OptInStatus::OptedOut, ConsentSource::Whatsapp), Utc::now()).unwrap().unwrap();
+        assert_eq!(e.data()["previousStatus"], "opted_in");
+        assert_eq!(
+            c.record_consent(&change(Purpose::Utility, OptInStatus::Pending, ConsentSource::Api), Utc::now()),
+            Err(ConsentError::PendingIsNotAnEntry)
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct CustomerOptInChanged {
     pub shop_id: ShopId,
     pub customer_id: CustomerId,
     pub wa_id: String,
+    /// `marketing` or `utility`.
+    pub purpose: String,
     pub status: String,
     pub previous_status: String,
     pub source: String,

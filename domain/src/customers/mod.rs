@@ -1,7 +1,14 @@
 //! Customers: the people who write to a shop, and their consent.
 
+pub mod consent;
 pub mod customer;
 pub mod events;
+pub mod keywords;
 
-pub use customer::{ConsentSource, Customer, CustomerSnapshot, MAX_TAG_CHARS, OptInConsent, OptInStatus, TagError};
+pub use consent::{
+    ConsentChange, ConsentEntry, ConsentError, ConsentRefusal, ConsentSource, ConsentState, OptInConsent, OptInStatus, Outgoing, Purpose,
+    may_send,
+};
+pub use customer::{Customer, CustomerSnapshot, MAX_TAG_CHARS, TagError};
 pub use events::{CustomerCreated, CustomerEvent, CustomerOptInChanged, CustomerUpdated};
+pub use keywords::{ConsentSettings, KeywordMatch, SettingsError};

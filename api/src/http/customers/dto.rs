@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use uuid::Uuid;
 
-use domain::customers::Customer;
+use domain::customers::{ConsentEntry, ConsentSettings, ConsentState, Customer, OptInConsent};
 
 use crate::http::messaging::dto::ConversationDto;
 
@@ -18,8 +18,10 @@ pub struct CustomerDto {
     pub user_id: Option<String>,
     /// The WhatsApp profile name.
     pub name: Option<String>,
-    /// pending, opted_in or opted_out.
+    /// Marketing consent (as `consent.marketing.status`): pending, opted_in or opted_out.
     pub opt_in_status: String,
+    /// The current state of each purpose: its latest ledger entry, or pending.
+    pub consent: ConsentStateDto,
     pub tags: Vec<String>,
     pub first_contacted_at: DateTime<Utc>,
     pub last_inbound_at: Option<DateTime<Utc>>,
@@ -34,7 +36,8 @@ impl From<&Customer> for CustomerDto {
             wa_id: s.wa_id.to_string(),
             user_id: s.user_id.clone(),
             name: s.name.clone(),
-            opt_in_status: s.consent.status.as_str().into(),
+            opt_in_status: s.consent.marketing.status.as_str().into(),
+            consent: ConsentStateDto::from(&s.consent),
             tags: s.tags.clone(),
             first_contacted_at: s.first_contacted_at,
             last_inbound_at: s.last_inbound_at,
@@ -67,4 +70,154 @@ pub struct CustomerDetailDto {
     /// Newest first, at most 50.
     pub conversations: Vec<ConversationDto>,
     pub conversations_total: u64,
+}
+
+/// One purpose's current consent.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct PurposeConsentDto {
+    /// pending, opted_in or opted_out.
+    pub status: String,
+    /// Where the latest entry came from: web, whatsapp, manual, api, import or meta.
+    pub source: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<OptInConsent> for PurposeConsentDto {
+    fn from(c: OptInConsent) -> Self {
+        Self { status: c.status.as_str().into(), source: c.source.map(|s| s.as_str().into()), updated_at: c.at }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ConsentStateDto {
+    pub marketing: PurposeConsentDto,
+    /// Utility and authentication templates.
+    pub utility: PurposeConsentDto,
+}
+
+impl From<&ConsentState> for ConsentStateDto {
+    fn from(c: &ConsentState) -> Self {
+        Self { marketing: c.marketing.into(), utility: c.utility.into() }
+    }
+}
+
+/// One entry of the append-only consent ledger.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ConsentEntryDto {
+    pub id: Uuid,
+    /// marketing or utility.
+    pub purpose: String,
+    /// opted_in or opted_out.
+    pub status: String,
+    pub source: String,
+    pub evidence: Option<String>,
+    /// Who recorded it (`api-key:<id>`); none for the customer's and Meta's own signals.
+    pub actor: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<&ConsentEntry> for ConsentEntryDto {
+    fn from(e: &ConsentEntry) -> Self {
+        Self {
+            id: e.id,
+            purpose: e.purpose.as_str().into(),
+            status: e.status.as_str().into(),
+            source: e.source.as_str().into(),
+            evidence: e.evidence.clone(),
+            actor: e.actor.clone(),
+            recorded_at: e.recorded_at,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ConsentLedgerDto {
+    pub consent: ConsentStateDto,
+    /// Newest first.
+    pub entries: Vec<ConsentEntryDto>,
+    pub total: u64,
+    pub has_more: bool,
+}
+
+/// A change of consent for one purpose.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecordConsentRequest {
+    /// marketing or utility (authentication templates follow utility).
+    #[oai(validator(pattern = "^(marketing|utility)$"))]
+    pub purpose: String,
+    /// opted_in or opted_out.
+    #[oai(validator(pattern = "^(opted_in|opted_out)$"))]
+    pub status: String,
+    /// Where the consent was given: web, whatsapp, manual, api or import (default api).
+    #[oai(validator(pattern = "^(web|whatsapp|manual|api|import)$"))]
+    pub source: Option<String>,
+    /// The form, the message id, the file: how to prove it.
+    #[oai(validator(max_length = 1000))]
+    pub evidence: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ConsentRecordedDto {
+    /// False when the customer's consent for that purpose already was that (nothing recorded).
+    pub changed: bool,
+    pub entry: Option<ConsentEntryDto>,
+    pub consent: ConsentStateDto,
+}
+
+/// A shop's consent settings.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ConsentSettingsDto {
+    /// Marketing templates need the customer's opt-in for marketing (default true).
+    pub require_marketing_opt_in: bool,
+    /// Whole messages that opt a customer out of marketing (case, accents and surrounding
+    /// punctuation ignored).
+    pub opt_out_keywords: Vec<String>,
+    /// Whole messages that opt a customer back in.
+    pub opt_in_keywords: Vec<String>,
+    /// The confirmation of an opt-out; null = the default in the keyword's language.
+    pub opt_out_reply: Option<String>,
+    /// The confirmation of an opt-in; null = the default in the keyword's language.
+    pub opt_in_reply: Option<String>,
+}
+
+/// A shop's new consent settings (they replace the old ones).
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateConsentSettingsRequest {
+    /// Marketing templates need the customer's opt-in for marketing (default true).
+    pub require_marketing_opt_in: bool,
+    /// Whole messages that opt a customer out of marketing (case, accents and surrounding
+    /// punctuation ignored).
+    #[oai(validator(max_items = 50, max_length = 32, pattern = r"\S"))]
+    pub opt_out_keywords: Vec<String>,
+    /// Whole messages that opt a customer back in.
+    #[oai(validator(max_items = 50, max_length = 32, pattern = r"\S"))]
+    pub opt_in_keywords: Vec<String>,
+    /// The confirmation of an opt-out; null = the default in the keyword's language.
+    #[oai(validator(min_length = 1, max_length = 1024, pattern = r"\S"))]
+    pub opt_out_reply: Option<String>,
+    /// The confirmation of an opt-in; null = the default in the keyword's language.
+    #[oai(validator(min_length = 1, max_length = 1024, pattern = r"\S"))]
+    pub opt_in_reply: Option<String>,
+}
+
+impl From<ConsentSettings> for ConsentSettingsDto {
+    fn from(s: ConsentSettings) -> Self {
+        Self {
+            require_marketing_opt_in: s.require_marketing_opt_in,
+            opt_out_keywords: s.opt_out_keywords,
+            opt_in_keywords: s.opt_in_keywords,
+            opt_out_reply: s.opt_out_reply,
+            opt_in_reply: s.opt_in_reply,
+        }
+    }
 }

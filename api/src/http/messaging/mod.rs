@@ -54,10 +54,22 @@ impl From<SendMessageError> for ApiError {
                 format!("Template '{name}' ({language}) does not exist or is not approved."),
                 json!({ "name": name, "language": language, "metaCode": meta_code }),
             )),
+            SendMessageError::OptedOut(r) => ApiError::Unprocessable(body("CUSTOMER_OPTED_OUT", r.to_string(), consent_details(r))),
+            SendMessageError::ConsentRequired(r) => ApiError::Unprocessable(body("CONSENT_REQUIRED", r.to_string(), consent_details(r))),
             SendMessageError::WhatsApp { error, message_id } => ApiError::whatsapp(&error, Some(message_id)),
             SendMessageError::Storage(s) => s.into(),
         }
     }
+}
+
+/// What consent refused, for a client to show: the purpose and the customer's state.
+fn consent_details(r: domain::customers::ConsentRefusal) -> serde_json::Value {
+    use domain::customers::{ConsentRefusal, OptInStatus, Purpose};
+    let (purpose, status) = match r {
+        ConsentRefusal::OptedOut(p) => (p, OptInStatus::OptedOut),
+        ConsentRefusal::OptInRequired(s) => (Purpose::Marketing, s),
+    };
+    json!({ "purpose": purpose.as_str(), "consentStatus": status.as_str() })
 }
 
 impl From<MarkReadError> for ApiError {

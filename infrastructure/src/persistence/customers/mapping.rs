@@ -5,13 +5,15 @@ use serde_json::Value;
 
 use application::RepoError;
 use domain::WaId;
-use domain::customers::{ConsentSource, Customer, CustomerSnapshot, OptInConsent, OptInStatus};
+use domain::customers::{
+    ConsentEntry, ConsentSettings, ConsentSource, ConsentState, Customer, CustomerSnapshot, OptInConsent, OptInStatus, Purpose,
+};
 
-use super::entities::customers;
+use super::entities::{consent_entries, consent_settings, customers};
 use crate::persistence::corrupt;
 use crate::persistence::sql::json_len;
 
-pub(crate) const COLUMNS: usize = 15;
+pub(crate) const COLUMNS: usize = 18;
 
 /// Estimated encoded size of a customer row.
 pub(crate) fn customer_bytes(c: &Customer) -> usize {
@@ -23,13 +25,16 @@ pub(crate) fn customer_bytes(c: &Customer) -> usize {
 }
 
 /// The columns of a stored customer that change.
-pub(crate) const CHANGING_COLUMNS: [&str; 10] = [
+pub(crate) const CHANGING_COLUMNS: [&str; 13] = [
     "user_id",
     "name",
     "profile_picture_url",
     "opt_in_status",
     "opt_in_source",
     "opt_in_at",
+    "utility_status",
+    "utility_source",
+    "utility_at",
     "tags",
     "custom_fields",
     "last_inbound_at",
@@ -44,9 +49,12 @@ pub(crate) fn customer_changes(c: &Customer) -> (uuid::Uuid, i64, Vec<sea_orm::V
         s.user_id.clone().into(),
         s.name.clone().into(),
         s.profile_picture_url.clone().into(),
-        s.consent.status.as_str().to_owned().into(),
-        s.consent.source.map(|x| x.as_str().to_owned()).into(),
-        s.consent.at.into(),
+        s.consent.marketing.status.as_str().to_owned().into(),
+        s.consent.marketing.source.map(|x| x.as_str().to_owned()).into(),
+        s.consent.marketing.at.into(),
+        s.consent.utility.status.as_str().to_owned().into(),
+        s.consent.utility.source.map(|x| x.as_str().to_owned()).into(),
+        s.consent.utility.at.into(),
         serde_json::to_value(&s.tags).unwrap_or(Value::Null).into(),
         serde_json::to_value(&s.custom_fields).unwrap_or(Value::Null).into(),
         s.last_inbound_at.into(),
@@ -63,10 +71,17 @@ pub(crate) fn customer(m: customers::Model) -> Result<Customer, RepoError> {
         user_id: m.user_id,
         name: m.name,
         profile_picture_url: m.profile_picture_url,
-        consent: OptInConsent {
-            status: OptInStatus::parse(&m.opt_in_status).ok_or_else(|| corrupt("opt_in_status", &m.opt_in_status))?,
-            source: m.opt_in_source.as_deref().and_then(ConsentSource::parse),
-            at: m.opt_in_at,
+        consent: ConsentState {
+            marketing: OptInConsent {
+                status: OptInStatus::parse(&m.opt_in_status).ok_or_else(|| corrupt("opt_in_status", &m.opt_in_status))?,
+                source: m.opt_in_source.as_deref().and_then(ConsentSource::parse),
+                at: m.opt_in_at,
+            },
+            utility: OptInConsent {
+                status: OptInStatus::parse(&m.utility_status).ok_or_else(|| corrupt("utility_status", &m.utility_status))?,
+                source: m.utility_source.as_deref().and_then(ConsentSource::parse),
+                at: m.utility_at,
+            },
         },
         tags: serde_json::from_value(m.tags).map_err(|e| corrupt("tags", e))?,
         custom_fields: serde_json::from_value(m.custom_fields).map_err(|e| corrupt("custom_fields", e))?,
@@ -87,9 +102,12 @@ pub(crate) fn customer_row(c: &Customer) -> customers::ActiveModel {
         user_id: Set(s.user_id.clone()),
         name: Set(s.name.clone()),
         profile_picture_url: Set(s.profile_picture_url.clone()),
-        opt_in_status: Set(s.consent.status.as_str().to_owned()),
-        opt_in_source: Set(s.consent.source.map(|x| x.as_str().to_owned())),
-        opt_in_at: Set(s.consent.at),
+        opt_in_status: Set(s.consent.marketing.status.as_str().to_owned()),
+        opt_in_source: Set(s.consent.marketing.source.map(|x| x.as_str().to_owned())),
+        opt_in_at: Set(s.consent.marketing.at),
+        utility_status: Set(s.consent.utility.status.as_str().to_owned()),
+        utility_source: Set(s.consent.utility.source.map(|x| x.as_str().to_owned())),
+        utility_at: Set(s.consent.utility.at),
         tags: Set(serde_json::to_value(&s.tags).unwrap_or(Value::Null)),
         custom_fields: Set(serde_json::to_value(&s.custom_fields).unwrap_or(Value::Null)),
         first_contacted_at: Set(s.first_contacted_at),
@@ -97,4 +115,54 @@ pub(crate) fn customer_row(c: &Customer) -> customers::ActiveModel {
         updated_at: Set(s.updated_at),
         version: Set(s.version),
     }
+}
+
+pub(crate) fn entry_row(e: &ConsentEntry) -> consent_entries::ActiveModel {
+    consent_entries::ActiveModel {
+        id: Set(e.id),
+        shop_id: Set(e.shop_id.as_uuid()),
+        customer_id: Set(e.customer_id.as_uuid()),
+        purpose: Set(e.purpose.as_str().to_owned()),
+        status: Set(e.status.as_str().to_owned()),
+        source: Set(e.source.as_str().to_owned()),
+        evidence: Set(e.evidence.clone()),
+        actor: Set(e.actor.clone()),
+        recorded_at: Set(e.recorded_at),
+    }
+}
+
+pub(crate) fn entry(m: consent_entries::Model) -> Result<ConsentEntry, RepoError> {
+    Ok(ConsentEntry {
+        id: m.id,
+        shop_id: m.shop_id.into(),
+        customer_id: m.customer_id.into(),
+        purpose: Purpose::parse(&m.purpose).ok_or_else(|| corrupt("purpose", &m.purpose))?,
+        status: OptInStatus::parse(&m.status).ok_or_else(|| corrupt("status", &m.status))?,
+        source: ConsentSource::parse(&m.source).ok_or_else(|| corrupt("source", &m.source))?,
+        evidence: m.evidence,
+        actor: m.actor,
+        recorded_at: m.recorded_at,
+    })
+}
+
+pub(crate) fn settings_row(shop: domain::ShopId, s: &ConsentSettings, now: chrono::DateTime<chrono::Utc>) -> consent_settings::ActiveModel {
+    consent_settings::ActiveModel {
+        shop_id: Set(shop.as_uuid()),
+        require_marketing_opt_in: Set(s.require_marketing_opt_in),
+        opt_out_keywords: Set(serde_json::to_value(&s.opt_out_keywords).unwrap_or(Value::Null)),
+        opt_in_keywords: Set(serde_json::to_value(&s.opt_in_keywords).unwrap_or(Value::Null)),
+        opt_out_reply: Set(s.opt_out_reply.clone()),
+        opt_in_reply: Set(s.opt_in_reply.clone()),
+        updated_at: Set(now),
+    }
+}
+
+pub(crate) fn settings(m: consent_settings::Model) -> Result<ConsentSettings, RepoError> {
+    Ok(ConsentSettings {
+        require_marketing_opt_in: m.require_marketing_opt_in,
+        opt_out_keywords: serde_json::from_value(m.opt_out_keywords).map_err(|e| corrupt("opt_out_keywords", e))?,
+        opt_in_keywords: serde_json::from_value(m.opt_in_keywords).map_err(|e| corrupt("opt_in_keywords", e))?,
+        opt_out_reply: m.opt_out_reply,
+        opt_in_reply: m.opt_in_reply,
+    })
 }

@@ -5,10 +5,11 @@ use async_trait::async_trait;
 use application::RepoResult;
 use application::customers::ports::CustomerReads;
 use application::shared::repo::Page;
-use domain::customers::Customer;
+use domain::customers::{ConsentEntry, ConsentSettings, Customer};
 use domain::{CustomerId, ShopId, WaId};
 
-use super::queries;
+use super::entities::{consent_entries, consent_settings};
+use super::{mapping, queries};
 use crate::persistence::Db;
 
 pub struct SeaCustomerReads {
@@ -41,5 +42,29 @@ impl CustomerReads for SeaCustomerReads {
         let total = q.clone().count(&self.db.conn).await.map_err(crate::persistence::repo_err)?;
         let items = queries::all(&self.db.conn, q.limit(page.limit).offset(page.offset)).await?;
         Ok((items, total))
+    }
+
+    async fn consent_ledger(&self, shop: ShopId, customer: CustomerId, page: Page) -> RepoResult<(Vec<ConsentEntry>, u64)> {
+        use consent_entries::Column as C;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+        let q = consent_entries::Entity::find().filter(C::ShopId.eq(shop.as_uuid())).filter(C::CustomerId.eq(customer.as_uuid()));
+        let total = q.clone().count(&self.db.conn).await.map_err(crate::persistence::repo_err)?;
+        let rows = q
+            .order_by_desc(C::RecordedAt)
+            .order_by_desc(C::Id)
+            .limit(page.limit)
+            .offset(page.offset)
+            .all(&self.db.conn)
+            .await
+            .map_err(crate::persistence::repo_err)?;
+        Ok((rows.into_iter().map(mapping::entry).collect::<Result<_, _>>()?, total))
+    }
+
+    async fn consent_settings(&self, shop: ShopId) -> RepoResult<ConsentSettings> {
+        use sea_orm::EntityTrait;
+        match consent_settings::Entity::find_by_id(shop.as_uuid()).one(&self.db.conn).await.map_err(crate::persistence::repo_err)? {
+            Some(m) => mapping::settings(m),
+            None => Ok(ConsentSettings::default()),
+        }
     }
 }

@@ -6,10 +6,16 @@ use sea_orm::{EntityTrait, QuerySelect, QueryTrait};
 
 use application::RepoResult;
 use application::customers::ports::CustomerRepository;
-use domain::customers::Customer;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, QueryFilter};
+
+use domain::customers::{ConsentEntry, ConsentSettings, Customer};
 use domain::{CustomerId, ShopId, WaId};
 
 use super::entities::customers::{Column, Entity};
+use super::entities::{consent_entries, consent_settings};
 use super::{mapping, queries};
 use crate::persistence::repo_err;
 use crate::persistence::sql::{Txn, chunks, insert_returning_ids, update_columns};
@@ -51,5 +57,52 @@ impl CustomerRepository for SeaCustomerRepository {
     async fn update_many(&mut self, changed: &[&Customer]) -> RepoResult<()> {
         let rows = changed.iter().map(|c| mapping::customer_changes(c)).collect();
         update_columns(self.tx.as_ref(), "customers", &mapping::CHANGING_COLUMNS, rows).await
+    }
+
+    async fn append_consent(&mut self, entries: &[ConsentEntry]) -> RepoResult<()> {
+        for chunk in chunks(entries, 9, |e| 200 + e.evidence.as_ref().map_or(0, String::len) + e.actor.as_ref().map_or(0, String::len)) {
+            consent_entries::Entity::insert_many(chunk.iter().map(mapping::entry_row))
+                .exec_without_returning(self.tx.as_ref())
+                .await
+                .map_err(repo_err)?;
+        }
+        Ok(())
+    }
+
+    async fn consent_settings(&mut self, shops: &[ShopId]) -> RepoResult<HashMap<ShopId, ConsentSettings>> {
+        let mut out: HashMap<ShopId, ConsentSettings> = shops.iter().map(|s| (*s, ConsentSettings::default())).collect();
+        if shops.is_empty() {
+            return Ok(out);
+        }
+        let rows = consent_settings::Entity::find()
+            .filter(consent_settings::Column::ShopId.is_in(shops.iter().map(|s| s.as_uuid())))
+            .all(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        for r in rows {
+            out.insert(r.shop_id.into(), mapping::settings(r)?);
+        }
+        Ok(out)
+    }
+
+    async fn save_consent_settings(&mut self, shop: ShopId, settings: &ConsentSettings, now: DateTime<Utc>) -> RepoResult<()> {
+        use consent_settings::Column as C;
+        consent_settings::Entity::insert(mapping::settings_row(shop, settings, now))
+            .on_conflict(
+                OnConflict::column(C::ShopId)
+                    .update_columns([
+                        C::RequireMarketingOptIn,
+                        C::OptOutKeywords,
+                        C::OptInKeywords,
+                        C::OptOutReply,
+                        C::OptInReply,
+                        C::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(())
     }
 }

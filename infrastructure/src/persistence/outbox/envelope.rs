@@ -154,6 +154,7 @@ mod tests {
                 shop_id: s,
                 customer_id: cu,
                 wa_id: w(),
+                purpose: "marketing".into(),
                 status: "opted_in".into(),
                 previous_status: "pending".into(),
                 source: "web".into(),

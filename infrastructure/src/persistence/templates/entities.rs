@@ -18,3 +18,19 @@ pub mod templates {
     }
     crate::persistence::entities::no_relations!();
 }
+
+pub mod template_categories {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "template_categories")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub shop_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub language: String,
+        pub category: String,
+    }
+    crate::persistence::entities::no_relations!();
+}

@@ -8,8 +8,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use application::RepoResult;
 use application::templates::ports::TemplateRepository;
 use domain::ShopId;
-use domain::templates::TemplateStatus;
+use domain::templates::{TemplateCategory, TemplateStatus};
 
+use super::entities::template_categories as categories;
 use super::entities::templates::{ActiveModel, Column, Entity};
 use crate::persistence::repo_err;
 use crate::persistence::sql::Txn;
@@ -62,5 +63,35 @@ impl TemplateRepository for SeaTemplateRepository {
             .await
             .map(|_| ())
             .map_err(repo_err)
+    }
+
+    async fn category_of(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Option<TemplateCategory>> {
+        Ok(categories::Entity::find_by_id((shop.as_uuid(), name.to_owned(), language.to_owned()))
+            .one(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?
+            .and_then(|m| TemplateCategory::parse(&m.category)))
+    }
+
+    async fn save_category(&mut self, shop: ShopId, name: &str, language: &str, category: TemplateCategory) -> RepoResult<bool> {
+        if self.category_of(shop, name, language).await? == Some(category) {
+            return Ok(false);
+        }
+        let row = categories::ActiveModel {
+            shop_id: Set(shop.as_uuid()),
+            name: Set(name.to_owned()),
+            language: Set(language.to_owned()),
+            category: Set(category.as_str().to_owned()),
+        };
+        categories::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([categories::Column::ShopId, categories::Column::Name, categories::Column::Language])
+                    .update_column(categories::Column::Category)
+                    .to_owned(),
+            )
+            .exec_without_returning(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(true)
     }
 }
