@@ -15,15 +15,19 @@ use application::accounts::list_accounts::ListAccountsHandler;
 use application::accounts::ports::AccountReads;
 use application::accounts::record_quality_updates::RecordQualityHandler;
 use application::accounts::update_account::UpdateAccountHandler;
+use application::customers::create_customer::CreateCustomerHandler;
+use application::customers::define_custom_field::DefineCustomFieldHandler;
 use application::customers::get_consent::GetConsentHandler;
 use application::customers::get_consent_settings::GetConsentSettingsHandler;
 use application::customers::get_customer::GetCustomerHandler;
+use application::customers::list_custom_fields::ListCustomFieldsHandler;
 use application::customers::list_customers::ListCustomersHandler;
 use application::customers::ports::CustomerReads;
 use application::customers::record_consent::RecordConsentHandler;
 use application::customers::record_preferences::RecordUserPreferencesHandler;
 use application::customers::tag_customer::TagCustomerHandler;
 use application::customers::update_consent_settings::UpdateConsentSettingsHandler;
+use application::customers::update_customer::UpdateCustomerHandler;
 use application::inbound::ports::WebhookInbox;
 use application::inbound::process_webhooks::ProcessWebhooksHandler;
 use application::messaging::apply_statuses::ApplyStatusesHandler;
@@ -258,6 +262,10 @@ impl Application {
             record_consent: RecordConsentHandler { clock: clock.clone() },
             consent_settings: GetConsentSettingsHandler { reads: customer_reads.clone() },
             update_consent_settings: UpdateConsentSettingsHandler { clock: clock.clone() },
+            create: CreateCustomerHandler { clock: clock.clone() },
+            update: UpdateCustomerHandler { clock: clock.clone() },
+            fields: ListCustomFieldsHandler { reads: customer_reads.clone() },
+            define_field: DefineCustomFieldHandler { clock: clock.clone() },
         });
         let webhooks = Arc::new(WebhooksHttp {
             inbox: inbox.clone(),

@@ -11,6 +11,7 @@ mod m20261122_000005_templates;
 mod m20261126_000006_versions;
 mod m20261126_000007_raw_bodies;
 mod m20261126_000008_consent;
+mod m20261126_000009_crm;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_versions::Migration),
             Box::new(m20261126_000007_raw_bodies::Migration),
             Box::new(m20261126_000008_consent::Migration),
+            Box::new(m20261126_000009_crm::Migration),
         ]
     }
 }

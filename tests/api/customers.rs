@@ -1,6 +1,6 @@
 //! The customers read side: list and search, one customer with their conversations, tenancy.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::helpers::*;
@@ -76,7 +76,100 @@ async fn tags_are_added_and_removed_with_an_event_per_real_change(backend: Backe
     assert_eq!(stored["customer"]["tags"], json!(["Atacado"]));
 }
 
+async fn customers_are_created_and_updated_with_typed_custom_fields(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = &shop.admin;
+    for f in [
+        json!({"key": "tier", "label": "Tier", "type": "single_choice", "options": ["Gold", "Silver"]}),
+        json!({"key": "orders", "label": "Orders", "type": "number"}),
+        json!({"key": "birthday", "label": "Birthday", "type": "date"}),
+        json!({"key": "code", "label": "Code", "type": "text", "pattern": "^[A-Z]{3}$"}),
+    ] {
+        assert_eq!(app.post(k, "/api/v1/custom-fields", f).await.status().as_u16(), 201);
+    }
+    let e = expect_error(
+        app.post(k, "/api/v1/custom-fields", json!({"key": "bad", "label": "Bad", "type": "text", "pattern": "([a-z"})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(e["error"]["details"]["field"], "pattern");
+    expect_error(app.post(k, "/api/v1/custom-fields", json!({"key": "tier", "label": "T", "type": "text"})).await, 409, "CONFLICT").await;
+    let agent = app.create_key(k, &shop.id, "agent").await;
+    expect_error(app.post(&agent, "/api/v1/custom-fields", json!({"key": "x", "label": "X", "type": "text"})).await, 403, "FORBIDDEN")
+        .await;
+    let fields = json(app.get(&agent, "/api/v1/custom-fields").await).await;
+    assert_eq!(
+        fields["items"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["tier", "orders", "birthday", "code"]
+    );
+
+    let ana = json!({"phone": "+55 11 98765-4321", "name": "Ana", "language": "pt_BR", "tags": ["VIP"],
+        "customFields": {"tier": "gold", "orders": 3, "birthday": "1990-05-01"},
+        "consent": [{"purpose": "marketing", "status": "opted_in", "source": "web", "evidence": "signup form"}]});
+    let r = app.post(&agent, "/api/v1/customers", ana.clone()).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let c = json(r).await;
+    assert_eq!(
+        (c["waId"].as_str(), c["displayName"].as_str(), c["customFields"]["tier"].as_str()),
+        (Some("5511987654321"), Some("Ana"), Some("Gold"))
+    );
+    assert_eq!(c["consent"]["marketing"]["status"], "opted_in");
+    let id = c["id"].as_str().unwrap().to_owned();
+    let e = expect_error(app.post(&agent, "/api/v1/customers", ana).await, 409, "CONFLICT").await;
+    assert_eq!(e["error"]["details"]["customerId"], id.as_str());
+
+    for (body, field) in [
+        (json!({"waId": "5511900000002", "customFields": {"tier": "bronze"}}), "customFields.tier"),
+        (json!({"waId": "5511900000002", "customFields": {"nickname": "x"}}), "customFields.nickname"),
+        (json!({"waId": "5511900000002", "customFields": {"code": "abc"}}), "customFields.code"),
+        (json!({"waId": "5511900000002", "customFields": {"orders": "three"}}), "customFields.orders"),
+        (json!({"waId": "5511900000002", "tags": ["x".repeat(200)]}), "tags"),
+        (json!({"phone": "12"}), "phone"),
+        (json!({"name": "no number"}), "phone"),
+        (json!({"waId": "5511900000002", "consent": [{"purpose": "marketing", "status": "pending"}]}), "consent[0].status"),
+    ] {
+        let e = expect_error(app.post(&agent, "/api/v1/customers", body.clone()).await, 422, "VALIDATION_FAILED").await;
+        assert_eq!(e["error"]["details"]["field"], field, "{body}");
+    }
+    assert_eq!(json(app.get(k, "/api/v1/customers").await).await["total"], 1, "nothing half-written");
+
+    let patch = json!({"name": null, "language": "en", "customFields": {"orders": 4, "birthday": null}});
+    let c = json(app.patch(&agent, &format!("/api/v1/customers/{id}"), patch.clone()).await).await;
+    assert_eq!(
+        (c["displayName"].clone(), c["language"].clone(), c["customFields"].clone()),
+        (Value::Null, json!("en"), json!({"tier": "Gold", "orders": 4}))
+    );
+    assert_eq!(app.patch(&agent, &format!("/api/v1/customers/{id}"), patch).await.status().as_u16(), 200, "the same again");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'customer.updated'").await, 1, "one real change");
+    let fields_changed = app.text("SELECT CAST(envelope AS TEXT) FROM outbox WHERE event_type = 'customer.updated'").await.unwrap();
+    let fields_changed: Value = serde_json::from_str(&fields_changed).unwrap();
+    assert_eq!(fields_changed["data"]["fields"], json!(["name", "language", "customFields.birthday", "customFields.orders"]));
+    expect_error(app.patch(&agent, &format!("/api/v1/customers/{id}"), json!({"nickname": "x"})).await, 422, "VALIDATION_FAILED").await;
+    let e = expect_error(
+        app.patch(&agent, &format!("/api/v1/customers/{id}"), json!({"timezone": "Mars/Olympus Mons"})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(e["error"]["details"]["field"], "timezone");
+    // What the filters search: one row per tag and per value.
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM customer_tags t JOIN customers c ON c.id = t.customer_id WHERE c.wa_id = '5511987654321'").await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM customer_field_values v JOIN customers c ON c.id = v.customer_id WHERE c.wa_id = '5511987654321'")
+            .await,
+        2
+    );
+    let other = app.create_shop("t").await;
+    expect_error(app.patch(&other.admin, &format!("/api/v1/customers/{id}"), json!({"language": "en"})).await, 404, "NOT_FOUND").await;
+}
+
 both_backends!(
     customers_can_be_listed_searched_and_read_with_their_conversations,
-    tags_are_added_and_removed_with_an_event_per_real_change
+    tags_are_added_and_removed_with_an_event_per_real_change,
+    customers_are_created_and_updated_with_typed_custom_fields
 );

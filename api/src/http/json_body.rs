@@ -52,6 +52,11 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
 
     async fn from_request(request: &Request, body_in: &mut RequestBody) -> Result<Self> {
         let data = Vec::<u8>::from_request(request, body_in).await?;
+        // Every request body is an object; serde would also build a struct from an array.
+        if data.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'[') {
+            let err = ApiError::validation("body", "must be a JSON object");
+            return Err(poem::Error::from_response(err.into_response()));
+        }
         let mut de = serde_json::Deserializer::from_slice(&data);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Ok(v) => Ok(Self(v)),

@@ -51,6 +51,7 @@ pub type Apis = (
     messaging::routes::ConversationsApi,
     customers::routes::CustomersApi,
     customers::consent::ConsentApi,
+    customers::fields::CustomFieldsApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -62,6 +63,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             messaging::routes::ConversationsApi,
             customers::routes::CustomersApi,
             customers::consent::ConsentApi,
+            customers::fields::CustomFieldsApi,
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),

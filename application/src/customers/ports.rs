@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::shared::repo::{Page, RepoResult};
-use domain::customers::{ConsentEntry, ConsentSettings, Customer};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition};
 use domain::{CustomerId, ShopId, WaId};
 
 /// The write side, inside a unit of work.
@@ -27,6 +27,13 @@ pub trait CustomerRepository: Send {
     /// The consent settings of these shops (the defaults for a shop that has none).
     async fn consent_settings(&mut self, shops: &[ShopId]) -> RepoResult<HashMap<ShopId, ConsentSettings>>;
     async fn save_consent_settings(&mut self, shop: ShopId, settings: &ConsentSettings, now: DateTime<Utc>) -> RepoResult<()>;
+    /// Rewrite what the list filters search by (tags, custom field values) for these customers.
+    /// Every use case that changes tags or custom fields calls it.
+    async fn reindex(&mut self, customers: &[&Customer]) -> RepoResult<()>;
+    /// The shop's custom field definitions, in the order they were created.
+    async fn field_definitions(&mut self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>>;
+    /// `RepoError::Conflict` if the shop has a field with that key.
+    async fn insert_field_definition(&mut self, shop: ShopId, def: &FieldDefinition, now: DateTime<Utc>) -> RepoResult<()>;
 }
 
 /// The read side.
@@ -42,4 +49,5 @@ pub trait CustomerReads: Send + Sync {
     async fn consent_ledger(&self, shop: ShopId, customer: CustomerId, page: Page) -> RepoResult<(Vec<ConsentEntry>, u64)>;
     /// The shop's consent settings (the defaults if it has none).
     async fn consent_settings(&self, shop: ShopId) -> RepoResult<ConsentSettings>;
+    async fn field_definitions(&self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>>;
 }

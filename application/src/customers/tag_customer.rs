@@ -71,6 +71,7 @@ impl CommandHandler<TagCustomer> for TagCustomerHandler {
         }
         if let Some(e) = event {
             uow.customers().update_many(&[&customer]).await?;
+            uow.customers().reindex(&[&customer]).await?;
             uow.outbox().append(&Events::from(e), now).await?;
         }
         Ok(customer)

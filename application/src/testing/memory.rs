@@ -20,7 +20,7 @@ use crate::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
 use crate::templates::ports::TemplateRepository;
 use crate::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
 use domain::accounts::{AccountSnapshot, AccountStatus, WhatsAppAccount};
-use domain::customers::{ConsentEntry, ConsentSettings, Customer, CustomerSnapshot};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer, CustomerSnapshot, FieldDefinition};
 use domain::messaging::{Conversation, ConversationSnapshot, Message, MessageSnapshot, MessageStatus};
 use domain::templates::{TemplateCategory, TemplateStatus};
 use domain::{AccountId, ConversationId, CustomerId, Events, MessageId, PhoneNumber, PhoneNumberId, ShopId, WaId, WabaId};
@@ -48,6 +48,9 @@ pub struct State {
     pub template_categories: BTreeMap<(ShopId, String, String), TemplateCategory>,
     pub consent_ledger: Vec<ConsentEntry>,
     pub consent_settings: BTreeMap<ShopId, ConsentSettings>,
+    pub field_definitions: Vec<(ShopId, FieldDefinition)>,
+    /// Customers whose search rows were rewritten, in order.
+    pub reindexed: Vec<CustomerId>,
     /// Stored deliveries still pending.
     pub inbox: Vec<RawWebhookEvent>,
     pub webhooks: Vec<(WebhookMark, DateTime<Utc>)>,
@@ -228,6 +231,20 @@ impl CustomerRepository for MemoryUnitOfWork {
     }
     async fn save_consent_settings(&mut self, shop: ShopId, settings: &ConsentSettings, _now: DateTime<Utc>) -> RepoResult<()> {
         self.work.consent_settings.insert(shop, settings.clone());
+        Ok(())
+    }
+    async fn reindex(&mut self, customers: &[&Customer]) -> RepoResult<()> {
+        self.work.reindexed.extend(customers.iter().map(|c| c.id()));
+        Ok(())
+    }
+    async fn field_definitions(&mut self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>> {
+        Ok(self.work.field_definitions.iter().filter(|(s, _)| *s == shop).map(|(_, d)| d.clone()).collect())
+    }
+    async fn insert_field_definition(&mut self, shop: ShopId, def: &FieldDefinition, _now: DateTime<Utc>) -> RepoResult<()> {
+        if self.work.field_definitions.iter().any(|(s, d)| *s == shop && d.key == def.key) {
+            return Err(RepoError::Conflict("key".into()));
+        }
+        self.work.field_definitions.push((shop, def.clone()));
         Ok(())
     }
 }

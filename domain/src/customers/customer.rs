@@ -1,6 +1,7 @@
 //! The Customer aggregate: a person who writes to a shop, with consent, tags and fields.
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::consent::{ConsentChange, ConsentEntry, ConsentError, ConsentState, OptInConsent};
@@ -16,12 +17,20 @@ pub struct CustomerSnapshot {
     pub shop_id: ShopId,
     pub wa_id: WaId,
     pub user_id: Option<String>,
+    /// The WhatsApp profile name (Meta sends it with every message).
     pub name: Option<String>,
+    /// The name the merchant gave the customer.
+    pub display_name: Option<String>,
+    /// A language code (`pt_BR`, `en`), for templates and replies.
+    pub language: Option<String>,
+    /// An IANA time zone (`America/Sao_Paulo`).
+    pub timezone: Option<String>,
     pub profile_picture_url: Option<String>,
     /// The current state of each purpose (the latest entry of the ledger).
     pub consent: ConsentState,
     pub tags: Vec<String>,
-    pub custom_fields: BTreeMap<String, String>,
+    /// Custom field values in their canonical form (see `fields.rs`), by key.
+    pub custom_fields: BTreeMap<String, Value>,
     pub first_contacted_at: DateTime<Utc>,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
@@ -44,6 +53,9 @@ impl Customer {
                 wa_id,
                 user_id: None,
                 name: name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+                display_name: None,
+                language: None,
+                timezone: None,
                 profile_picture_url: None,
                 consent: ConsentState::default(),
                 tags: Vec::new(),
@@ -90,6 +102,111 @@ impl Customer {
     }
     pub fn consent(&self) -> &ConsentState {
         &self.s.consent
+    }
+
+    /// A customer a merchant creates (the API, an import): the profile is applied to a new
+    /// customer, and `customer.created` carries the result.
+    pub fn create(
+        shop_id: ShopId,
+        wa_id: WaId,
+        profile: &ProfileChange,
+        now: DateTime<Utc>,
+    ) -> Result<(Self, CustomerEvent), ProfileError> {
+        let (mut c, _) = Self::first_contact(shop_id, wa_id, None, now);
+        c.apply(profile)?;
+        let e = CustomerEvent::from(CustomerCreated {
+            shop_id,
+            customer_id: c.s.id,
+            wa_id: c.s.wa_id.to_string(),
+            name: c.s.display_name.clone(),
+            user_id: c.s.user_id.clone(),
+        });
+        Ok((c, e))
+    }
+
+    /// A merchant's change of the profile. `customer.updated` names what changed; nothing if
+    /// nothing did.
+    pub fn update(&mut self, profile: &ProfileChange, now: DateTime<Utc>) -> Result<Option<CustomerEvent>, ProfileError> {
+        let changed = self.apply(profile)?;
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        self.s.updated_at = now;
+        Ok(Some(self.updated(changed)))
+    }
+
+    fn apply(&mut self, p: &ProfileChange) -> Result<Vec<String>, ProfileError> {
+        let mut next = self.s.clone();
+        let mut changed = Vec::new();
+        let text = |field: &'static str, v: &Option<String>, max: usize| -> Result<Option<String>, ProfileError> {
+            match v.as_deref().map(str::trim) {
+                None => Ok(None),
+                Some("") => Err(ProfileError { field: field.into(), reason: "must not be blank (null clears it)".into() }),
+                Some(t) if t.chars().count() > max => {
+                    Err(ProfileError { field: field.into(), reason: format!("at most {max} characters") })
+                }
+                Some(t) => Ok(Some(t.to_owned())),
+            }
+        };
+        if let Some(v) = &p.display_name {
+            next.display_name = text("name", v, 128)?;
+        }
+        if let Some(v) = &p.user_id {
+            next.user_id = text("userId", v, 128)?;
+        }
+        if let Some(v) = &p.language {
+            next.language = text("language", v, 16)?;
+            if let Some(l) = &next.language
+                && !valid_language(l)
+            {
+                return Err(ProfileError { field: "language".into(), reason: "a language code such as pt_BR or en".into() });
+            }
+        }
+        if let Some(v) = &p.timezone {
+            next.timezone = text("timezone", v, 64)?;
+            if let Some(t) = &next.timezone
+                && !valid_timezone(t)
+            {
+                return Err(ProfileError { field: "timezone".into(), reason: "an IANA time zone such as America/Sao_Paulo".into() });
+            }
+        }
+        for (key, value) in &p.custom_fields {
+            let before = next.custom_fields.get(key).cloned();
+            match value {
+                Some(v) => next.custom_fields.insert(key.clone(), v.clone()),
+                None => next.custom_fields.remove(key),
+            };
+            if next.custom_fields.get(key) != before.as_ref() {
+                changed.push(format!("customFields.{key}"));
+            }
+        }
+        let mut names: Vec<String> = [
+            ("name", &self.s.display_name, &next.display_name),
+            ("userId", &self.s.user_id, &next.user_id),
+            ("language", &self.s.language, &next.language),
+            ("timezone", &self.s.timezone, &next.timezone),
+        ]
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(n, _, _)| n.to_owned())
+        .collect();
+        names.extend(changed);
+        self.s = next;
+        Ok(names)
+    }
+
+    pub fn custom_fields(&self) -> &BTreeMap<String, Value> {
+        &self.s.custom_fields
+    }
+
+    fn updated(&self, fields: Vec<String>) -> CustomerEvent {
+        CustomerEvent::from(super::events::CustomerUpdated {
+            shop_id: self.s.shop_id,
+            customer_id: self.s.id,
+            wa_id: self.s.wa_id.to_string(),
+            fields,
+            tags: self.s.tags.clone(),
+        })
     }
 
     /// Meta sends the WhatsApp profile name with every message; keep the newest non-empty one.
@@ -151,13 +268,7 @@ impl Customer {
 
     fn tags_changed(&mut self, now: DateTime<Utc>) -> CustomerEvent {
         self.s.updated_at = now;
-        CustomerEvent::from(super::events::CustomerUpdated {
-            shop_id: self.s.shop_id,
-            customer_id: self.s.id,
-            wa_id: self.s.wa_id.to_string(),
-            fields: vec!["tags".into()],
-            tags: self.s.tags.clone(),
-        })
+        self.updated(vec!["tags".into()])
     }
 
     /// Record a change of consent. Only a real change of a purpose's state is an entry of the
@@ -197,6 +308,41 @@ impl Customer {
         });
         Ok(Some((entry, event)))
     }
+}
+
+/// A merchant's change of a customer's profile: `None` leaves a field as it is, `Some(None)`
+/// (or a blank text) clears it. Custom field values must already be checked against their
+/// definitions (`FieldDefinition::check`); `None` removes a value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfileChange {
+    pub display_name: Option<Option<String>>,
+    pub user_id: Option<Option<String>>,
+    pub language: Option<Option<String>>,
+    pub timezone: Option<Option<String>>,
+    pub custom_fields: BTreeMap<String, Option<Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct ProfileError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// `en`, `pt_BR`, `es-419`, `zh_Hant`: a language and an optional region or script.
+fn valid_language(l: &str) -> bool {
+    let mut parts = l.splitn(2, ['_', '-']);
+    let lang = parts.next().unwrap_or("");
+    let ok_lang = (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_lowercase());
+    ok_lang && parts.next().is_none_or(|r| (2..=4).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// `UTC`, or an IANA name: `Area/Location` (`America/Argentina/Buenos_Aires`).
+fn valid_timezone(t: &str) -> bool {
+    t == "UTC"
+        || (t.contains('/')
+            && t.split('/').count() <= 3
+            && t.split('/').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))))
 }
 
 /// A tag: free text, trimmed, 1 to 64 characters; at most 100 per customer.
@@ -243,6 +389,35 @@ mod tests {
 
     fn customer() -> Customer {
         Customer::first_contact(ShopId::new(), WaId::parse("5511999990000").unwrap(), Some("Ana".into()), Utc::now()).0
+    }
+
+    #[test]
+    fn a_merchant_creates_and_updates_a_profile_with_one_event_naming_what_changed() {
+        let mut fields = BTreeMap::new();
+        fields.insert("tier".to_owned(), Some(serde_json::json!("Gold")));
+        let p = ProfileChange {
+            display_name: Some(Some(" Ana Souza ".into())),
+            language: Some(Some("pt_BR".into())),
+            timezone: Some(Some("America/Sao_Paulo".into())),
+            custom_fields: fields,
+            ..Default::default()
+        };
+        let (mut c, e) = Customer::create(ShopId::new(), WaId::parse("5511999990000").unwrap(), &p, Utc::now()).unwrap();
+        assert_eq!(e.data()["name"], "Ana Souza");
+        assert_eq!(c.custom_fields()["tier"], "Gold");
+        assert!(c.update(&p, Utc::now()).unwrap().is_none(), "the same again changes nothing");
+        let mut clear = BTreeMap::new();
+        clear.insert("tier".to_owned(), None);
+        let e = c.update(&ProfileChange { language: Some(None), custom_fields: clear, ..Default::default() }, Utc::now()).unwrap().unwrap();
+        assert_eq!(e.data()["fields"], serde_json::json!(["language", "customFields.tier"]));
+        assert!(c.custom_fields().is_empty());
+        for (p, field) in [
+            (ProfileChange { language: Some(Some("portuguese".into())), ..Default::default() }, "language"),
+            (ProfileChange { timezone: Some(Some("Sao Paulo".into())), ..Default::default() }, "timezone"),
+            (ProfileChange { display_name: Some(Some("x".repeat(129))), ..Default::default() }, "name"),
+        ] {
+            assert_eq!(c.update(&p, Utc::now()).unwrap_err().field, field);
+        }
     }
 
     #[test]

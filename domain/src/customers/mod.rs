@@ -3,12 +3,14 @@
 pub mod consent;
 pub mod customer;
 pub mod events;
+pub mod fields;
 pub mod keywords;
 
 pub use consent::{
     ConsentChange, ConsentEntry, ConsentError, ConsentRefusal, ConsentSource, ConsentState, OptInConsent, OptInStatus, Outgoing, Purpose,
     may_send,
 };
-pub use customer::{Customer, CustomerSnapshot, MAX_TAG_CHARS, TagError};
+pub use customer::{Customer, CustomerSnapshot, MAX_TAG_CHARS, ProfileChange, ProfileError, TagError};
 pub use events::{CustomerCreated, CustomerEvent, CustomerOptInChanged, CustomerUpdated};
+pub use fields::{FieldDefinition, FieldError, FieldType, check_required, check_values};
 pub use keywords::{ConsentSettings, KeywordMatch, SettingsError};

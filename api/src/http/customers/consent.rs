@@ -30,6 +30,31 @@ use crate::http::{ApiTags, ctx, page};
 
 pub struct ConsentApi;
 
+/// A change of consent as a client sent it (`field` prefixes the names in errors).
+pub(super) fn consent_change(
+    field: &str,
+    purpose: &str,
+    status: &str,
+    source: Option<&str>,
+    evidence: Option<String>,
+    actor: &str,
+) -> Result<ConsentChange, ApiError> {
+    Ok(ConsentChange {
+        purpose: Purpose::parse(purpose).ok_or_else(|| ApiError::validation(&format!("{field}purpose"), "must be marketing or utility"))?,
+        status: OptInStatus::parse(status)
+            .filter(|s| *s != OptInStatus::Pending)
+            .ok_or_else(|| ApiError::validation(&format!("{field}status"), "must be opted_in or opted_out"))?,
+        source: match source {
+            None => ConsentSource::Api,
+            Some(s) => ConsentSource::parse(s)
+                .filter(|s| *s != ConsentSource::Meta)
+                .ok_or_else(|| ApiError::validation(&format!("{field}source"), "must be web, whatsapp, manual, api or import"))?,
+        },
+        evidence: evidence.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()),
+        actor: Some(actor.to_owned()),
+    })
+}
+
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Customers")]
 impl ConsentApi {
     /// A customer's consent per purpose and the ledger behind it, newest first (viewer).
@@ -71,20 +96,7 @@ impl ConsentApi {
     ) -> Result<Json<ConsentRecordedDto>, ApiError> {
         let (shop, actor) = authn.shop_actor(&auth, Role::Agent).await?;
         let b = body.0;
-        let change = ConsentChange {
-            purpose: Purpose::parse(&b.purpose).ok_or_else(|| ApiError::validation("purpose", "must be marketing or utility"))?,
-            status: OptInStatus::parse(&b.status)
-                .filter(|s| *s != OptInStatus::Pending)
-                .ok_or_else(|| ApiError::validation("status", "must be opted_in or opted_out"))?,
-            source: match b.source.as_deref() {
-                None => ConsentSource::Api,
-                Some(s) => ConsentSource::parse(s)
-                    .filter(|s| *s != ConsentSource::Meta)
-                    .ok_or_else(|| ApiError::validation("source", "must be web, whatsapp, manual, api or import"))?,
-            },
-            evidence: b.evidence.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()),
-            actor: Some(actor),
-        };
+        let change = consent_change("", &b.purpose, &b.status, b.source.as_deref(), b.evidence, &actor)?;
         let cmd = RecordConsent { shop_id: shop, customer_id: CustomerId::from(id.0), change };
         let out = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.record_consent, cmd).await?;
         Ok(Json(ConsentRecordedDto {

@@ -18,6 +18,14 @@ pub struct CustomerDto {
     pub user_id: Option<String>,
     /// The WhatsApp profile name.
     pub name: Option<String>,
+    /// The name the merchant gave the customer.
+    pub display_name: Option<String>,
+    /// A language code (`pt_BR`).
+    pub language: Option<String>,
+    /// An IANA time zone (`America/Sao_Paulo`).
+    pub timezone: Option<String>,
+    /// Custom field values by key, in their canonical form.
+    pub custom_fields: std::collections::BTreeMap<String, serde_json::Value>,
     /// Marketing consent (as `consent.marketing.status`): pending, opted_in or opted_out.
     pub opt_in_status: String,
     /// The current state of each purpose: its latest ledger entry, or pending.
@@ -36,6 +44,10 @@ impl From<&Customer> for CustomerDto {
             wa_id: s.wa_id.to_string(),
             user_id: s.user_id.clone(),
             name: s.name.clone(),
+            display_name: s.display_name.clone(),
+            language: s.language.clone(),
+            timezone: s.timezone.clone(),
+            custom_fields: s.custom_fields.clone(),
             opt_in_status: s.consent.marketing.status.as_str().into(),
             consent: ConsentStateDto::from(&s.consent),
             tags: s.tags.clone(),
@@ -220,4 +232,133 @@ impl From<ConsentSettings> for ConsentSettingsDto {
             opt_in_reply: s.opt_in_reply,
         }
     }
+}
+
+/// Consent given when the customer is created.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InitialConsentRequest {
+    #[oai(validator(pattern = "^(marketing|utility)$"))]
+    pub purpose: String,
+    #[oai(validator(pattern = "^(opted_in|opted_out)$"))]
+    pub status: String,
+    /// web, whatsapp, manual, api or import (default api).
+    #[oai(validator(pattern = "^(web|whatsapp|manual|api|import)$"))]
+    pub source: Option<String>,
+    #[oai(validator(max_length = 1000))]
+    pub evidence: Option<String>,
+}
+
+/// A new customer: `phone` (E.164) or `waId`.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateCustomerRequest {
+    /// E.164, with `+` (`+5511987654321`).
+    #[oai(validator(pattern = r"^\s*\+[0-9 ()\-]{8,24}\s*$"))]
+    pub phone: Option<String>,
+    /// The digits Meta uses; instead of `phone`.
+    #[oai(validator(pattern = r"^\s*\+?[0-9]{8,15}\s*$"))]
+    pub wa_id: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 128, pattern = r"\S"))]
+    pub name: Option<String>,
+    #[oai(validator(min_length = 1, max_length = 128, pattern = r"\S"))]
+    pub user_id: Option<String>,
+    #[oai(validator(pattern = r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,4})?$"))]
+    pub language: Option<String>,
+    #[oai(validator(pattern = r"^(UTC|[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+){1,2})$"))]
+    pub timezone: Option<String>,
+    #[oai(default, validator(max_items = 100, max_length = 64, pattern = r"\S"))]
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Values by key, checked against the shop's custom field definitions.
+    #[oai(default)]
+    #[serde(default)]
+    pub custom_fields: std::collections::BTreeMap<String, serde_json::Value>,
+    #[oai(default, validator(max_items = 2))]
+    #[serde(default)]
+    pub consent: Vec<InitialConsentRequest>,
+}
+
+/// A change of a customer's profile: an absent field stays as it is, `null` clears it.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateCustomerRequest {
+    #[oai(validator(min_length = 1, max_length = 128, pattern = r"\S"))]
+    #[serde(default)]
+    pub name: poem_openapi::types::MaybeUndefined<String>,
+    #[oai(validator(min_length = 1, max_length = 128, pattern = r"\S"))]
+    #[serde(default)]
+    pub user_id: poem_openapi::types::MaybeUndefined<String>,
+    #[oai(validator(pattern = r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,4})?$"))]
+    #[serde(default)]
+    pub language: poem_openapi::types::MaybeUndefined<String>,
+    #[oai(validator(pattern = r"^(UTC|[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+){1,2})$"))]
+    #[serde(default)]
+    pub timezone: poem_openapi::types::MaybeUndefined<String>,
+    /// Values by key (`null` removes one), checked against the definitions.
+    #[oai(default)]
+    #[serde(default)]
+    pub custom_fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// A custom field of the shop's customers.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct CustomFieldDto {
+    pub key: String,
+    pub label: String,
+    /// text, number, boolean, date, datetime, single_choice, multiple_choice, url, email, phone.
+    #[oai(rename = "type")]
+    pub field_type: String,
+    pub options: Vec<String>,
+    pub pattern: Option<String>,
+    pub required: bool,
+}
+
+impl From<&domain::customers::FieldDefinition> for CustomFieldDto {
+    fn from(d: &domain::customers::FieldDefinition) -> Self {
+        Self {
+            key: d.key.clone(),
+            label: d.label.clone(),
+            field_type: d.field_type.as_str().into(),
+            options: d.options.clone(),
+            pattern: d.pattern.clone(),
+            required: d.required,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct CustomFieldListDto {
+    pub items: Vec<CustomFieldDto>,
+    pub total: u64,
+    pub has_more: bool,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DefineCustomFieldRequest {
+    /// Lowercase letters, digits and `_`, starting with a letter.
+    #[oai(validator(pattern = "^[a-z][a-z0-9_]{0,63}$"))]
+    pub key: String,
+    #[oai(validator(min_length = 1, max_length = 128, pattern = r"\S"))]
+    pub label: String,
+    #[oai(rename = "type", validator(pattern = "^(text|number|boolean|date|datetime|single_choice|multiple_choice|url|email|phone)$"))]
+    #[serde(rename = "type")]
+    pub field_type: String,
+    /// The choices of a single or multiple choice field.
+    #[oai(default, validator(max_items = 100, max_length = 100, pattern = r"\S"))]
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// A regular expression values must match (text, url, email, phone).
+    #[oai(validator(max_length = 500))]
+    pub pattern: Option<String>,
+    #[oai(default)]
+    #[serde(default)]
+    pub required: bool,
 }

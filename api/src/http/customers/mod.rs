@@ -3,18 +3,23 @@
 
 pub mod consent;
 pub mod dto;
+pub mod fields;
 pub mod routes;
 
 use std::sync::Arc;
 
 use application::Pipeline;
+use application::customers::create_customer::{CreateCustomerError, CreateCustomerHandler};
+use application::customers::define_custom_field::{DefineCustomFieldError, DefineCustomFieldHandler};
 use application::customers::get_consent::{GetConsentError, GetConsentHandler};
 use application::customers::get_consent_settings::{GetConsentSettingsError, GetConsentSettingsHandler};
 use application::customers::get_customer::{GetCustomerError, GetCustomerHandler};
+use application::customers::list_custom_fields::{ListCustomFieldsError, ListCustomFieldsHandler};
 use application::customers::list_customers::{ListCustomersError, ListCustomersHandler};
 use application::customers::record_consent::{RecordConsentError, RecordConsentHandler};
 use application::customers::tag_customer::{TagCustomerError, TagCustomerHandler};
 use application::customers::update_consent_settings::{UpdateConsentSettingsError, UpdateConsentSettingsHandler};
+use application::customers::update_customer::{UpdateCustomerError, UpdateCustomerHandler};
 use application::shared::ports::Clock;
 
 use super::error::ApiError;
@@ -30,6 +35,57 @@ pub struct CustomersHttp {
     pub record_consent: RecordConsentHandler,
     pub consent_settings: GetConsentSettingsHandler,
     pub update_consent_settings: UpdateConsentSettingsHandler,
+    pub create: CreateCustomerHandler,
+    pub update: UpdateCustomerHandler,
+    pub fields: ListCustomFieldsHandler,
+    pub define_field: DefineCustomFieldHandler,
+}
+
+impl From<CreateCustomerError> for ApiError {
+    fn from(e: CreateCustomerError) -> Self {
+        match e {
+            CreateCustomerError::Invalid(i) => i.into(),
+            CreateCustomerError::Duplicate { existing } => ApiError::Conflict(super::error::body(
+                "CONFLICT",
+                "The shop already has a customer with this waId.",
+                serde_json::json!({ "field": "waId", "customerId": existing.as_uuid() }),
+            )),
+            CreateCustomerError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<UpdateCustomerError> for ApiError {
+    fn from(e: UpdateCustomerError) -> Self {
+        match e {
+            UpdateCustomerError::Invalid(i) => i.into(),
+            UpdateCustomerError::NotFound => ApiError::not_found("customer"),
+            UpdateCustomerError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<ListCustomFieldsError> for ApiError {
+    fn from(e: ListCustomFieldsError) -> Self {
+        match e {
+            ListCustomFieldsError::Invalid(i) => i.into(),
+            ListCustomFieldsError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<DefineCustomFieldError> for ApiError {
+    fn from(e: DefineCustomFieldError) -> Self {
+        match e {
+            DefineCustomFieldError::Invalid(i) => i.into(),
+            DefineCustomFieldError::Duplicate => ApiError::Conflict(super::error::body(
+                "CONFLICT",
+                "The shop already has a custom field with this key.",
+                serde_json::json!({ "field": "key" }),
+            )),
+            DefineCustomFieldError::Storage(s) => s.into(),
+        }
+    }
 }
 
 impl From<GetConsentError> for ApiError {

@@ -3,19 +3,23 @@
 use std::sync::Arc;
 
 use poem::web::Data;
-use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
+use application::customers::create_customer::CreateCustomer;
 use application::customers::get_customer::{CustomerKey, CustomerView, GetCustomer};
 use application::customers::list_customers::ListCustomers;
 use application::customers::tag_customer::{TagChange, TagCustomer};
+use application::customers::update_customer::UpdateCustomer;
 use domain::tenancy::Role;
 use domain::{CustomerId, ShopId};
 
 use super::CustomersHttp;
-use super::dto::{AddTagsRequest, CustomerDetailDto, CustomerDto, CustomerListDto};
+use super::consent::consent_change;
+use super::dto::{AddTagsRequest, CreateCustomerRequest, CustomerDetailDto, CustomerDto, CustomerListDto, UpdateCustomerRequest};
 use crate::http::auth::{ApiKeyAuth, Authenticator};
 use crate::http::error::ApiError;
 use crate::http::json_body::JsonBody;
@@ -24,6 +28,21 @@ use crate::http::middleware::RequestId;
 use crate::http::{ApiTags, ctx, page};
 
 pub struct CustomersApi;
+
+#[derive(ApiResponse)]
+enum CustomerCreated {
+    #[oai(status = 201)]
+    Created(Json<CustomerDto>),
+}
+
+/// Absent → unchanged, null → cleared, a value → set.
+fn change(v: MaybeUndefined<String>) -> Option<Option<String>> {
+    match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(x) => Some(Some(x)),
+    }
+}
 
 /// One customer (viewer), by id or by `waId`, with their conversations.
 async fn detail(h: &CustomersHttp, rid: &RequestId, shop: ShopId, key: CustomerKey) -> Result<Json<CustomerDetailDto>, ApiError> {
@@ -63,6 +82,73 @@ impl CustomersApi {
         let q = ListCustomers { shop_id: shop, search: search.0, limit, offset };
         let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.list, q).await?;
         Ok(Json(CustomerListDto { customers: p.items.iter().map(CustomerDto::from).collect(), total: p.total, has_more: p.has_more }))
+    }
+
+    /// Add a customer (agent): `phone` (E.164) or `waId`, and optionally a name, `userId`,
+    /// language, time zone, tags, custom field values (checked against the shop's definitions)
+    /// and consent with its evidence. A `waId` the shop already has is 409 naming the customer.
+    #[oai(path = "/customers", method = "post", operation_id = "createCustomer")]
+    async fn create(
+        &self,
+        h: Data<&Arc<CustomersHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        body: JsonBody<CreateCustomerRequest>,
+    ) -> Result<CustomerCreated, ApiError> {
+        let (shop, actor) = authn.shop_actor(&auth, Role::Agent).await?;
+        let b = body.0;
+        let wa_id = match (&b.phone, &b.wa_id) {
+            (Some(p), None) => crate::http::phone("phone", p)?.to_wa_id(),
+            (None, Some(w)) => crate::http::wa_id("waId", w)?,
+            (Some(_), Some(_)) => return Err(ApiError::validation("waId", "give phone or waId, not both")),
+            (None, None) => return Err(ApiError::validation("phone", "is required (or waId)")),
+        };
+        let mut consent = Vec::with_capacity(b.consent.len());
+        for (i, c) in b.consent.into_iter().enumerate() {
+            consent.push(consent_change(&format!("consent[{i}]."), &c.purpose, &c.status, c.source.as_deref(), c.evidence, &actor)?);
+        }
+        let cmd = CreateCustomer {
+            shop_id: shop,
+            wa_id,
+            name: b.name,
+            user_id: b.user_id,
+            language: b.language,
+            timezone: b.timezone,
+            tags: b.tags,
+            custom_fields: b.custom_fields,
+            consent,
+        };
+        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.create, cmd).await?;
+        Ok(CustomerCreated::Created(Json(CustomerDto::from(&c))))
+    }
+
+    /// Change a customer's profile (agent): an absent field stays, `null` clears it; custom
+    /// field values are checked against their definitions. A real change emits
+    /// `customer.updated` naming the fields.
+    #[oai(path = "/customers/:id", method = "patch", operation_id = "updateCustomer")]
+    async fn update(
+        &self,
+        h: Data<&Arc<CustomersHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        body: JsonBody<UpdateCustomerRequest>,
+    ) -> Result<Json<CustomerDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let b = body.0;
+        let cmd = UpdateCustomer {
+            shop_id: shop,
+            customer_id: CustomerId::from(id.0),
+            name: change(b.name),
+            user_id: change(b.user_id),
+            language: change(b.language),
+            timezone: change(b.timezone),
+            custom_fields: b.custom_fields,
+        };
+        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.update, cmd).await?;
+        Ok(Json(CustomerDto::from(&c)))
     }
 
     /// One customer with their conversations (viewer).

@@ -11,6 +11,9 @@ pub mod customers {
         pub wa_id: String,
         pub user_id: Option<String>,
         pub name: Option<String>,
+        pub display_name: Option<String>,
+        pub language: Option<String>,
+        pub timezone: Option<String>,
         pub profile_picture_url: Option<String>,
         pub opt_in_status: String,
         pub opt_in_source: Option<String>,
@@ -60,6 +63,60 @@ pub mod consent_settings {
         pub opt_out_reply: Option<String>,
         pub opt_in_reply: Option<String>,
         pub updated_at: DateTimeUtc,
+    }
+    crate::persistence::entities::no_relations!();
+}
+
+pub mod custom_field_definitions {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "custom_field_definitions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub shop_id: Uuid,
+        pub key: String,
+        pub label: String,
+        pub field_type: String,
+        pub options: Json,
+        pub pattern: Option<String>,
+        pub required: bool,
+        pub created_at: DateTimeUtc,
+    }
+    crate::persistence::entities::no_relations!();
+}
+
+/// One row per tag of a customer (lowercase): what the tag filters search.
+pub mod customer_tags {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "customer_tags")]
+    pub struct Model {
+        pub shop_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub customer_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tag_key: String,
+    }
+    crate::persistence::entities::no_relations!();
+}
+
+/// One row per custom field value (per option of a multiple choice): what the field filters
+/// search, as lowercase text and as a number (dates as seconds since 1970).
+pub mod customer_field_values {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "customer_field_values")]
+    pub struct Model {
+        pub shop_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub customer_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub field_key: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ord: i32,
+        pub text_value: Option<String>,
+        pub number_value: Option<f64>,
     }
     crate::persistence::entities::no_relations!();
 }

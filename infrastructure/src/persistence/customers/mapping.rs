@@ -5,29 +5,35 @@ use serde_json::Value;
 
 use application::RepoError;
 use domain::WaId;
+use domain::customers::fields::indexed;
 use domain::customers::{
-    ConsentEntry, ConsentSettings, ConsentSource, ConsentState, Customer, CustomerSnapshot, OptInConsent, OptInStatus, Purpose,
+    ConsentEntry, ConsentSettings, ConsentSource, ConsentState, Customer, CustomerSnapshot, FieldDefinition, FieldType, OptInConsent,
+    OptInStatus, Purpose,
 };
 
-use super::entities::{consent_entries, consent_settings, customers};
+use super::entities::{consent_entries, consent_settings, custom_field_definitions, customer_field_values, customer_tags, customers};
 use crate::persistence::corrupt;
 use crate::persistence::sql::json_len;
 
-pub(crate) const COLUMNS: usize = 18;
+pub(crate) const COLUMNS: usize = 21;
 
 /// Estimated encoded size of a customer row.
 pub(crate) fn customer_bytes(c: &Customer) -> usize {
     let s = c.snapshot();
-    220 + s.name.as_ref().map_or(0, String::len)
+    260 + s.name.as_ref().map_or(0, String::len)
+        + s.display_name.as_ref().map_or(0, String::len)
         + s.user_id.as_ref().map_or(0, String::len)
         + json_len(&s.tags)
         + json_len(&s.custom_fields)
 }
 
 /// The columns of a stored customer that change.
-pub(crate) const CHANGING_COLUMNS: [&str; 13] = [
+pub(crate) const CHANGING_COLUMNS: [&str; 16] = [
     "user_id",
     "name",
+    "display_name",
+    "language",
+    "timezone",
     "profile_picture_url",
     "opt_in_status",
     "opt_in_source",
@@ -48,6 +54,9 @@ pub(crate) fn customer_changes(c: &Customer) -> (uuid::Uuid, i64, Vec<sea_orm::V
     let values = vec![
         s.user_id.clone().into(),
         s.name.clone().into(),
+        s.display_name.clone().into(),
+        s.language.clone().into(),
+        s.timezone.clone().into(),
         s.profile_picture_url.clone().into(),
         s.consent.marketing.status.as_str().to_owned().into(),
         s.consent.marketing.source.map(|x| x.as_str().to_owned()).into(),
@@ -70,6 +79,9 @@ pub(crate) fn customer(m: customers::Model) -> Result<Customer, RepoError> {
         wa_id: WaId::parse(&m.wa_id).map_err(|e| corrupt("wa_id", e))?,
         user_id: m.user_id,
         name: m.name,
+        display_name: m.display_name,
+        language: m.language,
+        timezone: m.timezone,
         profile_picture_url: m.profile_picture_url,
         consent: ConsentState {
             marketing: OptInConsent {
@@ -101,6 +113,9 @@ pub(crate) fn customer_row(c: &Customer) -> customers::ActiveModel {
         wa_id: Set(s.wa_id.to_string()),
         user_id: Set(s.user_id.clone()),
         name: Set(s.name.clone()),
+        display_name: Set(s.display_name.clone()),
+        language: Set(s.language.clone()),
+        timezone: Set(s.timezone.clone()),
         profile_picture_url: Set(s.profile_picture_url.clone()),
         opt_in_status: Set(s.consent.marketing.status.as_str().to_owned()),
         opt_in_source: Set(s.consent.marketing.source.map(|x| x.as_str().to_owned())),
@@ -165,4 +180,59 @@ pub(crate) fn settings(m: consent_settings::Model) -> Result<ConsentSettings, Re
         opt_out_reply: m.opt_out_reply,
         opt_in_reply: m.opt_in_reply,
     })
+}
+
+pub(crate) fn definition_row(
+    shop: domain::ShopId,
+    d: &FieldDefinition,
+    now: chrono::DateTime<chrono::Utc>,
+) -> custom_field_definitions::ActiveModel {
+    custom_field_definitions::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        shop_id: Set(shop.as_uuid()),
+        key: Set(d.key.clone()),
+        label: Set(d.label.clone()),
+        field_type: Set(d.field_type.as_str().to_owned()),
+        options: Set(serde_json::to_value(&d.options).unwrap_or(Value::Null)),
+        pattern: Set(d.pattern.clone()),
+        required: Set(d.required),
+        created_at: Set(now),
+    }
+}
+
+pub(crate) fn definition(m: custom_field_definitions::Model) -> Result<FieldDefinition, RepoError> {
+    Ok(FieldDefinition {
+        key: m.key,
+        label: m.label,
+        field_type: FieldType::parse(&m.field_type).ok_or_else(|| corrupt("field_type", &m.field_type))?,
+        options: serde_json::from_value(m.options).map_err(|e| corrupt("options", e))?,
+        pattern: m.pattern,
+        required: m.required,
+    })
+}
+
+/// The search rows of a customer: one per tag (lowercase, unique), one per custom field value.
+pub(crate) fn index_rows(c: &Customer) -> (Vec<customer_tags::ActiveModel>, Vec<customer_field_values::ActiveModel>) {
+    let s = c.snapshot();
+    let mut keys: Vec<String> = s.tags.iter().map(|t| t.to_lowercase()).collect();
+    keys.sort();
+    keys.dedup();
+    let tags = keys
+        .into_iter()
+        .map(|k| customer_tags::ActiveModel { shop_id: Set(s.shop_id.as_uuid()), customer_id: Set(s.id.as_uuid()), tag_key: Set(k) })
+        .collect();
+    let values = s
+        .custom_fields
+        .iter()
+        .flat_map(|(key, v)| indexed(v).into_iter().enumerate().map(move |(i, x)| (key, i, x)))
+        .map(|(key, i, x)| customer_field_values::ActiveModel {
+            shop_id: Set(s.shop_id.as_uuid()),
+            customer_id: Set(s.id.as_uuid()),
+            field_key: Set(key.clone()),
+            ord: Set(i as i32),
+            text_value: Set(x.text),
+            number_value: Set(x.number),
+        })
+        .collect();
+    (tags, values)
 }

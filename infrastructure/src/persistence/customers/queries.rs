@@ -34,7 +34,7 @@ pub(crate) fn matching(shop: ShopId, search: Option<&str>) -> Select<Entity> {
             s.to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
         let pattern = format!("%{escaped}%");
         let like = |c: Column| Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'));
-        q = q.filter(like(Column::Name).or(like(Column::WaId)).or(like(Column::UserId)));
+        q = q.filter(like(Column::Name).or(like(Column::DisplayName)).or(like(Column::WaId)).or(like(Column::UserId)));
     }
     q.order_by_desc(Column::FirstContactedAt).order_by_desc(Column::Id)
 }
@@ -45,4 +45,19 @@ pub(crate) async fn one<C: ConnectionTrait>(db: &C, q: Select<Entity>) -> RepoRe
 
 pub(crate) async fn all<C: ConnectionTrait>(db: &C, q: Select<Entity>) -> RepoResult<Vec<Customer>> {
     q.all(db).await.map_err(repo_err)?.into_iter().map(mapping::customer).collect()
+}
+
+/// A shop's custom field definitions, in the order they were made.
+pub(crate) async fn definitions<C: ConnectionTrait>(db: &C, shop: ShopId) -> RepoResult<Vec<domain::customers::FieldDefinition>> {
+    use super::entities::custom_field_definitions::{Column as D, Entity as Defs};
+    Defs::find()
+        .filter(D::ShopId.eq(shop.as_uuid()))
+        .order_by_asc(D::CreatedAt)
+        .order_by_asc(D::Id)
+        .all(db)
+        .await
+        .map_err(repo_err)?
+        .into_iter()
+        .map(mapping::definition)
+        .collect()
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use application::RepoResult;
 use application::customers::ports::CustomerReads;
 use application::shared::repo::Page;
-use domain::customers::{ConsentEntry, ConsentSettings, Customer};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition};
 use domain::{CustomerId, ShopId, WaId};
 
 use super::entities::{consent_entries, consent_settings};
@@ -66,5 +66,9 @@ impl CustomerReads for SeaCustomerReads {
             Some(m) => mapping::settings(m),
             None => Ok(ConsentSettings::default()),
         }
+    }
+
+    async fn field_definitions(&self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>> {
+        queries::definitions(&self.db.conn, shop).await
     }
 }

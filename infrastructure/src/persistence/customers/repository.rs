@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, QueryFilter};
 
-use domain::customers::{ConsentEntry, ConsentSettings, Customer};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition};
 use domain::{CustomerId, ShopId, WaId};
 
 use super::entities::customers::{Column, Entity};
-use super::entities::{consent_entries, consent_settings};
+use super::entities::{consent_entries, consent_settings, custom_field_definitions, customer_field_values, customer_tags};
 use super::{mapping, queries};
 use crate::persistence::repo_err;
 use crate::persistence::sql::{Txn, chunks, insert_returning_ids, update_columns};
@@ -104,5 +104,54 @@ impl CustomerRepository for SeaCustomerRepository {
             .await
             .map_err(repo_err)?;
         Ok(())
+    }
+
+    async fn reindex(&mut self, customers: &[&Customer]) -> RepoResult<()> {
+        if customers.is_empty() {
+            return Ok(());
+        }
+        for chunk in chunks(customers, 1, |_| 40) {
+            let ids: Vec<uuid::Uuid> = chunk.iter().map(|c| c.id().as_uuid()).collect();
+            customer_tags::Entity::delete_many()
+                .filter(customer_tags::Column::CustomerId.is_in(ids.clone()))
+                .exec(self.tx.as_ref())
+                .await
+                .map_err(repo_err)?;
+            customer_field_values::Entity::delete_many()
+                .filter(customer_field_values::Column::CustomerId.is_in(ids))
+                .exec(self.tx.as_ref())
+                .await
+                .map_err(repo_err)?;
+        }
+        let (mut tags, mut values) = (Vec::new(), Vec::new());
+        for c in customers {
+            let (t, v) = mapping::index_rows(c);
+            tags.extend(t);
+            values.extend(v);
+        }
+        for chunk in chunks(&tags, 3, |_| 80) {
+            customer_tags::Entity::insert_many(chunk.to_vec()).exec_without_returning(self.tx.as_ref()).await.map_err(repo_err)?;
+        }
+        for chunk in chunks(&values, 6, |_| 160) {
+            customer_field_values::Entity::insert_many(chunk.to_vec()).exec_without_returning(self.tx.as_ref()).await.map_err(repo_err)?;
+        }
+        Ok(())
+    }
+
+    async fn field_definitions(&mut self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>> {
+        super::queries::definitions(self.tx.as_ref(), shop).await
+    }
+
+    async fn insert_field_definition(&mut self, shop: ShopId, def: &FieldDefinition, now: DateTime<Utc>) -> RepoResult<()> {
+        custom_field_definitions::Entity::insert(mapping::definition_row(shop, def, now))
+            .on_conflict(
+                OnConflict::columns([custom_field_definitions::Column::ShopId, custom_field_definitions::Column::Key])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(self.tx.as_ref())
+            .await
+            .map_err(repo_err)
+            .and_then(|n| if n == 0 { Err(application::RepoError::Conflict("key".into())) } else { Ok(()) })
     }
 }
