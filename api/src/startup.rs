@@ -16,15 +16,19 @@ use application::accounts::ports::AccountReads;
 use application::accounts::record_quality_updates::RecordQualityHandler;
 use application::accounts::update_account::UpdateAccountHandler;
 use application::customers::create_customer::CreateCustomerHandler;
+use application::customers::create_segment::CreateSegmentHandler;
 use application::customers::define_custom_field::DefineCustomFieldHandler;
+use application::customers::delete_segment::DeleteSegmentHandler;
 use application::customers::get_consent::GetConsentHandler;
 use application::customers::get_consent_settings::GetConsentSettingsHandler;
 use application::customers::get_customer::GetCustomerHandler;
+use application::customers::get_segments::GetSegmentsHandler;
 use application::customers::list_custom_fields::ListCustomFieldsHandler;
 use application::customers::list_customers::ListCustomersHandler;
 use application::customers::ports::CustomerReads;
 use application::customers::record_consent::RecordConsentHandler;
 use application::customers::record_preferences::RecordUserPreferencesHandler;
+use application::customers::segment_customers::SegmentCustomersHandler;
 use application::customers::tag_customer::TagCustomerHandler;
 use application::customers::update_consent_settings::UpdateConsentSettingsHandler;
 use application::customers::update_customer::UpdateCustomerHandler;
@@ -255,7 +259,7 @@ impl Application {
         let customers = Arc::new(CustomersHttp {
             pipeline: pipeline.clone(),
             clock: clock.clone(),
-            list: ListCustomersHandler { reads: customer_reads.clone() },
+            list: ListCustomersHandler { reads: customer_reads.clone(), clock: clock.clone() },
             get: GetCustomerHandler { reads: customer_reads.clone(), conversations: messaging_reads.clone() },
             tag: TagCustomerHandler { clock: clock.clone() },
             consent: GetConsentHandler { reads: customer_reads.clone() },
@@ -266,6 +270,10 @@ impl Application {
             update: UpdateCustomerHandler { clock: clock.clone() },
             fields: ListCustomFieldsHandler { reads: customer_reads.clone() },
             define_field: DefineCustomFieldHandler { clock: clock.clone() },
+            segments: GetSegmentsHandler { reads: customer_reads.clone(), clock: clock.clone() },
+            create_segment: CreateSegmentHandler { clock: clock.clone() },
+            delete_segment: DeleteSegmentHandler,
+            segment_customers: SegmentCustomersHandler { reads: customer_reads.clone(), clock: clock.clone() },
         });
         let webhooks = Arc::new(WebhooksHttp {
             inbox: inbox.clone(),

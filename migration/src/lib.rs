@@ -12,6 +12,7 @@ mod m20261126_000006_versions;
 mod m20261126_000007_raw_bodies;
 mod m20261126_000008_consent;
 mod m20261126_000009_crm;
+mod m20261126_000010_segments;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_raw_bodies::Migration),
             Box::new(m20261126_000008_consent::Migration),
             Box::new(m20261126_000009_crm::Migration),
+            Box::new(m20261126_000010_segments::Migration),
         ]
     }
 }

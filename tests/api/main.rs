@@ -14,5 +14,6 @@ mod hardening;
 mod jobs;
 mod messaging;
 mod restart;
+mod segments;
 mod tenancy;
 mod webhooks;

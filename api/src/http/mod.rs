@@ -52,6 +52,7 @@ pub type Apis = (
     customers::routes::CustomersApi,
     customers::consent::ConsentApi,
     customers::fields::CustomFieldsApi,
+    customers::segments::SegmentsApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -64,6 +65,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             customers::routes::CustomersApi,
             customers::consent::ConsentApi,
             customers::fields::CustomFieldsApi,
+            customers::segments::SegmentsApi,
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::shared::repo::{Page, RepoResult};
-use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition, Group, Segment};
 use domain::{CustomerId, ShopId, WaId};
 
 /// The write side, inside a unit of work.
@@ -34,6 +34,49 @@ pub trait CustomerRepository: Send {
     async fn field_definitions(&mut self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>>;
     /// `RepoError::Conflict` if the shop has a field with that key.
     async fn insert_field_definition(&mut self, shop: ShopId, def: &FieldDefinition, now: DateTime<Utc>) -> RepoResult<()>;
+    /// `RepoError::Conflict` if the shop has a segment with that name.
+    async fn insert_segment(&mut self, segment: &Segment) -> RepoResult<()>;
+    /// `false` if there was no such segment.
+    async fn delete_segment(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool>;
+}
+
+/// How a customer list is ordered (ties by id, so pages never overlap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomerSort {
+    pub by: SortKey,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    FirstContactedAt,
+    LastInboundAt,
+    UpdatedAt,
+    Name,
+}
+
+impl Default for CustomerSort {
+    fn default() -> Self {
+        Self { by: SortKey::FirstContactedAt, descending: true }
+    }
+}
+
+impl CustomerSort {
+    /// `firstContactedAt`, `-lastInboundAt` (descending), `name`, `updatedAt`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (descending, key) = match s.strip_prefix('-') {
+            Some(k) => (true, k),
+            None => (false, s),
+        };
+        let by = match key {
+            "firstContactedAt" => SortKey::FirstContactedAt,
+            "lastInboundAt" => SortKey::LastInboundAt,
+            "updatedAt" => SortKey::UpdatedAt,
+            "name" => SortKey::Name,
+            _ => return None,
+        };
+        Some(Self { by, descending })
+    }
 }
 
 /// The read side.
@@ -43,8 +86,20 @@ pub trait CustomerReads: Send + Sync {
     /// `userId` is an identifier a sibling service attached to a customer.
     async fn by_user_id(&self, shop: ShopId, user_id: &str) -> RepoResult<Option<Customer>>;
     async fn by_id(&self, shop: ShopId, id: CustomerId) -> RepoResult<Option<Customer>>;
-    /// Newest first; `search` matches part of a name, `waId` or `userId`, case-insensitively.
-    async fn list(&self, shop: ShopId, search: Option<&str>, page: Page) -> RepoResult<(Vec<Customer>, u64)>;
+    /// The shop's customers in `audience` (evaluated at `now`: the window), sorted, a page of
+    /// them and how many match.
+    async fn list(
+        &self,
+        shop: ShopId,
+        audience: &Group,
+        sort: CustomerSort,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> RepoResult<(Vec<Customer>, u64)>;
+    /// How many of the shop's customers are in `audience`.
+    async fn count(&self, shop: ShopId, audience: &Group, now: DateTime<Utc>) -> RepoResult<u64>;
+    async fn segments(&self, shop: ShopId) -> RepoResult<Vec<Segment>>;
+    async fn segment(&self, shop: ShopId, id: uuid::Uuid) -> RepoResult<Option<Segment>>;
     /// A customer's consent ledger, newest first.
     async fn consent_ledger(&self, shop: ShopId, customer: CustomerId, page: Page) -> RepoResult<(Vec<ConsentEntry>, u64)>;
     /// The shop's consent settings (the defaults if it has none).

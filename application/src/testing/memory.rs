@@ -20,7 +20,7 @@ use crate::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
 use crate::templates::ports::TemplateRepository;
 use crate::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
 use domain::accounts::{AccountSnapshot, AccountStatus, WhatsAppAccount};
-use domain::customers::{ConsentEntry, ConsentSettings, Customer, CustomerSnapshot, FieldDefinition};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer, CustomerSnapshot, FieldDefinition, Segment};
 use domain::messaging::{Conversation, ConversationSnapshot, Message, MessageSnapshot, MessageStatus};
 use domain::templates::{TemplateCategory, TemplateStatus};
 use domain::{AccountId, ConversationId, CustomerId, Events, MessageId, PhoneNumber, PhoneNumberId, ShopId, WaId, WabaId};
@@ -49,6 +49,7 @@ pub struct State {
     pub consent_ledger: Vec<ConsentEntry>,
     pub consent_settings: BTreeMap<ShopId, ConsentSettings>,
     pub field_definitions: Vec<(ShopId, FieldDefinition)>,
+    pub segments: Vec<Segment>,
     /// Customers whose search rows were rewritten, in order.
     pub reindexed: Vec<CustomerId>,
     /// Stored deliveries still pending.
@@ -246,6 +247,18 @@ impl CustomerRepository for MemoryUnitOfWork {
         }
         self.work.field_definitions.push((shop, def.clone()));
         Ok(())
+    }
+    async fn insert_segment(&mut self, segment: &Segment) -> RepoResult<()> {
+        if self.work.segments.iter().any(|s| s.shop_id == segment.shop_id && s.name == segment.name) {
+            return Err(RepoError::Conflict("name".into()));
+        }
+        self.work.segments.push(segment.clone());
+        Ok(())
+    }
+    async fn delete_segment(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool> {
+        let before = self.work.segments.len();
+        self.work.segments.retain(|s| !(s.shop_id == shop && s.id == id));
+        Ok(self.work.segments.len() != before)
     }
 }
 

@@ -1,11 +1,14 @@
 //! Customers: the people who write to a shop, and their consent.
 
+pub mod audience;
 pub mod consent;
 pub mod customer;
 pub mod events;
 pub mod fields;
 pub mod keywords;
+pub mod segment;
 
+pub use audience::{Condition, FieldOp, Group, TimeRange};
 pub use consent::{
     ConsentChange, ConsentEntry, ConsentError, ConsentRefusal, ConsentSource, ConsentState, OptInConsent, OptInStatus, Outgoing, Purpose,
     may_send,
@@ -14,3 +17,4 @@ pub use customer::{Customer, CustomerSnapshot, MAX_TAG_CHARS, ProfileChange, Pro
 pub use events::{CustomerCreated, CustomerEvent, CustomerOptInChanged, CustomerUpdated};
 pub use fields::{FieldDefinition, FieldError, FieldType, check_required, check_values};
 pub use keywords::{ConsentSettings, KeywordMatch, SettingsError};
+pub use segment::Segment;

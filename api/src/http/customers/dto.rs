@@ -362,3 +362,35 @@ pub struct DefineCustomFieldRequest {
     #[serde(default)]
     pub required: bool,
 }
+
+/// A saved audience of the shop's customers.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct SegmentDto {
+    pub id: Uuid,
+    pub name: String,
+    /// `{"match": "all"|"any", "conditions": [...]}` as saved.
+    pub definition: serde_json::Value,
+    /// How many customers are in it now.
+    pub count: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct SegmentListDto {
+    pub items: Vec<SegmentDto>,
+    pub total: u64,
+    pub has_more: bool,
+}
+
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateSegmentRequest {
+    /// Unique per shop.
+    #[oai(validator(min_length = 1, max_length = 128, pattern = r"\S"))]
+    pub name: String,
+    /// `{"match": "all"|"any", "conditions": [...]}`.
+    pub definition: serde_json::Value,
+}

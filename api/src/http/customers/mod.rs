@@ -5,18 +5,23 @@ pub mod consent;
 pub mod dto;
 pub mod fields;
 pub mod routes;
+pub mod segments;
 
 use std::sync::Arc;
 
 use application::Pipeline;
 use application::customers::create_customer::{CreateCustomerError, CreateCustomerHandler};
+use application::customers::create_segment::{CreateSegmentError, CreateSegmentHandler};
 use application::customers::define_custom_field::{DefineCustomFieldError, DefineCustomFieldHandler};
+use application::customers::delete_segment::{DeleteSegmentError, DeleteSegmentHandler};
 use application::customers::get_consent::{GetConsentError, GetConsentHandler};
 use application::customers::get_consent_settings::{GetConsentSettingsError, GetConsentSettingsHandler};
 use application::customers::get_customer::{GetCustomerError, GetCustomerHandler};
+use application::customers::get_segments::{GetSegmentsError, GetSegmentsHandler};
 use application::customers::list_custom_fields::{ListCustomFieldsError, ListCustomFieldsHandler};
 use application::customers::list_customers::{ListCustomersError, ListCustomersHandler};
 use application::customers::record_consent::{RecordConsentError, RecordConsentHandler};
+use application::customers::segment_customers::{SegmentCustomersError, SegmentCustomersHandler};
 use application::customers::tag_customer::{TagCustomerError, TagCustomerHandler};
 use application::customers::update_consent_settings::{UpdateConsentSettingsError, UpdateConsentSettingsHandler};
 use application::customers::update_customer::{UpdateCustomerError, UpdateCustomerHandler};
@@ -39,6 +44,54 @@ pub struct CustomersHttp {
     pub update: UpdateCustomerHandler,
     pub fields: ListCustomFieldsHandler,
     pub define_field: DefineCustomFieldHandler,
+    pub segments: GetSegmentsHandler,
+    pub create_segment: CreateSegmentHandler,
+    pub delete_segment: DeleteSegmentHandler,
+    pub segment_customers: SegmentCustomersHandler,
+}
+
+impl From<CreateSegmentError> for ApiError {
+    fn from(e: CreateSegmentError) -> Self {
+        match e {
+            CreateSegmentError::Invalid(i) => i.into(),
+            CreateSegmentError::Duplicate => ApiError::Conflict(super::error::body(
+                "CONFLICT",
+                "The shop already has a segment with this name.",
+                serde_json::json!({ "field": "name" }),
+            )),
+            CreateSegmentError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<DeleteSegmentError> for ApiError {
+    fn from(e: DeleteSegmentError) -> Self {
+        match e {
+            DeleteSegmentError::Invalid(i) => i.into(),
+            DeleteSegmentError::NotFound => ApiError::not_found("segment"),
+            DeleteSegmentError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetSegmentsError> for ApiError {
+    fn from(e: GetSegmentsError) -> Self {
+        match e {
+            GetSegmentsError::Invalid(i) => i.into(),
+            GetSegmentsError::NotFound => ApiError::not_found("segment"),
+            GetSegmentsError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<SegmentCustomersError> for ApiError {
+    fn from(e: SegmentCustomersError) -> Self {
+        match e {
+            SegmentCustomersError::Invalid(i) => i.into(),
+            SegmentCustomersError::NotFound => ApiError::not_found("segment"),
+            SegmentCustomersError::Storage(s) => s.into(),
+        }
+    }
 }
 
 impl From<CreateCustomerError> for ApiError {

@@ -11,9 +11,12 @@ use uuid::Uuid;
 
 use application::customers::create_customer::CreateCustomer;
 use application::customers::get_customer::{CustomerKey, CustomerView, GetCustomer};
-use application::customers::list_customers::ListCustomers;
+use application::customers::list_customers::{CustomerFilter, ListCustomers};
+use application::customers::ports::CustomerSort;
 use application::customers::tag_customer::{TagChange, TagCustomer};
 use application::customers::update_customer::UpdateCustomer;
+use chrono::{DateTime, Utc};
+use domain::customers::TimeRange;
 use domain::tenancy::Role;
 use domain::{CustomerId, ShopId};
 
@@ -33,6 +36,15 @@ pub struct CustomersApi;
 enum CustomerCreated {
     #[oai(status = 201)]
     Created(Json<CustomerDto>),
+}
+
+/// The `sort` parameter.
+pub(super) fn sort_of(s: Option<&str>) -> Result<CustomerSort, ApiError> {
+    match s {
+        None => Ok(CustomerSort::default()),
+        Some(s) => CustomerSort::parse(s)
+            .ok_or_else(|| ApiError::validation("sort", "firstContactedAt, lastInboundAt, updatedAt or name, - for descending")),
+    }
 }
 
 /// Absent → unchanged, null → cleared, a value → set.
@@ -64,8 +76,12 @@ async fn retag(h: &CustomersHttp, rid: &RequestId, shop: ShopId, id: Uuid, chang
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Customers")]
 impl CustomersApi {
-    /// List the shop's customers, newest first (viewer). `search` matches part of a name,
-    /// `waId` or `userId`, case-insensitively.
+    /// List the shop's customers (viewer), filtered, sorted and paginated. All filters must hold:
+    /// `search` (part of a name, `waId` or `userId`), `tag` (repeat it; `tagMatch=all` for all
+    /// of them, else any), `field` (repeat it; `key:op[:value]` with op `equals`, `contains`,
+    /// `gt`, `lt`, `between` (`a,b`), `set`, `unset`), `consent` (`marketing:opted_in`), last
+    /// inbound and first contact ranges, `windowOpen`. `sort`: `firstContactedAt`,
+    /// `lastInboundAt`, `updatedAt` or `name`, `-` for descending (default `-firstContactedAt`).
     #[oai(path = "/customers", method = "get", operation_id = "listCustomers")]
     async fn list(
         &self,
@@ -74,12 +90,32 @@ impl CustomersApi {
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
         #[oai(validator(min_length = 1, max_length = 128))] search: Query<Option<String>>,
+        #[oai(validator(max_items = 100))] tag: Query<Vec<String>>,
+        #[oai(name = "tagMatch", validator(pattern = "^(any|all)$"))] tag_match: Query<Option<String>>,
+        #[oai(validator(max_items = 20))] field: Query<Vec<String>>,
+        #[oai(validator(max_items = 4))] consent: Query<Vec<String>>,
+        #[oai(name = "lastInboundAfter")] last_inbound_after: Query<Option<DateTime<Utc>>>,
+        #[oai(name = "lastInboundBefore")] last_inbound_before: Query<Option<DateTime<Utc>>>,
+        #[oai(name = "firstContactAfter")] first_contact_after: Query<Option<DateTime<Utc>>>,
+        #[oai(name = "firstContactBefore")] first_contact_before: Query<Option<DateTime<Utc>>>,
+        #[oai(name = "windowOpen")] window_open: Query<Option<bool>>,
+        #[oai(validator(pattern = "^-?(firstContactedAt|lastInboundAt|updatedAt|name)$"))] sort: Query<Option<String>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<Option<u64>>,
     ) -> Result<Json<CustomerListDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let (limit, offset) = page(limit.0, offset.0);
-        let q = ListCustomers { shop_id: shop, search: search.0, limit, offset };
+        let filter = CustomerFilter {
+            search: search.0,
+            tags: tag.0,
+            all_tags: tag_match.0.as_deref() == Some("all"),
+            fields: field.0,
+            consent: consent.0,
+            last_inbound: TimeRange { after: last_inbound_after.0, before: last_inbound_before.0 },
+            first_contact: TimeRange { after: first_contact_after.0, before: first_contact_before.0 },
+            window_open: window_open.0,
+        };
+        let q = ListCustomers { shop_id: shop, filter, sort: sort_of(sort.0.as_deref())?, limit, offset };
         let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.list, q).await?;
         Ok(Json(CustomerListDto { customers: p.items.iter().map(CustomerDto::from).collect(), total: p.total, has_more: p.has_more }))
     }

@@ -120,3 +120,18 @@ pub mod customer_field_values {
     }
     crate::persistence::entities::no_relations!();
 }
+
+pub mod segments {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "segments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub shop_id: Uuid,
+        pub name: String,
+        pub definition: Json,
+        pub created_at: DateTimeUtc,
+    }
+    crate::persistence::entities::no_relations!();
+}

@@ -11,7 +11,9 @@ use domain::customers::{
     OptInStatus, Purpose,
 };
 
-use super::entities::{consent_entries, consent_settings, custom_field_definitions, customer_field_values, customer_tags, customers};
+use super::entities::{
+    consent_entries, consent_settings, custom_field_definitions, customer_field_values, customer_tags, customers, segments,
+};
 use crate::persistence::corrupt;
 use crate::persistence::sql::json_len;
 
@@ -235,4 +237,18 @@ pub(crate) fn index_rows(c: &Customer) -> (Vec<customer_tags::ActiveModel>, Vec<
         })
         .collect();
     (tags, values)
+}
+
+pub(crate) fn segment(m: segments::Model) -> domain::customers::Segment {
+    domain::customers::Segment { id: m.id, shop_id: m.shop_id.into(), name: m.name, definition: m.definition, created_at: m.created_at }
+}
+
+pub(crate) fn segment_row(s: &domain::customers::Segment) -> segments::ActiveModel {
+    segments::ActiveModel {
+        id: Set(s.id),
+        shop_id: Set(s.shop_id.as_uuid()),
+        name: Set(s.name.clone()),
+        definition: Set(s.definition.clone()),
+        created_at: Set(s.created_at),
+    }
 }

@@ -1,5 +1,6 @@
 //! Customers.
 
+pub(crate) mod audience;
 pub mod entities;
 pub(crate) mod mapping;
 pub(crate) mod queries;

@@ -3,7 +3,9 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 
 use application::RepoResult;
-use domain::customers::Customer;
+use application::customers::ports::{CustomerSort, SortKey};
+use chrono::{DateTime, Utc};
+use domain::customers::{Customer, Group};
 use domain::{CustomerId, ShopId, WaId};
 
 use super::entities::customers::{Column, Entity};
@@ -24,19 +26,22 @@ pub(crate) fn by_id(shop: ShopId, id: CustomerId) -> Select<Entity> {
     Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(Column::Id.eq(id.as_uuid()))
 }
 
-/// A shop's customers, newest first; `search` is a case-insensitive part of a name, `waId` or
-/// `userId` (LIKE wildcards in it are taken literally), the same on Postgres and SQLite.
-pub(crate) fn matching(shop: ShopId, search: Option<&str>) -> Select<Entity> {
-    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-    let mut q = Entity::find().filter(Column::ShopId.eq(shop.as_uuid()));
-    if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped: String =
-            s.to_lowercase().chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
-        let pattern = format!("%{escaped}%");
-        let like = |c: Column| Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'));
-        q = q.filter(like(Column::Name).or(like(Column::DisplayName)).or(like(Column::WaId)).or(like(Column::UserId)));
-    }
-    q.order_by_desc(Column::FirstContactedAt).order_by_desc(Column::Id)
+/// A shop's customers in an audience, sorted (ties by id), the same on Postgres and SQLite.
+pub(crate) fn matching(shop: ShopId, audience: &Group, sort: CustomerSort, now: DateTime<Utc>) -> Select<Entity> {
+    use sea_orm::sea_query::{Expr, Func, NullOrdering, Order};
+    let q = Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(super::audience::condition(shop, audience, now));
+    let order = if sort.descending { Order::Desc } else { Order::Asc };
+    let q = match sort.by {
+        SortKey::FirstContactedAt => q.order_by(Column::FirstContactedAt, order.clone()),
+        SortKey::UpdatedAt => q.order_by(Column::UpdatedAt, order.clone()),
+        SortKey::LastInboundAt => q.order_by_with_nulls(Column::LastInboundAt, order.clone(), NullOrdering::Last),
+        SortKey::Name => q.order_by_with_nulls(
+            Expr::expr(Func::lower(Func::coalesce([Expr::col(Column::DisplayName), Expr::col(Column::Name)]))),
+            order.clone(),
+            NullOrdering::Last,
+        ),
+    };
+    q.order_by(Column::Id, order)
 }
 
 pub(crate) async fn one<C: ConnectionTrait>(db: &C, q: Select<Entity>) -> RepoResult<Option<Customer>> {

@@ -4,11 +4,13 @@ use async_trait::async_trait;
 
 use application::RepoResult;
 use application::customers::ports::CustomerReads;
+use application::customers::ports::CustomerSort;
 use application::shared::repo::Page;
-use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition};
+use chrono::{DateTime, Utc};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition, Group, Segment};
 use domain::{CustomerId, ShopId, WaId};
 
-use super::entities::{consent_entries, consent_settings};
+use super::entities::{consent_entries, consent_settings, segments};
 use super::{mapping, queries};
 use crate::persistence::Db;
 
@@ -36,9 +38,16 @@ impl CustomerReads for SeaCustomerReads {
         queries::one(&self.db.conn, queries::by_id(shop, id)).await
     }
 
-    async fn list(&self, shop: ShopId, search: Option<&str>, page: Page) -> RepoResult<(Vec<Customer>, u64)> {
+    async fn list(
+        &self,
+        shop: ShopId,
+        audience: &Group,
+        sort: CustomerSort,
+        page: Page,
+        now: DateTime<Utc>,
+    ) -> RepoResult<(Vec<Customer>, u64)> {
         use sea_orm::{PaginatorTrait, QuerySelect};
-        let q = queries::matching(shop, search);
+        let q = queries::matching(shop, audience, sort, now);
         let total = q.clone().count(&self.db.conn).await.map_err(crate::persistence::repo_err)?;
         let items = queries::all(&self.db.conn, q.limit(page.limit).offset(page.offset)).await?;
         Ok((items, total))
@@ -70,5 +79,39 @@ impl CustomerReads for SeaCustomerReads {
 
     async fn field_definitions(&self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>> {
         queries::definitions(&self.db.conn, shop).await
+    }
+
+    async fn count(&self, shop: ShopId, audience: &Group, now: DateTime<Utc>) -> RepoResult<u64> {
+        use super::entities::customers::{Column, Entity};
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        Entity::find()
+            .filter(Column::ShopId.eq(shop.as_uuid()))
+            .filter(super::audience::condition(shop, audience, now))
+            .count(&self.db.conn)
+            .await
+            .map_err(crate::persistence::repo_err)
+    }
+
+    async fn segments(&self, shop: ShopId) -> RepoResult<Vec<Segment>> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        segments::Entity::find()
+            .filter(segments::Column::ShopId.eq(shop.as_uuid()))
+            .order_by_asc(segments::Column::CreatedAt)
+            .order_by_asc(segments::Column::Id)
+            .all(&self.db.conn)
+            .await
+            .map_err(crate::persistence::repo_err)
+            .map(|rows| rows.into_iter().map(mapping::segment).collect())
+    }
+
+    async fn segment(&self, shop: ShopId, id: uuid::Uuid) -> RepoResult<Option<Segment>> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        segments::Entity::find()
+            .filter(segments::Column::ShopId.eq(shop.as_uuid()))
+            .filter(segments::Column::Id.eq(id))
+            .one(&self.db.conn)
+            .await
+            .map_err(crate::persistence::repo_err)
+            .map(|r| r.map(mapping::segment))
     }
 }

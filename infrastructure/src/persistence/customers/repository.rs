@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, QueryFilter};
 
-use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition};
+use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition, Segment};
 use domain::{CustomerId, ShopId, WaId};
 
 use super::entities::customers::{Column, Entity};
-use super::entities::{consent_entries, consent_settings, custom_field_definitions, customer_field_values, customer_tags};
+use super::entities::{consent_entries, consent_settings, custom_field_definitions, customer_field_values, customer_tags, segments};
 use super::{mapping, queries};
 use crate::persistence::repo_err;
 use crate::persistence::sql::{Txn, chunks, insert_returning_ids, update_columns};
@@ -153,5 +153,24 @@ impl CustomerRepository for SeaCustomerRepository {
             .await
             .map_err(repo_err)
             .and_then(|n| if n == 0 { Err(application::RepoError::Conflict("key".into())) } else { Ok(()) })
+    }
+
+    async fn insert_segment(&mut self, segment: &Segment) -> RepoResult<()> {
+        segments::Entity::insert(mapping::segment_row(segment))
+            .on_conflict(OnConflict::columns([segments::Column::ShopId, segments::Column::Name]).do_nothing().to_owned())
+            .exec_without_returning(self.tx.as_ref())
+            .await
+            .map_err(repo_err)
+            .and_then(|n| if n == 0 { Err(application::RepoError::Conflict("name".into())) } else { Ok(()) })
+    }
+
+    async fn delete_segment(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool> {
+        let r = segments::Entity::delete_many()
+            .filter(segments::Column::ShopId.eq(shop.as_uuid()))
+            .filter(segments::Column::Id.eq(id))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(r.rows_affected > 0)
     }
 }

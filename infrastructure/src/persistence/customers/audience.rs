@@ -1,0 +1,112 @@
+//! An audience (`domain::customers::Group`) as one SQL condition on `customers`, the same on
+//! Postgres and SQLite: tags and custom field values through their search tables
+//! (`customer_tags`, `customer_field_values`, indexed per shop), the rest on `customers` itself.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
+
+use domain::ShopId;
+use domain::customers::{Condition as C, FieldOp, Group, Purpose, TimeRange};
+
+use super::entities::customer_field_values as values;
+use super::entities::customer_tags as tags;
+use super::entities::customers::Column;
+
+/// `%part%` with LIKE's wildcards in `part` taken literally (escape `\`).
+fn contains(part: &str) -> LikeExpr {
+    let escaped: String = part.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+/// Part of a name (WhatsApp's or the merchant's), `waId` or `userId`, case-insensitive.
+pub(crate) fn search(s: &str) -> Condition {
+    let pattern = s.to_lowercase();
+    let like = |c: Column| Expr::expr(Func::lower(Expr::col(c))).like(contains(&pattern));
+    Condition::any().add(like(Column::Name)).add(like(Column::DisplayName)).add(like(Column::WaId)).add(like(Column::UserId))
+}
+
+fn in_subquery(q: SelectStatement) -> SimpleExpr {
+    Expr::col((super::entities::customers::Entity, Column::Id)).in_subquery(q)
+}
+
+fn tagged(shop: ShopId, all: bool, keys: &[String]) -> SimpleExpr {
+    let mut q = Query::select();
+    q.column(tags::Column::CustomerId)
+        .from(tags::Entity)
+        .and_where(Expr::col(tags::Column::ShopId).eq(shop.as_uuid()))
+        .and_where(Expr::col(tags::Column::TagKey).is_in(keys.iter().cloned()));
+    if all {
+        q.group_by_col(tags::Column::CustomerId).and_having(Expr::expr(Func::count(Expr::col(tags::Column::TagKey))).eq(keys.len() as i64));
+    }
+    in_subquery(q.to_owned())
+}
+
+fn field(shop: ShopId, key: &str, op: &FieldOp) -> SimpleExpr {
+    let mut q = Query::select();
+    q.column(values::Column::CustomerId)
+        .from(values::Entity)
+        .and_where(Expr::col(values::Column::ShopId).eq(shop.as_uuid()))
+        .and_where(Expr::col(values::Column::FieldKey).eq(key));
+    let text = || Expr::col(values::Column::TextValue);
+    let number = || Expr::col(values::Column::NumberValue);
+    match op {
+        FieldOp::EqualsText(t) => q.and_where(text().eq(t.as_str())),
+        FieldOp::EqualsNumber(n) => q.and_where(number().eq(*n)),
+        FieldOp::Contains(t) => q.and_where(text().like(contains(t))),
+        FieldOp::Gt(n) => q.and_where(number().gt(*n)),
+        FieldOp::Lt(n) => q.and_where(number().lt(*n)),
+        FieldOp::Between(a, b) => q.and_where(number().between(*a, *b)),
+        FieldOp::IsSet(_) => &mut q,
+    };
+    let sub = q.to_owned();
+    match op {
+        FieldOp::IsSet(false) => Expr::col((super::entities::customers::Entity, Column::Id)).not_in_subquery(sub),
+        _ => in_subquery(sub),
+    }
+}
+
+fn range(c: Column, r: &TimeRange) -> Condition {
+    let mut out = Condition::all();
+    if let Some(a) = r.after {
+        out = out.add(Expr::col(c).gte(a));
+    }
+    if let Some(b) = r.before {
+        out = out.add(Expr::col(c).lt(b));
+    }
+    out
+}
+
+fn one(shop: ShopId, c: &C, now: DateTime<Utc>) -> Condition {
+    match c {
+        C::Search(s) => search(s),
+        C::Tags { all, tags } => Condition::all().add(tagged(shop, *all, tags)),
+        C::Field { key, op } => Condition::all().add(field(shop, key, op)),
+        C::Consent { purpose, status } => {
+            let col = match purpose {
+                Purpose::Marketing => Column::OptInStatus,
+                Purpose::Utility => Column::UtilityStatus,
+            };
+            Condition::all().add(Expr::col(col).eq(status.as_str()))
+        }
+        C::LastInbound(r) => range(Column::LastInboundAt, r),
+        C::FirstContact(r) => range(Column::FirstContactedAt, r),
+        C::WindowOpen(open) => {
+            let since = now - domain::messaging::window::customer_service_window();
+            if *open {
+                Condition::all().add(Expr::col(Column::LastInboundAt).gt(since))
+            } else {
+                Condition::any().add(Expr::col(Column::LastInboundAt).is_null()).add(Expr::col(Column::LastInboundAt).lte(since))
+            }
+        }
+        C::Group(g) => condition(shop, g, now),
+    }
+}
+
+/// The audience as a condition (the shop's own rows are selected by the caller).
+pub(crate) fn condition(shop: ShopId, g: &Group, now: DateTime<Utc>) -> Condition {
+    let mut out = if g.any { Condition::any() } else { Condition::all() };
+    for c in &g.conditions {
+        out = out.add(one(shop, c, now));
+    }
+    out
+}
