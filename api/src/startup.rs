@@ -19,6 +19,8 @@ use application::customers::create_customer::CreateCustomerHandler;
 use application::customers::create_segment::CreateSegmentHandler;
 use application::customers::define_custom_field::DefineCustomFieldHandler;
 use application::customers::delete_segment::DeleteSegmentHandler;
+use application::customers::erase_customer::EraseCustomerHandler;
+use application::customers::export_customer::ExportCustomerHandler;
 use application::customers::get_consent::GetConsentHandler;
 use application::customers::get_consent_settings::GetConsentSettingsHandler;
 use application::customers::get_customer::GetCustomerHandler;
@@ -56,6 +58,7 @@ use application::templates::record_template_statuses::RecordTemplateStatusesHand
 use application::tenancy::authenticate::AuthenticateHandler;
 use application::tenancy::create_api_key::CreateApiKeyHandler;
 use application::tenancy::create_shop::{CreateShop, CreateShopHandler};
+use application::tenancy::get_audit_log::GetAuditLogHandler;
 use application::tenancy::get_shop::GetShopHandler;
 use application::tenancy::list_api_keys::ListApiKeysHandler;
 use application::tenancy::ports::TenancyReads;
@@ -165,7 +168,8 @@ impl Application {
         // ---- adapters
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let cipher: Arc<dyn SecretCipher> = Arc::new(AesGcmCipher::new(&config.encryption_key));
-        let uow: Arc<dyn UnitOfWorkFactory> = Arc::new(SeaUnitOfWorkFactory::new(db.clone()));
+        let uow: Arc<dyn UnitOfWorkFactory> =
+            Arc::new(SeaUnitOfWorkFactory::new(db.clone(), infrastructure::crypto::Pseudonymizer::new(&config.encryption_key)));
         let pipeline = Pipeline::new(uow.clone());
         let tenancy_reads: Arc<dyn TenancyReads> = Arc::new(SeaTenancyReads::new(db.clone()));
         let account_reads: Arc<dyn AccountReads> = Arc::new(SeaAccountReads::new(db.clone()));
@@ -219,6 +223,7 @@ impl Application {
             create_api_key: CreateApiKeyHandler { clock: clock.clone() },
             get_shop: GetShopHandler { reads: tenancy_reads.clone() },
             list_api_keys: ListApiKeysHandler { reads: tenancy_reads },
+            audit_log: GetAuditLogHandler { reads: Arc::new(infrastructure::persistence::audit::SeaAuditReads::new(db.clone())) },
         });
         let accounts = Arc::new(AccountsHttp {
             pipeline: pipeline.clone(),
@@ -274,6 +279,8 @@ impl Application {
             create_segment: CreateSegmentHandler { clock: clock.clone() },
             delete_segment: DeleteSegmentHandler,
             segment_customers: SegmentCustomersHandler { reads: customer_reads.clone(), clock: clock.clone() },
+            erase: EraseCustomerHandler { clock: clock.clone() },
+            export: ExportCustomerHandler { clock: clock.clone(), customers: customer_reads.clone(), messaging: messaging_reads.clone() },
         });
         let webhooks = Arc::new(WebhooksHttp {
             inbox: inbox.clone(),

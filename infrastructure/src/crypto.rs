@@ -50,6 +50,32 @@ impl SecretCipher for AesGcmCipher {
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// Keyed pseudonyms of erased customers' numbers: `0` and 14 digits of HMAC-SHA256(key, shop ‖
+/// waId). No real WhatsApp id starts with 0, the same number in the same shop always gives the
+/// same pseudonym (so a later opt-out check recognises it), and without the key it cannot be
+/// reversed by trying every number. The key is derived from `ENCRYPTION_KEY`.
+#[derive(Clone)]
+pub struct Pseudonymizer {
+    key: [u8; 32],
+}
+
+impl Pseudonymizer {
+    pub fn new(encryption_key: &[u8; 32]) -> Self {
+        let mut mac = HmacSha256::new_from_slice(encryption_key).expect("HMAC takes any key length");
+        mac.update(b"whatsapp-service/wa-id-pseudonym/v1");
+        Self { key: mac.finalize().into_bytes().into() }
+    }
+
+    pub fn wa_id(&self, shop: domain::ShopId, wa_id: &domain::WaId) -> domain::WaId {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(shop.as_uuid().as_bytes());
+        mac.update(wa_id.as_str().as_bytes());
+        let bytes = mac.finalize().into_bytes();
+        let n = u128::from_be_bytes(bytes[..16].try_into().unwrap_or([0; 16])) % 100_000_000_000_000;
+        domain::WaId::parse(&format!("0{n:014}")).expect("15 digits")
+    }
+}
+
 /// `sha256=<hex>` of the body, as Meta computes `X-Hub-Signature-256`.
 pub fn sign_webhook(app_secret: &[u8], body: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(app_secret).expect("HMAC takes any key length");
@@ -81,6 +107,18 @@ pub fn verify_signature(app_secret: &[u8], body: &[u8], sig: &[u8; 32]) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pseudonyms_are_stable_keyed_and_never_a_real_number() {
+        let (a, b) = (Pseudonymizer::new(&[1; 32]), Pseudonymizer::new(&[2; 32]));
+        let shop = domain::ShopId::new();
+        let wa = domain::WaId::parse("5511987654321").unwrap();
+        assert_eq!(a.wa_id(shop, &wa), a.wa_id(shop, &wa));
+        assert_ne!(a.wa_id(shop, &wa), b.wa_id(shop, &wa), "keyed");
+        assert_ne!(a.wa_id(shop, &wa), a.wa_id(domain::ShopId::new(), &wa), "per shop");
+        let p = a.wa_id(shop, &wa);
+        assert!(p.as_str().starts_with('0') && p.as_str().len() == 15, "{p}");
+    }
 
     #[test]
     fn round_trip_and_random_nonce() {

@@ -13,6 +13,7 @@ mod m20261126_000007_raw_bodies;
 mod m20261126_000008_consent;
 mod m20261126_000009_crm;
 mod m20261126_000010_segments;
+mod m20261126_000011_erasure_and_audit;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_consent::Migration),
             Box::new(m20261126_000009_crm::Migration),
             Box::new(m20261126_000010_segments::Migration),
+            Box::new(m20261126_000011_erasure_and_audit::Migration),
         ]
     }
 }

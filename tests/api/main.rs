@@ -10,6 +10,7 @@ mod customers;
 mod delivery;
 mod errors_and_ops;
 mod events;
+mod gdpr;
 mod hardening;
 mod jobs;
 mod messaging;

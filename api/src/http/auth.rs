@@ -24,6 +24,16 @@ pub enum Principal {
     Shop { shop_id: ShopId, role: Role, key_id: domain::ApiKeyId },
 }
 
+impl Principal {
+    /// How the audit log names the caller.
+    pub fn actor(&self) -> String {
+        match self {
+            Principal::Platform => "platform".to_owned(),
+            Principal::Shop { key_id, .. } => format!("api-key:{key_id}"),
+        }
+    }
+}
+
 /// Constant-time equality (the length is not secret).
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
@@ -55,7 +65,7 @@ impl Authenticator {
         if constant_time_eq(key, self.admin_key.expose()) {
             return Ok(Principal::Platform);
         }
-        let ctx = RequestContext { request_id: super::error::current_request_id(), shop_id: None };
+        let ctx = RequestContext { request_id: super::error::current_request_id(), shop_id: None, actor: None };
         match self.pipeline.query(&ctx, &self.authenticate, Authenticate { key: Secret::new(key) }).await {
             Ok(k) => Ok(Principal::Shop { shop_id: k.shop_id, role: k.role, key_id: k.id }),
             Err(AuthenticateError::UnknownKey | AuthenticateError::Invalid(_)) => {

@@ -165,7 +165,8 @@ fn mark_nullable(spec: &mut serde_json::Value) {
 }
 
 pub fn ctx(rid: &RequestId, shop: Option<ShopId>) -> RequestContext {
-    RequestContext { request_id: rid.0.clone(), shop_id: shop }
+    let actor = auth::AUTHENTICATED.try_with(|p| p.actor()).ok();
+    RequestContext { request_id: rid.0.clone(), shop_id: shop, actor }
 }
 
 pub fn phone(field: &str, raw: &str) -> Result<PhoneNumber, ApiError> {

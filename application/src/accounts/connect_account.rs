@@ -57,6 +57,15 @@ impl Command for ConnectWhatsAppAccount {
     type Output = WhatsAppAccount;
     type Error = ConnectAccountError;
     const NAME: &'static str = "ConnectWhatsAppAccount";
+    fn audit(&self, out: &WhatsAppAccount) -> Option<crate::shared::pipeline::Audited> {
+        Some(crate::shared::pipeline::Audited {
+            shop_id: self.shop_id,
+            action: "account.connected",
+            subject_type: "account",
+            subject_id: Some(out.id().to_string()),
+            details: serde_json::json!({ "phoneNumberId": out.phone_number_id().to_string() }),
+        })
+    }
 }
 
 pub struct ConnectAccountHandler {

@@ -36,6 +36,15 @@ impl Command for DisconnectWhatsAppAccount {
     type Output = WhatsAppAccount;
     type Error = DisconnectAccountError;
     const NAME: &'static str = "DisconnectWhatsAppAccount";
+    fn audit(&self, out: &WhatsAppAccount) -> Option<crate::shared::pipeline::Audited> {
+        Some(crate::shared::pipeline::Audited {
+            shop_id: self.shop_id,
+            action: "account.disconnected",
+            subject_type: "account",
+            subject_id: Some(out.id().to_string()),
+            details: serde_json::json!({ "phoneNumberId": out.phone_number_id().to_string() }),
+        })
+    }
 }
 
 pub struct DisconnectAccountHandler {

@@ -50,6 +50,18 @@ impl Command for UpdateWhatsAppAccount {
     type Output = WhatsAppAccount;
     type Error = UpdateAccountError;
     const NAME: &'static str = "UpdateWhatsAppAccount";
+    fn audit(&self, out: &WhatsAppAccount) -> Option<crate::shared::pipeline::Audited> {
+        Some(crate::shared::pipeline::Audited {
+            shop_id: self.shop_id,
+            action: "account.updated",
+            subject_type: "account",
+            subject_id: Some(out.id().to_string()),
+            details: serde_json::json!({
+                "displayName": self.display_name.is_some(), "accessToken": self.access_token.is_some(),
+                "status": self.status.map(|s| s.as_str()),
+            }),
+        })
+    }
 }
 
 pub struct UpdateAccountHandler {

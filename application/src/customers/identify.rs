@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::shared::repo::{RepoError, RepoResult};
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::customers::Customer;
+use domain::customers::{ConsentChange, ConsentSource, Customer, OptInStatus, Purpose};
 use domain::{Events, ShopId, WaId};
 
 /// One contact with a customer: who, what Meta said about them, when they wrote.
@@ -76,6 +76,36 @@ pub async fn identify(uow: &mut dyn UnitOfWork, contacts: &[Contact], now: DateT
             changed.insert(key);
         }
     }
+    // A number whose customer was erased keeps its opt-outs: the erased record is found by the
+    // number's keyed pseudonym.
+    let mut entries = Vec::new();
+    if !new_keys.is_empty() {
+        let pseudo: Vec<(ShopId, WaId)> = new_keys.iter().map(|(s, w)| (*s, uow.customers().pseudonym(*s, w))).collect();
+        let erased = uow.customers().lock_by_wa_ids(&pseudo).await?;
+        for (key, p) in new_keys.iter().zip(&pseudo) {
+            let Some(old) = erased.iter().find(|c| c.shop_id() == p.0 && c.wa_id() == &p.1 && c.is_erased()) else { continue };
+            let Some(c) = out.customers.get_mut(key) else { continue };
+            for purpose in Purpose::ALL {
+                let before = old.consent().of(purpose);
+                if before.status != OptInStatus::OptedOut {
+                    continue;
+                }
+                let change = ConsentChange {
+                    purpose,
+                    status: OptInStatus::OptedOut,
+                    source: before.source.unwrap_or(ConsentSource::Manual),
+                    evidence: Some(format!("kept from erased customer {}", old.id())),
+                    actor: None,
+                };
+                if let Ok(Some((entry, e))) = c.record_consent(&change, now) {
+                    entries.push(entry);
+                    if let Some((_, events)) = out.created.iter_mut().find(|(k, _)| k == key) {
+                        events.push(e);
+                    }
+                }
+            }
+        }
+    }
     // Inserted in key order, so two transactions creating the same customers queue on the
     // unique rule instead of deadlocking.
     let mut sorted_new = new_keys.clone();
@@ -85,6 +115,9 @@ pub async fn identify(uow: &mut dyn UnitOfWork, contacts: &[Contact], now: DateT
         let inserted = uow.customers().insert_many(&new).await?;
         if inserted.len() != new.len() {
             return Err(RepoError::Concurrency("a customer was created by a concurrent transaction".into()));
+        }
+        if !entries.is_empty() {
+            uow.customers().append_consent(&entries).await?;
         }
     }
     let mut updates: Vec<&Customer> = changed.iter().filter(|k| !new_keys.contains(k)).filter_map(|k| out.customers.get(k)).collect();

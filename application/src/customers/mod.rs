@@ -4,6 +4,8 @@ pub mod create_customer;
 pub mod create_segment;
 pub mod define_custom_field;
 pub mod delete_segment;
+pub mod erase_customer;
+pub mod export_customer;
 pub mod get_consent;
 pub mod get_consent_settings;
 pub mod get_customer;

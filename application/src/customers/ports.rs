@@ -27,6 +27,9 @@ pub trait CustomerRepository: Send {
     /// The consent settings of these shops (the defaults for a shop that has none).
     async fn consent_settings(&mut self, shops: &[ShopId]) -> RepoResult<HashMap<ShopId, ConsentSettings>>;
     async fn save_consent_settings(&mut self, shop: ShopId, settings: &ConsentSettings, now: DateTime<Utc>) -> RepoResult<()>;
+    /// The keyed pseudonym a number becomes when its customer is erased (stable per shop and
+    /// number, so a later opt-out check recognises it; not reversible without the key).
+    fn pseudonym(&self, shop: ShopId, wa_id: &WaId) -> WaId;
     /// Rewrite what the list filters search by (tags, custom field values) for these customers.
     /// Every use case that changes tags or custom fields calls it.
     async fn reindex(&mut self, customers: &[&Customer]) -> RepoResult<()>;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use validator::Validate;
 
+use crate::shared::audit::AuditEntry;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
@@ -71,6 +72,14 @@ impl CommandHandler<RecordConsent> for RecordConsentHandler {
                 uow.customers().update_many(&[&customer]).await?;
                 uow.customers().append_consent(std::slice::from_ref(&entry)).await?;
                 uow.outbox().append(&Events::from(event), now).await?;
+                if let Some(actor) = &entry.actor {
+                    let details = serde_json::json!({
+                        "purpose": entry.purpose.as_str(), "status": entry.status.as_str(), "source": entry.source.as_str()
+                    });
+                    let audit =
+                        AuditEntry::new(cmd.shop_id, actor, "consent.recorded", "customer", Some(customer.id().to_string()), details, now);
+                    uow.audit().record(&[audit]).await?;
+                }
                 Some(entry)
             }
             None => None,

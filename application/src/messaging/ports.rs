@@ -13,7 +13,7 @@ use crate::shared::ports::Secret;
 use crate::shared::repo::{Page, RepoResult};
 use domain::accounts::WhatsAppAccount;
 use domain::messaging::{Conversation, ConversationStatus, Direction, Message, MessageContent, MessageStatus};
-use domain::{AccountId, ConversationId, MessageId, PhoneNumberId, ShopId, WaId};
+use domain::{AccountId, ConversationId, CustomerId, MessageId, PhoneNumberId, ShopId, WaId};
 
 // ---------------------------------------------------------------- write side (unit of work)
 
@@ -64,6 +64,10 @@ pub trait MessageRepository: Send {
     async fn insert_statuses(&mut self, statuses: &[StatusRecord], received_at: DateTime<Utc>) -> RepoResult<Vec<(String, MessageStatus)>>;
     /// Every status recorded for these wamids.
     async fn statuses_for(&mut self, wamids: &[String]) -> RepoResult<Vec<StatusRecord>>;
+    /// GDPR erasure of one customer's messaging data: their messages' contents, reply
+    /// contexts, referrals and `userId` are removed, and their number becomes `pseudonym` in
+    /// messages, conversations and the outbound queue. Returns how many messages were erased.
+    async fn erase_customer(&mut self, shop: ShopId, customer: CustomerId, pseudonym: &WaId) -> RepoResult<u64>;
 }
 
 /// One queued outbound message (the durable queue row).

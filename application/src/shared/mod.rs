@@ -1,6 +1,7 @@
 //! The application's shared kernel: the pipeline, errors, the unit of work and the ports every
 //! context may use.
 
+pub mod audit;
 pub mod error;
 pub mod leases;
 pub mod outbox;

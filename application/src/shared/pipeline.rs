@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use tracing::Instrument;
 use validator::Validate;
 
+use crate::shared::audit::AuditEntry;
 use crate::shared::error::{Invalid, UseCaseError};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
@@ -28,12 +29,24 @@ pub const MAX_ATTEMPTS: u32 = 8;
 pub struct RequestContext {
     pub request_id: String,
     pub shop_id: Option<ShopId>,
+    /// Who asks (`api-key:<id>`, `platform`); none for the service's own work (`system`).
+    pub actor: Option<String>,
 }
 
 impl RequestContext {
     pub fn system(label: &str) -> Self {
-        Self { request_id: format!("{label}-{}", uuid::Uuid::new_v4().simple()), shop_id: None }
+        Self { request_id: format!("{label}-{}", uuid::Uuid::new_v4().simple()), shop_id: None, actor: None }
     }
+}
+
+/// What the audit log records about a command that succeeded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audited {
+    pub shop_id: ShopId,
+    pub action: &'static str,
+    pub subject_type: &'static str,
+    pub subject_id: Option<String>,
+    pub details: serde_json::Value,
 }
 
 /// A state change. `Debug` must not print secrets or message bodies.
@@ -41,6 +54,11 @@ pub trait Command: Validate + Debug + Send + Sync {
     type Output: Send;
     type Error: UseCaseError;
     const NAME: &'static str;
+    /// For an audited command: what to record once it succeeded. The pipeline writes it in the
+    /// command's own transaction, with the caller from the request context.
+    fn audit(&self, _out: &Self::Output) -> Option<Audited> {
+        None
+    }
 }
 
 #[async_trait]
@@ -93,7 +111,7 @@ impl Pipeline {
             }
             let mut attempt = 1;
             let result = loop {
-                let result = self.attempt(handler, &cmd).await;
+                let result = self.attempt(ctx, handler, &cmd).await;
                 match result {
                     Err(e) if is_concurrency(&e) && attempt < MAX_ATTEMPTS => {
                         tracing::debug!(attempt, cause = ?e.storage(), "concurrent change; running the command again");
@@ -117,7 +135,7 @@ impl Pipeline {
         .await
     }
 
-    async fn attempt<C, H>(&self, handler: &H, cmd: &C) -> Result<C::Output, C::Error>
+    async fn attempt<C, H>(&self, ctx: &RequestContext, handler: &H, cmd: &C) -> Result<C::Output, C::Error>
     where
         C: Command,
         H: CommandHandler<C> + ?Sized,
@@ -125,6 +143,11 @@ impl Pipeline {
         let mut uow = self.uow.begin().await?;
         match handler.handle(cmd, uow.as_mut()).await {
             Ok(out) => {
+                if let Some(a) = cmd.audit(&out) {
+                    let actor = ctx.actor.as_deref().unwrap_or("system");
+                    let entry = AuditEntry::new(a.shop_id, actor, a.action, a.subject_type, a.subject_id, a.details, chrono::Utc::now());
+                    uow.audit().record(&[entry]).await?;
+                }
                 uow.commit().await?;
                 Ok(out)
             }

@@ -11,6 +11,7 @@ use crate::accounts::ports::AccountRepository;
 use crate::customers::ports::CustomerRepository;
 use crate::inbound::ports::WebhookEventRepository;
 use crate::messaging::ports::{ConversationRepository, DeliveryRepository, MessageRepository};
+use crate::shared::audit::AuditTrail;
 use crate::shared::outbox::Outbox;
 use crate::shared::repo::RepoResult;
 use crate::templates::ports::TemplateRepository;
@@ -28,6 +29,7 @@ pub trait UnitOfWork: Send {
     fn templates(&mut self) -> &mut dyn TemplateRepository;
     fn webhooks(&mut self) -> &mut dyn WebhookEventRepository;
     fn outbox(&mut self) -> &mut dyn Outbox;
+    fn audit(&mut self) -> &mut dyn AuditTrail;
     async fn commit(self: Box<Self>) -> RepoResult<()>;
 }
 

@@ -49,6 +49,15 @@ impl Command for CreateApiKey {
     type Output = (ApiKeyRecord, Secret);
     type Error = CreateApiKeyError;
     const NAME: &'static str = "CreateApiKey";
+    fn audit(&self, out: &Self::Output) -> Option<crate::shared::pipeline::Audited> {
+        Some(crate::shared::pipeline::Audited {
+            shop_id: self.shop_id,
+            action: "api_key.created",
+            subject_type: "api_key",
+            subject_id: Some(out.0.id.to_string()),
+            details: serde_json::json!({ "name": out.0.name, "role": out.0.role.as_str() }),
+        })
+    }
 }
 
 pub struct CreateApiKeyHandler {

@@ -3,6 +3,7 @@
 pub mod authenticate;
 pub mod create_api_key;
 pub mod create_shop;
+pub mod get_audit_log;
 pub mod get_shop;
 pub mod list_api_keys;
 pub mod ports;

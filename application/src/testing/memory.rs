@@ -14,6 +14,7 @@ use crate::accounts::ports::AccountRepository;
 use crate::customers::ports::CustomerRepository;
 use crate::inbound::ports::{RawWebhookEvent, Take, WebhookEventRepository, WebhookMark};
 use crate::messaging::ports::{ConversationRepository, Delivery, DeliveryRepository, MessageRepository, StatusRecord};
+use crate::shared::audit::{AuditEntry, AuditTrail};
 use crate::shared::outbox::Outbox;
 use crate::shared::repo::{RepoError, RepoResult};
 use crate::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
@@ -56,6 +57,7 @@ pub struct State {
     pub inbox: Vec<RawWebhookEvent>,
     pub webhooks: Vec<(WebhookMark, DateTime<Utc>)>,
     pub outbox: Vec<StoredEvent>,
+    pub audit: Vec<AuditEntry>,
 }
 
 /// The store. Clones share it.
@@ -117,6 +119,9 @@ impl UnitOfWork for MemoryUnitOfWork {
         self
     }
     fn outbox(&mut self) -> &mut dyn Outbox {
+        self
+    }
+    fn audit(&mut self) -> &mut dyn AuditTrail {
         self
     }
     async fn commit(self: Box<Self>) -> RepoResult<()> {
@@ -233,6 +238,15 @@ impl CustomerRepository for MemoryUnitOfWork {
     async fn save_consent_settings(&mut self, shop: ShopId, settings: &ConsentSettings, _now: DateTime<Utc>) -> RepoResult<()> {
         self.work.consent_settings.insert(shop, settings.clone());
         Ok(())
+    }
+    fn pseudonym(&self, shop: ShopId, wa_id: &WaId) -> WaId {
+        // Not keyed: tests only need a stable, distinct, valid id.
+        let n = wa_id
+            .as_str()
+            .bytes()
+            .chain(shop.as_uuid().as_bytes().iter().copied())
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+        WaId::parse(&format!("0{:014}", n % 100_000_000_000_000)).expect("15 digits")
     }
     async fn reindex(&mut self, customers: &[&Customer]) -> RepoResult<()> {
         self.work.reindexed.extend(customers.iter().map(|c| c.id()));
@@ -373,6 +387,28 @@ impl MessageRepository for MemoryUnitOfWork {
     async fn statuses_for(&mut self, wamids: &[String]) -> RepoResult<Vec<StatusRecord>> {
         Ok(self.work.statuses.iter().filter(|s| wamids.contains(&s.wamid)).cloned().collect())
     }
+    async fn erase_customer(&mut self, shop: ShopId, customer: CustomerId, pseudonym: &WaId) -> RepoResult<u64> {
+        let phone = pseudonym.to_phone();
+        let mut n = 0;
+        for m in self.work.messages.values_mut().filter(|m| m.shop_id() == shop && m.snapshot().customer_id == customer) {
+            let mut s = m.snapshot().clone();
+            s.content = domain::messaging::MessageContent::Erased;
+            s.context = None;
+            s.referral = None;
+            s.user_id = None;
+            s.wa_id = pseudonym.clone();
+            match s.direction {
+                domain::messaging::Direction::Inbound => s.from = phone.clone(),
+                domain::messaging::Direction::Outbound => s.to = phone.clone(),
+            }
+            *m = Message::restore(s);
+            n += 1;
+        }
+        for c in self.work.conversations.values_mut().filter(|c| c.shop_id() == shop && c.customer_id() == customer) {
+            *c = Conversation::restore(ConversationSnapshot { wa_id: pseudonym.clone(), ..c.snapshot().clone() });
+        }
+        Ok(n)
+    }
 }
 
 #[async_trait]
@@ -433,6 +469,14 @@ impl WebhookEventRepository for MemoryUnitOfWork {
 impl Outbox for MemoryUnitOfWork {
     async fn append(&mut self, events: &Events, _recorded_at: DateTime<Utc>) -> RepoResult<()> {
         self.work.outbox.extend(events.iter().map(|e| StoredEvent { event_type: e.event_type(), subject: e.subject(), data: e.data() }));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AuditTrail for MemoryUnitOfWork {
+    async fn record(&mut self, entries: &[AuditEntry]) -> RepoResult<()> {
+        self.work.audit.extend(entries.iter().cloned());
         Ok(())
     }
 }

@@ -34,6 +34,8 @@ pub struct CustomerSnapshot {
     pub first_contacted_at: DateTime<Utc>,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// When the customer's personal data was erased (GDPR).
+    pub erased_at: Option<DateTime<Utc>>,
     /// Optimistic-concurrency version: bumped by every stored change.
     pub version: i64,
 }
@@ -63,6 +65,7 @@ impl Customer {
                 first_contacted_at: now,
                 last_inbound_at: None,
                 updated_at: now,
+                erased_at: None,
                 version: 0,
             },
         };
@@ -102,6 +105,38 @@ impl Customer {
     }
     pub fn consent(&self) -> &ConsentState {
         &self.s.consent
+    }
+
+    /// Erase the customer's personal data (GDPR): names, `userId`, language, time zone, picture,
+    /// tags and custom fields go; the `waId` becomes `pseudonym` (a keyed hash, so a later
+    /// opt-out check still recognises the number); counts, times and the consent history stay.
+    /// `None` if already erased.
+    pub fn erase(&mut self, pseudonym: WaId, now: DateTime<Utc>) -> Option<CustomerEvent> {
+        if self.s.erased_at.is_some() {
+            return None;
+        }
+        let s = &mut self.s;
+        s.wa_id = pseudonym;
+        s.name = None;
+        s.display_name = None;
+        s.user_id = None;
+        s.language = None;
+        s.timezone = None;
+        s.profile_picture_url = None;
+        s.tags.clear();
+        s.custom_fields.clear();
+        s.erased_at = Some(now);
+        s.updated_at = now;
+        Some(CustomerEvent::from(super::events::CustomerErased {
+            shop_id: s.shop_id,
+            customer_id: s.id,
+            wa_id: s.wa_id.to_string(),
+            erased_at: now,
+        }))
+    }
+
+    pub fn is_erased(&self) -> bool {
+        self.s.erased_at.is_some()
     }
 
     /// A customer a merchant creates (the API, an import): the profile is applied to a new
@@ -418,6 +453,27 @@ mod tests {
         ] {
             assert_eq!(c.update(&p, Utc::now()).unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn erasure_removes_personal_data_once_and_keeps_consent_and_times() {
+        let mut c = customer();
+        c.tag(&["VIP".into()], Utc::now()).unwrap();
+        let change = ConsentChange {
+            purpose: Purpose::Marketing,
+            status: OptInStatus::OptedOut,
+            source: ConsentSource::Whatsapp,
+            evidence: None,
+            actor: None,
+        };
+        c.record_consent(&change, Utc::now()).unwrap();
+        let first = c.snapshot().first_contacted_at;
+        let e = c.erase(WaId::parse("012345678901234").unwrap(), Utc::now()).unwrap();
+        assert_eq!(e.event_type(), "customer.erased");
+        assert_eq!((c.name(), c.wa_id().as_str(), c.tags().len()), (None, "012345678901234", 0));
+        assert_eq!(c.consent().marketing.status, OptInStatus::OptedOut);
+        assert_eq!(c.snapshot().first_contacted_at, first);
+        assert!(c.erase(WaId::parse("012345678901234").unwrap(), Utc::now()).is_none());
     }
 
     #[test]

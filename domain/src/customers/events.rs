@@ -40,6 +40,19 @@ pub struct CustomerUpdated {
     pub tags: Vec<String>,
 }
 
+/// A customer's personal data was erased (GDPR): name, `userId`, custom fields, tags and the
+/// contents of their messages are gone; `waId` is now a keyed pseudonym. Counts, times and the
+/// consent history stay.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerErased {
+    pub shop_id: ShopId,
+    pub customer_id: CustomerId,
+    /// The pseudonym that replaced the `waId`.
+    pub wa_id: String,
+    pub erased_at: chrono::DateTime<chrono::Utc>,
+}
+
 macro_rules! customer_payload {
     ($($t:ident = $ty:literal),*) => {$(
         impl EventPayload for $t {
@@ -52,10 +65,11 @@ macro_rules! customer_payload {
 customer_payload!(
     CustomerCreated = "customer.created",
     CustomerOptInChanged = "customer.opt_in.changed",
-    CustomerUpdated = "customer.updated"
+    CustomerUpdated = "customer.updated",
+    CustomerErased = "customer.erased"
 );
 
 crate::context_events! {
     /// What happens to a shop's customers.
-    pub enum CustomerEvent { CustomerCreated, CustomerOptInChanged, CustomerUpdated }
+    pub enum CustomerEvent { CustomerCreated, CustomerOptInChanged, CustomerUpdated, CustomerErased }
 }

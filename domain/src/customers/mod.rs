@@ -14,7 +14,7 @@ pub use consent::{
     may_send,
 };
 pub use customer::{Customer, CustomerSnapshot, MAX_TAG_CHARS, ProfileChange, ProfileError, TagError};
-pub use events::{CustomerCreated, CustomerEvent, CustomerOptInChanged, CustomerUpdated};
+pub use events::{CustomerCreated, CustomerErased, CustomerEvent, CustomerOptInChanged, CustomerUpdated};
 pub use fields::{FieldDefinition, FieldError, FieldType, check_required, check_values};
 pub use keywords::{ConsentSettings, KeywordMatch, SettingsError};
 pub use segment::Segment;

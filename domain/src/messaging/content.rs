@@ -229,6 +229,9 @@ pub enum MessageContent {
         #[serde(default)]
         raw: Value,
     },
+    /// Removed when the customer's data was erased (GDPR): what they wrote, or what was sent to
+    /// them, is gone.
+    Erased,
 }
 
 /// A content problem, naming the field as the API client sent it.
@@ -370,6 +373,7 @@ impl MessageContent {
             Self::Order { .. } => "order",
             Self::System { .. } => "system",
             Self::Unsupported { .. } => "unsupported",
+            Self::Erased => "erased",
         }
     }
 
@@ -497,7 +501,8 @@ impl MessageContent {
             | Self::Button { .. }
             | Self::Order { .. }
             | Self::System { .. }
-            | Self::Unsupported { .. } => {
+            | Self::Unsupported { .. }
+            | Self::Erased => {
                 Err(err("content.type", format!("'{}' is a type customers send, not one a business can send", self.type_name())))
             }
         }

@@ -9,6 +9,7 @@
 //! lock (one writer), and sea-query leaves the clause out there.
 
 pub mod accounts;
+pub mod audit;
 pub mod customers;
 pub mod inbound;
 pub mod leases;

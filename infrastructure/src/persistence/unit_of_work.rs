@@ -29,11 +29,12 @@ use super::{Db, repo_err};
 
 pub struct SeaUnitOfWorkFactory {
     db: Db,
+    pseudonyms: Arc<crate::crypto::Pseudonymizer>,
 }
 
 impl SeaUnitOfWorkFactory {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, pseudonyms: crate::crypto::Pseudonymizer) -> Self {
+        Self { db, pseudonyms: Arc::new(pseudonyms) }
     }
 }
 
@@ -48,13 +49,14 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
         Ok(Box::new(SeaUnitOfWork {
             shops: SeaShopRepository { tx: tx.clone() },
             accounts: SeaAccountRepository { tx: tx.clone() },
-            customers: SeaCustomerRepository { tx: tx.clone() },
+            customers: SeaCustomerRepository { tx: tx.clone(), pseudonyms: self.pseudonyms.clone() },
             conversations: SeaConversationRepository { tx: tx.clone() },
             messages: SeaMessageRepository { tx: tx.clone() },
             deliveries: SeaDeliveryRepository { tx: tx.clone() },
             templates: SeaTemplateRepository { tx: tx.clone() },
             webhooks: SeaWebhookEventRepository { tx: tx.clone() },
             outbox: SeaOutbox { tx: tx.clone() },
+            audit: super::audit::SeaAuditTrail { tx: tx.clone() },
             tx,
             _guard: guard,
         }))
@@ -72,6 +74,7 @@ pub struct SeaUnitOfWork {
     templates: SeaTemplateRepository,
     webhooks: SeaWebhookEventRepository,
     outbox: SeaOutbox,
+    audit: super::audit::SeaAuditTrail,
     /// SQLite: the in-process writer lock, held until commit or rollback.
     _guard: Option<OwnedMutexGuard<()>>,
 }
@@ -105,10 +108,14 @@ impl UnitOfWork for SeaUnitOfWork {
     fn outbox(&mut self) -> &mut dyn Outbox {
         &mut self.outbox
     }
+    fn audit(&mut self) -> &mut dyn application::shared::audit::AuditTrail {
+        &mut self.audit
+    }
 
     async fn commit(self: Box<Self>) -> RepoResult<()> {
-        let Self { tx, shops, accounts, customers, conversations, messages, deliveries, templates, webhooks, outbox, _guard } = *self;
-        drop((shops, accounts, customers, conversations, messages, deliveries, templates, webhooks, outbox));
+        let Self { tx, shops, accounts, customers, conversations, messages, deliveries, templates, webhooks, outbox, audit, _guard } =
+            *self;
+        drop((shops, accounts, customers, conversations, messages, deliveries, templates, webhooks, outbox, audit));
         let tx = Arc::try_unwrap(tx).map_err(|_| RepoError::Other("the transaction is still shared at commit".into()))?;
         tx.commit().await.map_err(repo_err)
     }

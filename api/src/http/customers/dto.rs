@@ -34,6 +34,8 @@ pub struct CustomerDto {
     pub first_contacted_at: DateTime<Utc>,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// When the customer's personal data was erased (GDPR); null otherwise.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl From<&Customer> for CustomerDto {
@@ -54,6 +56,7 @@ impl From<&Customer> for CustomerDto {
             first_contacted_at: s.first_contacted_at,
             last_inbound_at: s.last_inbound_at,
             updated_at: s.updated_at,
+            erased_at: s.erased_at,
         }
     }
 }
@@ -393,4 +396,40 @@ pub struct CreateSegmentRequest {
     pub name: String,
     /// `{"match": "all"|"any", "conditions": [...]}`.
     pub definition: serde_json::Value,
+}
+
+/// Everything held about one customer (GDPR export).
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct CustomerExportDto {
+    pub exported_at: DateTime<Utc>,
+    pub customer: CustomerDto,
+    /// The whole consent ledger, newest first.
+    pub consent: Vec<ConsentEntryDto>,
+    pub conversations: Vec<ConversationDto>,
+    /// Newest first, with their statuses (at most 10,000; `messagesTotal` counts all).
+    pub messages: Vec<crate::http::messaging::dto::MessageDto>,
+    pub messages_total: u64,
+}
+
+/// One entry of the audit log.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct AuditEntryDto {
+    /// `api-key:<id>`, `platform` or `system`.
+    pub actor: String,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: Option<String>,
+    pub details: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct AuditLogDto {
+    /// Newest first.
+    pub items: Vec<AuditEntryDto>,
+    pub total: u64,
+    pub has_more: bool,
 }

@@ -6,6 +6,7 @@ pub mod routes;
 use application::Pipeline;
 use application::tenancy::create_api_key::{CreateApiKeyError, CreateApiKeyHandler};
 use application::tenancy::create_shop::{CreateShopError, CreateShopHandler};
+use application::tenancy::get_audit_log::{GetAuditLogError, GetAuditLogHandler};
 use application::tenancy::get_shop::{GetShopError, GetShopHandler};
 use application::tenancy::list_api_keys::{ListApiKeysError, ListApiKeysHandler};
 
@@ -18,6 +19,16 @@ pub struct TenancyHttp {
     pub create_api_key: CreateApiKeyHandler,
     pub get_shop: GetShopHandler,
     pub list_api_keys: ListApiKeysHandler,
+    pub audit_log: GetAuditLogHandler,
+}
+
+impl From<GetAuditLogError> for ApiError {
+    fn from(e: GetAuditLogError) -> Self {
+        match e {
+            GetAuditLogError::Invalid(i) => i.into(),
+            GetAuditLogError::Storage(s) => s.into(),
+        }
+    }
 }
 
 impl From<CreateShopError> for ApiError {

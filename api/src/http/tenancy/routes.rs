@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use poem::web::Data;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use application::tenancy::create_api_key::CreateApiKey;
 use application::tenancy::create_shop::CreateShop;
+use application::tenancy::get_audit_log::GetAuditLog;
 use application::tenancy::get_shop::GetShop;
 use application::tenancy::list_api_keys::ListApiKeys;
 use domain::ShopId;
@@ -18,10 +19,11 @@ use domain::tenancy::Role;
 use super::TenancyHttp;
 use super::dto::*;
 use crate::http::auth::{ApiKeyAuth, Authenticator, Principal};
+use crate::http::customers::dto::{AuditEntryDto, AuditLogDto};
 use crate::http::error::ApiError;
 use crate::http::json_body::JsonBody;
 use crate::http::middleware::RequestId;
-use crate::http::{ApiTags, ctx};
+use crate::http::{ApiTags, ctx, page};
 
 pub struct ShopsApi;
 
@@ -39,6 +41,41 @@ enum KeyCreated {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Shops")]
 impl ShopsApi {
+    /// Who did what to the shop's data, newest first (shop admin): consent changes, erasures,
+    /// exports, imports, API keys and numbers. `action` keeps one kind (`customer.erased`).
+    #[oai(path = "/audit-log", method = "get", operation_id = "getAuditLog")]
+    async fn audit_log(
+        &self,
+        h: Data<&Arc<TenancyHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        #[oai(validator(min_length = 1, max_length = 64, pattern = r"^[a-z_.]+$"))] action: Query<Option<String>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<Option<u64>>,
+    ) -> Result<Json<AuditLogDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Admin).await?;
+        let (limit, offset) = page(limit.0, offset.0);
+        let p =
+            h.pipeline.query(&ctx(&rid, Some(shop)), &h.audit_log, GetAuditLog { shop_id: shop, action: action.0, limit, offset }).await?;
+        Ok(Json(AuditLogDto {
+            items: p
+                .items
+                .into_iter()
+                .map(|e| AuditEntryDto {
+                    actor: e.actor,
+                    action: e.action,
+                    subject_type: e.subject_type,
+                    subject_id: e.subject_id,
+                    details: e.details,
+                    at: e.at,
+                })
+                .collect(),
+            total: p.total,
+            has_more: p.has_more,
+        }))
+    }
+
     /// Create a shop (platform admin key).
     #[oai(path = "/shops", method = "post", operation_id = "createShop")]
     async fn create_shop(

@@ -27,6 +27,7 @@ pub mod customers {
         pub last_inbound_at: Option<DateTimeUtc>,
         pub updated_at: DateTimeUtc,
         pub version: i64,
+        pub erased_at: Option<DateTimeUtc>,
     }
     crate::persistence::entities::no_relations!();
 }

@@ -17,7 +17,7 @@ use super::entities::{
 use crate::persistence::corrupt;
 use crate::persistence::sql::json_len;
 
-pub(crate) const COLUMNS: usize = 21;
+pub(crate) const COLUMNS: usize = 22;
 
 /// Estimated encoded size of a customer row.
 pub(crate) fn customer_bytes(c: &Customer) -> usize {
@@ -30,7 +30,9 @@ pub(crate) fn customer_bytes(c: &Customer) -> usize {
 }
 
 /// The columns of a stored customer that change.
-pub(crate) const CHANGING_COLUMNS: [&str; 16] = [
+pub(crate) const CHANGING_COLUMNS: [&str; 18] = [
+    "wa_id",
+    "erased_at",
     "user_id",
     "name",
     "display_name",
@@ -54,6 +56,8 @@ pub(crate) const CHANGING_COLUMNS: [&str; 16] = [
 pub(crate) fn customer_changes(c: &Customer) -> (uuid::Uuid, i64, Vec<sea_orm::Value>, usize) {
     let s = c.snapshot();
     let values = vec![
+        s.wa_id.to_string().into(),
+        s.erased_at.into(),
         s.user_id.clone().into(),
         s.name.clone().into(),
         s.display_name.clone().into(),
@@ -102,6 +106,7 @@ pub(crate) fn customer(m: customers::Model) -> Result<Customer, RepoError> {
         first_contacted_at: m.first_contacted_at,
         last_inbound_at: m.last_inbound_at,
         updated_at: m.updated_at,
+        erased_at: m.erased_at,
         version: m.version,
     }))
 }
@@ -130,6 +135,7 @@ pub(crate) fn customer_row(c: &Customer) -> customers::ActiveModel {
         first_contacted_at: Set(s.first_contacted_at),
         last_inbound_at: Set(s.last_inbound_at),
         updated_at: Set(s.updated_at),
+        erased_at: Set(s.erased_at),
         version: Set(s.version),
     }
 }

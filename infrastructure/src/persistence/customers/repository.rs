@@ -22,6 +22,7 @@ use crate::persistence::sql::{Txn, chunks, insert_returning_ids, update_columns}
 
 pub struct SeaCustomerRepository {
     pub(crate) tx: Txn,
+    pub(crate) pseudonyms: std::sync::Arc<crate::crypto::Pseudonymizer>,
 }
 
 #[async_trait]
@@ -104,6 +105,10 @@ impl CustomerRepository for SeaCustomerRepository {
             .await
             .map_err(repo_err)?;
         Ok(())
+    }
+
+    fn pseudonym(&self, shop: ShopId, wa_id: &WaId) -> WaId {
+        self.pseudonyms.wa_id(shop, wa_id)
     }
 
     async fn reindex(&mut self, customers: &[&Customer]) -> RepoResult<()> {

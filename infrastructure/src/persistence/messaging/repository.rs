@@ -178,6 +178,55 @@ impl MessageRepository for SeaMessageRepository {
         }
         Ok(out)
     }
+
+    async fn erase_customer(&mut self, shop: ShopId, customer: domain::CustomerId, pseudonym: &WaId) -> RepoResult<u64> {
+        use messages::Column as M;
+        let erased = serde_json::to_value(domain::messaging::MessageContent::Erased).unwrap_or_default();
+        let phone = pseudonym.to_phone();
+        let mine = || messages::Entity::update_many().filter(M::ShopId.eq(shop.as_uuid())).filter(M::CustomerId.eq(customer.as_uuid()));
+        let r = mine()
+            .col_expr(M::Content, Expr::value(erased))
+            .col_expr(M::ContentType, Expr::value("erased"))
+            .col_expr(M::Context, Expr::value(Option::<serde_json::Value>::None))
+            .col_expr(M::Referral, Expr::value(Option::<serde_json::Value>::None))
+            .col_expr(M::UserId, Expr::value(Option::<String>::None))
+            .col_expr(M::WaId, Expr::value(pseudonym.as_str()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        mine()
+            .filter(M::Direction.eq("inbound"))
+            .col_expr(M::FromNumber, Expr::value(phone.as_str()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        mine()
+            .filter(M::Direction.eq("outbound"))
+            .col_expr(M::ToNumber, Expr::value(phone.as_str()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        conversations::Entity::update_many()
+            .filter(conversations::Column::ShopId.eq(shop.as_uuid()))
+            .filter(conversations::Column::CustomerId.eq(customer.as_uuid()))
+            .col_expr(conversations::Column::WaId, Expr::value(pseudonym.as_str()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        let queued = messages::Entity::find()
+            .select_only()
+            .column(M::Id)
+            .filter(M::ShopId.eq(shop.as_uuid()))
+            .filter(M::CustomerId.eq(customer.as_uuid()))
+            .into_query();
+        deliveries::Entity::update_many()
+            .filter(deliveries::Column::MessageId.in_subquery(queued))
+            .col_expr(deliveries::Column::WaId, Expr::value(pseudonym.as_str()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(r.rows_affected)
+    }
 }
 
 pub struct SeaDeliveryRepository {

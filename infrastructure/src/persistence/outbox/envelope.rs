@@ -150,6 +150,12 @@ mod tests {
                 duration_seconds: 1,
             })),
             Box::new(CustomerEvent::from(CustomerCreated { shop_id: s, customer_id: cu, wa_id: w(), name: None, user_id: None })),
+            Box::new(CustomerEvent::from(CustomerErased {
+                shop_id: s,
+                customer_id: cu,
+                wa_id: "012345678901234".into(),
+                erased_at: chrono::Utc::now(),
+            })),
             Box::new(CustomerEvent::from(CustomerOptInChanged {
                 shop_id: s,
                 customer_id: cu,

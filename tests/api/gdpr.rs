@@ -1,0 +1,92 @@
+//! GDPR end to end: one customer's export, their erasure everywhere the API shows data, the
+//! opt-out that outlives it, and the audit log.
+
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+const PNID: &str = "1065403522";
+const NUMBER: &str = "+15550001111";
+const WA: &str = "5511900000001";
+
+async fn a_customer_is_exported_then_erased_everywhere_and_their_opt_out_is_kept(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    app.customer_says(PNID, WA, "my address is Rua X 123").await;
+    app.drained().await;
+    app.customer_says(PNID, WA, "STOP").await;
+    app.drained().await;
+    let id = json(app.get(&k, &format!("/api/v1/customers/by-wa-id/{WA}")).await).await["customer"]["id"].as_str().unwrap().to_owned();
+    app.post(&k, &format!("/api/v1/customers/{id}/tags"), json!({"tags": ["VIP"]})).await;
+    let r = app
+        .post(&k, &format!("/api/v1/customers/{id}/consent"), json!({"purpose": "utility", "status": "opted_in", "evidence": "call"}))
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+
+    // Export: everything held, for an admin only.
+    let viewer = app.create_key(&k, &shop.id, "viewer").await;
+    expect_error(app.get(&viewer, &format!("/api/v1/customers/{id}/export")).await, 403, "FORBIDDEN").await;
+    let x = json(app.get(&k, &format!("/api/v1/customers/{id}/export")).await).await;
+    assert_eq!(x["customer"]["waId"], WA);
+    assert_eq!(x["consent"].as_array().unwrap().len(), 2);
+    assert_eq!(x["conversations"].as_array().unwrap().len(), 1);
+    assert_eq!(x["messagesTotal"], 3, "two from the customer, the STOP confirmation");
+    assert!(x["messages"].as_array().unwrap().iter().any(|m| m["content"]["text"] == "my address is Rua X 123"));
+
+    // Erase.
+    let agent = app.create_key(&k, &shop.id, "agent").await;
+    expect_error(app.delete(&agent, &format!("/api/v1/customers/{id}")).await, 403, "FORBIDDEN").await;
+    let r = app.delete(&k, &format!("/api/v1/customers/{id}")).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let c = json(r).await;
+    assert!(c["erasedAt"].is_string());
+    assert_eq!((c["name"].clone(), c["tags"].clone(), c["userId"].clone()), (json!(null), json!([]), json!(null)));
+    let pseudonym = c["waId"].as_str().unwrap().to_owned();
+    assert!(pseudonym.starts_with('0') && pseudonym != WA, "{pseudonym}");
+    assert_eq!(c["consent"]["marketing"]["status"], "opted_out", "the consent history stays");
+
+    // Nothing personal left where the API looks.
+    assert_eq!(json(app.get(&k, &format!("/api/v1/messages?waId={WA}")).await).await["total"], 0);
+    let msgs = json(app.get(&k, &format!("/api/v1/messages?waId={pseudonym}")).await).await;
+    assert_eq!(msgs["total"], 3, "counts stay");
+    for m in msgs["messages"].as_array().unwrap() {
+        assert_eq!(m["content"], json!({"type": "erased"}));
+        assert!(!m["from"].as_str().unwrap().contains(WA) && !m["to"].as_str().unwrap().contains(WA), "{m}");
+    }
+    assert_eq!(json(app.get(&k, "/api/v1/customers?search=Ana").await).await["total"], 0);
+    expect_error(app.get(&k, &format!("/api/v1/customers/by-wa-id/{WA}")).await, 404, "NOT_FOUND").await;
+    let one = json(app.get(&k, &format!("/api/v1/customers/{id}")).await).await;
+    assert_eq!(one["conversations"][0]["waId"], pseudonym.as_str());
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM messages WHERE CAST(content AS TEXT) LIKE '%Rua X%'").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM customer_tags").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'customer.erased'").await, 1);
+    assert_eq!(app.delete(&k, &format!("/api/v1/customers/{id}")).await.status().as_u16(), 200);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'customer.erased'").await, 1, "erasing again changes nothing");
+
+    // The number writes again: a new customer, still opted out of marketing.
+    app.customer_says(PNID, WA, "oi de novo").await;
+    app.drained().await;
+    let again = json(app.get(&k, &format!("/api/v1/customers/by-wa-id/{WA}")).await).await;
+    assert_ne!(again["customer"]["id"], id.as_str());
+    assert_eq!(again["customer"]["consent"]["marketing"]["status"], "opted_out");
+
+    // The audit log: who did what.
+    expect_error(app.get(&agent, "/api/v1/audit-log").await, 403, "FORBIDDEN").await;
+    let log = json(app.get(&k, "/api/v1/audit-log?limit=200").await).await;
+    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for a in ["account.connected", "api_key.created", "consent.recorded", "customer.exported", "customer.erased"] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+    let erased = json(app.get(&k, "/api/v1/audit-log?action=customer.erased").await).await;
+    assert_eq!(erased["total"], 1);
+    assert_eq!(erased["items"][0]["subjectId"], id.as_str());
+    assert!(erased["items"][0]["actor"].as_str().unwrap().starts_with("api-key:"));
+    let other = app.create_shop("t").await;
+    assert_eq!(json(app.get(&other.admin, "/api/v1/audit-log?action=customer.erased").await).await["total"], 0);
+    expect_error(app.delete(&other.admin, &format!("/api/v1/customers/{id}")).await, 404, "NOT_FOUND").await;
+}
+
+both_backends!(a_customer_is_exported_then_erased_everywhere_and_their_opt_out_is_kept);
