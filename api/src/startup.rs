@@ -25,12 +25,14 @@ use application::customers::get_consent::GetConsentHandler;
 use application::customers::get_consent_settings::GetConsentSettingsHandler;
 use application::customers::get_customer::GetCustomerHandler;
 use application::customers::get_segments::GetSegmentsHandler;
+use application::customers::import_customers::ImportCustomersHandler;
 use application::customers::list_custom_fields::ListCustomFieldsHandler;
 use application::customers::list_customers::ListCustomersHandler;
 use application::customers::ports::CustomerReads;
 use application::customers::record_consent::RecordConsentHandler;
 use application::customers::record_preferences::RecordUserPreferencesHandler;
 use application::customers::segment_customers::SegmentCustomersHandler;
+use application::customers::start_export::StartCustomersExportHandler;
 use application::customers::tag_customer::TagCustomerHandler;
 use application::customers::update_consent_settings::UpdateConsentSettingsHandler;
 use application::customers::update_customer::UpdateCustomerHandler;
@@ -281,6 +283,9 @@ impl Application {
             segment_customers: SegmentCustomersHandler { reads: customer_reads.clone(), clock: clock.clone() },
             erase: EraseCustomerHandler { clock: clock.clone() },
             export: ExportCustomerHandler { clock: clock.clone(), customers: customer_reads.clone(), messaging: messaging_reads.clone() },
+            import: ImportCustomersHandler { clock: clock.clone() },
+            start_export: StartCustomersExportHandler,
+            import_max_bytes: config.import_max_body_bytes,
         });
         let webhooks = Arc::new(WebhooksHttp {
             inbox: inbox.clone(),

@@ -74,6 +74,8 @@ pub struct Config {
     pub webhook_body_budget_bytes: usize,
     /// Largest `/api/v1` request body.
     pub api_max_body_bytes: usize,
+    /// Largest CSV a customer import reads (streamed, not held).
+    pub import_max_body_bytes: usize,
     /// A request's head (line and headers) must arrive within this.
     pub http_header_timeout: Duration,
     /// A request's body must arrive within this.
@@ -262,6 +264,7 @@ impl Config {
             webhook_max_body_bytes: number("WEBHOOK_MAX_BODY_BYTES", 3 * 1024 * 1024, 1024, 64 * 1024 * 1024)? as usize,
             webhook_body_budget_bytes: number("WEBHOOK_BODY_BUDGET_BYTES", 64 * 1024 * 1024, 1024 * 1024, 4 * 1024 * 1024 * 1024)? as usize,
             api_max_body_bytes: number("API_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024)? as usize,
+            import_max_body_bytes: number("IMPORT_MAX_BODY_BYTES", 64 * 1024 * 1024, 1024, 1024 * 1024 * 1024)? as usize,
             http_header_timeout: Duration::from_millis(number("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 600_000)?),
             http_body_timeout: Duration::from_millis(number("HTTP_BODY_TIMEOUT_MS", 30_000, 100, 600_000)?),
             http_idle_timeout: Duration::from_millis(number("HTTP_IDLE_TIMEOUT_MS", 60_000, 100, 3_600_000)?),

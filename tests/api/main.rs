@@ -12,6 +12,7 @@ mod errors_and_ops;
 mod events;
 mod gdpr;
 mod hardening;
+mod import_export;
 mod jobs;
 mod messaging;
 mod restart;

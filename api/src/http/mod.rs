@@ -53,6 +53,8 @@ pub type Apis = (
     customers::consent::ConsentApi,
     customers::fields::CustomFieldsApi,
     customers::segments::SegmentsApi,
+    customers::import::ImportApi,
+    customers::export::ExportApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -66,6 +68,8 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             customers::consent::ConsentApi,
             customers::fields::CustomFieldsApi,
             customers::segments::SegmentsApi,
+            customers::import::ImportApi,
+            customers::export::ExportApi,
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),
@@ -83,7 +87,21 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
 pub fn openapi_json() -> String {
     let mut spec: serde_json::Value = serde_json::from_str(&openapi_service().spec()).expect("poem-openapi writes JSON");
     mark_nullable(&mut spec);
+    export_formats(&mut spec);
     serde_json::to_string_pretty(&spec).expect("a JSON value serialises")
+}
+
+/// The customer export answers CSV or JSON by `format`; poem-openapi gives a response one
+/// content type, so the spec says both here.
+fn export_formats(spec: &mut serde_json::Value) {
+    use serde_json::json;
+    let content = &mut spec["paths"]["/api/v1/customers/export"]["get"]["responses"]["200"]["content"];
+    if content.is_object() {
+        *content = json!({
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/CustomerDto"}}}
+        });
+    }
 }
 
 /// The spec, computed once.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::shared::repo::{RepoError, RepoResult};
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::customers::{ConsentChange, ConsentSource, Customer, OptInStatus, Purpose};
+use domain::customers::{ConsentChange, ConsentEntry, ConsentSource, Customer, CustomerEvent, OptInStatus, Purpose};
 use domain::{Events, ShopId, WaId};
 
 /// One contact with a customer: who, what Meta said about them, when they wrote.
@@ -36,6 +36,45 @@ impl Identified {
     pub fn get(&self, shop: ShopId, wa_id: &WaId) -> Option<&Customer> {
         self.customers.get(&(shop, wa_id.clone()))
     }
+}
+
+/// New customers whose number belonged to an erased customer keep that customer's opt-outs: the
+/// erased record is found by the number's keyed pseudonym. Returns the ledger entries and their
+/// events (the caller stores them with the new customers).
+pub async fn keep_opt_outs(
+    uow: &mut dyn UnitOfWork,
+    new: &mut [&mut Customer],
+    now: DateTime<Utc>,
+) -> RepoResult<Vec<(ConsentEntry, CustomerEvent)>> {
+    let mut out = Vec::new();
+    if new.is_empty() {
+        return Ok(out);
+    }
+    let pseudo: Vec<(ShopId, WaId)> = new.iter().map(|c| (c.shop_id(), uow.customers().pseudonym(c.shop_id(), c.wa_id()))).collect();
+    let erased = uow.customers().lock_by_wa_ids(&pseudo).await?;
+    if erased.is_empty() {
+        return Ok(out);
+    }
+    for (c, p) in new.iter_mut().zip(&pseudo) {
+        let Some(old) = erased.iter().find(|o| o.shop_id() == p.0 && o.wa_id() == &p.1 && o.is_erased()) else { continue };
+        for purpose in Purpose::ALL {
+            let before = old.consent().of(purpose);
+            if before.status != OptInStatus::OptedOut {
+                continue;
+            }
+            let change = ConsentChange {
+                purpose,
+                status: OptInStatus::OptedOut,
+                source: before.source.unwrap_or(ConsentSource::Manual),
+                evidence: Some(format!("kept from erased customer {}", old.id())),
+                actor: None,
+            };
+            if let Ok(Some(recorded)) = c.record_consent(&change, now) {
+                out.push(recorded);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Find or create the customer of every contact and apply the contacts in order (profile name,
@@ -80,30 +119,14 @@ pub async fn identify(uow: &mut dyn UnitOfWork, contacts: &[Contact], now: DateT
     // number's keyed pseudonym.
     let mut entries = Vec::new();
     if !new_keys.is_empty() {
-        let pseudo: Vec<(ShopId, WaId)> = new_keys.iter().map(|(s, w)| (*s, uow.customers().pseudonym(*s, w))).collect();
-        let erased = uow.customers().lock_by_wa_ids(&pseudo).await?;
-        for (key, p) in new_keys.iter().zip(&pseudo) {
-            let Some(old) = erased.iter().find(|c| c.shop_id() == p.0 && c.wa_id() == &p.1 && c.is_erased()) else { continue };
-            let Some(c) = out.customers.get_mut(key) else { continue };
-            for purpose in Purpose::ALL {
-                let before = old.consent().of(purpose);
-                if before.status != OptInStatus::OptedOut {
-                    continue;
-                }
-                let change = ConsentChange {
-                    purpose,
-                    status: OptInStatus::OptedOut,
-                    source: before.source.unwrap_or(ConsentSource::Manual),
-                    evidence: Some(format!("kept from erased customer {}", old.id())),
-                    actor: None,
-                };
-                if let Ok(Some((entry, e))) = c.record_consent(&change, now) {
-                    entries.push(entry);
-                    if let Some((_, events)) = out.created.iter_mut().find(|(k, _)| k == key) {
-                        events.push(e);
-                    }
-                }
+        let mut fresh: Vec<&mut Customer> = out.customers.iter_mut().filter(|(k, _)| new_keys.contains(k)).map(|(_, c)| c).collect();
+        let kept = keep_opt_outs(uow, &mut fresh, now).await?;
+        for (entry, e) in kept {
+            let key = out.customers.iter().find(|(_, c)| c.id() == entry.customer_id).map(|(k, _)| k.clone());
+            if let Some((_, events)) = out.created.iter_mut().find(|(k, _)| Some(k) == key.as_ref()) {
+                events.push(e);
             }
+            entries.push(entry);
         }
     }
     // Inserted in key order, so two transactions creating the same customers queue on the

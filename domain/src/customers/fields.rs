@@ -231,6 +231,30 @@ impl FieldDefinition {
         Ok(out)
     }
 
+    /// A value as a spreadsheet cell holds it, in the JSON shape `check` expects: numbers
+    /// (`3`, `3.5`, `3,5`), booleans (`true/false`, `yes/no`, `sim/não`, `sí`, `1/0`), multiple
+    /// choices separated by `|`; anything else as text (`check` then says what is wrong).
+    pub fn from_text(&self, cell: &str) -> Value {
+        let t = cell.trim();
+        match self.field_type {
+            FieldType::Number => t
+                .replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or_else(|| Value::String(t.to_owned()), Value::Number),
+            FieldType::Boolean => match t.to_lowercase().as_str() {
+                "true" | "yes" | "y" | "1" | "sim" | "si" | "sí" | "x" => Value::Bool(true),
+                "false" | "no" | "n" | "0" | "não" | "nao" => Value::Bool(false),
+                _ => Value::String(t.to_owned()),
+            },
+            FieldType::MultipleChoice => {
+                Value::Array(t.split('|').map(str::trim).filter(|x| !x.is_empty()).map(|x| Value::String(x.to_owned())).collect())
+            }
+            _ => Value::String(t.to_owned()),
+        }
+    }
+
     fn option(&self, field: &str, s: &str) -> Result<String, FieldError> {
         self.options
             .iter()

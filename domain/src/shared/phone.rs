@@ -32,6 +32,24 @@ impl PhoneNumber {
         Ok(Self(format!("+{digits}")))
     }
 
+    /// A number as people write it: E.164 (`+55 11 98765-4321`), `00` and the country code, or a
+    /// national number (`(11) 98765-4321`) read in `default_country` (ISO 3166 alpha-2, `BR`),
+    /// with the `phonenumber` crate (libphonenumber's metadata).
+    pub fn parse_in(raw: &str, default_country: Option<&str>) -> Result<Self, PhoneError> {
+        let trimmed = raw.trim();
+        if trimmed.starts_with('+') {
+            return Self::parse(trimmed);
+        }
+        if let Some(rest) = trimmed.strip_prefix("00") {
+            return Self::parse(&format!("+{rest}"));
+        }
+        let country = default_country
+            .and_then(|c| c.trim().to_ascii_uppercase().parse::<phonenumber::country::Id>().ok())
+            .ok_or(PhoneError::NotE164)?;
+        let n = phonenumber::parse(Some(country), trimmed).map_err(|_| PhoneError::NotE164)?;
+        Self::parse(&n.format().mode(phonenumber::Mode::E164).to_string())
+    }
+
     /// The number without the `+`: the form Meta uses as `wa_id` and in `to`.
     pub fn digits(&self) -> &str {
         &self.0[1..]
@@ -151,6 +169,19 @@ meta_id!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn national_numbers_are_read_in_the_default_country() {
+        let p = |raw: &str, c: Option<&str>| PhoneNumber::parse_in(raw, c).map(|p| p.to_string());
+        assert_eq!(p("(11) 98765-4321", Some("BR")).unwrap(), "+5511987654321");
+        assert_eq!(p("011 98765 4321", Some("br")).unwrap(), "+5511987654321");
+        assert_eq!(p("07911 123456", Some("GB")).unwrap(), "+447911123456");
+        assert_eq!(p("+1 (555) 000-1111", None).unwrap(), "+15550001111");
+        assert_eq!(p("0044 7911 123456", None).unwrap(), "+447911123456");
+        assert!(p("98765-4321", None).is_err(), "a national number needs a country");
+        assert!(p("hello", Some("BR")).is_err());
+        assert!(p("123", Some("XX")).is_err());
+    }
 
     #[test]
     fn e164_accepts_and_normalises() {

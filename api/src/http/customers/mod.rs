@@ -3,7 +3,9 @@
 
 pub mod consent;
 pub mod dto;
+pub mod export;
 pub mod fields;
+pub mod import;
 pub mod routes;
 pub mod segments;
 
@@ -20,10 +22,12 @@ use application::customers::get_consent::{GetConsentError, GetConsentHandler};
 use application::customers::get_consent_settings::{GetConsentSettingsError, GetConsentSettingsHandler};
 use application::customers::get_customer::{GetCustomerError, GetCustomerHandler};
 use application::customers::get_segments::{GetSegmentsError, GetSegmentsHandler};
+use application::customers::import_customers::{ImportCustomersError, ImportCustomersHandler};
 use application::customers::list_custom_fields::{ListCustomFieldsError, ListCustomFieldsHandler};
 use application::customers::list_customers::{ListCustomersError, ListCustomersHandler};
 use application::customers::record_consent::{RecordConsentError, RecordConsentHandler};
 use application::customers::segment_customers::{SegmentCustomersError, SegmentCustomersHandler};
+use application::customers::start_export::{StartCustomersExportError, StartCustomersExportHandler};
 use application::customers::tag_customer::{TagCustomerError, TagCustomerHandler};
 use application::customers::update_consent_settings::{UpdateConsentSettingsError, UpdateConsentSettingsHandler};
 use application::customers::update_customer::{UpdateCustomerError, UpdateCustomerHandler};
@@ -52,6 +56,28 @@ pub struct CustomersHttp {
     pub segment_customers: SegmentCustomersHandler,
     pub erase: EraseCustomerHandler,
     pub export: ExportCustomerHandler,
+    pub import: ImportCustomersHandler,
+    pub start_export: StartCustomersExportHandler,
+    /// The largest CSV an import reads.
+    pub import_max_bytes: usize,
+}
+
+impl From<StartCustomersExportError> for ApiError {
+    fn from(e: StartCustomersExportError) -> Self {
+        match e {
+            StartCustomersExportError::Invalid(i) => i.into(),
+            StartCustomersExportError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<ImportCustomersError> for ApiError {
+    fn from(e: ImportCustomersError) -> Self {
+        match e {
+            ImportCustomersError::Invalid(i) => i.into(),
+            ImportCustomersError::Storage(s) => s.into(),
+        }
+    }
 }
 
 impl From<EraseCustomerError> for ApiError {
