@@ -166,6 +166,11 @@ async fn customers_are_created_and_updated_with_typed_custom_fields(backend: Bac
     );
     let other = app.create_shop("t").await;
     expect_error(app.patch(&other.admin, &format!("/api/v1/customers/{id}"), json!({"language": "en"})).await, 404, "NOT_FOUND").await;
+    // Read by the id a sibling service gave.
+    app.patch(&agent, &format!("/api/v1/customers/{id}"), json!({"userId": "crm-42"})).await;
+    let by_user = json(app.get(&agent, "/api/v1/customers/by-user-id/crm-42").await).await;
+    assert_eq!(by_user["customer"]["id"], id.as_str());
+    expect_error(app.get(&other.admin, "/api/v1/customers/by-user-id/crm-42").await, 404, "NOT_FOUND").await;
 }
 
 both_backends!(

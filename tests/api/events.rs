@@ -123,6 +123,28 @@ async fn events_are_published_to_rabbitmq_as_documented() {
     assert_eq!(ready["checks"]["broker"]["status"], "up");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_events_reach_rabbitmq() {
+    let Some(url) = amqp_url() else { return };
+    let (_conn, mut c) = consumer(&url).await;
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.amqp_url = Some(url);
+    let app = spawn_with(opts).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    let created = json(app.post(&k, "/api/v1/customers", serde_json::json!({"waId": "5511900000001", "name": "Ana"})).await).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    app.post(&k, &format!("/api/v1/customers/{id}/tags"), serde_json::json!({"tags": ["VIP"]})).await;
+    app.post(&k, &format!("/api/v1/customers/{id}/consent"), serde_json::json!({"purpose": "marketing", "status": "opted_in"})).await;
+    app.delete(&k, &format!("/api/v1/customers/{id}")).await;
+    let got = receive(&mut c, &shop.id, 4, Duration::from_secs(10)).await;
+    let keys: Vec<&str> = got.iter().map(|r| r.routing_key.as_str()).collect();
+    assert_eq!(keys, ["customer.created", "customer.updated", "customer.opt_in.changed", "customer.erased"]);
+    assert_eq!(got[2].body["data"]["purpose"], "marketing");
+    assert!(got.iter().all(|r| r.body["subject"] == id.as_str()), "one subject, in order");
+    assert!(got[3].body["data"]["waId"].as_str().unwrap().starts_with('0'), "the erased event carries the pseudonym");
+}
+
 /// A TCP forwarder to the broker that starts refusing and can be opened later.
 async fn start_proxy(listen_port: u16, target: String) -> tokio::task::JoinHandle<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", listen_port)).await.unwrap();

@@ -19,6 +19,8 @@ use domain::{CustomerId, ShopId, WaId};
 pub enum CustomerKey {
     Id(CustomerId),
     WaId(WaId),
+    /// The id a sibling service gave the customer.
+    UserId(String),
 }
 
 #[derive(Debug, Validate)]
@@ -62,6 +64,7 @@ impl QueryHandler<GetCustomer> for GetCustomerHandler {
         let customer = match &q.key {
             CustomerKey::Id(id) => self.reads.by_id(q.shop_id, *id).await?,
             CustomerKey::WaId(wa) => self.reads.by_wa_id(q.shop_id, wa).await?,
+            CustomerKey::UserId(u) => self.reads.by_user_id(q.shop_id, u).await?,
         }
         .ok_or(GetCustomerError::NotFound)?;
         let filter = ConversationFilter { status: None, wa_id: Some(customer.wa_id().clone()), account_id: None };

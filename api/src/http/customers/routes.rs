@@ -282,6 +282,21 @@ impl CustomersApi {
         retag(&h, &rid, shop, id.0, TagChange::Remove(tag.0)).await
     }
 
+    /// One customer by the id a sibling service gave them (`userId`), with their conversations
+    /// (viewer). If several customers carry it, the most recently updated.
+    #[oai(path = "/customers/by-user-id/:user_id", method = "get", operation_id = "getCustomerByUserId")]
+    async fn by_user_id(
+        &self,
+        h: Data<&Arc<CustomersHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        #[oai(validator(min_length = 1, max_length = 128, pattern = r"\S"))] user_id: Path<String>,
+    ) -> Result<Json<CustomerDetailDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        detail(&h, &rid, shop, CustomerKey::UserId(user_id.0.trim().to_owned())).await
+    }
+
     /// One customer by their WhatsApp id, with their conversations (viewer).
     #[oai(path = "/customers/by-wa-id/:wa_id", method = "get", operation_id = "getCustomerByWaId")]
     async fn by_wa_id(
