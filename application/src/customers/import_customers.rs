@@ -124,6 +124,9 @@ impl Command for ImportCustomers {
     const NAME: &'static str = "ImportCustomers";
 }
 
+/// Planner statistics are refreshed each time an import passes a multiple of this many rows.
+pub const STATISTICS_EVERY_ROWS: u64 = 20_000;
+
 pub struct ImportCustomersHandler {
     pub clock: Arc<dyn Clock>,
 }
@@ -379,6 +382,11 @@ impl CommandHandler<ImportCustomers> for ImportCustomersHandler {
             "created": out.created, "updated": out.updated, "unchanged": out.unchanged, "failed": out.failed
         });
         uow.audit().record(&[AuditEntry::new(cmd.shop_id, &cmd.actor, "customers.imported", "customers", None, details, now)]).await?;
+        // Every 20,000 rows of a file, fresh planner statistics: the filters' plans must fit the
+        // tables' new sizes at once, not when autovacuum next looks.
+        if first / STATISTICS_EVERY_ROWS != (last + 1) / STATISTICS_EVERY_ROWS && out.created + out.updated > 0 {
+            uow.customers().refresh_statistics().await?;
+        }
         Ok(out)
     }
 }

@@ -37,6 +37,9 @@ pub trait CustomerRepository: Send {
     async fn field_definitions(&mut self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>>;
     /// `RepoError::Conflict` if the shop has a field with that key.
     async fn insert_field_definition(&mut self, shop: ShopId, def: &FieldDefinition, now: DateTime<Utc>) -> RepoResult<()>;
+    /// Refresh the planner's statistics of the customers' tables (after a large import, so the
+    /// filters' plans fit the new sizes before autovacuum gets to it).
+    async fn refresh_statistics(&mut self) -> RepoResult<()>;
     /// `RepoError::Conflict` if the shop has a segment with that name.
     async fn insert_segment(&mut self, segment: &Segment) -> RepoResult<()>;
     /// `false` if there was no such segment.

@@ -262,6 +262,9 @@ impl CustomerRepository for MemoryUnitOfWork {
         self.work.field_definitions.push((shop, def.clone()));
         Ok(())
     }
+    async fn refresh_statistics(&mut self) -> RepoResult<()> {
+        Ok(())
+    }
     async fn insert_segment(&mut self, segment: &Segment) -> RepoResult<()> {
         if self.work.segments.iter().any(|s| s.shop_id == segment.shop_id && s.name == segment.name) {
             return Err(RepoError::Conflict("name".into()));

@@ -27,9 +27,13 @@ pub(crate) fn by_id(shop: ShopId, id: CustomerId) -> Select<Entity> {
 }
 
 /// A shop's customers in an audience, sorted (ties by id), the same on Postgres and SQLite.
-pub(crate) fn matching(shop: ShopId, audience: &Group, sort: CustomerSort, now: DateTime<Utc>) -> Select<Entity> {
+pub(crate) fn matching(shop: ShopId, audience: &Group, now: DateTime<Utc>) -> Select<Entity> {
+    Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(super::audience::condition(shop, audience, now))
+}
+
+/// `q` in `sort` order, ties by id (pages never overlap).
+pub(crate) fn sorted(q: Select<Entity>, sort: CustomerSort) -> Select<Entity> {
     use sea_orm::sea_query::{Expr, Func, NullOrdering, Order};
-    let q = Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(super::audience::condition(shop, audience, now));
     let order = if sort.descending { Order::Desc } else { Order::Asc };
     let q = match sort.by {
         SortKey::FirstContactedAt => q.order_by(Column::FirstContactedAt, order.clone()),

@@ -47,9 +47,9 @@ impl CustomerReads for SeaCustomerReads {
         now: DateTime<Utc>,
     ) -> RepoResult<(Vec<Customer>, u64)> {
         use sea_orm::{PaginatorTrait, QuerySelect};
-        let q = queries::matching(shop, audience, sort, now);
+        let q = queries::matching(shop, audience, now);
         let total = q.clone().count(&self.db.conn).await.map_err(crate::persistence::repo_err)?;
-        let items = queries::all(&self.db.conn, q.limit(page.limit).offset(page.offset)).await?;
+        let items = queries::all(&self.db.conn, queries::sorted(q, sort).limit(page.limit).offset(page.offset)).await?;
         Ok((items, total))
     }
 
@@ -82,14 +82,8 @@ impl CustomerReads for SeaCustomerReads {
     }
 
     async fn count(&self, shop: ShopId, audience: &Group, now: DateTime<Utc>) -> RepoResult<u64> {
-        use super::entities::customers::{Column, Entity};
-        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        Entity::find()
-            .filter(Column::ShopId.eq(shop.as_uuid()))
-            .filter(super::audience::condition(shop, audience, now))
-            .count(&self.db.conn)
-            .await
-            .map_err(crate::persistence::repo_err)
+        use sea_orm::PaginatorTrait;
+        queries::matching(shop, audience, now).count(&self.db.conn).await.map_err(crate::persistence::repo_err)
     }
 
     async fn segments(&self, shop: ShopId) -> RepoResult<Vec<Segment>> {

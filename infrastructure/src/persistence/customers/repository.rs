@@ -160,6 +160,15 @@ impl CustomerRepository for SeaCustomerRepository {
             .and_then(|n| if n == 0 { Err(application::RepoError::Conflict("key".into())) } else { Ok(()) })
     }
 
+    async fn refresh_statistics(&mut self) -> RepoResult<()> {
+        use sea_orm::ConnectionTrait;
+        let sql = match self.tx.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "ANALYZE customers, customer_tags, customer_field_values",
+            _ => "ANALYZE",
+        };
+        self.tx.execute_unprepared(sql).await.map(|_| ()).map_err(repo_err)
+    }
+
     async fn insert_segment(&mut self, segment: &Segment) -> RepoResult<()> {
         segments::Entity::insert(mapping::segment_row(segment))
             .on_conflict(OnConflict::columns([segments::Column::ShopId, segments::Column::Name]).do_nothing().to_owned())
