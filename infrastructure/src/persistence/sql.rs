@@ -34,11 +34,20 @@ pub(crate) const BULK_STATEMENT_BYTES: usize = 1024 * 1024;
 /// (1, 2, 3, 4, 6, 8, 12, 16, …), so the same few statement texts come back and stay prepared on
 /// the server (a new text is parsed and planned again).
 pub(crate) fn chunks<T>(items: &[T], columns: usize, bytes: impl Fn(&T) -> usize) -> Vec<&[T]> {
-    let max_rows = rows_per_statement(columns);
     // A bulk write (an import) trades the odd 40 ms stall for far fewer round trips: a few large
     // statements instead of hundreds of small ones (docs/adr/0008).
     let total: usize = items.iter().take(BULK_BYTES / 16 + 1).map(&bytes).sum();
-    let budget = if total > BULK_BYTES { BULK_STATEMENT_BYTES } else { STATEMENT_BYTES };
+    split(items, columns, bytes, if total > BULK_BYTES { BULK_STATEMENT_BYTES } else { STATEMENT_BYTES })
+}
+
+/// `chunks` that never trades latency for round trips: every statement stays under
+/// `STATEMENT_BYTES` however large the write (the webhook inbox, on the acknowledgement path).
+pub(crate) fn latency_chunks<T>(items: &[T], columns: usize, bytes: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    split(items, columns, bytes, STATEMENT_BYTES)
+}
+
+fn split<T>(items: &[T], columns: usize, bytes: impl Fn(&T) -> usize, budget: usize) -> Vec<&[T]> {
+    let max_rows = rows_per_statement(columns);
     let mut out = Vec::new();
     let mut start = 0;
     while start < items.len() {
@@ -177,6 +186,9 @@ mod tests {
             assert!(ladder_floor(n) <= n);
         }
         assert!(chunks(&[] as &[usize], 1, |s| *s).is_empty());
+        let bulk = vec![1000usize; 1000];
+        assert!(chunks(&bulk, 1, |s| *s).iter().any(|c| c.len() > 64), "a bulk write uses large statements");
+        assert!(latency_chunks(&bulk, 1, |s| *s).iter().all(|c| c.iter().sum::<usize>() <= STATEMENT_BYTES), "the inbox never does");
         let many = vec![1usize; 70_000];
         assert!(chunks(&many, 2, |s| *s).iter().all(|c| c.len() <= rows_per_statement(2)), "and the parameter limit holds");
     }

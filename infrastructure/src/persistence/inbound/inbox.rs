@@ -13,7 +13,7 @@ use application::inbound::ports::WebhookInbox;
 use application::inbound::raw_body::RawBody;
 
 use super::entities::webhook_events;
-use crate::persistence::sql::chunks;
+use crate::persistence::sql::latency_chunks;
 use crate::persistence::{Db, repo_err};
 
 #[derive(Clone)]
@@ -51,7 +51,7 @@ impl SeaWebhookInbox {
         let _guard = self.db.write_guard().await;
         let txn = self.db.conn.begin().await.map_err(repo_err)?;
         let rows: Vec<(uuid::Uuid, &(&RawBody, DateTime<Utc>))> = ids.iter().copied().zip(items).collect();
-        for chunk in chunks(&rows, 12, |(_, (b, _))| 120 + b.text.len() + b.bytes.as_ref().map_or(0, |x| 2 * x.len())) {
+        for chunk in latency_chunks(&rows, 12, |(_, (b, _))| 120 + b.text.len() + b.bytes.as_ref().map_or(0, |x| 2 * x.len())) {
             let models = chunk.iter().map(|(id, (b, at))| row(*id, (*b).clone(), *at));
             webhook_events::Entity::insert_many(models).exec_without_returning(&txn).await.map_err(repo_err)?;
         }
