@@ -15,15 +15,15 @@ use uuid::Uuid;
 
 use application::RequestContext;
 use application::customers::list_custom_fields::ListCustomFields;
-use application::customers::list_customers::{CustomerFilter, ListCustomers};
+use application::customers::list_customers::ListCustomers;
 use application::customers::segment_customers::SegmentCustomers;
 use application::customers::start_export::StartCustomersExport;
-use domain::customers::{Customer, TimeRange};
+use domain::customers::Customer;
 use domain::tenancy::Role;
 
 use super::CustomersHttp;
 use super::dto::CustomerDto;
-use super::routes::sort_of;
+use super::routes::{customer_filter, sort_of};
 use crate::http::auth::{ApiKeyAuth, Authenticator};
 use crate::http::error::ApiError;
 use crate::http::middleware::RequestId;
@@ -128,16 +128,15 @@ impl ExportApi {
         let shop = authn.shop(&auth, Role::Admin).await?;
         let csv = format.0.as_deref() != Some("json");
         let sort = sort_of(sort.0.as_deref())?;
-        let filter = CustomerFilter {
-            search: search.0,
-            tags: tag.0,
-            all_tags: tag_match.0.as_deref() == Some("all"),
-            fields: field.0,
-            consent: consent.0,
-            last_inbound: TimeRange { after: last_inbound_after.0, before: last_inbound_before.0 },
-            first_contact: TimeRange { after: first_contact_after.0, before: first_contact_before.0 },
-            window_open: window_open.0,
-        };
+        let filter = customer_filter(
+            search.0,
+            tag.0,
+            tag_match.0,
+            field.0,
+            consent.0,
+            [last_inbound_after.0, last_inbound_before.0, first_contact_after.0, first_contact_before.0],
+            window_open.0,
+        );
         let c: RequestContext = ctx(&rid, Some(shop));
         // The first page before answering: a bad filter or segment is an error, not a broken file.
         let segment = segment_id.0;

@@ -43,6 +43,30 @@ enum CustomerCreated {
     Created(Json<CustomerDto>),
 }
 
+/// The list's filter parameters (shared by the list and the export) as the query's filter.
+/// `ranges`: last inbound after and before, first contact after and before.
+pub(super) fn customer_filter(
+    search: Option<String>,
+    tags: Vec<String>,
+    tag_match: Option<String>,
+    fields: Vec<String>,
+    consent: Vec<String>,
+    ranges: [Option<DateTime<Utc>>; 4],
+    window_open: Option<bool>,
+) -> CustomerFilter {
+    let [li_after, li_before, fc_after, fc_before] = ranges;
+    CustomerFilter {
+        search,
+        tags,
+        all_tags: tag_match.as_deref() == Some("all"),
+        fields,
+        consent,
+        last_inbound: TimeRange { after: li_after, before: li_before },
+        first_contact: TimeRange { after: fc_after, before: fc_before },
+        window_open,
+    }
+}
+
 /// The `sort` parameter.
 pub(super) fn sort_of(s: Option<&str>) -> Result<CustomerSort, ApiError> {
     match s {
@@ -110,16 +134,15 @@ impl CustomersApi {
     ) -> Result<Json<CustomerListDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let (limit, offset) = page(limit.0, offset.0);
-        let filter = CustomerFilter {
-            search: search.0,
-            tags: tag.0,
-            all_tags: tag_match.0.as_deref() == Some("all"),
-            fields: field.0,
-            consent: consent.0,
-            last_inbound: TimeRange { after: last_inbound_after.0, before: last_inbound_before.0 },
-            first_contact: TimeRange { after: first_contact_after.0, before: first_contact_before.0 },
-            window_open: window_open.0,
-        };
+        let filter = customer_filter(
+            search.0,
+            tag.0,
+            tag_match.0,
+            field.0,
+            consent.0,
+            [last_inbound_after.0, last_inbound_before.0, first_contact_after.0, first_contact_before.0],
+            window_open.0,
+        );
         let q = ListCustomers { shop_id: shop, filter, sort: sort_of(sort.0.as_deref())?, limit, offset };
         let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.list, q).await?;
         Ok(Json(CustomerListDto { customers: p.items.iter().map(CustomerDto::from).collect(), total: p.total, has_more: p.has_more }))
