@@ -74,3 +74,27 @@ fn openapi_spec_matches_the_snapshot() {
         assert!(spec["paths"][p].is_object(), "{p} missing");
     }
 }
+
+/// Every Postgres connection of the pool has `TCP_NODELAY` (sqlx leaves Nagle on; a large
+/// statement would wait 40 ms for the server's delayed ACK). Linux only: elsewhere it is not set.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_have_tcp_nodelay() {
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    let Some(backend) = Backend::postgres() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(&backend, &dir).await;
+    let db = infrastructure::persistence::Db::connect(&url).await.unwrap();
+    // Two connections at once: the pool's first and a new one.
+    let (a, b) = (db.conn.begin().await.unwrap(), db.conn.begin().await.unwrap());
+    for tx in [&a, &b] {
+        let row = tx
+            .query_one_raw(Statement::from_string(tx.get_database_backend(), "SELECT inet_client_port() AS port"))
+            .await
+            .unwrap()
+            .unwrap();
+        let port: i32 = row.try_get("", "port").unwrap();
+        let nodelay = infrastructure::persistence::nodelay::nodelay_of_local_port(port as u16).unwrap();
+        assert_eq!(nodelay, Some(true), "the connection on local port {port}");
+    }
+}

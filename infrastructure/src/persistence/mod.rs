@@ -20,6 +20,7 @@ pub mod tenancy;
 pub mod unit_of_work;
 
 mod entities;
+pub mod nodelay;
 mod sql;
 
 use std::sync::Arc;
@@ -51,6 +52,9 @@ impl Db {
             .acquire_timeout(Duration::from_secs(5))
             .max_connections(if sqlite { 8 } else { 20 })
             .min_connections(1);
+        if !sqlite {
+            opts.map_sqlx_postgres_pool_opts(|o| o.after_connect(|conn, _| Box::pin(nodelay::set_on(conn))));
+        }
         if sqlite {
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
