@@ -25,7 +25,7 @@ use application::customers::get_consent::GetConsentHandler;
 use application::customers::get_consent_settings::GetConsentSettingsHandler;
 use application::customers::get_customer::GetCustomerHandler;
 use application::customers::get_segments::GetSegmentsHandler;
-use application::customers::import_customers::ImportCustomersHandler;
+use application::customers::import_customers::{ImportCustomersHandler, SettleAfterImport};
 use application::customers::list_custom_fields::ListCustomFieldsHandler;
 use application::customers::list_customers::ListCustomersHandler;
 use application::customers::ports::CustomerReads;
@@ -284,6 +284,7 @@ impl Application {
             erase: EraseCustomerHandler { clock: clock.clone() },
             export: ExportCustomerHandler { clock: clock.clone(), customers: customer_reads.clone(), messaging: messaging_reads.clone() },
             import: ImportCustomersHandler { clock: clock.clone() },
+            settle_import: SettleAfterImport { reads: customer_reads.clone() },
             start_export: StartCustomersExportHandler,
             import_max_bytes: config.import_max_body_bytes,
         });

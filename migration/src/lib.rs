@@ -14,6 +14,7 @@ mod m20261126_000008_consent;
 mod m20261126_000009_crm;
 mod m20261126_000010_segments;
 mod m20261126_000011_erasure_and_audit;
+mod m20261126_000012_crm_search;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_crm::Migration),
             Box::new(m20261126_000010_segments::Migration),
             Box::new(m20261126_000011_erasure_and_audit::Migration),
+            Box::new(m20261126_000012_crm_search::Migration),
         ]
     }
 }

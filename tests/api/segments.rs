@@ -119,6 +119,19 @@ async fn segments_are_saved_counted_and_list_their_members(backend: Backend) {
     let id = seg["id"].as_str().unwrap().to_owned();
     let members = json(app.get(&k, &format!("/api/v1/segments/{id}/customers")).await).await;
     assert_eq!(was(&members), ["001", "004"]);
+    // Conditions on tags and fields united in one group, beside one on the customer itself:
+    // Gold (001), or tagged atacado (002, 003), or whose utility consent is opted out (005).
+    let either = json!({"match": "any", "conditions": [
+        {"field": "tier", "op": "equals", "value": "gold"},
+        {"tags": {"all": ["atacado"]}},
+        {"consent": {"purpose": "utility", "status": "opted_out"}}
+    ]});
+    let r = app.post(&k, "/api/v1/segments", json!({"name": "Either", "definition": either})).await;
+    let either = json(r).await;
+    assert_eq!(either["count"], 4, "{either}");
+    let members = json(app.get(&k, &format!("/api/v1/segments/{}/customers", either["id"].as_str().unwrap())).await).await;
+    assert_eq!(was(&members), ["001", "002", "003", "005"]);
+    app.delete(&k, &format!("/api/v1/segments/{}", either["id"].as_str().unwrap())).await;
     // A group is a segment on a tag; counts are live.
     let r =
         app.post(&k, "/api/v1/segments", json!({"name": "Atacado", "definition": {"conditions": [{"tags": {"any": ["atacado"]}}]}})).await;

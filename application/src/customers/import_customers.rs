@@ -131,6 +131,22 @@ pub struct ImportCustomersHandler {
     pub clock: Arc<dyn Clock>,
 }
 
+/// The last step of an import, after every chunk's command: if the file changed anything, the
+/// customers' tables are settled (statistics and visibility map), so that the next filtered list
+/// is answered from the indexes.
+pub struct SettleAfterImport {
+    pub reads: Arc<dyn super::ports::CustomerReads>,
+}
+
+impl SettleAfterImport {
+    pub async fn run(&self, total: &ImportOutcome, dry_run: bool) -> Result<(), ImportCustomersError> {
+        if !dry_run && total.created + total.updated > 0 {
+            self.reads.settle_after_bulk_write().await?;
+        }
+        Ok(())
+    }
+}
+
 /// `yes`, `opted_in`, `true`, `1`, `sim`, `sí` → in; `no`, `opted_out`, `false`, `0`, `não` → out.
 fn consent_status(cell: &str) -> Option<OptInStatus> {
     match cell.trim().to_lowercase().as_str() {

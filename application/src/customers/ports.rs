@@ -111,4 +111,8 @@ pub trait CustomerReads: Send + Sync {
     /// The shop's consent settings (the defaults if it has none).
     async fn consent_settings(&self, shop: ShopId) -> RepoResult<ConsentSettings>;
     async fn field_definitions(&self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>>;
+    /// After a bulk write (an import): fresh planner statistics and, where the database keeps
+    /// one, a fresh visibility map for the customers' tables, so that filters and counts are
+    /// answered from the indexes alone at once, not when autovacuum next comes by.
+    async fn settle_after_bulk_write(&self) -> RepoResult<()>;
 }

@@ -265,6 +265,7 @@ impl ImportApi {
                 }
             }
         }
+        h.settle_import.run(&total, dry_run).await?;
         let errors_total = total.errors.len() as u64;
         total.errors.sort_by_key(|e| e.row);
         total.errors.truncate(MAX_LISTED_ERRORS);

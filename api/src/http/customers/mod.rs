@@ -22,7 +22,7 @@ use application::customers::get_consent::{GetConsentError, GetConsentHandler};
 use application::customers::get_consent_settings::{GetConsentSettingsError, GetConsentSettingsHandler};
 use application::customers::get_customer::{GetCustomerError, GetCustomerHandler};
 use application::customers::get_segments::{GetSegmentsError, GetSegmentsHandler};
-use application::customers::import_customers::{ImportCustomersError, ImportCustomersHandler};
+use application::customers::import_customers::{ImportCustomersError, ImportCustomersHandler, SettleAfterImport};
 use application::customers::list_custom_fields::{ListCustomFieldsError, ListCustomFieldsHandler};
 use application::customers::list_customers::{ListCustomersError, ListCustomersHandler};
 use application::customers::record_consent::{RecordConsentError, RecordConsentHandler};
@@ -57,6 +57,7 @@ pub struct CustomersHttp {
     pub erase: EraseCustomerHandler,
     pub export: ExportCustomerHandler,
     pub import: ImportCustomersHandler,
+    pub settle_import: SettleAfterImport,
     pub start_export: StartCustomersExportHandler,
     /// The largest CSV an import reads.
     pub import_max_bytes: usize,
