@@ -8,6 +8,7 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{EndpointExt, Response, Route, Server, get};
 use tokio::sync::{Notify, watch};
 
+use crate::http::templates::TemplatesHttp;
 use application::accounts::connect_account::{ConnectAccountError, ConnectAccountHandler, ConnectAccountService, ConnectWhatsAppAccount};
 use application::accounts::disconnect_account::DisconnectAccountHandler;
 use application::accounts::get_account::GetAccountHandler;
@@ -55,8 +56,13 @@ use application::shared::leases::Leases;
 use application::shared::outbox::{EventPublisher, OutboxRelayStore};
 use application::shared::ports::{Clock, SecretCipher, SystemClock};
 use application::shared::unit_of_work::UnitOfWorkFactory;
+use application::templates::create_template::{CreateTemplateService, RecordCreatedTemplateHandler};
+use application::templates::delete_template::DeleteTemplateService;
+use application::templates::get_templates::GetTemplatesHandler;
+use application::templates::ports::{TemplateApi, TemplateReads};
 use application::templates::record_template_categories::RecordTemplateCategoriesHandler;
 use application::templates::record_template_statuses::RecordTemplateStatusesHandler;
+use application::templates::sync_templates::{RecordTemplatePageHandler, SyncTemplatesService};
 use application::tenancy::authenticate::AuthenticateHandler;
 use application::tenancy::create_api_key::CreateApiKeyHandler;
 use application::tenancy::create_shop::{CreateShop, CreateShopHandler};
@@ -78,6 +84,7 @@ use infrastructure::persistence::leases::SeaLeases;
 use infrastructure::persistence::messaging::outbound_queue::SeaOutboundQueue;
 use infrastructure::persistence::messaging::reads::SeaMessagingReads;
 use infrastructure::persistence::outbox::relay_store::SeaOutboxRelayStore;
+use infrastructure::persistence::templates::reads::SeaTemplateReads;
 use infrastructure::persistence::tenancy::reads::SeaTenancyReads;
 use infrastructure::persistence::unit_of_work::SeaUnitOfWorkFactory;
 use infrastructure::publisher::{InProcessBus, RabbitPublisher};
@@ -256,7 +263,7 @@ impl Application {
             conversation_status: GetConversationStatusHandler {
                 reads: messaging_reads.clone(),
                 customers: customer_reads.clone(),
-                accounts: account_reads,
+                accounts: account_reads.clone(),
             },
             list_conversations: ListConversationsHandler { reads: messaging_reads.clone() },
             get_conversation: GetConversationHandler { reads: messaging_reads.clone() },
@@ -287,6 +294,33 @@ impl Application {
             settle_import: SettleAfterImport { reads: customer_reads.clone() },
             start_export: StartCustomersExportHandler,
             import_max_bytes: config.import_max_body_bytes,
+        });
+        let template_api: Arc<dyn TemplateApi> = cloud.clone();
+        let template_reads: Arc<dyn TemplateReads> = Arc::new(SeaTemplateReads::new(db.clone()));
+        let templates = Arc::new(TemplatesHttp {
+            pipeline: pipeline.clone(),
+            create: CreateTemplateService {
+                pipeline: pipeline.clone(),
+                accounts: account_reads.clone(),
+                cipher: cipher.clone(),
+                api: template_api.clone(),
+                record: RecordCreatedTemplateHandler { clock: clock.clone() },
+            },
+            get: GetTemplatesHandler { reads: template_reads.clone() },
+            sync: SyncTemplatesService {
+                pipeline: pipeline.clone(),
+                accounts: account_reads.clone(),
+                cipher: cipher.clone(),
+                api: template_api.clone(),
+                record: RecordTemplatePageHandler { clock: clock.clone() },
+            },
+            delete: DeleteTemplateService {
+                pipeline: pipeline.clone(),
+                reads: template_reads,
+                accounts: account_reads.clone(),
+                cipher: cipher.clone(),
+                api: template_api,
+            },
         });
         let webhooks = Arc::new(WebhooksHttp {
             inbox: inbox.clone(),
@@ -440,6 +474,7 @@ impl Application {
             .data(accounts)
             .data(messaging)
             .data(customers)
+            .data(templates)
             .data(webhooks)
             .data(ops)
             .data(metrics.clone())

@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use application::accounts::ports::{NumberDirectory, VerifiedNumber};
 use application::messaging::ports::{CloudApi, CloudApiError, CloudApiErrorKind, SendReceipt, SenderCredentials};
 use application::shared::ports::Secret;
+use application::templates::ports::{Submitted, TemplateApi, TemplatePage};
 use domain::messaging::{Header, Media, MessageContent};
+use domain::templates::TemplateCategory;
 use domain::{PhoneNumberId, WaId};
 
 /// Meta error codes worth retrying: throttling, temporary and server-side failures.
@@ -418,6 +420,79 @@ pub fn to_meta_message(to: &WaId, content: &MessageContent, reply_to: Option<&st
         body["context"] = json!({"message_id": w});
     }
     body
+}
+
+/// Meta's template endpoints: one attempt each (a person is waiting, and a retried submission
+/// could create the template twice); errors keep Meta's code for the caller's policy.
+impl CloudApiClient {
+    async fn graph(&self, method: reqwest::Method, path: &str, token: &Secret, body: Option<&Value>) -> Result<Value, CloudApiError> {
+        let url = format!("{}/{}/{}", self.base_url, self.version, path);
+        let mut req = self.http.request(method, &url).bearer_auth(token.expose());
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.map_err(|e| CloudApiError {
+            kind: if e.is_connect() { CloudApiErrorKind::Unreachable } else { CloudApiErrorKind::OutcomeUnknown },
+            http_status: None,
+            code: None,
+            subcode: None,
+            title: "the Cloud API could not be reached".into(),
+            details: Some(e.to_string()),
+            fbtrace_id: None,
+            attempts: 1,
+        })?;
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if (200..300).contains(&status) { Ok(body) } else { Err(meta_error(status, &body, 1)) }
+    }
+}
+
+#[async_trait]
+impl TemplateApi for CloudApiClient {
+    async fn submit(&self, waba_id: &str, token: &Secret, template: &Value) -> Result<Submitted, CloudApiError> {
+        let v = self.graph(reqwest::Method::POST, &format!("{waba_id}/message_templates"), token, Some(template)).await?;
+        let id = v.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if id.is_empty() {
+            return Err(meta_error(502, &json!({"error": {"message": "Meta accepted the template without an id"}}), 1));
+        }
+        Ok(Submitted {
+            id,
+            status: v.get("status").and_then(Value::as_str).unwrap_or("PENDING").to_owned(),
+            category: v.get("category").and_then(Value::as_str).and_then(TemplateCategory::parse),
+        })
+    }
+
+    async fn list(&self, waba_id: &str, token: &Secret, after: Option<&str>) -> Result<TemplatePage, CloudApiError> {
+        let fields = "id,name,language,status,category,components,parameter_format,rejected_reason,quality_score";
+        let mut path = format!("{waba_id}/message_templates?limit=100&fields={fields}");
+        if let Some(a) = after {
+            path.push_str("&after=");
+            path.push_str(&url_escape(a));
+        }
+        let v = self.graph(reqwest::Method::GET, &path, token, None).await?;
+        let templates = v.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
+        // Meta gives `paging.next` only when there is a next page.
+        let after = v
+            .get("paging")
+            .filter(|p| p.get("next").is_some())
+            .and_then(|p| p.get("cursors"))
+            .and_then(|c| c.get("after"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok(TemplatePage { templates, after })
+    }
+
+    async fn delete(&self, waba_id: &str, token: &Secret, name: &str, meta_template_id: &str) -> Result<(), CloudApiError> {
+        let path = format!("{waba_id}/message_templates?hsm_id={}&name={}", url_escape(meta_template_id), url_escape(name));
+        self.graph(reqwest::Method::DELETE, &path, token, None).await.map(|_| ())
+    }
+}
+
+/// A query-string value, percent-encoded (RFC 3986 unreserved characters kept).
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 #[cfg(test)]

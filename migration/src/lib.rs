@@ -15,6 +15,7 @@ mod m20261126_000009_crm;
 mod m20261126_000010_segments;
 mod m20261126_000011_erasure_and_audit;
 mod m20261126_000012_crm_search;
+mod m20261126_000013_template_store;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_segments::Migration),
             Box::new(m20261126_000011_erasure_and_audit::Migration),
             Box::new(m20261126_000012_crm_search::Migration),
+            Box::new(m20261126_000013_template_store::Migration),
         ]
     }
 }

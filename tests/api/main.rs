@@ -17,5 +17,6 @@ mod jobs;
 mod messaging;
 mod restart;
 mod segments;
+mod templates;
 mod tenancy;
 mod webhooks;

@@ -90,6 +90,24 @@ impl ApiError {
     pub fn validation(field: &str, message: &str) -> Self {
         Self::Unprocessable(body("VALIDATION_FAILED", format!("{field}: {message}"), json!({ "field": field })))
     }
+    /// Several problems at once (a template draft, a send's template parameters): `field` names
+    /// the first, `problems` lists them all.
+    pub fn problems(list: &[domain::templates::Problem]) -> Self {
+        let first = list.first().map_or_else(|| "request".to_owned(), |p| p.field.clone());
+        let message = match list {
+            [one] => format!("{}: {}", one.field, one.reason),
+            _ => format!("{} problems; the first: {first}: {}", list.len(), list.first().map_or("", |p| p.reason.as_str())),
+        };
+        let problems: Vec<Value> = list.iter().map(|p| json!({"field": p.field, "reason": p.reason})).collect();
+        Self::Unprocessable(body("VALIDATION_FAILED", message, json!({ "field": first, "problems": problems })))
+    }
+    pub fn template_not_approved(e: &domain::templates::NotApproved) -> Self {
+        Self::Unprocessable(body(
+            "TEMPLATE_NOT_APPROVED",
+            format!("Template '{}' ({}) is {}; only an APPROVED template can be sent.", e.name, e.language, e.status),
+            json!({ "name": e.name, "language": e.language, "status": e.status }),
+        ))
+    }
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self::TooManyRequests(
             body("RATE_LIMIT_EXCEEDED", "Too many requests for this shop; slow down.", json!({ "retryAfterSeconds": retry_after_secs })),

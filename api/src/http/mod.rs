@@ -20,6 +20,7 @@ pub mod messaging;
 pub mod middleware;
 pub mod ops;
 pub mod rate_limit;
+pub mod templates;
 pub mod tenancy;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -42,6 +43,8 @@ pub enum ApiTags {
     Conversations,
     /// Customers: the people who write to the shop.
     Customers,
+    /// Meta message templates: made, reviewed, synced, previewed.
+    Templates,
 }
 
 pub type Apis = (
@@ -55,6 +58,7 @@ pub type Apis = (
     customers::segments::SegmentsApi,
     customers::import::ImportApi,
     customers::export::ExportApi,
+    templates::routes::TemplatesApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -70,6 +74,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             customers::segments::SegmentsApi,
             customers::import::ImportApi,
             customers::export::ExportApi,
+            templates::routes::TemplatesApi,
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),

@@ -71,6 +71,12 @@ pub enum SendMessageError {
     ConsentRequired(ConsentRefusal),
     #[error("template '{name}' ({language}) does not exist or is not approved")]
     TemplateNotFound { name: String, language: String, meta_code: Option<i64> },
+    /// The service keeps this template, and it is not approved (pending, rejected, paused, …).
+    #[error(transparent)]
+    TemplateNotApproved(domain::templates::NotApproved),
+    /// The parameters do not fit the template: each problem names where.
+    #[error("the parameters do not fit the template")]
+    TemplateParameters(Vec<domain::templates::Problem>),
     /// Meta refused or failed the send. The message is stored as failed.
     #[error("WhatsApp Cloud API error: {error}")]
     WhatsApp {
@@ -216,8 +222,18 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
         let customer =
             identified.customers.get(&(cmd.shop_id, wa_id.clone())).ok_or_else(|| RepoError::Other("customer vanished".into()))?;
         if let MessageContent::Template(t) = &content {
+            // A template the service keeps for this number's WABA: only an approved one goes,
+            // with parameters that fit it. (One it does not know yet still goes to Meta.)
+            let waba = account.snapshot().waba_id.to_string();
+            let stored = uow.templates().by_name(cmd.shop_id, &t.name, &t.language).await?.into_iter().find(|s| s.waba_id == waba);
+            if let Some(stored) = &stored {
+                stored.ensure_sendable().map_err(SendMessageError::TemplateNotApproved)?;
+                if let Some(Err(problems)) = stored.render(&t.components) {
+                    return Err(SendMessageError::TemplateParameters(problems));
+                }
+            }
             // Consent, for every business-initiated template (free-form replies always pass).
-            let category = uow.templates().category_of(cmd.shop_id, &t.name, &t.language).await?;
+            let category = uow.templates().category_of(cmd.shop_id, &t.name, &t.language).await?.or(stored.and_then(|s| s.category));
             let settings = uow.customers().consent_settings(&[cmd.shop_id]).await?.remove(&cmd.shop_id).unwrap_or_default();
             may_send(Outgoing::Template(category), customer.consent(), window.is_open, settings.require_marketing_opt_in).map_err(|r| {
                 match r {
@@ -329,6 +345,42 @@ mod tests {
         assert_eq!(s.then_events(), ["conversation.closed", "conversation.started"], "the expired one closes first");
         let active: Vec<_> = s.memory.read(|st| st.conversations.values().filter(|c| c.is_active()).map(|c| c.id()).collect());
         assert_eq!(active, [m.conversation_id()], "one active conversation, the new one");
+    }
+
+    #[tokio::test]
+    async fn given_a_kept_template_when_sending_then_only_approved_goes_with_parameters_that_fit() {
+        use domain::templates::{Template, TemplateDefinition};
+        use serde_json::json;
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        given_the_customer_wrote(&s, &account, 25 * 60).await;
+        let c = json!([{"type": "BODY", "text": "Hi {{1}}, your order ships.", "example": {"body_text": [["Ana"]]}}]);
+        let def = TemplateDefinition::parse("order_update", "en_US", "UTILITY", None, &c).unwrap();
+        let waba = account.snapshot().waba_id.to_string();
+        let (mut kept, _) = Template::submitted(s.shop, account.id(), &waba, def, "77", "PENDING", None, s.now());
+        s.memory.write(|st| st.stored_templates.push(kept.clone()));
+        let h = SendMessageHandler { clock: s.clock() };
+        let with = |components: Vec<serde_json::Value>| SendMessage {
+            template: Some(TemplateRef { name: "order_update".into(), language: "en_US".into(), components }),
+            ..text(s.shop)
+        };
+        let body = vec![json!({"type": "body", "parameters": [{"type": "text", "text": "Ana"}]})];
+        let before = s.memory.read(|st| st.messages.len());
+
+        let r = s.when(&h, with(body.clone())).await;
+        assert!(matches!(&r, Err(SendMessageError::TemplateNotApproved(e)) if e.status == "PENDING"), "{r:?}");
+        kept.status = "approved".into();
+        s.memory.write(|st| st.stored_templates = vec![kept.clone()]);
+        let r = s.when(&h, with(vec![])).await;
+        let Err(SendMessageError::TemplateParameters(problems)) = r else { panic!("{r:?}") };
+        assert_eq!(problems[0].field, "template.components.body.parameters");
+        assert_eq!(s.memory.read(|st| st.messages.len()), before, "refusals store nothing");
+        s.when(&h, with(body)).await.expect("approved, and the parameters fit");
+        // A template of another WABA with the same name does not decide for this number.
+        kept.waba_id = "other".into();
+        kept.status = "paused".into();
+        s.memory.write(|st| st.stored_templates = vec![kept]);
+        s.when(&h, with(vec![])).await.expect("not kept for this WABA: Meta decides");
     }
 
     #[tokio::test]

@@ -1,20 +1,75 @@
 //! Ports of the templates context.
 
 use async_trait::async_trait;
+use serde_json::Value;
 
-use crate::shared::repo::RepoResult;
+use crate::messaging::ports::CloudApiError;
+use crate::shared::ports::Secret;
+use crate::shared::repo::{Page, RepoResult};
 use domain::ShopId;
-use domain::templates::{TemplateCategory, TemplateStatus};
+use domain::templates::{Template, TemplateCategory, TemplateStatus};
 
 /// The write side, inside a unit of work.
 #[async_trait]
 pub trait TemplateRepository: Send {
     /// The recorded status of a template (by Meta's id) for a shop, locked.
     async fn lock_status(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<TemplateStatus>>;
-    /// Insert or replace the status of the template for its shop.
+    /// Insert or replace the status of the template for its shop, and add it to its history.
     async fn save_status(&mut self, status: &TemplateStatus) -> RepoResult<()>;
     /// The category Meta gave a template (by name and language), if the service knows it.
     async fn category_of(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Option<TemplateCategory>>;
     /// Record the category Meta gave a template. `true` if it changed.
     async fn save_category(&mut self, shop: ShopId, name: &str, language: &str, category: TemplateCategory) -> RepoResult<bool>;
+    /// A shop's template by Meta's id, locked.
+    async fn lock(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<Template>>;
+    /// Insert a template, or replace the one with the same Meta id (its own id kept); a status
+    /// that differs from the stored one goes into the history.
+    async fn save(&mut self, template: &Template) -> RepoResult<()>;
+    /// The shop's templates of this name and language (one per WABA).
+    async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<Template>>;
+    /// Remove a template (and its history). `false` if there was none.
+    async fn delete(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool>;
+}
+
+/// One status a template went through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub status: String,
+    pub reason: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The read side.
+#[async_trait]
+pub trait TemplateReads: Send + Sync {
+    /// A page of the shop's templates, by name then language; `status` (lowercase) and a part
+    /// of the name narrow it.
+    async fn list(&self, shop: ShopId, status: Option<&str>, name: Option<&str>, page: Page) -> RepoResult<(Vec<Template>, u64)>;
+    async fn by_id(&self, shop: ShopId, id: uuid::Uuid) -> RepoResult<Option<Template>>;
+    /// Its statuses, oldest first.
+    async fn history(&self, shop: ShopId, meta_template_id: &str) -> RepoResult<Vec<StatusChange>>;
+}
+
+/// What Meta answered a submission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    pub id: String,
+    pub status: String,
+    pub category: Option<TemplateCategory>,
+}
+
+/// One page of Meta's template list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplatePage {
+    pub templates: Vec<Value>,
+    /// The cursor of the next page, if there is one.
+    pub after: Option<String>,
+}
+
+/// Meta's template endpoints on a WABA (`/{waba-id}/message_templates`), with its token.
+#[async_trait]
+pub trait TemplateApi: Send + Sync {
+    async fn submit(&self, waba_id: &str, token: &Secret, template: &Value) -> Result<Submitted, CloudApiError>;
+    async fn list(&self, waba_id: &str, token: &Secret, after: Option<&str>) -> Result<TemplatePage, CloudApiError>;
+    async fn delete(&self, waba_id: &str, token: &Secret, name: &str, meta_template_id: &str) -> Result<(), CloudApiError>;
 }

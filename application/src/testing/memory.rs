@@ -45,6 +45,8 @@ pub struct State {
     pub statuses: Vec<StatusRecord>,
     pub deliveries: BTreeMap<MessageId, Delivery>,
     pub templates: Vec<TemplateStatus>,
+    /// Templates the service keeps (made, synced).
+    pub stored_templates: Vec<domain::templates::Template>,
     /// `(shop, name, language)` → category.
     pub template_categories: BTreeMap<(ShopId, String, String), TemplateCategory>,
     pub consent_ledger: Vec<ConsentEntry>,
@@ -450,6 +452,22 @@ impl TemplateRepository for MemoryUnitOfWork {
     }
     async fn save_category(&mut self, shop: ShopId, name: &str, language: &str, category: TemplateCategory) -> RepoResult<bool> {
         Ok(self.work.template_categories.insert((shop, name.to_owned(), language.to_owned()), category) != Some(category))
+    }
+    async fn lock(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<domain::templates::Template>> {
+        Ok(self.work.stored_templates.iter().find(|t| t.shop_id == shop && t.meta_template_id == meta_template_id).cloned())
+    }
+    async fn save(&mut self, template: &domain::templates::Template) -> RepoResult<()> {
+        self.work.stored_templates.retain(|t| !(t.shop_id == template.shop_id && t.meta_template_id == template.meta_template_id));
+        self.work.stored_templates.push(template.clone());
+        Ok(())
+    }
+    async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<domain::templates::Template>> {
+        Ok(self.work.stored_templates.iter().filter(|t| t.shop_id == shop && t.name == name && t.language == language).cloned().collect())
+    }
+    async fn delete(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool> {
+        let before = self.work.stored_templates.len();
+        self.work.stored_templates.retain(|t| !(t.shop_id == shop && t.id == id));
+        Ok(self.work.stored_templates.len() != before)
     }
 }
 

@@ -28,7 +28,31 @@ impl EventPayload for TemplateStatusUpdated {
     }
 }
 
+/// A template was submitted to Meta by the service (Meta's review follows).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateCreated {
+    pub shop_id: ShopId,
+    pub id: uuid::Uuid,
+    pub waba_id: String,
+    pub template_id: String,
+    pub template_name: String,
+    pub language: String,
+    pub category: String,
+    pub status: String,
+}
+
+impl EventPayload for TemplateCreated {
+    const TYPE: &'static str = "template.created";
+    fn shop_id(&self) -> ShopId {
+        self.shop_id
+    }
+    fn subject(&self) -> String {
+        self.template_id.clone()
+    }
+}
+
 crate::context_events! {
     /// What happens to a shop's message templates.
-    pub enum TemplateEvent { TemplateStatusUpdated }
+    pub enum TemplateEvent { TemplateStatusUpdated, TemplateCreated }
 }

@@ -1,9 +1,16 @@
-//! Templates: Meta message templates. Today: their review status as Meta reports it.
+//! Templates: Meta message templates — their definition checked against Meta's rules, their
+//! review status as Meta reports it, and the parameters of a send.
 
 pub mod category;
+pub mod definition;
 pub mod events;
+pub mod parameters;
+pub mod template;
 pub mod template_status;
 
 pub use category::{TemplateCategory, TemplateCategoryReport};
-pub use events::{TemplateEvent, TemplateStatusUpdated};
+pub use definition::{Problem, TemplateDefinition};
+pub use events::{TemplateCreated, TemplateEvent, TemplateStatusUpdated};
+pub use parameters::RenderedTemplate;
+pub use template::{NotApproved, Template};
 pub use template_status::{TemplateStatus, TemplateStatusReport};

@@ -54,6 +54,8 @@ impl From<SendMessageError> for ApiError {
                 format!("Template '{name}' ({language}) does not exist or is not approved."),
                 json!({ "name": name, "language": language, "metaCode": meta_code }),
             )),
+            SendMessageError::TemplateNotApproved(e) => ApiError::template_not_approved(&e),
+            SendMessageError::TemplateParameters(p) => ApiError::problems(&p),
             SendMessageError::OptedOut(r) => ApiError::Unprocessable(body("CUSTOMER_OPTED_OUT", r.to_string(), consent_details(r))),
             SendMessageError::ConsentRequired(r) => ApiError::Unprocessable(body("CONSENT_REQUIRED", r.to_string(), consent_details(r))),
             SendMessageError::WhatsApp { error, message_id } => ApiError::whatsapp(&error, Some(message_id)),

@@ -1,17 +1,19 @@
 //! The templates write side, inside a unit of work.
 
 use async_trait::async_trait;
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use application::RepoResult;
 use application::templates::ports::TemplateRepository;
 use domain::ShopId;
-use domain::templates::{TemplateCategory, TemplateStatus};
+use domain::templates::{Template, TemplateCategory, TemplateStatus};
 
 use super::entities::template_categories as categories;
+use super::entities::template_status_history as hist;
 use super::entities::templates::{ActiveModel, Column, Entity};
+use super::mapping;
 use crate::persistence::repo_err;
 use crate::persistence::sql::Txn;
 
@@ -19,26 +21,24 @@ pub struct SeaTemplateRepository {
     pub(crate) tx: Txn,
 }
 
+/// A shop's template by Meta's id.
+fn by_meta_id(shop: ShopId, meta_template_id: &str) -> sea_orm::Select<Entity> {
+    Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(Column::MetaTemplateId.eq(meta_template_id))
+}
+
 #[async_trait]
 impl TemplateRepository for SeaTemplateRepository {
     async fn lock_status(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<TemplateStatus>> {
-        Ok(Entity::find()
-            .filter(Column::ShopId.eq(shop.as_uuid()))
-            .filter(Column::MetaTemplateId.eq(meta_template_id))
-            .lock_exclusive()
-            .one(self.tx.as_ref())
-            .await
-            .map_err(repo_err)?
-            .map(|m| TemplateStatus {
-                shop_id: m.shop_id.into(),
-                waba_id: m.waba_id,
-                meta_template_id: m.meta_template_id,
-                name: m.name,
-                language: m.language,
-                status: m.status,
-                reason: m.reason,
-                updated_at: m.updated_at,
-            }))
+        Ok(by_meta_id(shop, meta_template_id).lock_exclusive().one(self.tx.as_ref()).await.map_err(repo_err)?.map(|m| TemplateStatus {
+            shop_id: m.shop_id.into(),
+            waba_id: m.waba_id,
+            meta_template_id: m.meta_template_id,
+            name: m.name,
+            language: m.language,
+            status: m.status,
+            reason: m.reason,
+            updated_at: m.updated_at,
+        }))
     }
 
     async fn save_status(&mut self, r: &TemplateStatus) -> RepoResult<()> {
@@ -52,7 +52,13 @@ impl TemplateRepository for SeaTemplateRepository {
             status: Set(r.status.clone()),
             reason: Set(r.reason.clone()),
             updated_at: Set(r.updated_at),
+            category: NotSet,
+            parameter_format: NotSet,
+            components: NotSet,
+            account_id: NotSet,
+            created_at: NotSet,
         };
+        history(self.tx.as_ref(), r.shop_id, &r.meta_template_id, &r.status, r.reason.as_deref(), r.updated_at).await?;
         Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([Column::ShopId, Column::MetaTemplateId])
@@ -94,4 +100,91 @@ impl TemplateRepository for SeaTemplateRepository {
             .map_err(repo_err)?;
         Ok(true)
     }
+
+    async fn lock(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<Template>> {
+        Ok(by_meta_id(shop, meta_template_id).lock_exclusive().one(self.tx.as_ref()).await.map_err(repo_err)?.map(mapping::template))
+    }
+
+    async fn save(&mut self, t: &Template) -> RepoResult<()> {
+        let before = by_meta_id(t.shop_id, &t.meta_template_id).one(self.tx.as_ref()).await.map_err(repo_err)?;
+        if before.as_ref().map(|b| b.status.as_str()) != Some(t.status.as_str()) {
+            history(self.tx.as_ref(), t.shop_id, &t.meta_template_id, &t.status, t.reason.as_deref(), t.updated_at).await?;
+        }
+        let mut update = vec![
+            Column::WabaId,
+            Column::Name,
+            Column::Language,
+            Column::Status,
+            Column::Reason,
+            Column::UpdatedAt,
+            Column::Category,
+            Column::AccountId,
+            Column::CreatedAt,
+        ];
+        if t.definition.is_some() {
+            update.extend([Column::Components, Column::ParameterFormat]);
+        }
+        Entity::insert(mapping::row(t))
+            .on_conflict(OnConflict::columns([Column::ShopId, Column::MetaTemplateId]).update_columns(update).to_owned())
+            .exec_without_returning(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<Template>> {
+        Ok(Entity::find()
+            .filter(Column::ShopId.eq(shop.as_uuid()))
+            .filter(Column::Name.eq(name))
+            .filter(Column::Language.eq(language))
+            .all(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?
+            .into_iter()
+            .map(mapping::template)
+            .collect())
+    }
+
+    async fn delete(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool> {
+        let Some(t) = Entity::find()
+            .filter(Column::ShopId.eq(shop.as_uuid()))
+            .filter(Column::Id.eq(id))
+            .one(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?
+        else {
+            return Ok(false);
+        };
+        hist::Entity::delete_many()
+            .filter(hist::Column::ShopId.eq(shop.as_uuid()))
+            .filter(hist::Column::MetaTemplateId.eq(t.meta_template_id.as_str()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Entity::delete_by_id(t.id).exec(self.tx.as_ref()).await.map_err(repo_err)?;
+        Ok(true)
+    }
+}
+
+/// One status in a template's history.
+async fn history<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    shop: ShopId,
+    meta_template_id: &str,
+    status: &str,
+    reason: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> RepoResult<()> {
+    hist::Entity::insert(hist::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        shop_id: Set(shop.as_uuid()),
+        meta_template_id: Set(meta_template_id.to_owned()),
+        status: Set(status.to_owned()),
+        reason: Set(reason.map(str::to_owned)),
+        at: Set(at),
+    })
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+    .map_err(repo_err)
 }

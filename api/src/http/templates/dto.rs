@@ -1,0 +1,138 @@
+//! Bodies of the templates routes.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+use serde_json::Value;
+use uuid::Uuid;
+
+use application::templates::ports::StatusChange;
+use domain::templates::{RenderedTemplate, Template};
+
+/// A template to submit, in Meta's own shape.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateTemplateRequest {
+    /// Lowercase letters, digits and underscores, at most 512.
+    #[oai(validator(pattern = r"^[a-z0-9_]{1,512}$"))]
+    pub name: String,
+    /// A Meta language code (`en_US`, `pt_BR`, `es`, `vi`, …).
+    #[oai(validator(pattern = r"^[a-z]{2,3}(_[A-Z]{2})?$"))]
+    pub language: String,
+    /// `MARKETING`, `UTILITY` or `AUTHENTICATION`.
+    #[oai(validator(pattern = r"^(MARKETING|UTILITY|AUTHENTICATION)$"))]
+    pub category: String,
+    /// `POSITIONAL` (`{{1}}`, the default) or `NAMED` (`{{first_name}}`).
+    #[oai(validator(pattern = r"^(POSITIONAL|NAMED)$"))]
+    pub parameter_format: Option<String>,
+    /// Meta's components: `HEADER`, `BODY`, `FOOTER`, `BUTTONS`, with their examples.
+    #[oai(validator(min_items = 1, max_items = 4))]
+    pub components: Vec<Value>,
+    /// The number whose WABA gets the template; required when the shop has several.
+    pub account_id: Option<Uuid>,
+}
+
+/// A send's parameters to preview.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PreviewRequest {
+    /// Meta's send components (`header`, `body`, `button` with their `parameters`).
+    #[oai(validator(max_items = 20))]
+    #[serde(default)]
+    pub components: Vec<Value>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct StatusChangeDto {
+    pub status: String,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct MessageTemplateDto {
+    pub id: Uuid,
+    /// Meta's id for it.
+    pub meta_template_id: String,
+    pub waba_id: String,
+    pub account_id: Option<Uuid>,
+    pub name: String,
+    pub language: String,
+    /// `MARKETING`, `UTILITY`, `AUTHENTICATION`; null when Meta has not said.
+    pub category: Option<String>,
+    /// `PENDING`, `APPROVED`, `REJECTED`, `PAUSED`, `DISABLED`, `IN_APPEAL`, …
+    pub status: String,
+    /// Why Meta rejected or paused it.
+    pub reason: Option<String>,
+    /// `POSITIONAL` or `NAMED`; null when the service does not know what it says.
+    pub parameter_format: Option<String>,
+    /// Meta's components; null for a template known only from a status webhook (sync it).
+    pub components: Option<Value>,
+    /// Its statuses, oldest first (one template's read only).
+    pub history: Option<Vec<StatusChangeDto>>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl MessageTemplateDto {
+    pub fn from(t: Template, history: Option<Vec<StatusChange>>) -> Self {
+        Self {
+            id: t.id,
+            meta_template_id: t.meta_template_id,
+            waba_id: t.waba_id,
+            account_id: t.account_id.map(|a| a.as_uuid()),
+            name: t.name,
+            language: t.language,
+            category: t.category.map(|c| c.as_str().to_owned()),
+            status: t.status.to_ascii_uppercase(),
+            reason: t.reason,
+            parameter_format: t.definition.as_ref().map(|d| d.format.as_str().to_owned()),
+            components: t.definition.map(|d| d.components),
+            history: history.map(|h| {
+                h.into_iter().map(|c| StatusChangeDto { status: c.status.to_ascii_uppercase(), reason: c.reason, at: c.at }).collect()
+            }),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct MessageTemplateListDto {
+    pub items: Vec<MessageTemplateDto>,
+    pub total: u64,
+    pub has_more: bool,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct PreviewDto {
+    pub header: Option<String>,
+    pub body: String,
+    pub footer: Option<String>,
+    pub buttons: Vec<String>,
+}
+
+impl From<RenderedTemplate> for PreviewDto {
+    fn from(r: RenderedTemplate) -> Self {
+        Self { header: r.header, body: r.body, footer: r.footer, buttons: r.buttons }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct SyncDto {
+    /// WABAs read (one per distinct WABA of the shop's numbers).
+    pub wabas: u32,
+    pub pages: u32,
+    /// Templates in Meta's lists.
+    pub seen: u32,
+    /// New here.
+    pub created: u32,
+    /// Changed here (status, category or content).
+    pub updated: u32,
+}

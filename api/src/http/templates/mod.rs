@@ -1,0 +1,85 @@
+//! `/api/v1/templates`: the shop's Meta message templates — made (checked against Meta's rules,
+//! then submitted), listed, read with their status history, previewed, synced and deleted.
+
+pub mod dto;
+pub mod routes;
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use application::Pipeline;
+use application::templates::create_template::{CreateTemplateError, CreateTemplateService};
+use application::templates::delete_template::{DeleteTemplateError, DeleteTemplateService};
+use application::templates::get_templates::{GetTemplatesError, GetTemplatesHandler};
+use application::templates::sync_templates::{SyncTemplatesError, SyncTemplatesService};
+
+use crate::http::error::{ApiError, body};
+
+/// What the templates routes need, wired once at start-up.
+pub struct TemplatesHttp {
+    pub pipeline: Pipeline,
+    pub create: CreateTemplateService,
+    pub get: GetTemplatesHandler,
+    pub sync: SyncTemplatesService,
+    pub delete: DeleteTemplateService,
+}
+
+pub type TemplatesState = Arc<TemplatesHttp>;
+
+impl From<CreateTemplateError> for ApiError {
+    fn from(e: CreateTemplateError) -> Self {
+        match e {
+            CreateTemplateError::Invalid(i) => i.into(),
+            CreateTemplateError::Rejected(p) => ApiError::problems(&p),
+            CreateTemplateError::AccountNotFound => ApiError::not_found("account"),
+            e @ CreateTemplateError::AlreadyExists(_) => ApiError::conflict("CONFLICT", e.to_string()),
+            // Meta refused what passed the local rules: its reason, as a 422 the merchant can act on.
+            CreateTemplateError::Meta(m) if m.http_status.is_some_and(|s| (400..500).contains(&s) && s != 401 && s != 429) => {
+                ApiError::Unprocessable(body(
+                    "WHATSAPP_API_ERROR",
+                    format!("Meta refused the template: {m}"),
+                    json!({"metaCode": m.code, "metaSubcode": m.subcode, "details": m.details}),
+                ))
+            }
+            CreateTemplateError::Meta(m) => ApiError::whatsapp(&m, None),
+            e @ CreateTemplateError::Cipher(_) => ApiError::fault(&e),
+            CreateTemplateError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetTemplatesError> for ApiError {
+    fn from(e: GetTemplatesError) -> Self {
+        match e {
+            GetTemplatesError::Invalid(i) => i.into(),
+            GetTemplatesError::NotFound => ApiError::not_found("template"),
+            e @ GetTemplatesError::ContentUnknown => ApiError::Unprocessable(body("TEMPLATE_CONTENT_UNKNOWN", e.to_string(), json!({}))),
+            GetTemplatesError::Parameters(p) => ApiError::problems(&p),
+            GetTemplatesError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<SyncTemplatesError> for ApiError {
+    fn from(e: SyncTemplatesError) -> Self {
+        match e {
+            SyncTemplatesError::Invalid(i) => i.into(),
+            SyncTemplatesError::Meta(m) => ApiError::whatsapp(&m, None),
+            e @ SyncTemplatesError::Cipher(_) => ApiError::fault(&e),
+            SyncTemplatesError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<DeleteTemplateError> for ApiError {
+    fn from(e: DeleteTemplateError) -> Self {
+        match e {
+            DeleteTemplateError::Invalid(i) => i.into(),
+            DeleteTemplateError::NotFound => ApiError::not_found("template"),
+            DeleteTemplateError::Meta(m) => ApiError::whatsapp(&m, None),
+            e @ DeleteTemplateError::Cipher(_) => ApiError::fault(&e),
+            DeleteTemplateError::Storage(s) => s.into(),
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! SyncTemplates: every page of Meta's template list for each WABA of the shop's numbers, stored
+//! (`SyncTemplatesService`: Meta is read outside the transaction, then each page is one command).
+//! Templates made in Meta's own tools appear; a changed status goes into the history and
+//! publishes `template.status.updated`, as a webhook would.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use super::ports::TemplateApi;
+use crate::accounts::ports::AccountReads;
+use crate::messaging::ports::CloudApiError;
+use crate::shared::error::Invalid;
+use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
+use crate::shared::ports::{CipherError, Clock, SecretCipher};
+use crate::shared::repo::RepoError;
+use crate::shared::unit_of_work::UnitOfWork;
+use domain::templates::{Template, TemplateStatus, TemplateStatusReport};
+use domain::{Events, ShopId, WabaId};
+
+/// At most this many pages per WABA in one sync (100 templates a page: 50,000 templates).
+pub const MAX_PAGES: usize = 500;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncOutcome {
+    pub wabas: u32,
+    pub pages: u32,
+    pub seen: u32,
+    pub created: u32,
+    pub updated: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncTemplatesError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("Meta's template list could not be read")]
+    Meta(#[source] CloudApiError),
+    #[error("the account's token cannot be decrypted")]
+    Cipher(#[source] CipherError),
+    #[error("could not store the templates")]
+    Storage(#[from] RepoError),
+}
+crate::use_case_error!(SyncTemplatesError);
+
+/// One page of Meta's list, stored.
+#[derive(Debug, validator::Validate)]
+pub struct RecordTemplatePage {
+    pub shop_id: ShopId,
+    pub waba_id: String,
+    pub templates: Vec<Value>,
+}
+
+impl Command for RecordTemplatePage {
+    type Output = (u32, u32);
+    type Error = SyncTemplatesError;
+    const NAME: &'static str = "RecordTemplatePage";
+    fn audit(&self, out: &(u32, u32)) -> Option<Audited> {
+        (out.0 + out.1 > 0).then(|| Audited {
+            shop_id: self.shop_id,
+            action: "templates.synced",
+            subject_type: "waba",
+            subject_id: Some(self.waba_id.clone()),
+            details: json!({"created": out.0, "updated": out.1}),
+        })
+    }
+}
+
+pub struct RecordTemplatePageHandler {
+    pub clock: Arc<dyn Clock>,
+}
+
+#[async_trait]
+impl CommandHandler<RecordTemplatePage> for RecordTemplatePageHandler {
+    async fn handle(&self, cmd: &RecordTemplatePage, uow: &mut dyn UnitOfWork) -> Result<(u32, u32), SyncTemplatesError> {
+        let now = self.clock.now();
+        let (mut created, mut updated) = (0, 0);
+        let mut events = Events::new();
+        for entry in &cmd.templates {
+            let Some(mut t) = Template::from_meta(cmd.shop_id, &cmd.waba_id, entry, now) else { continue };
+            match uow.templates().lock(cmd.shop_id, &t.meta_template_id).await? {
+                None => created += 1,
+                Some(old) => {
+                    let same = old.status == t.status
+                        && old.category == t.category
+                        && old.definition.as_ref().map(|d| &d.components) == t.definition.as_ref().map(|d| &d.components);
+                    if same {
+                        continue;
+                    }
+                    if old.status != t.status
+                        && let Ok(waba) = WabaId::parse(&cmd.waba_id)
+                    {
+                        let previous = uow.templates().lock_status(cmd.shop_id, &t.meta_template_id).await?;
+                        let report = TemplateStatusReport {
+                            waba_id: waba,
+                            meta_template_id: t.meta_template_id.clone(),
+                            name: t.name.clone(),
+                            language: t.language.clone(),
+                            status: t.status.clone(),
+                            reason: t.reason.clone(),
+                        };
+                        if let Some((_, event)) = TemplateStatus::record(previous.as_ref(), cmd.shop_id, &report, now) {
+                            events.push(event);
+                        }
+                    }
+                    t.id = old.id;
+                    t.account_id = old.account_id;
+                    t.created_at = old.created_at;
+                    updated += 1;
+                }
+            }
+            uow.templates().save(&t).await?;
+        }
+        uow.outbox().append(&events, now).await?;
+        Ok((created, updated))
+    }
+}
+
+pub struct SyncTemplatesService {
+    pub pipeline: Pipeline,
+    pub accounts: Arc<dyn AccountReads>,
+    pub cipher: Arc<dyn SecretCipher>,
+    pub api: Arc<dyn TemplateApi>,
+    pub record: RecordTemplatePageHandler,
+}
+
+impl SyncTemplatesService {
+    #[tracing::instrument(name = "sync_templates", skip_all, fields(request_id = %ctx.request_id, shop = %shop))]
+    pub async fn run(&self, ctx: &crate::RequestContext, shop: ShopId) -> Result<SyncOutcome, SyncTemplatesError> {
+        let mut out = SyncOutcome::default();
+        let mut done: Vec<String> = Vec::new();
+        for account in self.accounts.accounts(shop).await? {
+            let waba = account.snapshot().waba_id.to_string();
+            if done.contains(&waba) {
+                continue;
+            }
+            done.push(waba.clone());
+            let Some(encrypted) = self.accounts.encrypted_token(account.id()).await? else { continue };
+            let token = self.cipher.decrypt(&encrypted).map_err(SyncTemplatesError::Cipher)?;
+            out.wabas += 1;
+            let mut after: Option<String> = None;
+            for _ in 0..MAX_PAGES {
+                let page = self.api.list(&waba, &token, after.as_deref()).await.map_err(SyncTemplatesError::Meta)?;
+                out.pages += 1;
+                out.seen += page.templates.len() as u32;
+                let (c, u) = self
+                    .pipeline
+                    .execute(ctx, &self.record, RecordTemplatePage { shop_id: shop, waba_id: waba.clone(), templates: page.templates })
+                    .await?;
+                out.created += c;
+                out.updated += u;
+                match page.after {
+                    Some(a) if Some(&a) != after.as_ref() => after = Some(a),
+                    _ => break,
+                }
+            }
+        }
+        Ok(out)
+    }
+}

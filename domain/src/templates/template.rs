@@ -1,0 +1,176 @@
+//! A template the shop keeps: what it says (when the service knows it), where it lives at Meta,
+//! and the review status Meta last gave it. Only an approved template may be sent.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::category::TemplateCategory;
+use super::definition::{Problem, TemplateDefinition};
+use super::events::{TemplateCreated, TemplateEvent};
+use super::parameters::RenderedTemplate;
+use crate::{AccountId, ShopId};
+
+/// Why a template cannot be sent now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the template {name} ({language}) is {status}, not approved")]
+pub struct NotApproved {
+    pub name: String,
+    pub language: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub id: uuid::Uuid,
+    pub shop_id: ShopId,
+    pub account_id: Option<AccountId>,
+    pub waba_id: String,
+    pub meta_template_id: String,
+    pub name: String,
+    pub language: String,
+    pub category: Option<TemplateCategory>,
+    /// What it says: known when the service submitted it or read it from Meta's list, and it
+    /// passes the local rules; `None` for a template known only from a status webhook.
+    pub definition: Option<TemplateDefinition>,
+    /// Meta's status, lowercase (`pending`, `approved`, `rejected`, `paused`, `disabled`, …).
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Template {
+    /// Meta accepted `definition` for review under `meta_template_id`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn submitted(
+        shop_id: ShopId,
+        account_id: AccountId,
+        waba_id: &str,
+        definition: TemplateDefinition,
+        meta_template_id: &str,
+        meta_status: &str,
+        meta_category: Option<TemplateCategory>,
+        now: DateTime<Utc>,
+    ) -> (Self, TemplateEvent) {
+        let category = meta_category.unwrap_or(definition.category);
+        let t = Self {
+            id: uuid::Uuid::now_v7(),
+            shop_id,
+            account_id: Some(account_id),
+            waba_id: waba_id.to_owned(),
+            meta_template_id: meta_template_id.to_owned(),
+            name: definition.name.clone(),
+            language: definition.language.clone(),
+            category: Some(category),
+            definition: Some(definition),
+            status: meta_status.to_ascii_lowercase(),
+            reason: None,
+            created_at: Some(now),
+            updated_at: now,
+        };
+        let event = TemplateEvent::from(TemplateCreated {
+            shop_id,
+            id: t.id,
+            waba_id: t.waba_id.clone(),
+            template_id: t.meta_template_id.clone(),
+            template_name: t.name.clone(),
+            language: t.language.clone(),
+            category: category.as_str().to_owned(),
+            status: t.status.to_ascii_uppercase(),
+        });
+        (t, event)
+    }
+
+    /// A template as Meta's list shows it (`id`, `name`, `language`, `status`, `category`,
+    /// `components`, `parameter_format`), for `shop_id` on `waba_id`. `None` when the entry lacks
+    /// an id, a name or a language.
+    pub fn from_meta(shop_id: ShopId, waba_id: &str, entry: &Value, now: DateTime<Utc>) -> Option<Self> {
+        let s = |k: &str| entry.get(k).and_then(Value::as_str);
+        let (id, name, language) = (s("id")?, s("name")?, s("language")?);
+        let category = s("category").and_then(TemplateCategory::parse);
+        let definition = entry
+            .get("components")
+            .and_then(|c| TemplateDefinition::parse(name, language, category.map_or("", |c| c.as_str()), s("parameter_format"), c).ok());
+        Some(Self {
+            id: uuid::Uuid::now_v7(),
+            shop_id,
+            account_id: None,
+            waba_id: waba_id.to_owned(),
+            meta_template_id: id.to_owned(),
+            name: name.to_owned(),
+            language: language.to_owned(),
+            category,
+            definition,
+            status: s("status").unwrap_or("pending").to_ascii_lowercase(),
+            reason: s("rejected_reason").filter(|r| !r.is_empty() && *r != "NONE").map(str::to_owned),
+            created_at: None,
+            updated_at: now,
+        })
+    }
+
+    /// Only an approved template may be sent: pending, rejected, paused, disabled or in appeal
+    /// is refused before Meta sees the send.
+    pub fn ensure_sendable(&self) -> Result<(), NotApproved> {
+        if self.status == "approved" {
+            Ok(())
+        } else {
+            Err(NotApproved { name: self.name.clone(), language: self.language.clone(), status: self.status.to_ascii_uppercase() })
+        }
+    }
+
+    /// A send's parameters checked against what the template says (when known) and rendered.
+    pub fn render(&self, components: &[Value]) -> Option<Result<RenderedTemplate, Vec<Problem>>> {
+        self.definition.as_ref().map(|d| d.render(components))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn definition() -> TemplateDefinition {
+        let c = json!([{"type": "BODY", "text": "Hi {{1}}, thanks.", "example": {"body_text": [["Ana"]]}}]);
+        TemplateDefinition::parse("thanks", "en_US", "MARKETING", None, &c).unwrap()
+    }
+
+    #[test]
+    fn given_a_submission_then_it_is_pending_and_created_is_announced() {
+        let (t, e) = Template::submitted(
+            ShopId::new(),
+            AccountId::new(),
+            "555",
+            definition(),
+            "9001",
+            "PENDING",
+            Some(TemplateCategory::Utility),
+            Utc::now(),
+        );
+        assert_eq!((t.status.as_str(), t.category), ("pending", Some(TemplateCategory::Utility)), "Meta's category wins");
+        let TemplateEvent::TemplateCreated(c) = e else { panic!("{e:?}") };
+        assert_eq!((c.template_id.as_str(), c.category.as_str(), c.status.as_str()), ("9001", "UTILITY", "PENDING"));
+        assert_eq!(t.ensure_sendable().unwrap_err().status, "PENDING");
+    }
+
+    #[test]
+    fn only_approved_is_sendable() {
+        let (mut t, _) = Template::submitted(ShopId::new(), AccountId::new(), "555", definition(), "9001", "APPROVED", None, Utc::now());
+        assert!(t.ensure_sendable().is_ok());
+        for s in ["paused", "disabled", "rejected", "in_appeal", "pending_deletion"] {
+            t.status = s.into();
+            assert!(t.ensure_sendable().is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_template_from_meta_s_list_keeps_what_it_says() {
+        let entry = json!({"id": "77", "name": "thanks", "language": "en_US", "status": "REJECTED", "category": "MARKETING",
+            "rejected_reason": "INVALID_FORMAT",
+            "components": [{"type": "BODY", "text": "Hi {{1}}, thanks.", "example": {"body_text": [["Ana"]]}}]});
+        let t = Template::from_meta(ShopId::new(), "555", &entry, Utc::now()).unwrap();
+        assert_eq!((t.status.as_str(), t.reason.as_deref()), ("rejected", Some("INVALID_FORMAT")));
+        assert_eq!(t.definition.as_ref().map(|d| d.body_variables.len()), Some(1));
+        assert!(Template::from_meta(ShopId::new(), "555", &json!({"name": "x"}), Utc::now()).is_none());
+    }
+}

@@ -1,0 +1,188 @@
+//! Templates end to end on the sandbox: made (checked against Meta's rules), approved or rejected
+//! by Meta's webhook, listed, previewed, sent with checked parameters, paused (sends refused),
+//! synced from Meta's list page by page, and deleted.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+const PNID: &str = "1065403522";
+const NUMBER: &str = "+15550001111";
+const WA: &str = "5511900000001";
+
+fn order_update(name: &str) -> Value {
+    json!({
+        "name": name, "language": "en_US", "category": "UTILITY",
+        "components": [
+            {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}", "example": {"header_text": ["#123"]}},
+            {"type": "BODY", "text": "Hi {{1}}, your order {{2}} ships today.", "example": {"body_text": [["Ana", "#123"]]}},
+            {"type": "FOOTER", "text": "Thanks for shopping"},
+            {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Track", "url": "https://shop.example/t/{{1}}", "example": ["https://shop.example/t/1"]}]}
+        ]
+    })
+}
+
+fn send_params() -> Value {
+    json!([
+        {"type": "header", "parameters": [{"type": "text", "text": "#9"}]},
+        {"type": "body", "parameters": [{"type": "text", "text": "Ana"}, {"type": "text", "text": "#9"}]},
+        {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "9"}]}
+    ])
+}
+
+fn send(name: &str, components: Value) -> Value {
+    json!({"from": NUMBER, "to": format!("+{WA}"), "forceTemplate": true,
+        "template": {"name": name, "language": "en_US", "components": components}})
+}
+
+async fn status_becomes(app: &TestApp, key: &str, id: &str, status: &str) -> Value {
+    let path = format!("/api/v1/templates/{id}");
+    wait_for(&format!("template {id} {status}"), || async { json(app.get(key, &path).await).await["status"] == status }).await;
+    json(app.get(key, &path).await).await
+}
+
+async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+
+    // Made: submitted to Meta (PENDING), then approved by Meta's webhook.
+    let r = app.post(&k, "/api/v1/templates", order_update("order_update")).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let made = json(r).await;
+    assert_eq!(
+        (made["status"].as_str(), made["category"].as_str(), made["wabaId"].as_str()),
+        (Some("PENDING"), Some("UTILITY"), Some("9001"))
+    );
+    let id = made["id"].as_str().unwrap().to_owned();
+    let approved = status_becomes(&app, &k, &id, "APPROVED").await;
+    let history: Vec<&str> = approved["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
+    assert_eq!(history, ["PENDING", "APPROVED"]);
+    assert_eq!(approved["components"][1]["text"], "Hi {{1}}, your order {{2}} ships today.");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'template.created'").await, 1);
+
+    // The same name and language again: Meta's own refusal, as a conflict.
+    expect_error(app.post(&k, "/api/v1/templates", order_update("order_update")).await, 409, "CONFLICT").await;
+
+    // Preview, and sends with checked parameters.
+    let preview = json(app.post(&k, &format!("/api/v1/templates/{id}/preview"), json!({"components": send_params()})).await).await;
+    assert_eq!(
+        (preview["header"].as_str(), preview["body"].as_str(), preview["buttons"][0].as_str()),
+        (Some("Order #9"), Some("Hi Ana, your order #9 ships today."), Some("Track → https://shop.example/t/9"))
+    );
+    let r = app.post(&k, "/api/v1/messages/send", send("order_update", send_params())).await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let missing = json!([{"type": "body", "parameters": [{"type": "text", "text": "Ana"}]}]);
+    let e = expect_error(app.post(&k, "/api/v1/messages/send", send("order_update", missing)).await, 422, "VALIDATION_FAILED").await;
+    let fields: Vec<&str> = e["error"]["details"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["template.components.header.parameters", "template.components.body.parameters", "template.components.buttons[0]"]);
+    let sent_before = app.scalar("SELECT COUNT(*) FROM messages").await;
+
+    // Meta pauses it: sends are refused before Meta sees them.
+    let meta_id = approved["metaTemplateId"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(app.url(&format!("/sandbox/templates/{meta_id}/status")))
+        .json(&json!({"status": "PAUSED", "reason": "LOW_QUALITY"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    status_becomes(&app, &k, &id, "PAUSED").await;
+    let e =
+        expect_error(app.post(&k, "/api/v1/messages/send", send("order_update", send_params())).await, 422, "TEMPLATE_NOT_APPROVED").await;
+    assert_eq!(e["error"]["details"]["status"], "PAUSED");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM messages").await, sent_before, "nothing stored for a refused send");
+
+    // Meta rejects a draft it dislikes (the sandbox: a name with "reject").
+    let rejected = json(app.post(&k, "/api/v1/templates", order_update("please_reject_me")).await).await;
+    let rejected = status_becomes(&app, &k, rejected["id"].as_str().unwrap(), "REJECTED").await;
+    assert_eq!(rejected["reason"], "INVALID_FORMAT");
+    let paused = json(app.get(&k, "/api/v1/templates?status=paused").await).await;
+    assert_eq!((paused["total"].as_u64(), paused["items"][0]["name"].as_str()), (Some(1), Some("order_update")));
+
+    // Another shop sees none of it.
+    let other = app.create_shop("t").await;
+    expect_error(app.get(&other.admin, &format!("/api/v1/templates/{id}")).await, 404, "NOT_FOUND").await;
+    assert_eq!(json(app.get(&other.admin, "/api/v1/templates").await).await["total"], 0);
+
+    // Deleted at Meta and here.
+    assert_eq!(app.delete(&k, &format!("/api/v1/templates/{id}")).await.status().as_u16(), 204);
+    expect_error(app.get(&k, &format!("/api/v1/templates/{id}")).await, 404, "NOT_FOUND").await;
+    let viewer = app.create_key(&k, &shop.id, "viewer").await;
+    expect_error(app.post(&viewer, "/api/v1/templates", order_update("x")).await, 403, "FORBIDDEN").await;
+}
+
+async fn a_draft_that_breaks_meta_s_rules_is_refused_with_every_problem(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let bad = json!({"name": "Order Update", "language": "english", "category": "UTILITY", "components": [
+        {"type": "BODY", "text": "{{1}} and {{name}}"},
+        {"type": "FOOTER", "text": "x".repeat(61)},
+        {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "a"}, {"type": "URL", "text": "u", "url": "https://a.example"}, {"type": "QUICK_REPLY", "text": "b"}]}
+    ]});
+    let e = expect_error(app.post(&k, "/api/v1/templates", bad).await, 422, "VALIDATION_FAILED").await;
+    let fields: Vec<&str> = e["error"]["details"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    for f in ["name", "language", "components[0].text", "components[1].text", "components[2].buttons"] {
+        assert!(fields.contains(&f), "{f} missing from {fields:?}");
+    }
+    assert_eq!(e["error"]["details"]["field"], "name");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM templates").await, 0, "nothing stored, nothing sent to Meta");
+    expect_error(
+        app.post(&k, "/api/v1/templates", json!({"name": "x", "language": "en", "category": "UTILITY"})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+}
+
+async fn sync_pulls_every_page_of_meta_s_list(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    // 130 templates made in Meta's own tools (straight at the sandbox's Graph API).
+    let graph = app.url("/sandbox/graph/v24.0/9001/message_templates");
+    for i in 0..130 {
+        let mut t = order_update(&format!("made_at_meta_{i:03}"));
+        t["category"] = json!("MARKETING");
+        let r = app.http.post(&graph).bearer_auth("EAAG-test-token").json(&t).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    // Meta's reviews arrive first, by webhook: the service knows their status, not their content.
+    wait_for("reviews delivered", || async { app.scalar("SELECT COUNT(*) FROM templates WHERE status = 'approved'").await == 130 }).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM templates WHERE components IS NULL").await, 130);
+    let out = json(app.post(&k, "/api/v1/templates/sync", json!({})).await).await;
+    assert_eq!(
+        (out["wabas"].as_u64(), out["pages"].as_u64(), out["seen"].as_u64(), out["created"].as_u64(), out["updated"].as_u64()),
+        (Some(1), Some(2), Some(130), Some(0), Some(130)),
+        "{out}"
+    );
+    let list = json(app.get(&k, "/api/v1/templates?limit=200").await).await;
+    assert_eq!(list["total"], 130);
+    let first = &list["items"][0];
+    assert_eq!(
+        (first["name"].as_str(), first["category"].as_str(), first["status"].as_str()),
+        (Some("made_at_meta_000"), Some("MARKETING"), Some("APPROVED"))
+    );
+    assert_eq!(first["components"][1]["text"], "Hi {{1}}, your order {{2}} ships today.", "what it says is kept");
+    // Again: nothing changed.
+    let again = json(app.post(&k, "/api/v1/templates/sync", json!({})).await).await;
+    assert_eq!((again["created"].as_u64(), again["updated"].as_u64()), (Some(0), Some(0)), "{again}");
+    // One made at Meta whose review has not been told yet appears as new.
+    let r = app.http.post(&graph).bearer_auth("EAAG-test-token").json(&order_update("latest_one")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let latest = json(app.post(&k, "/api/v1/templates/sync", json!({})).await).await;
+    assert_eq!(latest["seen"], 131);
+    assert!(latest["created"].as_u64().unwrap() + latest["updated"].as_u64().unwrap() == 1, "{latest}");
+}
+
+both_backends!(
+    the_template_loop_runs_on_the_sandbox,
+    a_draft_that_breaks_meta_s_rules_is_refused_with_every_problem,
+    sync_pulls_every_page_of_meta_s_list
+);
