@@ -10,7 +10,8 @@
 //! delay APPROVED — or REJECTED (`INVALID_FORMAT`) when its name contains `reject` — with Meta's
 //! `message_template_status_update` webhook; the same name and language twice on a WABA is
 //! Meta's error 100/2388024; the list pages by `limit` and `after` as Meta's does; a template can
-//! be deleted; and `POST /sandbox/templates/{id}/status` plays Meta pausing or disabling one.
+//! be deleted; `POST /sandbox/templates/{id}/status` plays Meta pausing or disabling one, and
+//! `POST /sandbox/templates/{id}/quality` (`{"score": "RED"}`) Meta rating it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -118,6 +119,19 @@ impl Sandbox {
         Ok(resp.status().as_u16())
     }
 
+    /// `deliver`, retried as Meta retries an unacknowledged webhook (here: 6 times within ~6 s).
+    pub async fn deliver_until_acknowledged(&self, payload: &Value) {
+        let mut wait = Duration::from_millis(100);
+        for _ in 0..6 {
+            if matches!(self.deliver(payload).await, Ok(200)) {
+                return;
+            }
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
+        tracing::warn!("the sandbox gave up delivering a webhook");
+    }
+
     fn envelope(&self, phone_number_id: &str, value: Value) -> Value {
         let display = self.lock().display_numbers.get(phone_number_id).cloned().unwrap_or_default();
         let mut value = value;
@@ -161,6 +175,22 @@ impl Sandbox {
             "changes": [{"field": "message_template_status_update", "value": value}]}]}))
     }
 
+    /// Set a template's quality score and tell the service (`message_template_quality_update`).
+    fn template_quality(&self, template_id: &str, score: &str) -> Option<Value> {
+        let mut st = self.lock();
+        let (waba, t) = st
+            .templates
+            .iter_mut()
+            .find_map(|(w, list)| list.iter_mut().find(|t| t["id"] == json!(template_id)).map(|t| (w.clone(), t)))?;
+        let previous = t["quality_score"]["score"].as_str().unwrap_or("UNKNOWN").to_owned();
+        t["quality_score"] = json!({"score": score, "date": Utc::now().timestamp()});
+        let value = json!({"previous_quality_score": previous, "new_quality_score": score,
+            "message_template_id": template_id.parse::<u64>().unwrap_or(0), "message_template_name": t["name"],
+            "message_template_language": t["language"]});
+        Some(json!({"object": "whatsapp_business_account", "entry": [{"id": waba, "time": Utc::now().timestamp(),
+            "changes": [{"field": "message_template_quality_update", "value": value}]}]}))
+    }
+
     pub fn sent(&self) -> Vec<SentRecord> {
         self.lock().sent.iter().cloned().collect()
     }
@@ -172,6 +202,7 @@ pub fn routes(sandbox: Arc<Sandbox>) -> poem::endpoint::BoxEndpoint<'static> {
         .at("/graph/:version/:phone_number_id", get(graph_number))
         .at("/graph/:version/:phone_number_id/message_templates", get(list_templates).post(create_template).delete(delete_template))
         .at("/templates/:id/status", post(set_template_status))
+        .at("/templates/:id/quality", post(set_template_quality))
         .at("/customers/messages", post(customer_message))
         .at("/outbox", get(outbox))
         .data(sandbox)
@@ -377,7 +408,7 @@ async fn create_template(
     tokio::spawn(async move {
         tokio::time::sleep(wait).await;
         if let Some(payload) = sb.template_status(&id2, review, reason) {
-            let _ = sb.deliver(&payload).await;
+            sb.deliver_until_acknowledged(&payload).await;
         }
     });
     let category = body["category"].as_str().unwrap_or("UTILITY").to_ascii_uppercase();
@@ -456,6 +487,31 @@ async fn set_template_status(Path(id): Path<String>, body: Json<Value>, sandbox:
     }
     let reason = body["reason"].as_str().unwrap_or("NONE").to_owned();
     let Some(payload) = sandbox.template_status(&id, &status, &reason) else {
+        let mut r = Json(json!({"error": "no such template"})).into_response();
+        r.set_status(StatusCode::NOT_FOUND);
+        return r;
+    };
+    match sandbox.deliver(&payload).await {
+        Ok(code) => Json(json!({"delivered": code})).into_response(),
+        Err(e) => {
+            let mut r = Json(json!({"error": e})).into_response();
+            r.set_status(StatusCode::BAD_GATEWAY);
+            r
+        }
+    }
+}
+
+/// `POST /sandbox/templates/{id}/quality` `{"score": "GREEN"|"YELLOW"|"RED"}`: Meta rating a
+/// template from its recipients' feedback.
+#[handler]
+async fn set_template_quality(Path(id): Path<String>, body: Json<Value>, sandbox: Data<&Arc<Sandbox>>) -> Response {
+    let score = body["score"].as_str().unwrap_or("").to_ascii_uppercase();
+    if !["GREEN", "YELLOW", "RED", "UNKNOWN"].contains(&score.as_str()) {
+        let mut r = Json(json!({"error": "score must be GREEN, YELLOW, RED or UNKNOWN"})).into_response();
+        r.set_status(StatusCode::BAD_REQUEST);
+        return r;
+    }
+    let Some(payload) = sandbox.template_quality(&id, &score) else {
         let mut r = Json(json!({"error": "no such template"})).into_response();
         r.set_status(StatusCode::NOT_FOUND);
         return r;

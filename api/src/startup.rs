@@ -297,6 +297,13 @@ impl Application {
         });
         let template_api: Arc<dyn TemplateApi> = cloud.clone();
         let template_reads: Arc<dyn TemplateReads> = Arc::new(SeaTemplateReads::new(db.clone()));
+        let sync_templates = Arc::new(SyncTemplatesService {
+            pipeline: pipeline.clone(),
+            accounts: account_reads.clone(),
+            cipher: cipher.clone(),
+            api: template_api.clone(),
+            record: RecordTemplatePageHandler { clock: clock.clone() },
+        });
         let templates = Arc::new(TemplatesHttp {
             pipeline: pipeline.clone(),
             create: CreateTemplateService {
@@ -307,13 +314,7 @@ impl Application {
                 record: RecordCreatedTemplateHandler { clock: clock.clone() },
             },
             get: GetTemplatesHandler { reads: template_reads.clone() },
-            sync: SyncTemplatesService {
-                pipeline: pipeline.clone(),
-                accounts: account_reads.clone(),
-                cipher: cipher.clone(),
-                api: template_api.clone(),
-                record: RecordTemplatePageHandler { clock: clock.clone() },
-            },
+            sync: sync_templates.clone(),
             delete: DeleteTemplateService {
                 pipeline: pipeline.clone(),
                 reads: template_reads,
@@ -348,6 +349,8 @@ impl Application {
             pipeline: pipeline.clone(),
             expire: ExpireConversationsHandler { clock: clock.clone() },
             count_stuck: CountStuckHandler { reads: messaging_reads },
+            sync_templates,
+            accounts: account_reads.clone(),
             leases: leases.clone(),
             clock: clock.clone(),
             metrics: metrics.clone(),
@@ -379,6 +382,9 @@ impl Application {
                         quality: RecordQualityHandler { clock: clock.clone() },
                         templates: RecordTemplateStatusesHandler { clock: clock.clone() },
                         categories: RecordTemplateCategoriesHandler,
+                        template_quality: application::templates::record_template_quality::RecordTemplateQualityHandler {
+                            clock: clock.clone(),
+                        },
                         preferences: RecordUserPreferencesHandler { clock: clock.clone() },
                     },
                     metrics: metrics.clone(),

@@ -16,6 +16,7 @@ mod m20261126_000010_segments;
 mod m20261126_000011_erasure_and_audit;
 mod m20261126_000012_crm_search;
 mod m20261126_000013_template_store;
+mod m20261126_000014_template_quality;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_erasure_and_audit::Migration),
             Box::new(m20261126_000012_crm_search::Migration),
             Box::new(m20261126_000013_template_store::Migration),
+            Box::new(m20261126_000014_template_quality::Migration),
         ]
     }
 }

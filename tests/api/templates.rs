@@ -78,10 +78,28 @@ async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
     let e = expect_error(app.post(&k, "/api/v1/messages/send", send("order_update", missing)).await, 422, "VALIDATION_FAILED").await;
     let fields: Vec<&str> = e["error"]["details"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["template.components.header.parameters", "template.components.body.parameters", "template.components.buttons[0]"]);
+
+    // Meta rates it RED: sends are refused at once; back to GREEN, they go again.
+    let meta_id = approved["metaTemplateId"].as_str().unwrap().to_owned();
+    let rate = |score: &'static str| {
+        let url = app.url(&format!("/sandbox/templates/{meta_id}/quality"));
+        let http = app.http.clone();
+        async move { http.post(url).json(&json!({"score": score})).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(rate("RED").await, 200);
+    let path = format!("/api/v1/templates/{id}");
+    wait_for("quality red", || async { json(app.get(&k, &path).await).await["quality"] == "RED" }).await;
+    let e =
+        expect_error(app.post(&k, "/api/v1/messages/send", send("order_update", send_params())).await, 422, "TEMPLATE_NOT_APPROVED").await;
+    assert_eq!(e["error"]["details"]["status"], "QUALITY_RED");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'template.quality.updated'").await, 1);
+    assert_eq!(rate("GREEN").await, 200);
+    wait_for("quality green", || async { json(app.get(&k, &path).await).await["quality"] == "GREEN" }).await;
+    let r = app.post(&k, "/api/v1/messages/send", send("order_update", send_params())).await;
+    assert!(r.status().is_success(), "green sends again: {}", r.text().await.unwrap());
     let sent_before = app.scalar("SELECT COUNT(*) FROM messages").await;
 
     // Meta pauses it: sends are refused before Meta sees them.
-    let meta_id = approved["metaTemplateId"].as_str().unwrap().to_owned();
     let r = app
         .http
         .post(app.url(&format!("/sandbox/templates/{meta_id}/status")))
@@ -181,7 +199,25 @@ async fn sync_pulls_every_page_of_meta_s_list(backend: Backend) {
     assert!(latest["created"].as_u64().unwrap() + latest["updated"].as_u64().unwrap() == 1, "{latest}");
 }
 
+async fn the_reconciliation_job_syncs_every_shop_with_a_number(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.create_shop("a").await;
+    let b = app.create_shop("b").await;
+    app.connect(&a.admin, PNID, NUMBER).await;
+    let _no_number = app.create_shop("c").await;
+    let graph = app.url("/sandbox/graph/v24.0/9001/message_templates");
+    for i in 0..3 {
+        let r = app.http.post(&graph).bearer_auth("EAAG-test-token").json(&order_update(&format!("from_meta_{i}"))).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    let summary = app.state.jobs.reconcile_templates().await.unwrap();
+    assert!(summary.starts_with("1 shops synced, 0 failed"), "{summary}");
+    assert_eq!(json(app.get(&a.admin, "/api/v1/templates").await).await["total"], 3);
+    assert_eq!(json(app.get(&b.admin, "/api/v1/templates").await).await["total"], 0, "b has no number");
+}
+
 both_backends!(
+    the_reconciliation_job_syncs_every_shop_with_a_number,
     the_template_loop_runs_on_the_sandbox,
     a_draft_that_breaks_meta_s_rules_is_refused_with_every_problem,
     sync_pulls_every_page_of_meta_s_list

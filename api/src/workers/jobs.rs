@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use application::accounts::ports::AccountReads;
 use application::messaging::count_stuck_messages::{CountStuckHandler, CountStuckMessages};
 use application::messaging::expire_conversations::{ExpireConversations, ExpireConversationsHandler};
 use application::shared::leases::Leases;
 use application::shared::ports::Clock;
+use application::templates::sync_templates::SyncTemplatesService;
 use application::{Pipeline, RequestContext};
 
 use crate::metrics::Metrics;
@@ -19,6 +21,8 @@ pub struct Jobs {
     pub pipeline: Pipeline,
     pub expire: ExpireConversationsHandler,
     pub count_stuck: CountStuckHandler,
+    pub sync_templates: Arc<SyncTemplatesService>,
+    pub accounts: Arc<dyn AccountReads>,
     pub leases: Arc<dyn Leases>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
@@ -31,6 +35,10 @@ pub enum Job {
     ConversationExpiry,
     /// MessageStatusSyncJob: every 5 min, count outbound messages without a final status.
     MessageStatusSync,
+    /// TemplateReconciliationJob: every hour (the first an hour after start), Meta's template
+    /// lists for every shop's WABAs, so that a missed webhook or a template made in Meta's tools
+    /// is caught.
+    TemplateReconciliation,
 }
 
 impl Job {
@@ -38,12 +46,14 @@ impl Job {
         match self {
             Job::ConversationExpiry => "conversation-expiry",
             Job::MessageStatusSync => "message-status-sync",
+            Job::TemplateReconciliation => "template-reconciliation",
         }
     }
     fn every(self) -> Duration {
         match self {
             Job::ConversationExpiry => Duration::from_secs(60),
             Job::MessageStatusSync => Duration::from_secs(300),
+            Job::TemplateReconciliation => Duration::from_secs(3600),
         }
     }
 }
@@ -51,7 +61,13 @@ impl Job {
 impl Jobs {
     pub async fn run(self: Arc<Self>, job: Job, mut shutdown: watch::Receiver<bool>) {
         let (name, every) = (job.name(), job.every());
-        let mut tick = tokio::time::interval(every);
+        // Template reconciliation waits one interval: at start the webhooks and a shop's own
+        // `POST /templates/sync` are enough, and replicas starting together would all ask Meta.
+        let first = match job {
+            Job::TemplateReconciliation => tokio::time::Instant::now() + every,
+            _ => tokio::time::Instant::now(),
+        };
+        let mut tick = tokio::time::interval_at(first, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! { _ = tick.tick() => {}, _ = shutdown.changed() => break }
@@ -67,6 +83,7 @@ impl Jobs {
             let outcome = match job {
                 Job::ConversationExpiry => self.expire_conversations().await,
                 Job::MessageStatusSync => self.flag_stuck_messages().await,
+                Job::TemplateReconciliation => self.reconcile_templates().await,
             };
             let label = if outcome.is_ok() { "ok" } else { "error" };
             self.metrics.job_runs.with_label_values(&[name, label]).inc();
@@ -83,6 +100,25 @@ impl Jobs {
         let cmd = ExpireConversations { now: self.clock.now(), limit: 1000 };
         let out = self.pipeline.execute(&RequestContext::system("job"), &self.expire, cmd).await.map_err(|e| e.to_string())?;
         Ok(format!("examined {}, expired {}", out.examined, out.expired))
+    }
+
+    /// Every shop in turn; one shop's failure (a revoked token) does not stop the others.
+    pub async fn reconcile_templates(&self) -> Result<String, String> {
+        let shops = self.accounts.shops_with_numbers().await.map_err(|e| e.to_string())?;
+        let (mut synced, mut failed, mut changed) = (0, 0, 0);
+        for shop in &shops {
+            match self.sync_templates.run(&RequestContext::system("job"), *shop).await {
+                Ok(o) => {
+                    synced += 1;
+                    changed += o.created + o.updated;
+                }
+                Err(e) => {
+                    failed += 1;
+                    tracing::warn!(%shop, error = %e, "template reconciliation failed for a shop");
+                }
+            }
+        }
+        Ok(format!("{synced} shops synced, {failed} failed, {changed} templates new or changed"))
     }
 
     async fn flag_stuck_messages(&self) -> Result<String, String> {

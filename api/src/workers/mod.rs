@@ -6,7 +6,7 @@
 //! | [`webhooks::WebhookWorker`] | stored deliveries → `ProcessWebhooks` | every replica (claims skip each other's rows) |
 //! | [`dispatcher::Dispatcher`] | the durable queue → Cloud API, paced | every replica (claims are conditional updates) |
 //! | [`outbox_relay::OutboxRelay`] | outbox → RabbitMQ or in-process | one at a time (lease) |
-//! | [`jobs::Jobs`] | conversation expiry, stuck messages | once per tick (lease) |
+//! | [`jobs::Jobs`] | conversation expiry, stuck messages, template reconciliation | once per tick (lease) |
 //! | [`event_metrics`] | conversation durations from `conversation.closed` | every replica |
 
 pub mod dispatcher;
@@ -45,7 +45,8 @@ impl Workers {
             tokio::spawn(self.relay.run(shutdown.clone())),
             tokio::spawn(event_metrics::run(self.events, self.metrics, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::ConversationExpiry, shutdown.clone())),
-            tokio::spawn(self.jobs.run(jobs::Job::MessageStatusSync, shutdown)),
+            tokio::spawn(self.jobs.clone().run(jobs::Job::MessageStatusSync, shutdown.clone())),
+            tokio::spawn(self.jobs.run(jobs::Job::TemplateReconciliation, shutdown)),
         ]);
         handles
     }

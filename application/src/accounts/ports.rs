@@ -29,6 +29,8 @@ pub trait AccountRepository: Send {
 #[async_trait]
 pub trait AccountReads: Send + Sync {
     async fn accounts(&self, shop: ShopId) -> RepoResult<Vec<WhatsAppAccount>>;
+    /// Every shop with a number that is not disconnected (for jobs that visit each shop).
+    async fn shops_with_numbers(&self) -> RepoResult<Vec<ShopId>>;
     async fn account(&self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>>;
     /// A connected (not disconnected) number of the shop.
     async fn by_display_number(&self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>>;

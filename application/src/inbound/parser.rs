@@ -86,6 +86,8 @@ pub struct ParsedDelivery {
     pub templates: Vec<TemplateStatusReport>,
     /// `template_category_update`: the category Meta gave a template.
     pub categories: Vec<TemplateCategoryReport>,
+    /// `message_template_quality_update`: a template's new quality score.
+    pub template_quality: Vec<domain::templates::TemplateQualityReport>,
     /// `user_preferences`: customers who stopped or resumed marketing messages.
     pub preferences: Vec<(String, UserPreference)>,
     /// What was skipped, and why.
@@ -132,6 +134,10 @@ pub fn parse_delivery(body: &str, now: DateTime<Utc>) -> Result<ParsedDelivery, 
                     None => out.notes.push("a template category update without WABA, template or a known category".into()),
                 },
                 "phone_number_quality_update" => out.quality.push(quality_report(waba.clone(), &change.value)),
+                "message_template_quality_update" => match template_quality(waba.clone(), &change.value) {
+                    Some(r) => out.template_quality.push(r),
+                    None => out.notes.push("a template quality update without WABA, template id or score".into()),
+                },
                 "message_template_status_update" => match template_report(waba.clone(), &change.value) {
                     Some(r) => out.templates.push(r),
                     None => out.notes.push("a template status update without WABA, template id or event".into()),
@@ -207,6 +213,15 @@ fn quality_report(waba_id: Option<WabaId>, v: &Value) -> QualityReport {
         },
         tier: v.get("current_limit").and_then(Value::as_str).and_then(MessagingTier::parse),
     }
+}
+
+fn template_quality(waba_id: Option<WabaId>, v: &Value) -> Option<domain::templates::TemplateQualityReport> {
+    let text = |k: &str| v.get(k).and_then(id_string);
+    Some(domain::templates::TemplateQualityReport {
+        waba_id: waba_id?,
+        meta_template_id: text("message_template_id")?,
+        quality: text("new_quality_score")?.to_ascii_uppercase(),
+    })
 }
 
 fn template_report(waba_id: Option<WabaId>, v: &Value) -> Option<TemplateStatusReport> {

@@ -24,6 +24,7 @@ use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use crate::templates::record_template_categories::{RecordTemplateCategories, RecordTemplateCategoriesHandler};
+use crate::templates::record_template_quality::{RecordTemplateQuality, RecordTemplateQualityHandler};
 use crate::templates::record_template_statuses::{RecordTemplateStatuses, RecordTemplateStatusesHandler, TemplateStatusOutcome};
 use domain::PhoneNumberId;
 use domain::accounts::WhatsAppAccount;
@@ -73,6 +74,8 @@ pub struct BatchOutcome {
     pub preferences: PreferencesOutcome,
     /// Template categories that changed.
     pub categories: u32,
+    /// Template quality scores that changed.
+    pub template_quality: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +116,7 @@ pub struct ProcessWebhooksHandler {
     pub quality: RecordQualityHandler,
     pub templates: RecordTemplateStatusesHandler,
     pub categories: RecordTemplateCategoriesHandler,
+    pub template_quality: RecordTemplateQualityHandler,
     pub preferences: RecordUserPreferencesHandler,
 }
 
@@ -169,6 +173,7 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
         let mut templates = Vec::new();
         let mut template_source = Vec::new();
         let mut categories = Vec::new();
+        let mut template_quality = Vec::new();
         let mut preferences = Vec::new();
         for (i, p) in parsed {
             let mut unroutable = BTreeSet::new();
@@ -200,6 +205,7 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
                 }
             }
             categories.extend(p.categories);
+            template_quality.extend(p.template_quality);
             quality_source.extend(std::iter::repeat_n(i, p.quality.len()));
             quality.extend(p.quality);
             template_source.extend(std::iter::repeat_n(i, p.templates.len()));
@@ -240,6 +246,10 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
             let o = self.categories.handle(&RecordTemplateCategories { reports: categories }, uow).await.map_err(context("categories"))?;
             out.categories = o.changed;
         }
+        if !template_quality.is_empty() {
+            let cmd = RecordTemplateQuality { reports: template_quality };
+            out.template_quality = self.template_quality.handle(&cmd, uow).await.map_err(context("template quality"))?.changed;
+        }
 
         let marks: Vec<WebhookMark> = deliveries
             .iter()
@@ -276,6 +286,7 @@ mod tests {
             quality: RecordQualityHandler { clock: s.clock() },
             templates: RecordTemplateStatusesHandler { clock: s.clock() },
             categories: RecordTemplateCategoriesHandler,
+            template_quality: RecordTemplateQualityHandler { clock: s.clock() },
             preferences: RecordUserPreferencesHandler { clock: s.clock() },
         }
     }

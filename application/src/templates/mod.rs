@@ -6,5 +6,6 @@ pub mod delete_template;
 pub mod get_templates;
 pub mod ports;
 pub mod record_template_categories;
+pub mod record_template_quality;
 pub mod record_template_statuses;
 pub mod sync_templates;

@@ -84,6 +84,7 @@ impl CommandHandler<RecordTemplatePage> for RecordTemplatePageHandler {
                 Some(old) => {
                     let same = old.status == t.status
                         && old.category == t.category
+                        && (t.quality.is_none() || old.quality == t.quality)
                         && old.definition.as_ref().map(|d| &d.components) == t.definition.as_ref().map(|d| &d.components);
                     if same {
                         continue;
@@ -106,6 +107,7 @@ impl CommandHandler<RecordTemplatePage> for RecordTemplatePageHandler {
                     }
                     t.id = old.id;
                     t.account_id = old.account_id;
+                    t.quality = t.quality.or(old.quality);
                     t.created_at = old.created_at;
                     updated += 1;
                 }

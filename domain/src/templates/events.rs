@@ -52,7 +52,30 @@ impl EventPayload for TemplateCreated {
     }
 }
 
+/// Meta changed a template's quality score (`message_template_quality_update`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateQualityUpdated {
+    pub shop_id: ShopId,
+    pub waba_id: String,
+    pub template_id: String,
+    pub template_name: String,
+    pub language: String,
+    pub quality: String,
+    pub previous_quality: Option<String>,
+}
+
+impl EventPayload for TemplateQualityUpdated {
+    const TYPE: &'static str = "template.quality.updated";
+    fn shop_id(&self) -> ShopId {
+        self.shop_id
+    }
+    fn subject(&self) -> String {
+        self.template_id.clone()
+    }
+}
+
 crate::context_events! {
     /// What happens to a shop's message templates.
-    pub enum TemplateEvent { TemplateStatusUpdated, TemplateCreated }
+    pub enum TemplateEvent { TemplateStatusUpdated, TemplateCreated, TemplateQualityUpdated }
 }

@@ -10,7 +10,7 @@ pub mod template_status;
 
 pub use category::{TemplateCategory, TemplateCategoryReport};
 pub use definition::{Problem, TemplateDefinition};
-pub use events::{TemplateCreated, TemplateEvent, TemplateStatusUpdated};
+pub use events::{TemplateCreated, TemplateEvent, TemplateQualityUpdated, TemplateStatusUpdated};
 pub use parameters::RenderedTemplate;
-pub use template::{NotApproved, Template};
+pub use template::{NotApproved, Template, TemplateQualityReport};
 pub use template_status::{TemplateStatus, TemplateStatusReport};

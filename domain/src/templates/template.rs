@@ -35,8 +35,18 @@ pub struct Template {
     /// Meta's status, lowercase (`pending`, `approved`, `rejected`, `paused`, `disabled`, …).
     pub status: String,
     pub reason: Option<String>,
+    /// Meta's quality score: `GREEN`, `YELLOW`, `RED` or `UNKNOWN` (null until Meta says).
+    pub quality: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// What Meta's `message_template_quality_update` webhook said about one template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateQualityReport {
+    pub waba_id: crate::WabaId,
+    pub meta_template_id: String,
+    pub quality: String,
 }
 
 impl Template {
@@ -65,6 +75,7 @@ impl Template {
             definition: Some(definition),
             status: meta_status.to_ascii_lowercase(),
             reason: None,
+            quality: None,
             created_at: Some(now),
             updated_at: now,
         };
@@ -103,19 +114,34 @@ impl Template {
             definition,
             status: s("status").unwrap_or("pending").to_ascii_lowercase(),
             reason: s("rejected_reason").filter(|r| !r.is_empty() && *r != "NONE").map(str::to_owned),
+            quality: entry.get("quality_score").and_then(|q| q.get("score")).and_then(Value::as_str).map(str::to_ascii_uppercase),
             created_at: None,
             updated_at: now,
         })
     }
 
-    /// Only an approved template may be sent: pending, rejected, paused, disabled or in appeal
-    /// is refused before Meta sees the send.
+    /// Only an approved template whose quality is not RED may be sent: pending, rejected,
+    /// paused, disabled, in appeal or RED is refused before Meta sees the send.
     pub fn ensure_sendable(&self) -> Result<(), NotApproved> {
+        if self.quality.as_deref() == Some("RED") {
+            return Err(NotApproved { name: self.name.clone(), language: self.language.clone(), status: "QUALITY_RED".into() });
+        }
         if self.status == "approved" {
             Ok(())
         } else {
             Err(NotApproved { name: self.name.clone(), language: self.language.clone(), status: self.status.to_ascii_uppercase() })
         }
+    }
+
+    /// Record Meta's quality score; `true` if it changed.
+    pub fn rate(&mut self, quality: &str, now: DateTime<Utc>) -> bool {
+        let q = quality.trim().to_ascii_uppercase();
+        if self.quality.as_deref() == Some(q.as_str()) {
+            return false;
+        }
+        self.quality = Some(q);
+        self.updated_at = now;
+        true
     }
 
     /// A send's parameters checked against what the template says (when known) and rendered.
@@ -157,6 +183,12 @@ mod tests {
     fn only_approved_is_sendable() {
         let (mut t, _) = Template::submitted(ShopId::new(), AccountId::new(), "555", definition(), "9001", "APPROVED", None, Utc::now());
         assert!(t.ensure_sendable().is_ok());
+        assert!(t.rate("yellow", Utc::now()));
+        assert!(!t.rate("YELLOW", Utc::now()), "the same score again is no change");
+        assert!(t.ensure_sendable().is_ok(), "yellow still sends");
+        assert!(t.rate("RED", Utc::now()));
+        assert_eq!(t.ensure_sendable().unwrap_err().status, "QUALITY_RED", "red blocks sends at once");
+        t.rate("GREEN", Utc::now());
         for s in ["paused", "disabled", "rejected", "in_appeal", "pending_deletion"] {
             t.status = s.into();
             assert!(t.ensure_sendable().is_err(), "{s}");

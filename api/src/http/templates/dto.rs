@@ -67,6 +67,8 @@ pub struct MessageTemplateDto {
     pub status: String,
     /// Why Meta rejected or paused it.
     pub reason: Option<String>,
+    /// Meta's quality score: `GREEN`, `YELLOW`, `RED` (sends refused), `UNKNOWN`; null until Meta says.
+    pub quality: Option<String>,
     /// `POSITIONAL` or `NAMED`; null when the service does not know what it says.
     pub parameter_format: Option<String>,
     /// Meta's components; null for a template known only from a status webhook (sync it).
@@ -89,6 +91,7 @@ impl MessageTemplateDto {
             category: t.category.map(|c| c.as_str().to_owned()),
             status: t.status.to_ascii_uppercase(),
             reason: t.reason,
+            quality: t.quality,
             parameter_format: t.definition.as_ref().map(|d| d.format.as_str().to_owned()),
             components: t.definition.map(|d| d.components),
             history: history.map(|h| {

@@ -21,7 +21,7 @@ pub struct TemplatesHttp {
     pub pipeline: Pipeline,
     pub create: CreateTemplateService,
     pub get: GetTemplatesHandler,
-    pub sync: SyncTemplatesService,
+    pub sync: Arc<SyncTemplatesService>,
     pub delete: DeleteTemplateService,
 }
 

@@ -26,6 +26,22 @@ impl AccountReads for SeaAccountReads {
         queries::all(&self.db.conn, queries::of_shop(shop)).await
     }
 
+    async fn shops_with_numbers(&self) -> RepoResult<Vec<ShopId>> {
+        use super::entities::whatsapp_accounts::{Column, Entity};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+        let ids: Vec<uuid::Uuid> = Entity::find()
+            .select_only()
+            .column(Column::ShopId)
+            .distinct()
+            .filter(Column::Status.ne("disconnected"))
+            .order_by_asc(Column::ShopId)
+            .into_tuple()
+            .all(&self.db.conn)
+            .await
+            .map_err(crate::persistence::repo_err)?;
+        Ok(ids.into_iter().map(ShopId::from).collect())
+    }
+
     async fn account(&self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>> {
         queries::one(&self.db.conn, queries::by_id(shop, id)).await
     }

@@ -198,6 +198,25 @@ mod tests {
                 previous_status: None,
                 reason: None,
             })),
+            Box::new(TemplateEvent::from(domain::templates::TemplateCreated {
+                shop_id: s,
+                id: uuid::Uuid::now_v7(),
+                waba_id: "1".into(),
+                template_id: "2".into(),
+                template_name: "t".into(),
+                language: "en_US".into(),
+                category: "UTILITY".into(),
+                status: "PENDING".into(),
+            })),
+            Box::new(TemplateEvent::from(domain::templates::TemplateQualityUpdated {
+                shop_id: s,
+                waba_id: "1".into(),
+                template_id: "2".into(),
+                template_name: "t".into(),
+                language: "en_US".into(),
+                quality: "RED".into(),
+                previous_quality: Some("GREEN".into()),
+            })),
         ]
     }
 

@@ -20,6 +20,7 @@ pub mod templates {
         pub components: Option<Json>,
         pub account_id: Option<Uuid>,
         pub created_at: Option<DateTimeUtc>,
+        pub quality: Option<String>,
     }
     crate::persistence::entities::no_relations!();
 }

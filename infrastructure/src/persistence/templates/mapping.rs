@@ -23,6 +23,7 @@ pub(crate) fn template(m: Model) -> Template {
         definition,
         status: m.status,
         reason: m.reason,
+        quality: m.quality,
         created_at: m.created_at,
         updated_at: m.updated_at,
     }
@@ -47,5 +48,6 @@ pub(crate) fn row(t: &Template) -> ActiveModel {
         },
         account_id: Set(t.account_id.map(|a| a.as_uuid())),
         created_at: Set(t.created_at),
+        quality: Set(t.quality.clone()),
     }
 }

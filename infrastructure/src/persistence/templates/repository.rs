@@ -57,6 +57,7 @@ impl TemplateRepository for SeaTemplateRepository {
             components: NotSet,
             account_id: NotSet,
             created_at: NotSet,
+            quality: NotSet,
         };
         history(self.tx.as_ref(), r.shop_id, &r.meta_template_id, &r.status, r.reason.as_deref(), r.updated_at).await?;
         Entity::insert(row)
@@ -120,6 +121,7 @@ impl TemplateRepository for SeaTemplateRepository {
             Column::Category,
             Column::AccountId,
             Column::CreatedAt,
+            Column::Quality,
         ];
         if t.definition.is_some() {
             update.extend([Column::Components, Column::ParameterFormat]);

@@ -1,0 +1,91 @@
+//! RecordTemplateQuality: Meta's `message_template_quality_update` webhooks, applied to the
+//! templates the service keeps for every shop with a number on that WABA. A RED score blocks new
+//! sends of the template at once; a real change publishes `template.quality.updated`. A template
+//! the service does not keep yet is noted (a sync brings it, with its score). Runs inside the
+//! inbound batch.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use validator::Validate;
+
+use crate::shared::error::Invalid;
+use crate::shared::pipeline::{Command, CommandHandler};
+use crate::shared::ports::Clock;
+use crate::shared::repo::RepoError;
+use crate::shared::unit_of_work::UnitOfWork;
+use domain::templates::{TemplateEvent, TemplateQualityReport, TemplateQualityUpdated};
+use domain::{Events, ShopId};
+
+#[derive(Debug, Validate)]
+pub struct RecordTemplateQuality {
+    pub reports: Vec<TemplateQualityReport>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TemplateQualityOutcome {
+    pub changed: u32,
+    /// Reports about templates no shop keeps (yet), or WABAs no shop has.
+    pub unknown: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordTemplateQualityError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("could not store the template quality")]
+    Storage(#[from] RepoError),
+}
+crate::use_case_error!(RecordTemplateQualityError);
+
+impl Command for RecordTemplateQuality {
+    type Output = TemplateQualityOutcome;
+    type Error = RecordTemplateQualityError;
+    const NAME: &'static str = "RecordTemplateQuality";
+}
+
+pub struct RecordTemplateQualityHandler {
+    pub clock: Arc<dyn Clock>,
+}
+
+#[async_trait]
+impl CommandHandler<RecordTemplateQuality> for RecordTemplateQualityHandler {
+    async fn handle(
+        &self,
+        cmd: &RecordTemplateQuality,
+        uow: &mut dyn UnitOfWork,
+    ) -> Result<TemplateQualityOutcome, RecordTemplateQualityError> {
+        let now = self.clock.now();
+        let mut out = TemplateQualityOutcome::default();
+        let mut events = Events::new();
+        for report in &cmd.reports {
+            let mut shops: Vec<ShopId> = uow.accounts().lock_by_waba(&report.waba_id).await?.iter().map(|a| a.shop_id()).collect();
+            shops.sort();
+            shops.dedup();
+            let mut kept = false;
+            for shop in shops {
+                let Some(mut t) = uow.templates().lock(shop, &report.meta_template_id).await? else { continue };
+                kept = true;
+                let previous = t.quality.clone();
+                if t.rate(&report.quality, now) {
+                    uow.templates().save(&t).await?;
+                    events.push(TemplateEvent::from(TemplateQualityUpdated {
+                        shop_id: shop,
+                        waba_id: t.waba_id.clone(),
+                        template_id: t.meta_template_id.clone(),
+                        template_name: t.name.clone(),
+                        language: t.language.clone(),
+                        quality: t.quality.clone().unwrap_or_default(),
+                        previous_quality: previous,
+                    }));
+                    out.changed += 1;
+                }
+            }
+            if !kept {
+                out.unknown.push(format!("quality of template {} on WABA {}", report.meta_template_id, report.waba_id));
+            }
+        }
+        uow.outbox().append(&events, now).await?;
+        Ok(out)
+    }
+}
