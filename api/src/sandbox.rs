@@ -199,7 +199,7 @@ impl Sandbox {
 pub fn routes(sandbox: Arc<Sandbox>) -> poem::endpoint::BoxEndpoint<'static> {
     Route::new()
         .at("/graph/:version/:phone_number_id/messages", post(graph_messages))
-        .at("/graph/:version/:phone_number_id", get(graph_number))
+        .at("/graph/:version/:phone_number_id", get(graph_number).post(edit_template))
         .at("/graph/:version/:phone_number_id/message_templates", get(list_templates).post(create_template).delete(delete_template))
         .at("/templates/:id/status", post(set_template_status))
         .at("/templates/:id/quality", post(set_template_quality))
@@ -491,14 +491,7 @@ async fn set_template_status(Path(id): Path<String>, body: Json<Value>, sandbox:
         r.set_status(StatusCode::NOT_FOUND);
         return r;
     };
-    match sandbox.deliver(&payload).await {
-        Ok(code) => Json(json!({"delivered": code})).into_response(),
-        Err(e) => {
-            let mut r = Json(json!({"error": e})).into_response();
-            r.set_status(StatusCode::BAD_GATEWAY);
-            r
-        }
-    }
+    delivered(sandbox.deliver(&payload).await)
 }
 
 /// `POST /sandbox/templates/{id}/quality` `{"score": "GREEN"|"YELLOW"|"RED"}`: Meta rating a
@@ -516,7 +509,12 @@ async fn set_template_quality(Path(id): Path<String>, body: Json<Value>, sandbox
         r.set_status(StatusCode::NOT_FOUND);
         return r;
     };
-    match sandbox.deliver(&payload).await {
+    delivered(sandbox.deliver(&payload).await)
+}
+
+/// The answer of a control route that delivered a webhook: the service's status, or 502.
+fn delivered(result: Result<u16, String>) -> Response {
+    match result {
         Ok(code) => Json(json!({"delivered": code})).into_response(),
         Err(e) => {
             let mut r = Json(json!({"error": e})).into_response();
@@ -524,4 +522,41 @@ async fn set_template_quality(Path(id): Path<String>, body: Json<Value>, sandbox
             r
         }
     }
+}
+
+/// `POST /{template-id}`: new components (and category) for a template; it is PENDING review
+/// again, and approved (or rejected) after the status delay, by webhook.
+#[handler]
+async fn edit_template(
+    req: &Request,
+    Path((_version, id)): Path<(String, String)>,
+    body: Json<Value>,
+    sandbox: Data<&Arc<Sandbox>>,
+) -> Response {
+    if let Err(r) = sandbox_token(req) {
+        return r;
+    }
+    let name = {
+        let mut st = sandbox.lock();
+        let Some(t) = st.templates.values_mut().flat_map(|l| l.iter_mut()).find(|t| t["id"] == json!(id)) else {
+            return meta_error(StatusCode::NOT_FOUND, 100, "Unsupported post request", "no template with this id");
+        };
+        if let Some(c) = body.get("components") {
+            t["components"] = c.clone();
+        }
+        if let Some(c) = body.get("category") {
+            t["category"] = c.clone();
+        }
+        t["status"] = json!("PENDING");
+        t["name"].as_str().unwrap_or("").to_owned()
+    };
+    let (review, reason) = if name.contains("reject") { ("REJECTED", "INVALID_FORMAT") } else { ("APPROVED", "NONE") };
+    let sb = sandbox.0.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(sb.status_delay).await;
+        if let Some(payload) = sb.template_status(&id, review, reason) {
+            sb.deliver_until_acknowledged(&payload).await;
+        }
+    });
+    Json(json!({"success": true})).into_response()
 }

@@ -58,6 +58,7 @@ use application::shared::ports::{Clock, SecretCipher, SystemClock};
 use application::shared::unit_of_work::UnitOfWorkFactory;
 use application::templates::create_template::{CreateTemplateService, RecordCreatedTemplateHandler};
 use application::templates::delete_template::DeleteTemplateService;
+use application::templates::edit_template::{EditTemplateService, RecordTemplateEditHandler};
 use application::templates::get_templates::GetTemplatesHandler;
 use application::templates::ports::{TemplateApi, TemplateReads};
 use application::templates::record_template_categories::RecordTemplateCategoriesHandler;
@@ -315,6 +316,14 @@ impl Application {
             },
             get: GetTemplatesHandler { reads: template_reads.clone() },
             sync: sync_templates.clone(),
+            edit: EditTemplateService {
+                pipeline: pipeline.clone(),
+                reads: template_reads.clone(),
+                accounts: account_reads.clone(),
+                cipher: cipher.clone(),
+                api: template_api.clone(),
+                record: RecordTemplateEditHandler { clock: clock.clone() },
+            },
             delete: DeleteTemplateService {
                 pipeline: pipeline.clone(),
                 reads: template_reads,

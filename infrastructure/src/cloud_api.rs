@@ -486,6 +486,10 @@ impl TemplateApi for CloudApiClient {
         let path = format!("{waba_id}/message_templates?hsm_id={}&name={}", url_escape(meta_template_id), url_escape(name));
         self.graph(reqwest::Method::DELETE, &path, token, None).await.map(|_| ())
     }
+
+    async fn edit(&self, meta_template_id: &str, token: &Secret, change: &Value) -> Result<(), CloudApiError> {
+        self.graph(reqwest::Method::POST, &url_escape(meta_template_id), token, Some(change)).await.map(|_| ())
+    }
 }
 
 /// A query-string value, percent-encoded (RFC 3986 unreserved characters kept).

@@ -114,6 +114,28 @@ async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
     assert_eq!(e["error"]["details"]["status"], "PAUSED");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM messages").await, sent_before, "nothing stored for a refused send");
 
+    // Edited (Meta edits a paused template): pending review again, then approved, with the new text.
+    let mut components = order_update("order_update")["components"].clone();
+    components[1]["text"] = json!("Hi {{1}}, order {{2}} is on its way.");
+    let category_change = json!({"category": "MARKETING", "components": components.clone()});
+    let edited = json(app.patch(&k, &format!("/api/v1/templates/{id}"), json!({"components": components})).await).await;
+    assert_eq!(
+        (edited["status"].as_str(), edited["components"][1]["text"].as_str()),
+        (Some("PENDING"), Some("Hi {{1}}, order {{2}} is on its way.")),
+        "{edited}"
+    );
+    let e = expect_error(app.patch(&k, &format!("/api/v1/templates/{id}"), category_change.clone()).await, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "status", "a pending template waits for its review");
+    let reviewed = status_becomes(&app, &k, &id, "APPROVED").await;
+    let statuses: Vec<&str> = reviewed["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["PENDING", "APPROVED", "PAUSED", "PENDING", "APPROVED"]);
+    let e = expect_error(app.patch(&k, &format!("/api/v1/templates/{id}"), category_change).await, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "category", "an approved template keeps its category");
+    let preview = json(app.post(&k, &format!("/api/v1/templates/{id}/preview"), json!({"components": send_params()})).await).await;
+    assert_eq!(preview["body"], "Hi Ana, order #9 is on its way.");
+    app.http.post(app.url(&format!("/sandbox/templates/{meta_id}/status"))).json(&json!({"status": "PAUSED"})).send().await.unwrap();
+    status_becomes(&app, &k, &id, "PAUSED").await;
+
     // Meta rejects a draft it dislikes (the sandbox: a name with "reject").
     let rejected = json(app.post(&k, "/api/v1/templates", order_update("please_reject_me")).await).await;
     let rejected = status_becomes(&app, &k, rejected["id"].as_str().unwrap(), "REJECTED").await;

@@ -3,9 +3,22 @@
 
 pub mod create_template;
 pub mod delete_template;
+pub mod edit_template;
 pub mod get_templates;
 pub mod ports;
 pub mod record_template_categories;
 pub mod record_template_quality;
 pub mod record_template_statuses;
 pub mod sync_templates;
+
+/// The shops with a number on `waba`, each once, in order: a WABA-level webhook (a template's
+/// status, category or quality) is about every one of them.
+pub(crate) async fn shops_on_waba(
+    uow: &mut dyn crate::shared::unit_of_work::UnitOfWork,
+    waba: &domain::WabaId,
+) -> crate::shared::repo::RepoResult<Vec<domain::ShopId>> {
+    let mut shops: Vec<domain::ShopId> = uow.accounts().lock_by_waba(waba).await?.iter().map(|a| a.shop_id()).collect();
+    shops.sort();
+    shops.dedup();
+    Ok(shops)
+}

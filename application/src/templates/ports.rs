@@ -72,4 +72,6 @@ pub trait TemplateApi: Send + Sync {
     async fn submit(&self, waba_id: &str, token: &Secret, template: &Value) -> Result<Submitted, CloudApiError>;
     async fn list(&self, waba_id: &str, token: &Secret, after: Option<&str>) -> Result<TemplatePage, CloudApiError>;
     async fn delete(&self, waba_id: &str, token: &Secret, name: &str, meta_template_id: &str) -> Result<(), CloudApiError>;
+    /// `POST /{template-id}`: new components (and category) for review.
+    async fn edit(&self, meta_template_id: &str, token: &Secret, change: &Value) -> Result<(), CloudApiError>;
 }

@@ -9,7 +9,6 @@ use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::ShopId;
 use domain::templates::TemplateCategoryReport;
 
 #[derive(Debug, Validate)]
@@ -49,9 +48,7 @@ impl CommandHandler<RecordTemplateCategories> for RecordTemplateCategoriesHandle
     ) -> Result<TemplateCategoryOutcome, RecordTemplateCategoriesError> {
         let mut out = TemplateCategoryOutcome::default();
         for report in &cmd.reports {
-            let mut shops: Vec<ShopId> = uow.accounts().lock_by_waba(&report.waba_id).await?.iter().map(|a| a.shop_id()).collect();
-            shops.sort();
-            shops.dedup();
+            let shops = super::shops_on_waba(uow, &report.waba_id).await?;
             if shops.is_empty() {
                 out.unroutable.push(format!("template update for WABA {}", report.waba_id));
             }

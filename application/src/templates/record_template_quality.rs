@@ -14,8 +14,8 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
+use domain::Events;
 use domain::templates::{TemplateEvent, TemplateQualityReport, TemplateQualityUpdated};
-use domain::{Events, ShopId};
 
 #[derive(Debug, Validate)]
 pub struct RecordTemplateQuality {
@@ -59,9 +59,7 @@ impl CommandHandler<RecordTemplateQuality> for RecordTemplateQualityHandler {
         let mut out = TemplateQualityOutcome::default();
         let mut events = Events::new();
         for report in &cmd.reports {
-            let mut shops: Vec<ShopId> = uow.accounts().lock_by_waba(&report.waba_id).await?.iter().map(|a| a.shop_id()).collect();
-            shops.sort();
-            shops.dedup();
+            let shops = super::shops_on_waba(uow, &report.waba_id).await?;
             let mut kept = false;
             for shop in shops {
                 let Some(mut t) = uow.templates().lock(shop, &report.meta_template_id).await? else { continue };

@@ -12,8 +12,8 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
+use domain::Events;
 use domain::templates::{TemplateStatus, TemplateStatusReport};
-use domain::{Events, ShopId};
 
 #[derive(Debug, Validate)]
 pub struct RecordTemplateStatuses {
@@ -56,9 +56,7 @@ impl CommandHandler<RecordTemplateStatuses> for RecordTemplateStatusesHandler {
         let mut out = TemplateStatusOutcome::default();
         let mut events = Events::new();
         for report in &cmd.reports {
-            let mut shops: Vec<ShopId> = uow.accounts().lock_by_waba(&report.waba_id).await?.iter().map(|a| a.shop_id()).collect();
-            shops.sort();
-            shops.dedup();
+            let shops = super::shops_on_waba(uow, &report.waba_id).await?;
             if shops.is_empty() {
                 out.unroutable.push(format!("template update for WABA {}", report.waba_id));
             }

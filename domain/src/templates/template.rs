@@ -133,6 +133,35 @@ impl Template {
         }
     }
 
+    /// Whether Meta lets this template be edited now, and the change checked against what it is:
+    /// only an approved, rejected or paused template is edited; an approved one keeps its
+    /// category; name and language never change (a new template is made instead).
+    pub fn check_edit(&self, next: &TemplateDefinition) -> Result<(), Vec<Problem>> {
+        let mut problems = Vec::new();
+        if !matches!(self.status.as_str(), "approved" | "rejected" | "paused") {
+            problems.push(Problem {
+                field: "status".into(),
+                reason: format!(
+                    "a {} template cannot be edited; Meta edits approved, rejected or paused ones",
+                    self.status.to_ascii_uppercase()
+                ),
+            });
+        }
+        if self.status == "approved" && self.category.is_some_and(|c| c != next.category) {
+            problems.push(Problem { field: "category".into(), reason: "an approved template keeps its category".into() });
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems) }
+    }
+
+    /// Meta accepted the edit: the new content goes to review again.
+    pub fn edited(&mut self, next: TemplateDefinition, now: DateTime<Utc>) {
+        self.category = Some(next.category);
+        self.definition = Some(next);
+        self.status = "pending".into();
+        self.reason = None;
+        self.updated_at = now;
+    }
+
     /// Record Meta's quality score; `true` if it changed.
     pub fn rate(&mut self, quality: &str, now: DateTime<Utc>) -> bool {
         let q = quality.trim().to_ascii_uppercase();
@@ -193,6 +222,23 @@ mod tests {
             t.status = s.into();
             assert!(t.ensure_sendable().is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn only_approved_rejected_or_paused_templates_are_edited_and_approved_ones_keep_their_category() {
+        let (mut t, _) = Template::submitted(ShopId::new(), AccountId::new(), "555", definition(), "9001", "PENDING", None, Utc::now());
+        let next = definition();
+        assert_eq!(t.check_edit(&next).unwrap_err()[0].field, "status");
+        t.status = "approved".into();
+        assert!(t.check_edit(&next).is_ok());
+        let c = json!([{"type": "BODY", "text": "Hi {{1}}, thanks again.", "example": {"body_text": [["Ana"]]}}]);
+        let utility = TemplateDefinition::parse("thanks", "en_US", "UTILITY", None, &c).unwrap();
+        assert_eq!(t.check_edit(&utility).unwrap_err()[0].field, "category");
+        t.status = "rejected".into();
+        assert!(t.check_edit(&utility).is_ok(), "a rejected template may change category");
+        t.edited(utility, Utc::now());
+        assert_eq!((t.status.as_str(), t.category), ("pending", Some(TemplateCategory::Utility)));
+        assert_eq!(t.definition.as_ref().unwrap().body, "Hi {{1}}, thanks again.");
     }
 
     #[test]

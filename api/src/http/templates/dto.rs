@@ -32,6 +32,22 @@ pub struct CreateTemplateRequest {
     pub account_id: Option<Uuid>,
 }
 
+/// New content for a template: its components, and (unless it is approved) its category.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EditTemplateRequest {
+    /// `MARKETING`, `UTILITY` or `AUTHENTICATION`; unchanged when absent.
+    #[oai(validator(pattern = r"^(MARKETING|UTILITY|AUTHENTICATION)$"))]
+    pub category: Option<String>,
+    /// `POSITIONAL` or `NAMED`; unchanged when absent.
+    #[oai(validator(pattern = r"^(POSITIONAL|NAMED)$"))]
+    pub parameter_format: Option<String>,
+    /// Meta's components, all of them (they replace the old ones).
+    #[oai(validator(min_items = 1, max_items = 4))]
+    pub components: Vec<Value>,
+}
+
 /// A send's parameters to preview.
 #[derive(Object, serde::Deserialize)]
 #[oai(rename_all = "camelCase")]

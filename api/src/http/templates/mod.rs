@@ -11,6 +11,7 @@ use serde_json::json;
 use application::Pipeline;
 use application::templates::create_template::{CreateTemplateError, CreateTemplateService};
 use application::templates::delete_template::{DeleteTemplateError, DeleteTemplateService};
+use application::templates::edit_template::{EditTemplateError, EditTemplateService};
 use application::templates::get_templates::{GetTemplatesError, GetTemplatesHandler};
 use application::templates::sync_templates::{SyncTemplatesError, SyncTemplatesService};
 
@@ -23,6 +24,7 @@ pub struct TemplatesHttp {
     pub get: GetTemplatesHandler,
     pub sync: Arc<SyncTemplatesService>,
     pub delete: DeleteTemplateService,
+    pub edit: EditTemplateService,
 }
 
 pub type TemplatesState = Arc<TemplatesHttp>;
@@ -80,6 +82,28 @@ impl From<DeleteTemplateError> for ApiError {
             DeleteTemplateError::Meta(m) => ApiError::whatsapp(&m, None),
             e @ DeleteTemplateError::Cipher(_) => ApiError::fault(&e),
             DeleteTemplateError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<EditTemplateError> for ApiError {
+    fn from(e: EditTemplateError) -> Self {
+        match e {
+            EditTemplateError::Invalid(i) => i.into(),
+            EditTemplateError::Rejected(p) => ApiError::problems(&p),
+            EditTemplateError::NotFound => ApiError::not_found("template"),
+            e @ EditTemplateError::NoAccount => ApiError::Unprocessable(body("VALIDATION_FAILED", e.to_string(), json!({"field": "id"}))),
+            // Meta's own limits (one edit a day, ten a month for an approved template): its reason.
+            EditTemplateError::Meta(m) if m.http_status.is_some_and(|s| (400..500).contains(&s) && s != 401 && s != 429) => {
+                ApiError::Unprocessable(body(
+                    "WHATSAPP_API_ERROR",
+                    format!("Meta refused the edit: {m}"),
+                    json!({"metaCode": m.code, "metaSubcode": m.subcode, "details": m.details}),
+                ))
+            }
+            EditTemplateError::Meta(m) => ApiError::whatsapp(&m, None),
+            e @ EditTemplateError::Cipher(_) => ApiError::fault(&e),
+            EditTemplateError::Storage(s) => s.into(),
         }
     }
 }

@@ -9,11 +9,14 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use application::templates::create_template::CreateTemplate;
+use application::templates::edit_template::EditTemplate;
 use application::templates::get_templates::{GetTemplate, ListTemplates, PreviewTemplate};
 use domain::tenancy::Role;
 
 use super::TemplatesHttp;
-use super::dto::{CreateTemplateRequest, MessageTemplateDto, MessageTemplateListDto, PreviewDto, PreviewRequest, SyncDto};
+use super::dto::{
+    CreateTemplateRequest, EditTemplateRequest, MessageTemplateDto, MessageTemplateListDto, PreviewDto, PreviewRequest, SyncDto,
+};
 use crate::http::auth::{ApiKeyAuth, Authenticator};
 use crate::http::error::ApiError;
 use crate::http::json_body::JsonBody;
@@ -120,6 +123,33 @@ impl TemplatesApi {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let (t, history) = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, GetTemplate { shop_id: shop, id: id.0 }).await?;
         Ok(Json(MessageTemplateDto::from(t, Some(history))))
+    }
+
+    /// New content for a template (admin): all its components (and, unless it is approved, its
+    /// category), checked like a new one. Meta edits approved, rejected or paused templates
+    /// (an approved one at most once a day and ten times a month); the template is `PENDING`
+    /// review again.
+    #[oai(path = "/templates/:id", method = "patch", operation_id = "editTemplate")]
+    async fn edit(
+        &self,
+        h: Data<&Arc<TemplatesHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        body: JsonBody<EditTemplateRequest>,
+    ) -> Result<Json<MessageTemplateDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Admin).await?;
+        let b = body.0;
+        let cmd = EditTemplate {
+            shop_id: shop,
+            id: id.0,
+            category: b.category,
+            parameter_format: b.parameter_format,
+            components: serde_json::Value::Array(b.components),
+        };
+        let t = h.edit.run(&ctx(&rid, Some(shop)), cmd).await?;
+        Ok(Json(MessageTemplateDto::from(t, None)))
     }
 
     /// Delete a template at Meta and here (admin).
