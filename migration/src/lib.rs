@@ -17,6 +17,7 @@ mod m20261126_000011_erasure_and_audit;
 mod m20261126_000012_crm_search;
 mod m20261126_000013_template_store;
 mod m20261126_000014_template_quality;
+mod m20261126_000015_template_status_time;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_crm_search::Migration),
             Box::new(m20261126_000013_template_store::Migration),
             Box::new(m20261126_000014_template_quality::Migration),
+            Box::new(m20261126_000015_template_status_time::Migration),
         ]
     }
 }

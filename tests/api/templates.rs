@@ -113,6 +113,14 @@ async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
         expect_error(app.post(&k, "/api/v1/messages/send", send("order_update", send_params())).await, 422, "TEMPLATE_NOT_APPROVED").await;
     assert_eq!(e["error"]["details"]["status"], "PAUSED");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM messages").await, sent_before, "nothing stored for a refused send");
+    // An approval Meta sent an hour ago arrives late (Meta redelivers out of order): it stays paused.
+    let late = json!({"object": "whatsapp_business_account", "entry": [{"id": "9001", "time": chrono::Utc::now().timestamp() - 3600,
+        "changes": [{"field": "message_template_status_update", "value": {"event": "APPROVED",
+            "message_template_id": meta_id.parse::<u64>().unwrap(), "message_template_name": "order_update",
+            "message_template_language": "en_US", "reason": "NONE"}}]}]});
+    assert_eq!(app.webhook(&late).await.status().as_u16(), 200);
+    app.drained().await;
+    assert_eq!(json(app.get(&k, &format!("/api/v1/templates/{id}")).await).await["status"], "PAUSED", "late news changes nothing");
 
     // Edited (Meta edits a paused template): pending review again, then approved, with the new text.
     let mut components = order_update("order_update")["components"].clone();

@@ -29,6 +29,9 @@ struct Payload {
 struct Entry {
     #[serde(default)]
     id: Option<Value>,
+    /// When Meta says the change happened (seconds), on WABA-level fields.
+    #[serde(default)]
+    time: Option<Value>,
     #[serde(default)]
     changes: Vec<Change>,
 }
@@ -138,7 +141,7 @@ pub fn parse_delivery(body: &str, now: DateTime<Utc>) -> Result<ParsedDelivery, 
                     Some(r) => out.template_quality.push(r),
                     None => out.notes.push("a template quality update without WABA, template id or score".into()),
                 },
-                "message_template_status_update" => match template_report(waba.clone(), &change.value) {
+                "message_template_status_update" => match template_report(waba.clone(), &change.value, unix_ts(entry.time.as_ref())) {
                     Some(r) => out.templates.push(r),
                     None => out.notes.push("a template status update without WABA, template id or event".into()),
                 },
@@ -224,7 +227,7 @@ fn template_quality(waba_id: Option<WabaId>, v: &Value) -> Option<domain::templa
     })
 }
 
-fn template_report(waba_id: Option<WabaId>, v: &Value) -> Option<TemplateStatusReport> {
+fn template_report(waba_id: Option<WabaId>, v: &Value, at: Option<DateTime<Utc>>) -> Option<TemplateStatusReport> {
     let text = |k: &str| v.get(k).and_then(id_string);
     Some(TemplateStatusReport {
         waba_id: waba_id?,
@@ -233,6 +236,7 @@ fn template_report(waba_id: Option<WabaId>, v: &Value) -> Option<TemplateStatusR
         language: text("message_template_language").unwrap_or_default(),
         status: text("event")?,
         reason: text("reason"),
+        at,
     })
 }
 

@@ -100,6 +100,7 @@ impl CommandHandler<RecordTemplatePage> for RecordTemplatePageHandler {
                             language: t.language.clone(),
                             status: t.status.clone(),
                             reason: t.reason.clone(),
+                            at: None,
                         };
                         if let Some((_, event)) = TemplateStatus::record(previous.as_ref(), cmd.shop_id, &report, now) {
                             events.push(event);

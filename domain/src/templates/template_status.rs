@@ -17,7 +17,14 @@ pub struct TemplateStatusReport {
     /// Meta's `event`, lowercased: `approved`, `rejected`, `paused`, `disabled`, ...
     pub status: String,
     pub reason: Option<String>,
+    /// When Meta says it happened (the webhook entry's `time`, in seconds).
+    pub at: Option<DateTime<Utc>>,
 }
+
+/// A report this much older than the status held is news that arrived late (Meta redelivers
+/// out of order, for days) and is ignored; within it (Meta's times are whole seconds, and our
+/// own changes carry our clock) the later delivery wins.
+pub const STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
 
 /// The stored status of one template for one shop.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +37,9 @@ pub struct TemplateStatus {
     pub status: String,
     pub reason: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// When the status held happened: Meta's time for a webhook's, ours for the service's own
+    /// changes (a submission, an edit, a sync).
+    pub status_at: Option<DateTime<Utc>>,
 }
 
 impl TemplateStatus {
@@ -45,6 +55,10 @@ impl TemplateStatus {
         if previous.is_some_and(|p| p.status == status) {
             return None;
         }
+        let at = report.at.unwrap_or(now);
+        if previous.and_then(|p| p.status_at).is_some_and(|held| at + STALE_AFTER < held) {
+            return None;
+        }
         let reason = report.reason.clone().filter(|r| !r.is_empty() && r != "NONE");
         let record = TemplateStatus {
             shop_id,
@@ -55,6 +69,7 @@ impl TemplateStatus {
             status: status.clone(),
             reason: reason.clone(),
             updated_at: now,
+            status_at: Some(at),
         };
         let event = TemplateEvent::from(TemplateStatusUpdated {
             shop_id,
@@ -83,7 +98,20 @@ mod tests {
             language: "en_US".into(),
             status: status.into(),
             reason: Some("NONE".into()),
+            at: None,
         }
+    }
+
+    #[test]
+    fn a_report_older_than_the_status_held_is_ignored() {
+        let shop = ShopId::new();
+        let t = Utc::now();
+        let at = |status: &str, secs: i64| TemplateStatusReport { at: Some(t + chrono::TimeDelta::seconds(secs)), ..report(status) };
+        let (paused, _) = TemplateStatus::record(None, shop, &at("PAUSED", 0), t).unwrap();
+        assert!(TemplateStatus::record(Some(&paused), shop, &at("APPROVED", -3600), t).is_none(), "an hour-old approval arrived late");
+        assert!(TemplateStatus::record(Some(&paused), shop, &at("APPROVED", -1), t).is_some(), "the same second: the later delivery wins");
+        let (approved, _) = TemplateStatus::record(Some(&paused), shop, &at("APPROVED", 60), t).unwrap();
+        assert_eq!(approved.status_at, Some(t + chrono::TimeDelta::seconds(60)));
     }
 
     #[test]

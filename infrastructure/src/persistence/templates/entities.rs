@@ -21,6 +21,7 @@ pub mod templates {
         pub account_id: Option<Uuid>,
         pub created_at: Option<DateTimeUtc>,
         pub quality: Option<String>,
+        pub status_at: Option<DateTimeUtc>,
     }
     crate::persistence::entities::no_relations!();
 }

@@ -49,5 +49,6 @@ pub(crate) fn row(t: &Template) -> ActiveModel {
         account_id: Set(t.account_id.map(|a| a.as_uuid())),
         created_at: Set(t.created_at),
         quality: Set(t.quality.clone()),
+        status_at: NotSet,
     }
 }

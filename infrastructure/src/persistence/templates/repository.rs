@@ -38,6 +38,7 @@ impl TemplateRepository for SeaTemplateRepository {
             status: m.status,
             reason: m.reason,
             updated_at: m.updated_at,
+            status_at: m.status_at,
         }))
     }
 
@@ -58,12 +59,13 @@ impl TemplateRepository for SeaTemplateRepository {
             account_id: NotSet,
             created_at: NotSet,
             quality: NotSet,
+            status_at: Set(r.status_at),
         };
         history(self.tx.as_ref(), r.shop_id, &r.meta_template_id, &r.status, r.reason.as_deref(), r.updated_at).await?;
         Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([Column::ShopId, Column::MetaTemplateId])
-                    .update_columns([Column::Name, Column::Language, Column::Status, Column::Reason, Column::UpdatedAt])
+                    .update_columns([Column::Name, Column::Language, Column::Status, Column::Reason, Column::UpdatedAt, Column::StatusAt])
                     .to_owned(),
             )
             .exec_without_returning(self.tx.as_ref())
@@ -108,7 +110,8 @@ impl TemplateRepository for SeaTemplateRepository {
 
     async fn save(&mut self, t: &Template) -> RepoResult<()> {
         let before = by_meta_id(t.shop_id, &t.meta_template_id).one(self.tx.as_ref()).await.map_err(repo_err)?;
-        if before.as_ref().map(|b| b.status.as_str()) != Some(t.status.as_str()) {
+        let status_changed = before.as_ref().map(|b| b.status.as_str()) != Some(t.status.as_str());
+        if status_changed {
             history(self.tx.as_ref(), t.shop_id, &t.meta_template_id, &t.status, t.reason.as_deref(), t.updated_at).await?;
         }
         let mut update = vec![
@@ -126,7 +129,13 @@ impl TemplateRepository for SeaTemplateRepository {
         if t.definition.is_some() {
             update.extend([Column::Components, Column::ParameterFormat]);
         }
-        Entity::insert(mapping::row(t))
+        // A status the service set (a submission, an edit, a sync) happened now, by our clock.
+        let mut row = mapping::row(t);
+        if status_changed {
+            row.status_at = Set(Some(t.updated_at));
+            update.push(Column::StatusAt);
+        }
+        Entity::insert(row)
             .on_conflict(OnConflict::columns([Column::ShopId, Column::MetaTemplateId]).update_columns(update).to_owned())
             .exec_without_returning(self.tx.as_ref())
             .await
