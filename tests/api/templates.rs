@@ -74,6 +74,12 @@ async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
     );
     let r = app.post(&k, "/api/v1/messages/send", send("order_update", send_params())).await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    // What became of it: read (the sandbox's statuses), billable, and answered by the customer.
+    wait_for("read", || async { app.scalar("SELECT COUNT(*) FROM messages WHERE kind = 'template' AND status = 'read'").await == 1 }).await;
+    app.customer_says(PNID, WA, "thanks!").await;
+    app.drained().await;
+    let figures = json(app.get(&k, &format!("/api/v1/templates/{id}")).await).await["figures"].clone();
+    assert_eq!(figures, json!({"sent": 1, "delivered": 1, "read": 1, "failed": 0, "repliedWithin24h": 1, "billable": 1}), "{figures}");
     let missing = json!([{"type": "body", "parameters": [{"type": "text", "text": "Ana"}]}]);
     let e = expect_error(app.post(&k, "/api/v1/messages/send", send("order_update", missing)).await, 422, "VALIDATION_FAILED").await;
     let fields: Vec<&str> = e["error"]["details"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();

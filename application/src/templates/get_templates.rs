@@ -1,5 +1,6 @@
 //! GetTemplatesQuery: a page of the shop's templates (by status, by part of the name); one
-//! template with its status history; and the preview of a send's parameters.
+//! template with its status history and the figures of its sends; and the preview of a send's
+//! parameters.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use validator::Validate;
 
-use super::ports::{StatusChange, TemplateReads};
+use super::ports::{StatusChange, TemplateFigures, TemplateReads};
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Query, QueryHandler};
 use crate::shared::repo::{Page, Paged, RepoError};
@@ -53,7 +54,7 @@ pub struct GetTemplate {
 }
 
 impl Query for GetTemplate {
-    type Output = (Template, Vec<StatusChange>);
+    type Output = (Template, Vec<StatusChange>, TemplateFigures);
     type Error = GetTemplatesError;
     const NAME: &'static str = "GetTemplate";
 }
@@ -88,10 +89,11 @@ impl QueryHandler<ListTemplates> for GetTemplatesHandler {
 
 #[async_trait]
 impl QueryHandler<GetTemplate> for GetTemplatesHandler {
-    async fn handle(&self, q: &GetTemplate) -> Result<(Template, Vec<StatusChange>), GetTemplatesError> {
+    async fn handle(&self, q: &GetTemplate) -> Result<(Template, Vec<StatusChange>, TemplateFigures), GetTemplatesError> {
         let t = self.reads.by_id(q.shop_id, q.id).await?.ok_or(GetTemplatesError::NotFound)?;
         let history = self.reads.history(q.shop_id, &t.meta_template_id).await?;
-        Ok((t, history))
+        let figures = self.reads.figures(q.shop_id, &t.waba_id, &t.name, &t.language).await?;
+        Ok((t, history, figures))
     }
 }
 

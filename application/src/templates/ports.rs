@@ -39,9 +39,26 @@ pub struct StatusChange {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+/// What became of a template's sends (on the numbers of its WABA).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateFigures {
+    /// Accepted by Meta (they have a wamid).
+    pub sent: u64,
+    /// Delivered or read.
+    pub delivered: u64,
+    pub read: u64,
+    pub failed: u64,
+    /// The customer wrote back within 24 hours of the send.
+    pub replied_within_24h: u64,
+    /// Meta's pricing in the status webhooks said billable.
+    pub billable: u64,
+}
+
 /// The read side.
 #[async_trait]
 pub trait TemplateReads: Send + Sync {
+    /// Figures of the sends of `name`/`language` by the shop's numbers on `waba_id`.
+    async fn figures(&self, shop: ShopId, waba_id: &str, name: &str, language: &str) -> RepoResult<TemplateFigures>;
     /// A page of the shop's templates, by name then language; `status` (lowercase) and a part
     /// of the name narrow it.
     async fn list(&self, shop: ShopId, status: Option<&str>, name: Option<&str>, page: Page) -> RepoResult<(Vec<Template>, u64)>;

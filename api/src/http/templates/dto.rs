@@ -5,7 +5,7 @@ use poem_openapi::Object;
 use serde_json::Value;
 use uuid::Uuid;
 
-use application::templates::ports::StatusChange;
+use application::templates::ports::{StatusChange, TemplateFigures};
 use domain::templates::{RenderedTemplate, Template};
 
 /// A template to submit, in Meta's own shape.
@@ -59,6 +59,35 @@ pub struct PreviewRequest {
     pub components: Vec<Value>,
 }
 
+/// What became of the template's sends on the numbers of its WABA.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct TemplateFiguresDto {
+    /// Accepted by Meta.
+    pub sent: u64,
+    /// Delivered or read.
+    pub delivered: u64,
+    pub read: u64,
+    pub failed: u64,
+    /// The customer wrote back within 24 hours.
+    pub replied_within_24h: u64,
+    /// Billable by Meta's pricing (status webhooks).
+    pub billable: u64,
+}
+
+impl From<TemplateFigures> for TemplateFiguresDto {
+    fn from(f: TemplateFigures) -> Self {
+        Self {
+            sent: f.sent,
+            delivered: f.delivered,
+            read: f.read,
+            failed: f.failed,
+            replied_within_24h: f.replied_within_24h,
+            billable: f.billable,
+        }
+    }
+}
+
 #[derive(Object)]
 #[oai(rename_all = "camelCase")]
 pub struct StatusChangeDto {
@@ -91,12 +120,18 @@ pub struct MessageTemplateDto {
     pub components: Option<Value>,
     /// Its statuses, oldest first (one template's read only).
     pub history: Option<Vec<StatusChangeDto>>,
+    /// What became of its sends (one template's read only).
+    pub figures: Option<TemplateFiguresDto>,
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl MessageTemplateDto {
     pub fn from(t: Template, history: Option<Vec<StatusChange>>) -> Self {
+        Self::with(t, history, None)
+    }
+
+    pub fn with(t: Template, history: Option<Vec<StatusChange>>, figures: Option<TemplateFigures>) -> Self {
         Self {
             id: t.id,
             meta_template_id: t.meta_template_id,
@@ -110,6 +145,7 @@ impl MessageTemplateDto {
             quality: t.quality,
             parameter_format: t.definition.as_ref().map(|d| d.format.as_str().to_owned()),
             components: t.definition.map(|d| d.components),
+            figures: figures.map(Into::into),
             history: history.map(|h| {
                 h.into_iter().map(|c| StatusChangeDto { status: c.status.to_ascii_uppercase(), reason: c.reason, at: c.at }).collect()
             }),

@@ -110,7 +110,8 @@ impl TemplatesApi {
         Ok(Json(SyncDto { wabas: o.wabas, pages: o.pages, seen: o.seen, created: o.created, updated: o.updated }))
     }
 
-    /// One template, with its status history (viewer).
+    /// One template, with its status history and what became of its sends: sent, delivered,
+    /// read, failed, replied within 24 h, billable (viewer).
     #[oai(path = "/templates/:id", method = "get", operation_id = "getTemplate")]
     async fn get(
         &self,
@@ -121,8 +122,8 @@ impl TemplatesApi {
         id: Path<Uuid>,
     ) -> Result<Json<MessageTemplateDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let (t, history) = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, GetTemplate { shop_id: shop, id: id.0 }).await?;
-        Ok(Json(MessageTemplateDto::from(t, Some(history))))
+        let (t, history, figures) = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, GetTemplate { shop_id: shop, id: id.0 }).await?;
+        Ok(Json(MessageTemplateDto::with(t, Some(history), Some(figures))))
     }
 
     /// New content for a template (admin): all its components (and, unless it is approved, its
