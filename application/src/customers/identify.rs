@@ -38,6 +38,47 @@ impl Identified {
     }
 }
 
+/// Consent changes that signals make on their own (a keyword in WhatsApp, Meta's
+/// `user_preferences`, Meta's error 131050), in the order given: the customers are locked again
+/// (identifying them may already have stored and versioned them), each change is recorded, and
+/// the customers that changed are written with their ledger entries, here and only here.
+/// Returns, per change, the customer after it when it was a real change, and the events.
+pub async fn record_consent_signals(
+    uow: &mut dyn UnitOfWork,
+    changes: &[((ShopId, WaId), ConsentChange)],
+    now: DateTime<Utc>,
+) -> RepoResult<(Vec<Option<Customer>>, Events)> {
+    let mut events = Events::new();
+    if changes.is_empty() {
+        return Ok((Vec::new(), events));
+    }
+    let mut keys: Vec<(ShopId, WaId)> = changes.iter().map(|(k, _)| k.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut customers: HashMap<(ShopId, WaId), Customer> =
+        uow.customers().lock_by_wa_ids(&keys).await?.into_iter().map(|c| ((c.shop_id(), c.wa_id().clone()), c)).collect();
+    let mut entries = Vec::new();
+    let mut out = Vec::with_capacity(changes.len());
+    for (key, change) in changes {
+        let recorded = customers.get_mut(key).and_then(|c| c.record_consent(change, now).ok().flatten().map(|r| (r, c.clone())));
+        match recorded {
+            Some(((entry, event), customer)) => {
+                entries.push(entry);
+                events.push(event);
+                out.push(Some(customer));
+            }
+            None => out.push(None),
+        }
+    }
+    if !entries.is_empty() {
+        let mut changed: Vec<&Customer> = customers.values().filter(|c| entries.iter().any(|e| e.customer_id == c.id())).collect();
+        changed.sort_by_key(|c| c.id());
+        uow.customers().update_many(&changed).await?;
+        uow.customers().append_consent(&entries).await?;
+    }
+    Ok((out, events))
+}
+
 /// New customers whose number belonged to an erased customer keep that customer's opt-outs: the
 /// erased record is found by the number's keyed pseudonym. Returns the ledger entries and their
 /// events (the caller stores them with the new customers).

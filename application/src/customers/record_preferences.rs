@@ -15,7 +15,7 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::customers::{ConsentChange, ConsentSource, Customer, OptInStatus, Purpose};
+use domain::customers::{ConsentChange, ConsentSource, OptInStatus, Purpose};
 use domain::{Events, WaId};
 
 /// One `user_preferences` item: `category` `marketing_messages`, `value` `stop` or `resume`.
@@ -106,32 +106,22 @@ impl CommandHandler<RecordUserPreferences> for RecordUserPreferencesHandler {
         for (_, e) in identified.created {
             events.append(e);
         }
-        let keys: Vec<_> = identified.customers.keys().cloned().collect();
-        // Read again: identifying them may have stored (and versioned) them.
-        let mut customers: std::collections::HashMap<_, Customer> =
-            uow.customers().lock_by_wa_ids(&keys).await?.into_iter().map(|c| ((c.shop_id(), c.wa_id().clone()), c)).collect();
-        let mut entries = Vec::new();
-        for (p, status) in known {
-            let Some(c) = customers.get_mut(&(p.account.shop_id(), p.item.wa_id.clone())) else { continue };
-            let change = ConsentChange {
-                purpose: Purpose::Marketing,
-                status,
-                source: ConsentSource::Meta,
-                evidence: Some(format!("user_preferences {} at {}", p.item.value, p.item.timestamp.to_rfc3339())),
-                actor: None,
-            };
-            if let Ok(Some((entry, e))) = c.record_consent(&change, now) {
-                entries.push(entry);
-                events.push(e);
-            }
-        }
-        if !entries.is_empty() {
-            let mut changed: Vec<&Customer> = customers.values().filter(|c| entries.iter().any(|e| e.customer_id == c.id())).collect();
-            changed.sort_by_key(|c| c.id());
-            uow.customers().update_many(&changed).await?;
-            uow.customers().append_consent(&entries).await?;
-        }
-        out.changed = entries.len() as u32;
+        let changes: Vec<_> = known
+            .iter()
+            .map(|(p, status)| {
+                let change = ConsentChange {
+                    purpose: Purpose::Marketing,
+                    status: *status,
+                    source: ConsentSource::Meta,
+                    evidence: Some(format!("user_preferences {} at {}", p.item.value, p.item.timestamp.to_rfc3339())),
+                    actor: None,
+                };
+                ((p.account.shop_id(), p.item.wa_id.clone()), change)
+            })
+            .collect();
+        let (recorded, consent_events) = super::identify::record_consent_signals(uow, &changes, now).await?;
+        events.append(consent_events);
+        out.changed = recorded.iter().filter(|r| r.is_some()).count() as u32;
         uow.outbox().append(&events, now).await?;
         Ok(out)
     }

@@ -16,14 +16,14 @@ use validator::Validate;
 use super::delivery_policy::PRIORITY_REPLY;
 use super::ports::Delivery;
 use super::send_message::{continue_or_start, store_conversations};
-use crate::customers::identify::{Contact, identify};
+use crate::customers::identify::{Contact, identify, record_consent_signals};
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::accounts::WhatsAppAccount;
-use domain::customers::{ConsentChange, ConsentSource, Customer, KeywordMatch, Purpose};
+use domain::customers::{ConsentChange, ConsentSource, KeywordMatch, Purpose};
 use domain::messaging::{Conversation, InboundMessage, Message, MessageContent, MessageKind, Origin, Outbound};
 use domain::{AccountId, Events, ShopId, WaId};
 
@@ -92,26 +92,24 @@ async fn consent_keywords(
         return Ok(0);
     }
     matched.sort_by(|a, b| (a.0.item.timestamp, &a.0.item.wamid).cmp(&(b.0.item.timestamp, &b.0.item.wamid)));
-    let mut keys: Vec<(ShopId, WaId)> = matched.iter().map(|(m, _)| (m.account.shop_id(), m.item.from.clone())).collect();
-    keys.sort();
-    keys.dedup();
-    // Read again: identifying them above already stored (and versioned) these customers.
-    let mut customers: HashMap<(ShopId, WaId), Customer> =
-        uow.customers().lock_by_wa_ids(&keys).await?.into_iter().map(|c| ((c.shop_id(), c.wa_id().clone()), c)).collect();
-    let mut entries = Vec::new();
+    let changes: Vec<((ShopId, WaId), ConsentChange)> = matched
+        .iter()
+        .map(|(m, k)| {
+            let change = ConsentChange {
+                purpose: Purpose::Marketing,
+                status: k.status,
+                source: ConsentSource::Whatsapp,
+                evidence: Some(format!("message {} \"{}\"", m.item.wamid, k.keyword)),
+                actor: None,
+            };
+            ((m.account.shop_id(), m.item.from.clone()), change)
+        })
+        .collect();
+    let (recorded, consent_events) = record_consent_signals(uow, &changes, now).await?;
+    events.append(consent_events);
     let mut replies: HashMap<Key, Message> = HashMap::new();
-    for (m, k) in &matched {
-        let Some(customer) = customers.get_mut(&(m.account.shop_id(), m.item.from.clone())) else { continue };
-        let change = ConsentChange {
-            purpose: Purpose::Marketing,
-            status: k.status,
-            source: ConsentSource::Whatsapp,
-            evidence: Some(format!("message {} \"{}\"", m.item.wamid, k.keyword)),
-            actor: None,
-        };
-        let Ok(Some((entry, event))) = customer.record_consent(&change, now) else { continue };
-        entries.push(entry);
-        events.push(event);
+    for ((m, k), customer) in matched.iter().zip(&recorded) {
+        let Some(customer) = customer else { continue };
         let key = (m.account.id(), m.item.from.clone());
         if let Some((conversation, _)) = conversations.get(&key) {
             let outbound = Outbound {
@@ -125,13 +123,10 @@ async fn consent_keywords(
             replies.insert(key, conversation.queue(outbound, now));
         }
     }
-    if entries.is_empty() {
+    let changed = recorded.iter().filter(|r| r.is_some()).count();
+    if changed == 0 {
         return Ok(0);
     }
-    let mut changed: Vec<&Customer> = customers.values().filter(|c| entries.iter().any(|e| e.customer_id == c.id())).collect();
-    changed.sort_by_key(|c| c.id());
-    uow.customers().update_many(&changed).await?;
-    uow.customers().append_consent(&entries).await?;
     let mut replies: Vec<(Key, Message)> = replies.into_iter().collect();
     replies.sort_by(|a, b| a.0.cmp(&b.0));
     let queued: Vec<Message> = replies.iter().map(|(_, m)| m.clone()).collect();
@@ -153,7 +148,7 @@ async fn consent_keywords(
             })
             .await?;
     }
-    Ok(entries.len() as u32)
+    Ok(changed as u32)
 }
 
 #[derive(Debug, thiserror::Error)]

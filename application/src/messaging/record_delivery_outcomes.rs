@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+
+use crate::customers::identify::record_consent_signals;
 use chrono::{DateTime, Utc};
 use validator::Validate;
 
@@ -187,13 +189,8 @@ impl CommandHandler<RecordDeliveryOutcomes> for RecordOutcomesHandler {
                                     evidence: Some(format!("Meta error {} on message {}", error.code.unwrap_or(0), message.id())),
                                     actor: None,
                                 };
-                                if let Some(mut c) = uow.customers().lock_by_wa_ids(std::slice::from_ref(&key)).await?.into_iter().next()
-                                    && let Ok(Some((entry, e))) = c.record_consent(&change, now)
-                                {
-                                    uow.customers().update_many(&[&c]).await?;
-                                    uow.customers().append_consent(std::slice::from_ref(&entry)).await?;
-                                    events.push(e);
-                                }
+                                let (_, consent_events) = record_consent_signals(uow, &[(key, change)], now).await?;
+                                events.append(consent_events);
                             }
                             if fail == Decision::FailAndPauseAccount
                                 && let Some(mut a) = uow.accounts().lock(message.shop_id(), message.account_id()).await?
