@@ -51,7 +51,7 @@ use application::messaging::mark_read::{MarkReadService, RecordReadHandler};
 use application::messaging::ports::{MessagingReads, RateLimiter};
 use application::messaging::receive_messages::ReceiveMessagesHandler;
 use application::messaging::record_delivery_outcomes::RecordOutcomesHandler;
-use application::messaging::send_message::SendMessageHandler;
+use application::messaging::send_message::{SendMessageHandler, SendMessageService};
 use application::shared::leases::Leases;
 use application::shared::outbox::{EventPublisher, OutboxRelayStore};
 use application::shared::ports::{Clock, SecretCipher, SystemClock};
@@ -247,10 +247,23 @@ impl Application {
             get: GetAccountHandler { reads: account_reads.clone() },
             list: ListAccountsHandler { reads: account_reads.clone() },
         });
+        let template_api: Arc<dyn TemplateApi> = cloud.clone();
+        let template_reads: Arc<dyn TemplateReads> = Arc::new(SeaTemplateReads::new(db.clone()));
+        let sync_templates = Arc::new(SyncTemplatesService {
+            pipeline: pipeline.clone(),
+            accounts: account_reads.clone(),
+            cipher: cipher.clone(),
+            api: template_api.clone(),
+            record: RecordTemplatePageHandler { clock: clock.clone() },
+        });
         let messaging = Arc::new(MessagingHttp {
             pipeline: pipeline.clone(),
             clock: clock.clone(),
-            send: SendMessageHandler { clock: clock.clone() },
+            send: SendMessageService {
+                pipeline: pipeline.clone(),
+                handler: SendMessageHandler { clock: clock.clone() },
+                sync: sync_templates.clone(),
+            },
             mark_read: MarkReadService {
                 pipeline: pipeline.clone(),
                 messages: messaging_reads.clone(),
@@ -295,15 +308,6 @@ impl Application {
             settle_import: SettleAfterImport { reads: customer_reads.clone() },
             start_export: StartCustomersExportHandler,
             import_max_bytes: config.import_max_body_bytes,
-        });
-        let template_api: Arc<dyn TemplateApi> = cloud.clone();
-        let template_reads: Arc<dyn TemplateReads> = Arc::new(SeaTemplateReads::new(db.clone()));
-        let sync_templates = Arc::new(SyncTemplatesService {
-            pipeline: pipeline.clone(),
-            accounts: account_reads.clone(),
-            cipher: cipher.clone(),
-            api: template_api.clone(),
-            record: RecordTemplatePageHandler { clock: clock.clone() },
         });
         let templates = Arc::new(TemplatesHttp {
             pipeline: pipeline.clone(),

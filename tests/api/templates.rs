@@ -85,6 +85,23 @@ async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
     let fields: Vec<&str> = e["error"]["details"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["template.components.header.parameters", "template.components.body.parameters", "template.components.buttons[0]"]);
 
+    // A name the service does not know on this WABA: Meta's list is read again, then refused
+    // before Meta sees the send; one just made in Meta's own tools is found by that read.
+    let before = app.scalar("SELECT COUNT(*) FROM messages").await;
+    let e = expect_error(app.post(&k, "/api/v1/messages/send", send("never_made", send_params())).await, 422, "TEMPLATE_NOT_FOUND").await;
+    assert_eq!(e["error"]["details"]["name"], "never_made");
+    let graph = app.url("/sandbox/graph/v24.0/9001/message_templates");
+    let r = app.http.post(&graph).bearer_auth("EAAG-test-token").json(&order_update("made_in_meta_reject_later")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let e = expect_error(
+        app.post(&k, "/api/v1/messages/send", send("made_in_meta_reject_later", send_params())).await,
+        422,
+        "TEMPLATE_NOT_APPROVED",
+    )
+    .await;
+    assert!(matches!(e["error"]["details"]["status"].as_str(), Some("PENDING" | "REJECTED")), "{e}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM messages").await, before, "nothing stored for refused sends");
+
     // Meta rates it RED: sends are refused at once; back to GREEN, they go again.
     let meta_id = approved["metaTemplateId"].as_str().unwrap().to_owned();
     let rate = |score: &'static str| {

@@ -24,7 +24,7 @@ use domain::messaging::{
 };
 use domain::{Events, MessageId, PhoneNumber, ShopId, WaId};
 
-#[derive(Validate)]
+#[derive(Clone, Validate)]
 pub struct SendMessage {
     pub shop_id: ShopId,
     /// The business number (E.164) it goes out from.
@@ -71,6 +71,10 @@ pub enum SendMessageError {
     ConsentRequired(ConsentRefusal),
     #[error("template '{name}' ({language}) does not exist or is not approved")]
     TemplateNotFound { name: String, language: String, meta_code: Option<i64> },
+    /// The service keeps this number's WABA's templates and not this one (yet): the service
+    /// reads Meta's list once (`SendMessageService`) before calling it not found.
+    #[error("template '{name}' ({language}) is not among the WABA's templates")]
+    TemplateUnknown { name: String, language: String },
     /// The service keeps this template, and it is not approved (pending, rejected, paused, …).
     #[error(transparent)]
     TemplateNotApproved(domain::templates::NotApproved),
@@ -115,6 +119,35 @@ impl SendMessageError {
             attempts: 1,
         };
         Self::from_meta(error, message)
+    }
+}
+
+/// The whole use case: the send, and once, when it names a template the service does not know
+/// on a WABA whose templates it keeps, Meta's list read again first (a template made in Meta's
+/// own tools since the last sync), outside the transaction.
+pub struct SendMessageService {
+    pub pipeline: crate::shared::pipeline::Pipeline,
+    pub handler: SendMessageHandler,
+    pub sync: Arc<crate::templates::sync_templates::SyncTemplatesService>,
+}
+
+impl SendMessageService {
+    pub async fn run(&self, ctx: &crate::RequestContext, cmd: SendMessage) -> Result<Message, SendMessageError> {
+        let shop = cmd.shop_id;
+        match self.pipeline.execute(ctx, &self.handler, cmd.clone()).await {
+            Err(SendMessageError::TemplateUnknown { .. }) => {
+                if let Err(e) = self.sync.run(ctx, shop).await {
+                    tracing::warn!(%shop, error = %e, "the template list could not be read again before a send");
+                }
+                self.pipeline.execute(ctx, &self.handler, cmd).await.map_err(|e| match e {
+                    SendMessageError::TemplateUnknown { name, language } => {
+                        SendMessageError::TemplateNotFound { name, language, meta_code: None }
+                    }
+                    other => other,
+                })
+            }
+            other => other,
+        }
     }
 }
 
@@ -223,9 +256,13 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
             identified.customers.get(&(cmd.shop_id, wa_id.clone())).ok_or_else(|| RepoError::Other("customer vanished".into()))?;
         if let MessageContent::Template(t) = &content {
             // A template the service keeps for this number's WABA: only an approved one goes,
-            // with parameters that fit it. (One it does not know yet still goes to Meta.)
+            // with parameters that fit it. A name it does not know on a WABA whose templates it
+            // keeps is unknown; on a WABA it knows nothing of, Meta decides.
             let waba = account.snapshot().waba_id.to_string();
             let stored = uow.templates().by_name(cmd.shop_id, &t.name, &t.language).await?.into_iter().find(|s| s.waba_id == waba);
+            if stored.is_none() && uow.templates().any_on_waba(cmd.shop_id, &waba).await? {
+                return Err(SendMessageError::TemplateUnknown { name: t.name.clone(), language: t.language.clone() });
+            }
             if let Some(stored) = &stored {
                 stored.ensure_sendable().map_err(SendMessageError::TemplateNotApproved)?;
                 if let Some(Err(problems)) = stored.render(&t.components) {
@@ -376,6 +413,12 @@ mod tests {
         assert_eq!(problems[0].field, "template.components.body.parameters");
         assert_eq!(s.memory.read(|st| st.messages.len()), before, "refusals store nothing");
         s.when(&h, with(body)).await.expect("approved, and the parameters fit");
+        let other = SendMessage {
+            template: Some(TemplateRef { name: "not_kept".into(), language: "en_US".into(), components: vec![] }),
+            ..text(s.shop)
+        };
+        let r = s.when(&h, other).await;
+        assert!(matches!(&r, Err(SendMessageError::TemplateUnknown { name, .. }) if name == "not_kept"), "{r:?}");
         // A template of another WABA with the same name does not decide for this number.
         kept.waba_id = "other".into();
         kept.status = "paused".into();

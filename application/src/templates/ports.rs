@@ -27,6 +27,8 @@ pub trait TemplateRepository: Send {
     async fn save(&mut self, template: &Template) -> RepoResult<()>;
     /// The shop's templates of this name and language (one per WABA).
     async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<Template>>;
+    /// Whether the shop keeps any template of `waba_id`.
+    async fn any_on_waba(&mut self, shop: ShopId, waba_id: &str) -> RepoResult<bool>;
     /// Remove a template (and its history). `false` if there was none.
     async fn delete(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool>;
 }

@@ -464,6 +464,9 @@ impl TemplateRepository for MemoryUnitOfWork {
     async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<domain::templates::Template>> {
         Ok(self.work.stored_templates.iter().filter(|t| t.shop_id == shop && t.name == name && t.language == language).cloned().collect())
     }
+    async fn any_on_waba(&mut self, shop: ShopId, waba_id: &str) -> RepoResult<bool> {
+        Ok(self.work.stored_templates.iter().any(|t| t.shop_id == shop && t.waba_id == waba_id))
+    }
     async fn delete(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool> {
         let before = self.work.stored_templates.len();
         self.work.stored_templates.retain(|t| !(t.shop_id == shop && t.id == id));

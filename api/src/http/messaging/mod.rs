@@ -15,7 +15,7 @@ use application::messaging::get_message::{GetMessageError, GetMessageHandler};
 use application::messaging::get_messages::{GetMessagesError, GetMessagesHandler};
 use application::messaging::list_conversations::{ListConversationsError, ListConversationsHandler};
 use application::messaging::mark_read::{MarkReadError, MarkReadService};
-use application::messaging::send_message::{SendMessageError, SendMessageHandler};
+use application::messaging::send_message::{SendMessageError, SendMessageService};
 use application::shared::ports::Clock;
 
 use super::error::{ApiError, body};
@@ -25,7 +25,7 @@ use crate::workers::dispatcher::SendOutcomes;
 pub struct MessagingHttp {
     pub pipeline: Pipeline,
     pub clock: Arc<dyn Clock>,
-    pub send: SendMessageHandler,
+    pub send: SendMessageService,
     pub mark_read: MarkReadService,
     pub get_messages: GetMessagesHandler,
     pub get_message: GetMessageHandler,
@@ -53,6 +53,13 @@ impl From<SendMessageError> for ApiError {
                 "TEMPLATE_NOT_FOUND",
                 format!("Template '{name}' ({language}) does not exist or is not approved."),
                 json!({ "name": name, "language": language, "metaCode": meta_code }),
+            )),
+            // Only the service's first try sees it; `SendMessageService` answers the second with
+            // TemplateNotFound.
+            SendMessageError::TemplateUnknown { name, language } => ApiError::Unprocessable(body(
+                "TEMPLATE_NOT_FOUND",
+                format!("Template '{name}' ({language}) does not exist on this number's WABA."),
+                json!({ "name": name, "language": language, "metaCode": null }),
             )),
             SendMessageError::TemplateNotApproved(e) => ApiError::template_not_approved(&e),
             SendMessageError::TemplateParameters(p) => ApiError::problems(&p),

@@ -119,7 +119,7 @@ impl MessagesApi {
             user_id: b.user_id,
             reply_to: b.reply_to,
         };
-        let m = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.send, cmd).await?;
+        let m = h.send.run(&ctx(&rid, Some(shop)), cmd).await?;
         outcome(&h, &rid, shop, m).await
     }
 
@@ -145,7 +145,7 @@ impl MessagesApi {
             user_id: b.user_id,
             reply_to: None,
         };
-        let m = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.send, cmd).await?;
+        let m = h.send.run(&ctx(&rid, Some(shop)), cmd).await?;
         outcome(&h, &rid, shop, m).await
     }
 

@@ -156,6 +156,17 @@ impl TemplateRepository for SeaTemplateRepository {
             .collect())
     }
 
+    async fn any_on_waba(&mut self, shop: ShopId, waba_id: &str) -> RepoResult<bool> {
+        let found = Entity::find()
+            .filter(Column::ShopId.eq(shop.as_uuid()))
+            .filter(Column::WabaId.eq(waba_id))
+            .limit(1)
+            .one(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(found.is_some())
+    }
+
     async fn delete(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool> {
         let Some(t) = Entity::find()
             .filter(Column::ShopId.eq(shop.as_uuid()))
