@@ -129,7 +129,7 @@ impl Sandbox {
             tokio::time::sleep(wait).await;
             wait *= 2;
         }
-        tracing::warn!("the sandbox gave up delivering a webhook");
+        tracing::warn!("the sandbox gave up delivering a webhook after 6 tries");
     }
 
     fn envelope(&self, phone_number_id: &str, value: Value) -> Value {
@@ -284,9 +284,7 @@ async fn graph_messages(
         for status in ["sent", "delivered", "read"] {
             tokio::time::sleep(sb.status_delay).await;
             let payload = sb.status_payload(&p, &w, &t, status, category, callback.as_deref());
-            if let Err(e) = sb.deliver(&payload).await {
-                tracing::warn!(error = %e, "sandbox could not deliver a status webhook");
-            }
+            sb.deliver_until_acknowledged(&payload).await;
         }
     });
     let mut answer = json!({"messaging_product": "whatsapp", "contacts": [{"input": to, "wa_id": to}], "messages": [{"id": wamid}]});
