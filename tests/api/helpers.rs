@@ -328,6 +328,11 @@ impl TestApp {
         json(r).await["wamid"].as_str().unwrap().to_owned()
     }
 
+    /// Run a statement on the app's database (to play a state the API cannot reach).
+    pub async fn exec(&self, sql: &str) {
+        self.state.db.conn.execute_unprepared(sql).await.unwrap();
+    }
+
     pub async fn scalar(&self, sql: &str) -> i64 {
         let conn = &self.state.db.conn;
         let row = conn.query_one_raw(Statement::from_string(conn.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();

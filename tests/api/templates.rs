@@ -244,6 +244,14 @@ async fn sync_pulls_every_page_of_meta_s_list(backend: Backend) {
     // Again: nothing changed.
     let again = json(app.post(&k, "/api/v1/templates/sync", json!({})).await).await;
     assert_eq!((again["created"].as_u64(), again["updated"].as_u64()), (Some(0), Some(0)), "{again}");
+    // A status webhook that never arrived (here: the service still thinks two are pending): the
+    // sync puts them right, in the history and with the event the webhook would have published.
+    app.exec("UPDATE templates SET status = 'pending' WHERE name IN ('made_at_meta_001', 'made_at_meta_002')").await;
+    let events_before = app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'template.status.updated'").await;
+    let fixed = json(app.post(&k, "/api/v1/templates/sync", json!({})).await).await;
+    assert_eq!((fixed["created"].as_u64(), fixed["updated"].as_u64()), (Some(0), Some(2)), "{fixed}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM templates WHERE status = 'approved'").await, 130);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'template.status.updated'").await, events_before + 2);
     // One made at Meta whose review has not been told yet appears as new.
     let r = app.http.post(&graph).bearer_auth("EAAG-test-token").json(&order_update("latest_one")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);

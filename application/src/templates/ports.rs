@@ -25,6 +25,11 @@ pub trait TemplateRepository: Send {
     /// Insert a template, or replace the one with the same Meta id (its own id kept); a status
     /// that differs from the stored one goes into the history.
     async fn save(&mut self, template: &Template) -> RepoResult<()>;
+    /// A shop's templates by Meta's ids, locked (one read for a page of a sync).
+    async fn lock_many(&mut self, shop: ShopId, meta_template_ids: &[String]) -> RepoResult<Vec<Template>>;
+    /// `save` for many at once (a page of a sync): each with whether its status changed (then it
+    /// goes into the history). What a template says is replaced, unknown content included.
+    async fn save_many(&mut self, templates: &[(Template, bool)]) -> RepoResult<()>;
     /// The shop's templates of this name and language (one per WABA).
     async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<Template>>;
     /// Whether the shop keeps any template of `waba_id`.

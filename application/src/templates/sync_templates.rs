@@ -3,6 +3,7 @@
 //! Templates made in Meta's own tools appear; a changed status goes into the history and
 //! publishes `template.status.updated`, as a webhook would.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -16,8 +17,8 @@ use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
 use crate::shared::ports::{CipherError, Clock, SecretCipher};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::templates::{Template, TemplateStatus, TemplateStatusReport};
-use domain::{Events, ShopId, WabaId};
+use domain::templates::{Template, TemplateEvent, TemplateStatusUpdated};
+use domain::{Events, ShopId};
 
 /// At most this many pages per WABA in one sync (100 templates a page: 50,000 templates).
 pub const MAX_PAGES: usize = 500;
@@ -77,10 +78,24 @@ impl CommandHandler<RecordTemplatePage> for RecordTemplatePageHandler {
         let now = self.clock.now();
         let (mut created, mut updated) = (0, 0);
         let mut events = Events::new();
-        for entry in &cmd.templates {
-            let Some(mut t) = Template::from_meta(cmd.shop_id, &cmd.waba_id, entry, now) else { continue };
-            match uow.templates().lock(cmd.shop_id, &t.meta_template_id).await? {
-                None => created += 1,
+        // Each template once (a page that repeats one would make the upsert touch a row twice).
+        let mut seen = std::collections::HashSet::new();
+        let page: Vec<Template> = cmd
+            .templates
+            .iter()
+            .filter_map(|e| Template::from_meta(cmd.shop_id, &cmd.waba_id, e, now))
+            .filter(|t| seen.insert(t.meta_template_id.clone()))
+            .collect();
+        let ids: Vec<String> = page.iter().map(|t| t.meta_template_id.clone()).collect();
+        let held: HashMap<String, Template> =
+            uow.templates().lock_many(cmd.shop_id, &ids).await?.into_iter().map(|t| (t.meta_template_id.clone(), t)).collect();
+        let mut to_save: Vec<(Template, bool)> = Vec::new();
+        for mut t in page {
+            let status_changed = match held.get(&t.meta_template_id) {
+                None => {
+                    created += 1;
+                    true
+                }
                 Some(old) => {
                     let same = old.status == t.status
                         && old.category == t.category
@@ -89,32 +104,30 @@ impl CommandHandler<RecordTemplatePage> for RecordTemplatePageHandler {
                     if same {
                         continue;
                     }
-                    if old.status != t.status
-                        && let Ok(waba) = WabaId::parse(&cmd.waba_id)
-                    {
-                        let previous = uow.templates().lock_status(cmd.shop_id, &t.meta_template_id).await?;
-                        let report = TemplateStatusReport {
-                            waba_id: waba,
-                            meta_template_id: t.meta_template_id.clone(),
-                            name: t.name.clone(),
+                    if old.status != t.status {
+                        // As the webhook would have said it.
+                        events.push(TemplateEvent::from(TemplateStatusUpdated {
+                            shop_id: cmd.shop_id,
+                            waba_id: cmd.waba_id.clone(),
+                            template_id: t.meta_template_id.clone(),
+                            template_name: t.name.clone(),
                             language: t.language.clone(),
                             status: t.status.clone(),
+                            previous_status: Some(old.status.clone()),
                             reason: t.reason.clone(),
-                            at: None,
-                        };
-                        if let Some((_, event)) = TemplateStatus::record(previous.as_ref(), cmd.shop_id, &report, now) {
-                            events.push(event);
-                        }
+                        }));
                     }
                     t.id = old.id;
                     t.account_id = old.account_id;
-                    t.quality = t.quality.or(old.quality);
+                    t.quality = t.quality.or(old.quality.clone());
                     t.created_at = old.created_at;
                     updated += 1;
+                    old.status != t.status
                 }
-            }
-            uow.templates().save(&t).await?;
+            };
+            to_save.push((t, status_changed));
         }
+        uow.templates().save_many(&to_save).await?;
         uow.outbox().append(&events, now).await?;
         Ok((created, updated))
     }

@@ -464,6 +464,21 @@ impl TemplateRepository for MemoryUnitOfWork {
     async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<domain::templates::Template>> {
         Ok(self.work.stored_templates.iter().filter(|t| t.shop_id == shop && t.name == name && t.language == language).cloned().collect())
     }
+    async fn lock_many(&mut self, shop: ShopId, meta_template_ids: &[String]) -> RepoResult<Vec<domain::templates::Template>> {
+        Ok(self
+            .work
+            .stored_templates
+            .iter()
+            .filter(|t| t.shop_id == shop && meta_template_ids.contains(&t.meta_template_id))
+            .cloned()
+            .collect())
+    }
+    async fn save_many(&mut self, templates: &[(domain::templates::Template, bool)]) -> RepoResult<()> {
+        for (t, _) in templates {
+            self.save(t).await?;
+        }
+        Ok(())
+    }
     async fn any_on_waba(&mut self, shop: ShopId, waba_id: &str) -> RepoResult<bool> {
         Ok(self.work.stored_templates.iter().any(|t| t.shop_id == shop && t.waba_id == waba_id))
     }

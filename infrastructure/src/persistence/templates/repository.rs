@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use application::RepoResult;
 use application::templates::ports::TemplateRepository;
@@ -15,7 +15,7 @@ use super::entities::template_status_history as hist;
 use super::entities::templates::{ActiveModel, Column, Entity};
 use super::mapping;
 use crate::persistence::repo_err;
-use crate::persistence::sql::Txn;
+use crate::persistence::sql::{Txn, chunks};
 
 pub struct SeaTemplateRepository {
     pub(crate) tx: Txn,
@@ -114,26 +114,11 @@ impl TemplateRepository for SeaTemplateRepository {
         if status_changed {
             history(self.tx.as_ref(), t.shop_id, &t.meta_template_id, &t.status, t.reason.as_deref(), t.updated_at).await?;
         }
-        let mut update = vec![
-            Column::WabaId,
-            Column::Name,
-            Column::Language,
-            Column::Status,
-            Column::Reason,
-            Column::UpdatedAt,
-            Column::Category,
-            Column::AccountId,
-            Column::CreatedAt,
-            Column::Quality,
-        ];
-        if t.definition.is_some() {
-            update.extend([Column::Components, Column::ParameterFormat]);
-        }
+        let update = updated_columns(t.definition.is_some(), status_changed);
         // A status the service set (a submission, an edit, a sync) happened now, by our clock.
         let mut row = mapping::row(t);
         if status_changed {
             row.status_at = Set(Some(t.updated_at));
-            update.push(Column::StatusAt);
         }
         Entity::insert(row)
             .on_conflict(OnConflict::columns([Column::ShopId, Column::MetaTemplateId]).update_columns(update).to_owned())
@@ -154,6 +139,57 @@ impl TemplateRepository for SeaTemplateRepository {
             .into_iter()
             .map(mapping::template)
             .collect())
+    }
+
+    async fn lock_many(&mut self, shop: ShopId, meta_template_ids: &[String]) -> RepoResult<Vec<Template>> {
+        let mut out = Vec::with_capacity(meta_template_ids.len());
+        for chunk in chunks(meta_template_ids, 1, |id| 24 + id.len()) {
+            let rows = Entity::find()
+                .filter(Column::ShopId.eq(shop.as_uuid()))
+                .filter(Column::MetaTemplateId.is_in(chunk.iter().cloned()))
+                .order_by_asc(Column::Id)
+                .lock_exclusive()
+                .all(self.tx.as_ref())
+                .await
+                .map_err(repo_err)?;
+            out.extend(rows.into_iter().map(mapping::template));
+        }
+        Ok(out)
+    }
+
+    async fn save_many(&mut self, templates: &[(Template, bool)]) -> RepoResult<()> {
+        let changed: Vec<&Template> = templates.iter().filter(|(_, c)| *c).map(|(t, _)| t).collect();
+        for chunk in chunks(&changed, 6, |t| 120 + t.meta_template_id.len() + t.reason.as_ref().map_or(0, String::len)) {
+            let rows = chunk.iter().map(|t| hist::ActiveModel {
+                id: Set(uuid::Uuid::now_v7()),
+                shop_id: Set(t.shop_id.as_uuid()),
+                meta_template_id: Set(t.meta_template_id.clone()),
+                status: Set(t.status.clone()),
+                reason: Set(t.reason.clone()),
+                at: Set(t.updated_at),
+            });
+            hist::Entity::insert_many(rows).exec_without_returning(self.tx.as_ref()).await.map_err(repo_err)?;
+        }
+        // Two upserts: a changed status also moves `status_at` (it happened now, by our clock).
+        for status_changed in [true, false] {
+            let part: Vec<&Template> = templates.iter().filter(|(_, c)| *c == status_changed).map(|(t, _)| t).collect();
+            let update = updated_columns(true, status_changed);
+            for chunk in chunks(&part, 16, |t| 600 + t.definition.as_ref().map_or(0, |d| crate::persistence::sql::json_len(&d.components)))
+            {
+                let rows = chunk.iter().map(|t| {
+                    let mut row = mapping::row(t);
+                    row.components = Set(t.definition.as_ref().map(|d| d.components.clone()));
+                    row.status_at = if status_changed { Set(Some(t.updated_at)) } else { NotSet };
+                    row
+                });
+                Entity::insert_many(rows)
+                    .on_conflict(OnConflict::columns([Column::ShopId, Column::MetaTemplateId]).update_columns(update.clone()).to_owned())
+                    .exec_without_returning(self.tx.as_ref())
+                    .await
+                    .map_err(repo_err)?;
+            }
+        }
+        Ok(())
     }
 
     async fn any_on_waba(&mut self, shop: ShopId, waba_id: &str) -> RepoResult<bool> {
@@ -186,6 +222,30 @@ impl TemplateRepository for SeaTemplateRepository {
         Entity::delete_by_id(t.id).exec(self.tx.as_ref()).await.map_err(repo_err)?;
         Ok(true)
     }
+}
+
+/// What an upsert of a template replaces: everything but its ids; what it says only when it is
+/// known (`content`); `status_at` only when the status moved.
+fn updated_columns(content: bool, status_moved: bool) -> Vec<Column> {
+    let mut update = vec![
+        Column::WabaId,
+        Column::Name,
+        Column::Language,
+        Column::Status,
+        Column::Reason,
+        Column::UpdatedAt,
+        Column::Category,
+        Column::AccountId,
+        Column::CreatedAt,
+        Column::Quality,
+    ];
+    if content {
+        update.extend([Column::Components, Column::ParameterFormat]);
+    }
+    if status_moved {
+        update.push(Column::StatusAt);
+    }
+    update
 }
 
 /// One status in a template's history.
