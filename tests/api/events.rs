@@ -145,6 +145,31 @@ async fn customer_events_reach_rabbitmq() {
     assert!(got[3].body["data"]["waId"].as_str().unwrap().starts_with('0'), "the erased event carries the pseudonym");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_events_reach_rabbitmq() {
+    let Some(url) = amqp_url() else { return };
+    let (_conn, mut c) = consumer(&url).await;
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.amqp_url = Some(url);
+    let app = spawn_with(opts).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let draft = serde_json::json!({"name": "order_update", "language": "en_US", "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Hi {{1}}, your order ships.", "example": {"body_text": [["Ana"]]}}]});
+    let made = json(app.post(&k, "/api/v1/templates", draft).await).await;
+    // Meta's review (the sandbox approves after its status delay) arrives by webhook.
+    let got = receive(&mut c, &shop.id, 3, Duration::from_secs(10)).await;
+    let keys: Vec<&str> = got.iter().map(|r| r.routing_key.as_str()).collect();
+    assert_eq!(keys, ["account.connected", "template.created", "template.status.updated"]);
+    assert!(got[1..].iter().all(|r| r.body["subject"] == made["metaTemplateId"]), "one subject: Meta's template id");
+    assert_eq!(
+        (got[1].body["data"]["status"].as_str(), got[2].body["data"]["status"].as_str()),
+        (Some("pending"), Some("approved")),
+        "statuses in lowercase in both events"
+    );
+}
+
 /// A TCP forwarder to the broker that starts refusing and can be opened later.
 async fn start_proxy(listen_port: u16, target: String) -> tokio::task::JoinHandle<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", listen_port)).await.unwrap();

@@ -87,7 +87,7 @@ impl Template {
             template_name: t.name.clone(),
             language: t.language.clone(),
             category: category.as_str().to_owned(),
-            status: t.status.to_ascii_uppercase(),
+            status: t.status.clone(),
         });
         (t, event)
     }
@@ -204,7 +204,11 @@ mod tests {
         );
         assert_eq!((t.status.as_str(), t.category), ("pending", Some(TemplateCategory::Utility)), "Meta's category wins");
         let TemplateEvent::TemplateCreated(c) = e else { panic!("{e:?}") };
-        assert_eq!((c.template_id.as_str(), c.category.as_str(), c.status.as_str()), ("9001", "UTILITY", "PENDING"));
+        assert_eq!(
+            (c.template_id.as_str(), c.category.as_str(), c.status.as_str()),
+            ("9001", "UTILITY", "pending"),
+            "lowercase, as template.status.updated"
+        );
         assert_eq!(t.ensure_sendable().unwrap_err().status, "PENDING");
     }
 

@@ -206,7 +206,7 @@ mod tests {
                 template_name: "t".into(),
                 language: "en_US".into(),
                 category: "UTILITY".into(),
-                status: "PENDING".into(),
+                status: "pending".into(),
             })),
             Box::new(TemplateEvent::from(domain::templates::TemplateQualityUpdated {
                 shop_id: s,
