@@ -69,6 +69,16 @@ struct Received {
 
 /// Receive until `n` events of `shop` arrived (the broker is shared by concurrent tests), or
 /// `within` passes; then wait briefly for any duplicate.
+/// A consumer on the test exchange and an app publishing to RabbitMQ (`None` without
+/// `TEST_AMQP_URL` outside CI).
+async fn with_broker() -> Option<(Connection, Consumer, TestApp)> {
+    let url = amqp_url()?;
+    let (conn, c) = consumer(&url).await;
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.amqp_url = Some(url);
+    Some((conn, c, spawn_with(opts).await))
+}
+
 async fn receive(c: &mut Consumer, shop: &str, n: usize, within: Duration) -> Vec<Received> {
     let mut out: Vec<Received> = Vec::new();
     let deadline = tokio::time::Instant::now() + within;
@@ -97,11 +107,7 @@ async fn receive(c: &mut Consumer, shop: &str, n: usize, within: Duration) -> Ve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_are_published_to_rabbitmq_as_documented() {
-    let Some(url) = amqp_url() else { return };
-    let (_conn, mut c) = consumer(&url).await;
-    let mut opts = Opts::new(Backend::Sqlite);
-    opts.amqp_url = Some(url);
-    let app = spawn_with(opts).await;
+    let Some((_conn, mut c, app)) = with_broker().await else { return };
     let shop = app.create_shop("s").await;
     app.connect(&shop.admin, PNID, NUMBER).await;
     app.customer_says(PNID, "+5511987654321", "hi").await;
@@ -125,11 +131,7 @@ async fn events_are_published_to_rabbitmq_as_documented() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customer_events_reach_rabbitmq() {
-    let Some(url) = amqp_url() else { return };
-    let (_conn, mut c) = consumer(&url).await;
-    let mut opts = Opts::new(Backend::Sqlite);
-    opts.amqp_url = Some(url);
-    let app = spawn_with(opts).await;
+    let Some((_conn, mut c, app)) = with_broker().await else { return };
     let shop = app.create_shop("s").await;
     let k = shop.admin.clone();
     let created = json(app.post(&k, "/api/v1/customers", serde_json::json!({"waId": "5511900000001", "name": "Ana"})).await).await;
@@ -147,11 +149,7 @@ async fn customer_events_reach_rabbitmq() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn template_events_reach_rabbitmq() {
-    let Some(url) = amqp_url() else { return };
-    let (_conn, mut c) = consumer(&url).await;
-    let mut opts = Opts::new(Backend::Sqlite);
-    opts.amqp_url = Some(url);
-    let app = spawn_with(opts).await;
+    let Some((_conn, mut c, app)) = with_broker().await else { return };
     let shop = app.create_shop("s").await;
     let k = shop.admin.clone();
     app.connect(&k, PNID, NUMBER).await;

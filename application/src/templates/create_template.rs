@@ -98,12 +98,13 @@ impl CommandHandler<RecordCreatedTemplate> for RecordCreatedTemplateHandler {
             cmd.submitted.category,
             now,
         );
+        let first_status = earlier.is_none();
         if let Some(e) = earlier {
             template.id = e.id;
             template.status = e.status;
             template.reason = e.reason;
         }
-        uow.templates().save(&template).await?;
+        uow.templates().save_many(&[(template.clone(), first_status)]).await?;
         uow.outbox().append(&Events::from(event), now).await?;
         Ok(template)
     }

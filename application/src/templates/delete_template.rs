@@ -75,7 +75,7 @@ impl DeleteTemplateService {
     pub async fn run(&self, ctx: &crate::RequestContext, shop: ShopId, id: uuid::Uuid) -> Result<(), DeleteTemplateError> {
         let t = self.reads.by_id(shop, id).await?.ok_or(DeleteTemplateError::NotFound)?;
         // The token of a number of the shop on the template's WABA.
-        let account = self.accounts.accounts(shop).await?.into_iter().find(|a| a.snapshot().waba_id.to_string() == t.waba_id);
+        let account = super::account_on_waba(self.accounts.as_ref(), shop, &t.waba_id).await?;
         if let Some(account) = account
             && let Some(encrypted) = self.accounts.encrypted_token(account.id()).await?
         {

@@ -79,8 +79,9 @@ pub struct RecordTemplateEditHandler {
 impl CommandHandler<RecordTemplateEdit> for RecordTemplateEditHandler {
     async fn handle(&self, cmd: &RecordTemplateEdit, uow: &mut dyn UnitOfWork) -> Result<Template, EditTemplateError> {
         let mut t = uow.templates().lock(cmd.shop_id, &cmd.meta_template_id).await?.ok_or(EditTemplateError::NotFound)?;
+        // Only an approved, rejected or paused template is edited: it is PENDING now.
         t.edited(cmd.definition.clone(), self.clock.now());
-        uow.templates().save(&t).await?;
+        uow.templates().save_many(&[(t.clone(), true)]).await?;
         Ok(t)
     }
 }
@@ -107,7 +108,7 @@ impl EditTemplateService {
         let next = TemplateDefinition::parse(&t.name, &t.language, &category, format.as_deref(), &cmd.components)
             .map_err(EditTemplateError::Rejected)?;
         t.check_edit(&next).map_err(EditTemplateError::Rejected)?;
-        let account = self.accounts.accounts(cmd.shop_id).await?.into_iter().find(|a| a.snapshot().waba_id.to_string() == t.waba_id);
+        let account = super::account_on_waba(self.accounts.as_ref(), cmd.shop_id, &t.waba_id).await?;
         let account = account.ok_or(EditTemplateError::NoAccount)?;
         let encrypted = self.accounts.encrypted_token(account.id()).await?.ok_or(EditTemplateError::NoAccount)?;
         let token = self.cipher.decrypt(&encrypted).map_err(EditTemplateError::Cipher)?;

@@ -22,3 +22,12 @@ pub(crate) async fn shops_on_waba(
     shops.dedup();
     Ok(shops)
 }
+
+/// A number of the shop on `waba_id` (its token speaks for the WABA at Meta), if it has one.
+pub(crate) async fn account_on_waba(
+    accounts: &dyn crate::accounts::ports::AccountReads,
+    shop: domain::ShopId,
+    waba_id: &str,
+) -> crate::shared::repo::RepoResult<Option<domain::accounts::WhatsAppAccount>> {
+    Ok(accounts.accounts(shop).await?.into_iter().find(|a| a.snapshot().waba_id.to_string() == waba_id))
+}

@@ -22,13 +22,11 @@ pub trait TemplateRepository: Send {
     async fn save_category(&mut self, shop: ShopId, name: &str, language: &str, category: TemplateCategory) -> RepoResult<bool>;
     /// A shop's template by Meta's id, locked.
     async fn lock(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<Template>>;
-    /// Insert a template, or replace the one with the same Meta id (its own id kept); a status
-    /// that differs from the stored one goes into the history.
-    async fn save(&mut self, template: &Template) -> RepoResult<()>;
     /// A shop's templates by Meta's ids, locked (one read for a page of a sync).
     async fn lock_many(&mut self, shop: ShopId, meta_template_ids: &[String]) -> RepoResult<Vec<Template>>;
-    /// `save` for many at once (a page of a sync): each with whether its status changed (then it
-    /// goes into the history). What a template says is replaced, unknown content included.
+    /// Insert templates, or replace those with the same Meta id (their own ids kept), each with
+    /// whether its status changed (the caller locked it first and knows): a changed status goes
+    /// into the history and moves `status_at`. What a template says is replaced.
     async fn save_many(&mut self, templates: &[(Template, bool)]) -> RepoResult<()>;
     /// The shop's templates of this name and language (one per WABA).
     async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<Template>>;

@@ -66,7 +66,7 @@ impl CommandHandler<RecordTemplateQuality> for RecordTemplateQualityHandler {
                 kept = true;
                 let previous = t.quality.clone();
                 if t.rate(&report.quality, now) {
-                    uow.templates().save(&t).await?;
+                    uow.templates().save_many(&[(t.clone(), false)]).await?;
                     events.push(TemplateEvent::from(TemplateQualityUpdated {
                         shop_id: shop,
                         waba_id: t.waba_id.clone(),

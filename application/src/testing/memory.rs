@@ -456,11 +456,6 @@ impl TemplateRepository for MemoryUnitOfWork {
     async fn lock(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<domain::templates::Template>> {
         Ok(self.work.stored_templates.iter().find(|t| t.shop_id == shop && t.meta_template_id == meta_template_id).cloned())
     }
-    async fn save(&mut self, template: &domain::templates::Template) -> RepoResult<()> {
-        self.work.stored_templates.retain(|t| !(t.shop_id == template.shop_id && t.meta_template_id == template.meta_template_id));
-        self.work.stored_templates.push(template.clone());
-        Ok(())
-    }
     async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<domain::templates::Template>> {
         Ok(self.work.stored_templates.iter().filter(|t| t.shop_id == shop && t.name == name && t.language == language).cloned().collect())
     }
@@ -474,8 +469,9 @@ impl TemplateRepository for MemoryUnitOfWork {
             .collect())
     }
     async fn save_many(&mut self, templates: &[(domain::templates::Template, bool)]) -> RepoResult<()> {
-        for (t, _) in templates {
-            self.save(t).await?;
+        for (template, _) in templates {
+            self.work.stored_templates.retain(|t| !(t.shop_id == template.shop_id && t.meta_template_id == template.meta_template_id));
+            self.work.stored_templates.push(template.clone());
         }
         Ok(())
     }

@@ -108,26 +108,6 @@ impl TemplateRepository for SeaTemplateRepository {
         Ok(by_meta_id(shop, meta_template_id).lock_exclusive().one(self.tx.as_ref()).await.map_err(repo_err)?.map(mapping::template))
     }
 
-    async fn save(&mut self, t: &Template) -> RepoResult<()> {
-        let before = by_meta_id(t.shop_id, &t.meta_template_id).one(self.tx.as_ref()).await.map_err(repo_err)?;
-        let status_changed = before.as_ref().map(|b| b.status.as_str()) != Some(t.status.as_str());
-        if status_changed {
-            history(self.tx.as_ref(), t.shop_id, &t.meta_template_id, &t.status, t.reason.as_deref(), t.updated_at).await?;
-        }
-        let update = updated_columns(t.definition.is_some(), status_changed);
-        // A status the service set (a submission, an edit, a sync) happened now, by our clock.
-        let mut row = mapping::row(t);
-        if status_changed {
-            row.status_at = Set(Some(t.updated_at));
-        }
-        Entity::insert(row)
-            .on_conflict(OnConflict::columns([Column::ShopId, Column::MetaTemplateId]).update_columns(update).to_owned())
-            .exec_without_returning(self.tx.as_ref())
-            .await
-            .map(|_| ())
-            .map_err(repo_err)
-    }
-
     async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<Template>> {
         Ok(Entity::find()
             .filter(Column::ShopId.eq(shop.as_uuid()))
@@ -173,7 +153,7 @@ impl TemplateRepository for SeaTemplateRepository {
         // Two upserts: a changed status also moves `status_at` (it happened now, by our clock).
         for status_changed in [true, false] {
             let part: Vec<&Template> = templates.iter().filter(|(_, c)| *c == status_changed).map(|(t, _)| t).collect();
-            let update = updated_columns(true, status_changed);
+            let update = updated_columns(status_changed);
             for chunk in chunks(&part, 16, |t| 600 + t.definition.as_ref().map_or(0, |d| crate::persistence::sql::json_len(&d.components)))
             {
                 let rows = chunk.iter().map(|t| {
@@ -224,9 +204,9 @@ impl TemplateRepository for SeaTemplateRepository {
     }
 }
 
-/// What an upsert of a template replaces: everything but its ids; what it says only when it is
-/// known (`content`); `status_at` only when the status moved.
-fn updated_columns(content: bool, status_moved: bool) -> Vec<Column> {
+/// What an upsert of a template replaces: everything but its ids; `status_at` only when the
+/// status moved.
+fn updated_columns(status_moved: bool) -> Vec<Column> {
     let mut update = vec![
         Column::WabaId,
         Column::Name,
@@ -238,10 +218,9 @@ fn updated_columns(content: bool, status_moved: bool) -> Vec<Column> {
         Column::AccountId,
         Column::CreatedAt,
         Column::Quality,
+        Column::Components,
+        Column::ParameterFormat,
     ];
-    if content {
-        update.extend([Column::Components, Column::ParameterFormat]);
-    }
     if status_moved {
         update.push(Column::StatusAt);
     }
