@@ -32,6 +32,8 @@ pub struct Metrics {
     pub accounts_paused: IntCounter,
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
+    pub media_fetches: IntCounterVec,
+    pub media_backlog: IntGauge,
 }
 
 fn must<T>(r: prometheus::Result<T>) -> T {
@@ -140,11 +142,20 @@ impl Metrics {
                 &["reason"],
             ),
             http_duration: hist("http_request_duration_seconds", "HTTP request latency", &["method", "route"], s_buckets),
+            media_fetches: counter_vec(
+                "whatsapp_media_fetches_total",
+                "Customers' files fetched from Meta, by outcome (stored, retrying, failed)",
+                &["outcome"],
+            ),
+            media_backlog: gauge("whatsapp_media_backlog", "Customers' files waiting to be fetched from Meta"),
             registry,
         };
         // Label sets are known up front: publish them at zero so dashboards see every series.
         for t in ["free", "template"] {
             m.messages_sent.with_label_values(&[t]);
+        }
+        for o in ["stored", "retrying", "failed"] {
+            m.media_fetches.with_label_values(&[o]);
         }
         for r in ["closed", "expired"] {
             m.conversation_duration.with_label_values(&[r]);

@@ -12,6 +12,11 @@
 //! Meta's error 100/2388024; the list pages by `limit` and `after` as Meta's does; a template can
 //! be deleted; `POST /sandbox/templates/{id}/status` plays Meta pausing or disabling one, and
 //! `POST /sandbox/templates/{id}/quality` (`{"score": "RED"}`) Meta rating it.
+//!
+//! Media: `POST /{phone-number-id}/media` keeps an upload and answers its id; `GET /{media-id}`
+//! describes a file (a link valid for 5 minutes, its type, SHA-256 and size) and the link serves
+//! it to a sandbox token. A customer sends a file with `"media": {"type": "image", …}` on
+//! `POST /sandbox/customers/messages` (the bytes in `dataBase64`, or a small sample).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -52,7 +57,20 @@ struct SandboxState {
     /// Per WABA, its templates in creation order (Meta's list shape).
     templates: HashMap<String, Vec<Value>>,
     next_template_id: u64,
+    /// Files by Meta-style media id: uploads and customers' files.
+    media: HashMap<String, SandboxMedia>,
 }
+
+#[derive(Clone)]
+struct SandboxMedia {
+    bytes: bytes::Bytes,
+    mime_type: String,
+    /// Hex, as the sandbox announces it.
+    sha256: String,
+}
+
+/// Meta's download links die after 5 minutes.
+const MEDIA_LINK_LIFETIME: Duration = Duration::from_secs(300);
 
 pub struct Sandbox {
     app_secret: String,
@@ -200,6 +218,8 @@ pub fn routes(sandbox: Arc<Sandbox>) -> poem::endpoint::BoxEndpoint<'static> {
     Route::new()
         .at("/graph/:version/:phone_number_id/messages", post(graph_messages))
         .at("/graph/:version/:phone_number_id", get(graph_number).post(edit_template))
+        .at("/graph/:version/:phone_number_id/media", post(upload_media))
+        .at("/media/:id/download", get(download_media))
         .at("/graph/:version/:phone_number_id/message_templates", get(list_templates).post(create_template).delete(delete_template))
         .at("/templates/:id/status", post(set_template_status))
         .at("/templates/:id/quality", post(set_template_quality))
@@ -211,13 +231,97 @@ pub fn routes(sandbox: Arc<Sandbox>) -> poem::endpoint::BoxEndpoint<'static> {
 
 /// `GET /{phone-number-id}`: the sandbox knows every number, for its own test tokens only
 /// (`EAAG…`, as in the README); any other token is refused as Meta refuses a wrong one.
+/// `GET /{media-id}` is the same path: a file the sandbox keeps is described as Meta does.
 #[handler]
-async fn graph_number(req: &Request, Path((_version, pnid)): Path<(String, String)>) -> Response {
+async fn graph_number(req: &Request, Path((_version, pnid)): Path<(String, String)>, sandbox: Data<&Arc<Sandbox>>) -> Response {
     let token = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
     if !token.starts_with("EAAG") {
         return meta_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token.", "not a sandbox test token (they start with EAAG)");
     }
+    if let Some(m) = sandbox.lock().media.get(&pnid).cloned() {
+        let url = format!("{}/media/{pnid}/download?issued={}", sandbox.base_url(), Utc::now().timestamp());
+        return Json(json!({
+            "messaging_product": "whatsapp", "url": url, "mime_type": m.mime_type, "sha256": m.sha256,
+            "file_size": m.bytes.len(), "id": pnid,
+        }))
+        .into_response();
+    }
+    if pnid.starts_with(MEDIA_ID_PREFIX) {
+        return meta_error(StatusCode::BAD_REQUEST, 100, "Invalid parameter", "no such media (deleted, or never uploaded)");
+    }
     Json(json!({"id": pnid, "verified_name": "Sandbox Business", "quality_rating": "GREEN"})).into_response()
+}
+
+/// Sandbox media ids: digits, as Meta's are, with a prefix no phone number id has.
+const MEDIA_ID_PREFIX: &str = "990";
+
+impl Sandbox {
+    fn keep_media(&self, bytes: bytes::Bytes, mime_type: &str) -> (String, String) {
+        use sha2::Digest;
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        let id = format!("{MEDIA_ID_PREFIX}{:013}", uuid::Uuid::new_v4().as_u128() % 10_000_000_000_000);
+        let file = SandboxMedia { bytes, mime_type: mime_type.to_owned(), sha256: sha256.clone() };
+        self.lock().media.insert(id.clone(), file);
+        (id, sha256)
+    }
+
+    /// `http://host:port/sandbox`, from the webhook URL it was given.
+    fn base_url(&self) -> String {
+        let hook = self.webhook_url.get().cloned().unwrap_or_default();
+        format!("{}/sandbox", hook.trim_end_matches("/webhooks/whatsapp"))
+    }
+}
+
+/// `POST /{phone-number-id}/media` (multipart: `messaging_product`, `type`, `file`): Meta keeps
+/// the file and answers its id.
+#[handler]
+async fn upload_media(req: &Request, mut form: poem::web::Multipart, sandbox: Data<&Arc<Sandbox>>) -> Response {
+    if let Err(r) = sandbox_token(req) {
+        return r;
+    }
+    let (mut file, mut kind, mut product) = (None, None, None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("file") => {
+                let mime = field.content_type().unwrap_or("application/octet-stream").to_owned();
+                match field.bytes().await {
+                    Ok(b) => file = Some((b, mime)),
+                    Err(_) => return meta_error(StatusCode::BAD_REQUEST, 100, "Invalid parameter", "the file could not be read"),
+                }
+            }
+            Some("type") => kind = field.text().await.ok(),
+            Some("messaging_product") => product = field.text().await.ok(),
+            _ => {}
+        }
+    }
+    if product.as_deref() != Some("whatsapp") {
+        return meta_error(StatusCode::BAD_REQUEST, 100, "Invalid parameter", "messaging_product must be whatsapp");
+    }
+    let Some((bytes, mime)) = file else { return meta_error(StatusCode::BAD_REQUEST, 100, "Invalid parameter", "file is required") };
+    let mime = kind.unwrap_or(mime);
+    let (id, _) = sandbox.keep_media(bytes::Bytes::from(bytes), &mime);
+    Json(json!({"id": id})).into_response()
+}
+
+/// The link `GET /{media-id}` gave: the bytes, to a sandbox token, for 5 minutes.
+#[handler]
+async fn download_media(req: &Request, Path(id): Path<String>, sandbox: Data<&Arc<Sandbox>>) -> Response {
+    if let Err(r) = sandbox_token(req) {
+        return r;
+    }
+    let issued = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("issued=")))
+        .and_then(|t| t.parse::<i64>().ok())
+        .unwrap_or(0);
+    if Utc::now().timestamp() - issued > MEDIA_LINK_LIFETIME.as_secs() as i64 {
+        return meta_error(StatusCode::NOT_FOUND, 100, "Invalid parameter", "the media URL has expired");
+    }
+    let Some(m) = sandbox.lock().media.get(&id).cloned() else {
+        return meta_error(StatusCode::NOT_FOUND, 100, "Invalid parameter", "no such media");
+    };
+    Response::builder().content_type(m.mime_type).body(m.bytes)
 }
 
 #[handler]
@@ -309,6 +413,22 @@ struct CustomerMessage {
     text: Option<String>,
     /// Any Meta message object without `id`, `from`, `timestamp` (e.g. `{"type":"image","image":{…}}`).
     message: Option<Value>,
+    /// A file the customer sends: the sandbox keeps it and announces it as Meta does.
+    media: Option<CustomerMedia>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CustomerMedia {
+    /// `image`, `video`, `audio`, `document` or `sticker`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// Defaults by type (`image/jpeg`, `video/mp4`, `audio/ogg`, `application/pdf`, `image/webp`).
+    mime_type: Option<String>,
+    /// The file; a small sample of the type when absent.
+    data_base64: Option<String>,
+    caption: Option<String>,
+    filename: Option<String>,
 }
 
 /// Play the customer: the sandbox sends a signed `messages` webhook to the service.
@@ -322,7 +442,11 @@ async fn customer_message(body: Json<Value>, sandbox: Data<&Arc<Sandbox>>) -> Re
     if from.len() < 8 || !from.bytes().all(|b| b.is_ascii_digit()) {
         return crate::http::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "from: must be E.164 or a WhatsApp id");
     }
-    let mut message = match (input.message, input.text) {
+    let media = match input.media.map(|m| sandbox.customer_media(m)).transpose() {
+        Ok(m) => m,
+        Err(e) => return crate::http::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", &e),
+    };
+    let mut message = match (media.or(input.message), input.text) {
         (Some(m @ Value::Object(_)), _) => m,
         (None, Some(t)) => json!({"type": "text", "text": {"body": t}}),
         _ => return crate::http::error::plain(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "message or text is required"),
@@ -346,6 +470,38 @@ async fn customer_message(body: Json<Value>, sandbox: Data<&Arc<Sandbox>>) -> Re
         Err(e) => {
             crate::http::error::plain(StatusCode::BAD_GATEWAY, "WEBHOOK_DELIVERY_FAILED", &format!("could not deliver the webhook: {e}"))
         }
+    }
+}
+
+impl Sandbox {
+    /// A customer's file: kept, and described as Meta's webhook describes it.
+    fn customer_media(&self, m: CustomerMedia) -> Result<Value, String> {
+        use base64::Engine;
+        let (default_mime, sample): (&str, Vec<u8>) = match m.kind.as_str() {
+            "image" => ("image/jpeg", domain::media::rules::samples::jpeg(2048)),
+            "video" => ("video/mp4", domain::media::rules::samples::mp4(4096)),
+            "audio" => ("audio/ogg", domain::media::rules::samples::ogg(2048)),
+            "document" => ("application/pdf", domain::media::rules::samples::pdf(2048)),
+            "sticker" => ("image/webp", domain::media::rules::samples::webp(2048, false)),
+            _ => return Err("media.type: must be image, video, audio, document or sticker".into()),
+        };
+        let bytes = match m.data_base64 {
+            Some(b) => base64::engine::general_purpose::STANDARD.decode(b.trim()).map_err(|e| format!("media.dataBase64: {e}"))?,
+            None => sample,
+        };
+        let mime = m.mime_type.unwrap_or_else(|| default_mime.to_owned());
+        let (id, sha256) = self.keep_media(bytes::Bytes::from(bytes), &mime);
+        let mut body = json!({"id": id, "mime_type": mime, "sha256": sha256});
+        if let Some(c) = m.caption {
+            body["caption"] = json!(c);
+        }
+        if let Some(f) = m.filename {
+            body["filename"] = json!(f);
+        }
+        if m.kind == "audio" {
+            body["voice"] = json!(true);
+        }
+        Ok(json!({"type": m.kind, m.kind.clone(): body}))
     }
 }
 

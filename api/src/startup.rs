@@ -20,7 +20,7 @@ use application::customers::create_customer::CreateCustomerHandler;
 use application::customers::create_segment::CreateSegmentHandler;
 use application::customers::define_custom_field::DefineCustomFieldHandler;
 use application::customers::delete_segment::DeleteSegmentHandler;
-use application::customers::erase_customer::EraseCustomerHandler;
+use application::customers::erase_customer::{EraseCustomerHandler, EraseCustomerService};
 use application::customers::export_customer::ExportCustomerHandler;
 use application::customers::get_consent::GetConsentHandler;
 use application::customers::get_consent_settings::GetConsentSettingsHandler;
@@ -39,6 +39,13 @@ use application::customers::update_consent_settings::UpdateConsentSettingsHandle
 use application::customers::update_customer::UpdateCustomerHandler;
 use application::inbound::ports::WebhookInbox;
 use application::inbound::process_webhooks::ProcessWebhooksHandler;
+use application::media::apply_retention::{ApplyRetentionService, MarkExpiredHandler};
+use application::media::fetch_media::{FetchMediaService, RecordFetchHandler};
+use application::media::get_media::GetMediaService;
+use application::media::media_settings::UpdateMediaSettingsHandler;
+use application::media::ports::{MediaApi, MediaReads, MediaStore};
+use application::media::send_media::{RecordReuploadHandler, SendMediaService};
+use application::media::upload_media::UploadMediaService;
 use application::messaging::apply_statuses::ApplyStatusesHandler;
 use application::messaging::count_stuck_messages::CountStuckHandler;
 use application::messaging::expire_conversations::ExpireConversationsHandler;
@@ -76,12 +83,15 @@ use infrastructure::cloud_api::CloudApiClient;
 use infrastructure::config::{Config, DEFAULT_GRAPH_BASE, redact_url};
 use infrastructure::crypto::AesGcmCipher;
 use infrastructure::limiter::{LocalLimiter, RedisLimiter, RedisPing};
+use infrastructure::media_store::ObjectMediaStore;
 use infrastructure::persistence::Db;
 use infrastructure::persistence::accounts::reads::SeaAccountReads;
 use infrastructure::persistence::customers::reads::SeaCustomerReads;
 use infrastructure::persistence::inbound::group_commit::{GroupCommitInbox, GroupObserver};
 use infrastructure::persistence::inbound::inbox::SeaWebhookInbox;
 use infrastructure::persistence::leases::SeaLeases;
+use infrastructure::persistence::media::queue::SeaMediaFetchQueue;
+use infrastructure::persistence::media::reads::SeaMediaReads;
 use infrastructure::persistence::messaging::outbound_queue::SeaOutboundQueue;
 use infrastructure::persistence::messaging::reads::SeaMessagingReads;
 use infrastructure::persistence::outbox::relay_store::SeaOutboxRelayStore;
@@ -96,6 +106,7 @@ use crate::http::customers::CustomersHttp;
 use crate::http::guard::BodyLimits;
 use crate::http::inbound::WebhooksHttp;
 use crate::http::listener::GuardedAcceptor;
+use crate::http::media::MediaHttp;
 use crate::http::messaging::MessagingHttp;
 use crate::http::ops::OpsHttp;
 use crate::http::rate_limit::{ApiRateLimits, LocalBuckets};
@@ -106,6 +117,7 @@ use crate::sandbox::{self, Sandbox};
 use crate::workers::Workers;
 use crate::workers::dispatcher::{Dispatcher, SendOutcomes};
 use crate::workers::jobs::Jobs;
+use crate::workers::media::MediaWorker;
 use crate::workers::outbox_relay::OutboxRelay;
 use crate::workers::webhooks::WebhookWorker;
 
@@ -190,6 +202,10 @@ impl Application {
         let relay_store: Arc<dyn OutboxRelayStore> = Arc::new(SeaOutboxRelayStore::new(db.clone()));
         let cloud =
             Arc::new(CloudApiClient::new(&graph_base, &config.whatsapp_api_version, config.cloud_api_timeout, config.cloud_api_retry_base));
+        let media_store: Arc<dyn MediaStore> =
+            Arc::new(ObjectMediaStore::open(&config.media_store_url).map_err(|e| anyhow::anyhow!("{e}"))?);
+        let media_reads: Arc<dyn MediaReads> = Arc::new(SeaMediaReads::new(db.clone()));
+        let media_api: Arc<dyn MediaApi> = cloud.clone();
         let limiter: Arc<dyn RateLimiter> = match &config.redis_url {
             Some(url) => Arc::new(RedisLimiter::connect(url).await.map_err(|e| anyhow::anyhow!("REDIS_URL: cannot connect: {e}"))?),
             None => Arc::new(LocalLimiter::new()),
@@ -263,6 +279,16 @@ impl Application {
                 pipeline: pipeline.clone(),
                 handler: SendMessageHandler { clock: clock.clone() },
                 sync: sync_templates.clone(),
+                media: Arc::new(SendMediaService {
+                    pipeline: pipeline.clone(),
+                    reads: media_reads.clone(),
+                    accounts: account_reads.clone(),
+                    cipher: cipher.clone(),
+                    api: media_api.clone(),
+                    store: media_store.clone(),
+                    clock: clock.clone(),
+                    record: RecordReuploadHandler { clock: clock.clone() },
+                }),
             },
             mark_read: MarkReadService {
                 pipeline: pipeline.clone(),
@@ -302,7 +328,11 @@ impl Application {
             create_segment: CreateSegmentHandler { clock: clock.clone() },
             delete_segment: DeleteSegmentHandler,
             segment_customers: SegmentCustomersHandler { reads: customer_reads.clone(), clock: clock.clone() },
-            erase: EraseCustomerHandler { clock: clock.clone() },
+            erase: EraseCustomerService {
+                pipeline: pipeline.clone(),
+                handler: EraseCustomerHandler { clock: clock.clone() },
+                store: media_store.clone(),
+            },
             export: ExportCustomerHandler { clock: clock.clone(), customers: customer_reads.clone(), messaging: messaging_reads.clone() },
             import: ImportCustomersHandler { clock: clock.clone() },
             settle_import: SettleAfterImport { reads: customer_reads.clone() },
@@ -336,6 +366,21 @@ impl Application {
                 api: template_api,
             },
         });
+        let media = Arc::new(MediaHttp {
+            pipeline: pipeline.clone(),
+            upload: UploadMediaService {
+                pipeline: pipeline.clone(),
+                accounts: account_reads.clone(),
+                cipher: cipher.clone(),
+                api: media_api.clone(),
+                store: media_store.clone(),
+                clock: clock.clone(),
+            },
+            get: GetMediaService { reads: media_reads.clone(), store: media_store.clone() },
+            reads: media_reads.clone(),
+            settings: UpdateMediaSettingsHandler { clock: clock.clone() },
+        });
+        let media_wake = Arc::new(Notify::new());
         let webhooks = Arc::new(WebhooksHttp {
             inbox: inbox.clone(),
             clock: clock.clone(),
@@ -363,6 +408,14 @@ impl Application {
             expire: ExpireConversationsHandler { clock: clock.clone() },
             count_stuck: CountStuckHandler { reads: messaging_reads },
             sync_templates,
+            media_retention: Arc::new(ApplyRetentionService {
+                pipeline: pipeline.clone(),
+                reads: media_reads.clone(),
+                store: media_store.clone(),
+                clock: clock.clone(),
+                mark: MarkExpiredHandler { clock: clock.clone() },
+                batch: 500,
+            }),
             accounts: account_reads.clone(),
             leases: leases.clone(),
             clock: clock.clone(),
@@ -408,6 +461,26 @@ impl Application {
                     // Postgres: a batch mostly waits for the database, so three in flight keep
                     // both busy (docs/BENCHMARKS.md). SQLite has one writer.
                     loops: if sqlite { 1 } else { 3 },
+                    media_wake: media_wake.clone(),
+                }),
+                media: Arc::new(MediaWorker {
+                    fetch: FetchMediaService {
+                        pipeline: pipeline.clone(),
+                        queue: Arc::new(SeaMediaFetchQueue::new(db.clone())),
+                        accounts: account_reads.clone(),
+                        cipher: cipher.clone(),
+                        api: media_api.clone(),
+                        store: media_store.clone(),
+                        clock: clock.clone(),
+                        record: RecordFetchHandler { clock: clock.clone() },
+                        concurrency: config.media_fetch_concurrency,
+                        claim_for: chrono::Duration::minutes(5),
+                    },
+                    reads: media_reads.clone(),
+                    wake: media_wake,
+                    metrics: metrics.clone(),
+                    instance_id: instance_id.clone(),
+                    batch: (config.media_fetch_concurrency * 4) as u64,
                 }),
                 dispatcher: Arc::new(Dispatcher {
                     queue: Arc::new(SeaOutboundQueue::new(db.clone())),
@@ -494,6 +567,7 @@ impl Application {
             .data(messaging)
             .data(customers)
             .data(templates)
+            .data(media)
             .data(webhooks)
             .data(ops)
             .data(metrics.clone())

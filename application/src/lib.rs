@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod customers;
 pub mod inbound;
+pub mod media;
 pub mod messaging;
 pub mod shared;
 pub mod templates;

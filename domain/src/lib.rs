@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod ai;
 pub mod automation;
 pub mod customers;
+pub mod media;
 pub mod messaging;
 pub mod shared;
 pub mod templates;

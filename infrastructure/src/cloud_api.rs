@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use application::accounts::ports::{NumberDirectory, VerifiedNumber};
+use application::media::ports::{MediaApi, MetaMedia};
 use application::messaging::ports::{CloudApi, CloudApiError, CloudApiErrorKind, SendReceipt, SenderCredentials};
 use application::shared::ports::Secret;
 use application::templates::ports::{Submitted, TemplateApi, TemplatePage};
@@ -431,16 +432,7 @@ impl CloudApiClient {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| CloudApiError {
-            kind: if e.is_connect() { CloudApiErrorKind::Unreachable } else { CloudApiErrorKind::OutcomeUnknown },
-            http_status: None,
-            code: None,
-            subcode: None,
-            title: "the Cloud API could not be reached".into(),
-            details: Some(e.to_string()),
-            fbtrace_id: None,
-            attempts: 1,
-        })?;
+        let resp = req.send().await.map_err(|e| transport_error(&e, "the Cloud API could not be reached"))?;
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if (200..300).contains(&status) { Ok(body) } else { Err(meta_error(status, &body, 1)) }
@@ -489,6 +481,92 @@ impl TemplateApi for CloudApiClient {
 
     async fn edit(&self, meta_template_id: &str, token: &Secret, change: &Value) -> Result<(), CloudApiError> {
         self.graph(reqwest::Method::POST, &url_escape(meta_template_id), token, Some(change)).await.map(|_| ())
+    }
+}
+
+/// Meta's media endpoints: one attempt each (the fetch job owns retries).
+#[async_trait]
+impl MediaApi for CloudApiClient {
+    async fn media(&self, meta_media_id: &str, token: &Secret) -> Result<MetaMedia, CloudApiError> {
+        let v = self.graph(reqwest::Method::GET, &url_escape(meta_media_id), token, None).await?;
+        let url = v.get("url").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if url.is_empty() {
+            return Err(meta_error(502, &json!({"error": {"message": "Meta described the media without a url"}}), 1));
+        }
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+        Ok(MetaMedia {
+            url,
+            mime_type: text("mime_type"),
+            sha256: text("sha256"),
+            file_size: v.get("file_size").and_then(|s| s.as_u64().or_else(|| s.as_str().and_then(|s| s.parse().ok()))),
+        })
+    }
+
+    async fn download(&self, url: &str, token: &Secret, max_bytes: u64) -> Result<bytes::Bytes, CloudApiError> {
+        let unreachable = |e: reqwest::Error| transport_error(&e, "the media could not be downloaded");
+        let mut resp = self.http.get(url).bearer_auth(token.expose()).send().await.map_err(unreachable)?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            return Err(meta_error(status, &body, 1));
+        }
+        let mut out = bytes::BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(unreachable)? {
+            if (out.len() + chunk.len()) as u64 > max_bytes {
+                return Err(meta_error(413, &json!({"error": {"message": format!("the media is larger than {max_bytes} bytes")}}), 1));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.freeze())
+    }
+
+    async fn upload(
+        &self,
+        phone_number_id: &str,
+        token: &Secret,
+        bytes: bytes::Bytes,
+        mime_type: &str,
+        filename: Option<&str>,
+    ) -> Result<String, CloudApiError> {
+        let url = format!("{}/{}/{}/media", self.base_url, self.version, url_escape(phone_number_id));
+        let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(bytes.clone()), bytes.len() as u64)
+            .file_name(filename.unwrap_or("file").to_owned())
+            .mime_str(mime_type)
+            .map_err(|e| meta_error(400, &json!({"error": {"message": e.to_string()}}), 1))?;
+        let form =
+            reqwest::multipart::Form::new().text("messaging_product", "whatsapp").text("type", mime_type.to_owned()).part("file", part);
+        let resp = self
+            .http
+            .post(&url)
+            .bearer_auth(token.expose())
+            .multipart(form)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, "the Cloud API could not be reached"))?;
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            return Err(meta_error(status, &body, 1));
+        }
+        body.get("id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| meta_error(502, &json!({"error": {"message": "Meta accepted the media without an id"}}), 1))
+    }
+}
+
+/// A request that failed below HTTP: Meta never saw it (could not connect), or its outcome is
+/// unknown (it broke or timed out after it was sent).
+fn transport_error(e: &reqwest::Error, title: &str) -> CloudApiError {
+    CloudApiError {
+        kind: if e.is_connect() { CloudApiErrorKind::Unreachable } else { CloudApiErrorKind::OutcomeUnknown },
+        http_status: None,
+        code: None,
+        subcode: None,
+        title: title.into(),
+        details: Some(e.to_string()),
+        fbtrace_id: None,
+        attempts: 1,
     }
 }
 

@@ -90,6 +90,11 @@ pub struct Config {
     pub auth_failures_per_minute: u32,
     /// Where `/metrics` is served: its own listener, or (`None`) the main one.
     pub metrics_bind_addr: Option<SocketAddr>,
+    /// `MEDIA_STORE_URL`: where files' bytes live: a folder, or `s3://bucket/prefix` (with the
+    /// standard `AWS_*` variables).
+    pub media_store_url: String,
+    /// `MEDIA_FETCH_CONCURRENCY`: customers' files fetched from Meta at once per replica.
+    pub media_fetch_concurrency: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -103,6 +108,7 @@ impl std::fmt::Debug for Config {
             .field("whatsapp_api_version", &self.whatsapp_api_version)
             .field("sandbox", &self.sandbox)
             .field("openai", &self.openai_api_key.is_some())
+            .field("media_store", &self.media_store_url)
             .finish_non_exhaustive()
     }
 }
@@ -272,6 +278,8 @@ impl Config {
             rate_limit_per_instance_per_minute: number("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", 1_000, 1, 100_000_000)? as u32,
             auth_failures_per_minute: number("AUTH_FAILURES_PER_MINUTE", 30, 1, 1_000_000)? as u32,
             metrics_bind_addr,
+            media_store_url: get("MEDIA_STORE_URL").unwrap_or_else(|| "data/media".into()),
+            media_fetch_concurrency: number("MEDIA_FETCH_CONCURRENCY", 4, 1, 256)? as usize,
         })
     }
 }

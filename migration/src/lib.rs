@@ -18,6 +18,7 @@ mod m20261126_000012_crm_search;
 mod m20261126_000013_template_store;
 mod m20261126_000014_template_quality;
 mod m20261126_000015_template_status_time;
+mod m20261127_000016_media;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_template_store::Migration),
             Box::new(m20261126_000014_template_quality::Migration),
             Box::new(m20261126_000015_template_status_time::Migration),
+            Box::new(m20261127_000016_media::Migration),
         ]
     }
 }

@@ -177,7 +177,11 @@ pub async fn spawn_with(opts: Opts) -> TestApp {
         Some(u) => u.clone(),
         None => fresh_database(&opts.backend, &dir).await,
     };
-    let app = Application::build(config(&db_url, &opts), Options { workers: opts.workers, migrate: true }).await.expect("app builds");
+    let mut cfg = config(&db_url, &opts);
+    if !opts.extra_env.iter().any(|(k, _)| *k == "MEDIA_STORE_URL") {
+        cfg.media_store_url = dir.path().join("media").display().to_string();
+    }
+    let app = Application::build(cfg, Options { workers: opts.workers, migrate: true }).await.expect("app builds");
     let base = format!("http://{}", app.addr);
     let metrics_base = app.metrics_addr.map(|a| format!("http://{a}"));
     let state = app.parts.clone();
@@ -326,6 +330,11 @@ impl TestApp {
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
         json(r).await["wamid"].as_str().unwrap().to_owned()
+    }
+
+    /// A UUID as a literal of the app's database (SQLite keeps UUIDs as 16-byte blobs).
+    pub fn uuid_sql(&self, id: &str) -> String {
+        if self.db_url.starts_with("sqlite") { format!("X'{}'", id.replace('-', "")) } else { format!("'{id}'") }
     }
 
     /// Run a statement on the app's database (to play a state the API cannot reach).

@@ -14,6 +14,7 @@ mod gdpr;
 mod hardening;
 mod import_export;
 mod jobs;
+mod media;
 mod messaging;
 mod restart;
 mod segments;

@@ -26,8 +26,24 @@ pub struct BodyLimits {
     pub timeout: Duration,
 }
 
-/// Routes that read their own body as a stream, with their own cap (a CSV import).
-pub const STREAMED_BODY_PATHS: [&str; 1] = ["/api/v1/customers/import"];
+/// Routes that read their own body as a stream, with their own cap (a CSV import, a file).
+pub const STREAMED_BODY_PATHS: [&str; 2] = ["/api/v1/customers/import", MEDIA_UPLOAD_PATH];
+
+pub const MEDIA_UPLOAD_PATH: &str = "/api/v1/media";
+/// The largest upload body: Meta's largest file (a 100 MB document) and the form around it.
+pub const MEDIA_UPLOAD_MAX_BYTES: usize = domain::media::rules::LARGEST as usize + 64 * 1024;
+
+/// An upload's body, cut off past `max` bytes (the multipart parser then fails on it), so a
+/// body without `Content-Length` cannot fill the disk the parser spools to.
+fn capped(body: Body, max: usize) -> Body {
+    use futures_util::StreamExt;
+    let mut seen = 0usize;
+    Body::from_bytes_stream(body.into_bytes_stream().map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len();
+        if seen > max { Err(std::io::Error::other(format!("the body is larger than {max} bytes"))) } else { Ok(chunk) }
+    }))
+}
 
 /// `%00` in a percent-encoded path or query.
 fn has_encoded_nul(s: &str) -> bool {
@@ -121,6 +137,15 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<
     let Some(limits) = req.data::<Arc<BodyLimits>>().cloned() else {
         return next.call(req).await.map(IntoResponse::into_response);
     };
+    if *req.method() == Method::POST && req.uri().path() == MEDIA_UPLOAD_PATH {
+        let declared = req.header("content-length").and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MEDIA_UPLOAD_MAX_BYTES) {
+            return Ok(ApiError::too_large(MEDIA_UPLOAD_MAX_BYTES).into_response());
+        }
+        let body = req.take_body();
+        req.set_body(capped(body, MEDIA_UPLOAD_MAX_BYTES));
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || STREAMED_BODY_PATHS.contains(&req.uri().path()) {
         return next.call(req).await.map(IntoResponse::into_response);
     }

@@ -16,6 +16,7 @@ pub mod guard;
 pub mod inbound;
 pub mod json_body;
 pub mod listener;
+pub mod media;
 pub mod messaging;
 pub mod middleware;
 pub mod ops;
@@ -45,6 +46,8 @@ pub enum ApiTags {
     Customers,
     /// Meta message templates: made, reviewed, synced, previewed.
     Templates,
+    /// Files: uploads to send, and customers' files kept from Meta.
+    Media,
 }
 
 pub type Apis = (
@@ -59,6 +62,7 @@ pub type Apis = (
     customers::import::ImportApi,
     customers::export::ExportApi,
     templates::routes::TemplatesApi,
+    media::routes::MediaApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -75,6 +79,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             customers::import::ImportApi,
             customers::export::ExportApi,
             templates::routes::TemplatesApi,
+            media::routes::MediaApi,
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),

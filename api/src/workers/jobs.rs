@@ -22,6 +22,7 @@ pub struct Jobs {
     pub expire: ExpireConversationsHandler,
     pub count_stuck: CountStuckHandler,
     pub sync_templates: Arc<SyncTemplatesService>,
+    pub media_retention: Arc<application::media::apply_retention::ApplyRetentionService>,
     pub accounts: Arc<dyn AccountReads>,
     pub leases: Arc<dyn Leases>,
     pub clock: Arc<dyn Clock>,
@@ -39,6 +40,8 @@ pub enum Job {
     /// lists for every shop's WABAs, so that a missed webhook or a template made in Meta's tools
     /// is caught.
     TemplateReconciliation,
+    /// Every hour: each shop's files older than its retention policy are removed.
+    MediaRetention,
 }
 
 impl Job {
@@ -47,13 +50,14 @@ impl Job {
             Job::ConversationExpiry => "conversation-expiry",
             Job::MessageStatusSync => "message-status-sync",
             Job::TemplateReconciliation => "template-reconciliation",
+            Job::MediaRetention => "media-retention",
         }
     }
     fn every(self) -> Duration {
         match self {
             Job::ConversationExpiry => Duration::from_secs(60),
             Job::MessageStatusSync => Duration::from_secs(300),
-            Job::TemplateReconciliation => Duration::from_secs(3600),
+            Job::TemplateReconciliation | Job::MediaRetention => Duration::from_secs(3600),
         }
     }
 }
@@ -84,6 +88,7 @@ impl Jobs {
                 Job::ConversationExpiry => self.expire_conversations().await,
                 Job::MessageStatusSync => self.flag_stuck_messages().await,
                 Job::TemplateReconciliation => self.reconcile_templates().await,
+                Job::MediaRetention => self.apply_media_retention().await,
             };
             let label = if outcome.is_ok() { "ok" } else { "error" };
             self.metrics.job_runs.with_label_values(&[name, label]).inc();
@@ -119,6 +124,12 @@ impl Jobs {
             }
         }
         Ok(format!("{synced} shops synced, {failed} failed, {changed} templates new or changed"))
+    }
+
+    /// Each shop's files past its retention policy.
+    pub async fn apply_media_retention(&self) -> Result<String, String> {
+        let n = self.media_retention.run(&RequestContext::system("job")).await.map_err(|e| e.to_string())?;
+        Ok(format!("{n} files removed"))
     }
 
     async fn flag_stuck_messages(&self) -> Result<String, String> {

@@ -6,12 +6,14 @@
 //! | [`webhooks::WebhookWorker`] | stored deliveries → `ProcessWebhooks` | every replica (claims skip each other's rows) |
 //! | [`dispatcher::Dispatcher`] | the durable queue → Cloud API, paced | every replica (claims are conditional updates) |
 //! | [`outbox_relay::OutboxRelay`] | outbox → RabbitMQ or in-process | one at a time (lease) |
-//! | [`jobs::Jobs`] | conversation expiry, stuck messages, template reconciliation | once per tick (lease) |
+//! | [`media::MediaWorker`] | customers' files → fetched from Meta into the media store | every replica (claims skip each other's rows) |
+//! | [`jobs::Jobs`] | conversation expiry, stuck messages, template reconciliation, media retention | once per tick (lease) |
 //! | [`event_metrics`] | conversation durations from `conversation.closed` | every replica |
 
 pub mod dispatcher;
 pub mod event_metrics;
 pub mod jobs;
+pub mod media;
 pub mod outbox_relay;
 pub mod webhooks;
 
@@ -28,6 +30,7 @@ pub struct Workers {
     pub dispatcher: Arc<dispatcher::Dispatcher>,
     pub relay: Arc<outbox_relay::OutboxRelay>,
     pub jobs: Arc<jobs::Jobs>,
+    pub media: Arc<media::MediaWorker>,
     /// In-process events, for the metrics subscriber.
     pub events: broadcast::Receiver<Arc<Value>>,
     pub metrics: Metrics,
@@ -43,6 +46,8 @@ impl Workers {
         }
         handles.extend([
             tokio::spawn(self.relay.run(shutdown.clone())),
+            tokio::spawn(self.media.run(shutdown.clone())),
+            tokio::spawn(self.jobs.clone().run(jobs::Job::MediaRetention, shutdown.clone())),
             tokio::spawn(event_metrics::run(self.events, self.metrics, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::ConversationExpiry, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::MessageStatusSync, shutdown.clone())),

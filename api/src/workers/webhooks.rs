@@ -32,6 +32,8 @@ pub struct WebhookWorker {
     pub per_transaction: u64,
     /// Loops running at once in this process.
     pub loops: usize,
+    /// Wakes the media worker when a customer's file is announced.
+    pub media_wake: Arc<Notify>,
 }
 
 impl WebhookWorker {
@@ -77,6 +79,9 @@ impl WebhookWorker {
     fn record(&self, out: &BatchOutcome, per_delivery_ms: f64) {
         let m = &self.metrics;
         m.messages_received.inc_by(u64::from(out.messages.stored));
+        if out.messages.media > 0 {
+            self.media_wake.notify_one();
+        }
         for d in &out.deliveries {
             let outcome = if d.dead.is_some() { "dead" } else { "processed" };
             m.webhook_processing_ms.with_label_values(&[outcome]).observe(per_delivery_ms);

@@ -38,7 +38,8 @@ pub enum EraseCustomerError {
 crate::use_case_error!(EraseCustomerError);
 
 impl Command for EraseCustomer {
-    type Output = Customer;
+    /// The customer, and where their files' bytes are in the media store (removed after commit).
+    type Output = (Customer, Vec<String>);
     type Error = EraseCustomerError;
     const NAME: &'static str = "EraseCustomer";
 }
@@ -49,11 +50,11 @@ pub struct EraseCustomerHandler {
 
 #[async_trait]
 impl CommandHandler<EraseCustomer> for EraseCustomerHandler {
-    async fn handle(&self, cmd: &EraseCustomer, uow: &mut dyn UnitOfWork) -> Result<Customer, EraseCustomerError> {
+    async fn handle(&self, cmd: &EraseCustomer, uow: &mut dyn UnitOfWork) -> Result<(Customer, Vec<String>), EraseCustomerError> {
         let now = self.clock.now();
         let mut customer = uow.customers().lock_by_id(cmd.shop_id, cmd.customer_id).await?.ok_or(EraseCustomerError::NotFound)?;
         if customer.is_erased() {
-            return Ok(customer);
+            return Ok((customer, Vec::new()));
         }
         // The number's pseudonym; if an earlier erased customer of the same number holds it,
         // the pseudonym's own pseudonym (the earlier record keeps answering opt-out checks).
@@ -65,9 +66,15 @@ impl CommandHandler<EraseCustomer> for EraseCustomerHandler {
             }
             pseudonym = uow.customers().pseudonym(cmd.shop_id, &pseudonym);
         }
-        let Some(event) = customer.erase(pseudonym.clone(), now) else { return Ok(customer) };
+        let Some(event) = customer.erase(pseudonym.clone(), now) else { return Ok((customer, Vec::new())) };
         uow.customers().update_many(&[&customer]).await?;
         uow.customers().reindex(&[&customer]).await?;
+        let mut files = uow.media().lock_of_customer(cmd.shop_id, customer.id()).await?;
+        for f in &mut files {
+            f.erase(now);
+        }
+        uow.media().save_many(&files).await?;
+        let media_keys: Vec<String> = files.iter().map(|f| f.storage_key()).collect();
         let messages = uow.messages().erase_customer(cmd.shop_id, customer.id(), &pseudonym).await?;
         uow.outbox().append(&Events::from(event), now).await?;
         let audit = AuditEntry::new(
@@ -76,10 +83,30 @@ impl CommandHandler<EraseCustomer> for EraseCustomerHandler {
             "customer.erased",
             "customer",
             Some(customer.id().to_string()),
-            json!({ "messages": messages }),
+            json!({ "messages": messages, "files": media_keys.len() }),
             now,
         );
         uow.audit().record(&[audit]).await?;
+        Ok((customer, media_keys))
+    }
+}
+
+/// The erasure, then its files' bytes removed from the media store. A removal that fails is
+/// logged; the file's row is already `erased`, so its bytes are never served again.
+pub struct EraseCustomerService {
+    pub pipeline: crate::shared::pipeline::Pipeline,
+    pub handler: EraseCustomerHandler,
+    pub store: Arc<dyn crate::media::ports::MediaStore>,
+}
+
+impl EraseCustomerService {
+    pub async fn run(&self, ctx: &crate::RequestContext, cmd: EraseCustomer) -> Result<Customer, EraseCustomerError> {
+        let (customer, keys) = self.pipeline.execute(ctx, &self.handler, cmd).await?;
+        for key in keys {
+            if let Err(e) = self.store.delete(&key).await {
+                tracing::warn!(%key, error = %e, "an erased customer's file could not be removed from the media store");
+            }
+        }
         Ok(customer)
     }
 }
@@ -106,7 +133,7 @@ mod tests {
         s.then_events();
 
         let h = EraseCustomerHandler { clock: s.clock() };
-        let c = s.when(&h, EraseCustomer { shop_id: s.shop, customer_id: id, actor: "api-key:1".into() }).await.unwrap();
+        let (c, _) = s.when(&h, EraseCustomer { shop_id: s.shop, customer_id: id, actor: "api-key:1".into() }).await.unwrap();
         assert!(c.is_erased() && c.wa_id().as_str().starts_with('0'));
         assert_eq!(s.then_events(), ["customer.erased"]);
         let texts = s.memory.read(|st| st.messages.values().filter(|m| matches!(m.content(), MessageContent::Erased)).count());

@@ -255,6 +255,7 @@ fn s(v: &Value, key: &str) -> Option<String> {
 
 fn media(v: &Value) -> Media {
     Media {
+        media_id: None,
         id: s(v, "id"),
         link: s(v, "link").or_else(|| s(v, "url")),
         caption: s(v, "caption"),

@@ -24,6 +24,7 @@ use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::accounts::WhatsAppAccount;
 use domain::customers::{ConsentChange, ConsentSource, KeywordMatch, Purpose};
+use domain::media::{MediaFile, MediaKind};
 use domain::messaging::{Conversation, InboundMessage, Message, MessageContent, MessageKind, Origin, Outbound};
 use domain::{AccountId, Events, ShopId, WaId};
 
@@ -53,6 +54,8 @@ pub struct ReceiveOutcome {
     pub duplicates: u32,
     /// Opt-outs and opt-ins by keyword.
     pub consent_changes: u32,
+    /// Customers' files to fetch from Meta.
+    pub media: u32,
 }
 
 /// Keywords are short: a longer text is never one, and costs no settings lookup.
@@ -151,6 +154,24 @@ async fn consent_keywords(
     Ok(changed as u32)
 }
 
+/// A customer's file, named by Meta's id: it gets our id (in the stored message's content, so
+/// the message shows where to read it) and is fetched by the media job. Returns our id, its
+/// kind and what Meta said about it.
+fn announce_media(item: &mut InboundMessage) -> Option<(domain::MediaId, MediaKind, domain::messaging::Media)> {
+    let (kind, media) = match &mut item.content {
+        MessageContent::Image(m) => (MediaKind::Image, m),
+        MessageContent::Video(m) => (MediaKind::Video, m),
+        MessageContent::Audio(m) => (MediaKind::Audio, m),
+        MessageContent::Document(m) => (MediaKind::Document, m),
+        MessageContent::Sticker(m) => (MediaKind::Sticker, m),
+        _ => return None,
+    };
+    media.id.as_ref().filter(|id| !id.is_empty())?;
+    let id = domain::MediaId::new();
+    media.media_id = Some(id);
+    Some((id, kind, media.clone()))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveMessagesError {
     #[error(transparent)]
@@ -211,6 +232,7 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
         let mut conversations: HashMap<Key, (Conversation, bool)> = HashMap::new();
         let mut expired: Vec<Conversation> = Vec::new();
         let mut messages: Vec<Message> = Vec::with_capacity(fresh.len());
+        let mut files: Vec<MediaFile> = Vec::new();
         for m in &fresh {
             let shop = m.account.shop_id();
             let customer_key = (shop, m.item.from.clone());
@@ -226,8 +248,23 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
                 conversations.insert(key.clone(), (c, new));
             }
             let (conversation, _) = conversations.get_mut(&key).ok_or_else(|| RepoError::Other("conversation vanished".into()))?;
-            let (message, event) =
-                conversation.receive(m.item.clone(), customer.user_id().map(str::to_owned), m.account.display_phone_number(), now);
+            let mut item = m.item.clone();
+            let announced = announce_media(&mut item);
+            let (message, event) = conversation.receive(item, customer.user_id().map(str::to_owned), m.account.display_phone_number(), now);
+            if let Some((id, kind, meta)) = announced {
+                files.push(MediaFile::announced(
+                    id,
+                    shop,
+                    m.account.id(),
+                    message.id(),
+                    kind,
+                    &meta.id.unwrap_or_default(),
+                    meta.mime_type,
+                    meta.sha256.as_deref(),
+                    meta.filename,
+                    now,
+                ));
+            }
             events.push(event);
             messages.push(message);
         }
@@ -245,6 +282,10 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
             // Another transaction stored one of these wamids since we looked: run again, and
             // it is a duplicate then.
             return Err(RepoError::Concurrency("a message was stored by a concurrent transaction".into()).into());
+        }
+        if !files.is_empty() {
+            uow.media().insert_many(&files).await?;
+            out.media = files.len() as u32;
         }
         out.consent_changes = consent_keywords(uow, &fresh, &conversations, &mut events, now).await?;
         uow.outbox().append(&events, now).await?;

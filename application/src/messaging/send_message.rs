@@ -88,10 +88,24 @@ pub enum SendMessageError {
         error: CloudApiError,
         message_id: MessageId,
     },
+    /// The file named by `content.mediaId` could not be made ready for Meta.
+    #[error("the file could not be uploaded to Meta")]
+    Media(#[source] crate::media::send_media::SendMediaError),
     #[error("could not queue the message")]
     Storage(#[from] RepoError),
 }
 crate::use_case_error!(SendMessageError);
+
+impl From<crate::media::send_media::SendMediaError> for SendMessageError {
+    fn from(e: crate::media::send_media::SendMediaError) -> Self {
+        use crate::media::send_media::SendMediaError as E;
+        match e {
+            E::Invalid(i) => Self::Invalid(i),
+            E::Storage(s) => Self::Storage(s),
+            other => Self::Media(other),
+        }
+    }
+}
 
 impl SendMessageError {
     /// What the caller sees when Meta refused a queued message.
@@ -129,11 +143,16 @@ pub struct SendMessageService {
     pub pipeline: crate::shared::pipeline::Pipeline,
     pub handler: SendMessageHandler,
     pub sync: Arc<crate::templates::sync_templates::SyncTemplatesService>,
+    /// Resolves `content.mediaId` to Meta's id of the file.
+    pub media: Arc<crate::media::send_media::SendMediaService>,
 }
 
 impl SendMessageService {
-    pub async fn run(&self, ctx: &crate::RequestContext, cmd: SendMessage) -> Result<Message, SendMessageError> {
+    pub async fn run(&self, ctx: &crate::RequestContext, mut cmd: SendMessage) -> Result<Message, SendMessageError> {
         let shop = cmd.shop_id;
+        if let Some(content) = cmd.content.as_mut() {
+            self.media.resolve(ctx, shop, &cmd.from, content).await?;
+        }
         match self.pipeline.execute(ctx, &self.handler, cmd.clone()).await {
             Err(SendMessageError::TemplateUnknown { .. }) => {
                 if let Err(e) = self.sync.run(ctx, shop).await {

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use crate::accounts::ports::AccountRepository;
 use crate::customers::ports::CustomerRepository;
 use crate::inbound::ports::WebhookEventRepository;
+use crate::media::ports::MediaRepository;
 use crate::messaging::ports::{ConversationRepository, DeliveryRepository, MessageRepository};
 use crate::shared::audit::AuditTrail;
 use crate::shared::outbox::Outbox;
@@ -27,6 +28,7 @@ pub trait UnitOfWork: Send {
     fn messages(&mut self) -> &mut dyn MessageRepository;
     fn deliveries(&mut self) -> &mut dyn DeliveryRepository;
     fn templates(&mut self) -> &mut dyn TemplateRepository;
+    fn media(&mut self) -> &mut dyn MediaRepository;
     fn webhooks(&mut self) -> &mut dyn WebhookEventRepository;
     fn outbox(&mut self) -> &mut dyn Outbox;
     fn audit(&mut self) -> &mut dyn AuditTrail;

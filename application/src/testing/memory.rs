@@ -60,6 +60,8 @@ pub struct State {
     pub webhooks: Vec<(WebhookMark, DateTime<Utc>)>,
     pub outbox: Vec<StoredEvent>,
     pub audit: Vec<AuditEntry>,
+    pub media: BTreeMap<domain::MediaId, domain::media::MediaFile>,
+    pub media_retention: BTreeMap<ShopId, u32>,
 }
 
 /// The store. Clones share it.
@@ -118,6 +120,9 @@ impl UnitOfWork for MemoryUnitOfWork {
         self
     }
     fn webhooks(&mut self) -> &mut dyn WebhookEventRepository {
+        self
+    }
+    fn media(&mut self) -> &mut dyn crate::media::ports::MediaRepository {
         self
     }
     fn outbox(&mut self) -> &mut dyn Outbox {
@@ -482,6 +487,46 @@ impl TemplateRepository for MemoryUnitOfWork {
         let before = self.work.stored_templates.len();
         self.work.stored_templates.retain(|t| !(t.shop_id == shop && t.id == id));
         Ok(self.work.stored_templates.len() != before)
+    }
+}
+
+#[async_trait]
+impl crate::media::ports::MediaRepository for MemoryUnitOfWork {
+    async fn insert_many(&mut self, files: &[domain::media::MediaFile]) -> RepoResult<()> {
+        self.work.media.extend(files.iter().map(|f| (f.id, f.clone())));
+        Ok(())
+    }
+    async fn lock(&mut self, shop: ShopId, id: domain::MediaId) -> RepoResult<Option<domain::media::MediaFile>> {
+        Ok(self.work.media.get(&id).filter(|f| f.shop_id == shop).cloned())
+    }
+    async fn lock_many(&mut self, shop: ShopId, ids: &[domain::MediaId]) -> RepoResult<Vec<domain::media::MediaFile>> {
+        Ok(ids.iter().filter_map(|id| self.work.media.get(id)).filter(|f| f.shop_id == shop).cloned().collect())
+    }
+    async fn lock_of_customer(&mut self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<domain::media::MediaFile>> {
+        let messages = &self.work.messages;
+        Ok(self
+            .work
+            .media
+            .values()
+            .filter(|f| f.shop_id == shop)
+            .filter(|f| f.message_id.and_then(|m| messages.get(&m)).is_some_and(|m| m.snapshot().customer_id == customer))
+            .cloned()
+            .collect())
+    }
+    async fn save(&mut self, file: &domain::media::MediaFile) -> RepoResult<()> {
+        self.work.media.insert(file.id, file.clone());
+        Ok(())
+    }
+    async fn save_many(&mut self, files: &[domain::media::MediaFile]) -> RepoResult<()> {
+        self.work.media.extend(files.iter().map(|f| (f.id, f.clone())));
+        Ok(())
+    }
+    async fn set_retention(&mut self, shop: ShopId, days: Option<u32>, _now: DateTime<Utc>) -> RepoResult<()> {
+        match days {
+            Some(d) => self.work.media_retention.insert(shop, d),
+            None => self.work.media_retention.remove(&shop),
+        };
+        Ok(())
     }
 }
 

@@ -27,10 +27,14 @@ pub const CTA_DISPLAY_TEXT_MAX: usize = 20;
 pub const FLOW_CTA_MAX: usize = 30;
 pub const TEMPLATE_NAME_MAX: usize = 512;
 
-/// A photo, clip, voice note, file or sticker: by Meta media id or by public link.
+/// A photo, clip, voice note, file or sticker: by Meta media id, by public link, or by our id
+/// (`mediaId`: an upload, or a customer's file the service fetched).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Media {
+    /// Our id of the file (`GET /api/v1/media/{mediaId}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<crate::MediaId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,8 +276,11 @@ fn http_url(field: &str, url: &str) -> Result<(), ContentError> {
 
 fn media(field: &str, m: &Media, caption_allowed: bool) -> Result<(), ContentError> {
     match (&m.id, &m.link) {
+        // With `mediaId`, `id` is Meta's id of our file, filled in by the send.
+        (_, Some(_)) if m.media_id.is_some() => return Err(err(field, "give one of mediaId, id or link")),
+        (_, None) if m.media_id.is_some() => {}
         (Some(_), Some(_)) => return Err(err(field, "give either id or link, not both")),
-        (None, None) => return Err(err(field, "id or link is required")),
+        (None, None) => return Err(err(field, "id, link or mediaId is required")),
         (Some(id), None) if id.trim().is_empty() => return Err(err(format!("{field}.id"), "must not be empty")),
         (None, Some(link)) => http_url(&format!("{field}.link"), link)?,
         _ => {}

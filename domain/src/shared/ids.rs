@@ -56,3 +56,7 @@ id_type!(ApiKeyId);
 id_type!(FlowId);
 id_type!(AgentId);
 id_type!(EventId);
+id_type!(
+    /// Our id of a media file: fetched from a customer's message, or uploaded by the shop.
+    MediaId
+);

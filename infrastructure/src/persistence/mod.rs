@@ -13,6 +13,7 @@ pub mod audit;
 pub mod customers;
 pub mod inbound;
 pub mod leases;
+pub mod media;
 pub mod messaging;
 pub mod outbox;
 pub mod templates;

@@ -10,6 +10,7 @@ use tokio::sync::OwnedMutexGuard;
 use application::accounts::ports::AccountRepository;
 use application::customers::ports::CustomerRepository;
 use application::inbound::ports::WebhookEventRepository;
+use application::media::ports::MediaRepository;
 use application::messaging::ports::{ConversationRepository, DeliveryRepository, MessageRepository};
 use application::shared::outbox::Outbox;
 use application::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
@@ -20,6 +21,7 @@ use application::{RepoError, RepoResult};
 use super::accounts::repository::SeaAccountRepository;
 use super::customers::repository::SeaCustomerRepository;
 use super::inbound::repository::SeaWebhookEventRepository;
+use super::media::repository::SeaMediaRepository;
 use super::messaging::repository::{SeaConversationRepository, SeaDeliveryRepository, SeaMessageRepository};
 use super::outbox::writer::SeaOutbox;
 use super::sql::Txn;
@@ -54,6 +56,7 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
             messages: SeaMessageRepository { tx: tx.clone() },
             deliveries: SeaDeliveryRepository { tx: tx.clone() },
             templates: SeaTemplateRepository { tx: tx.clone() },
+            media: SeaMediaRepository { tx: tx.clone() },
             webhooks: SeaWebhookEventRepository { tx: tx.clone() },
             outbox: SeaOutbox { tx: tx.clone() },
             audit: super::audit::SeaAuditTrail { tx: tx.clone() },
@@ -72,6 +75,7 @@ pub struct SeaUnitOfWork {
     messages: SeaMessageRepository,
     deliveries: SeaDeliveryRepository,
     templates: SeaTemplateRepository,
+    media: SeaMediaRepository,
     webhooks: SeaWebhookEventRepository,
     outbox: SeaOutbox,
     audit: super::audit::SeaAuditTrail,
@@ -105,6 +109,9 @@ impl UnitOfWork for SeaUnitOfWork {
     fn webhooks(&mut self) -> &mut dyn WebhookEventRepository {
         &mut self.webhooks
     }
+    fn media(&mut self) -> &mut dyn MediaRepository {
+        &mut self.media
+    }
     fn outbox(&mut self) -> &mut dyn Outbox {
         &mut self.outbox
     }
@@ -113,9 +120,9 @@ impl UnitOfWork for SeaUnitOfWork {
     }
 
     async fn commit(self: Box<Self>) -> RepoResult<()> {
-        let Self { tx, shops, accounts, customers, conversations, messages, deliveries, templates, webhooks, outbox, audit, _guard } =
+        let Self { tx, shops, accounts, customers, conversations, messages, deliveries, templates, media, webhooks, outbox, audit, _guard } =
             *self;
-        drop((shops, accounts, customers, conversations, messages, deliveries, templates, webhooks, outbox, audit));
+        drop((shops, accounts, customers, conversations, messages, deliveries, templates, media, webhooks, outbox, audit));
         let tx = Arc::try_unwrap(tx).map_err(|_| RepoError::Other("the transaction is still shared at commit".into()))?;
         tx.commit().await.map_err(repo_err)
     }

@@ -16,7 +16,7 @@ use application::customers::create_customer::{CreateCustomerError, CreateCustome
 use application::customers::create_segment::{CreateSegmentError, CreateSegmentHandler};
 use application::customers::define_custom_field::{DefineCustomFieldError, DefineCustomFieldHandler};
 use application::customers::delete_segment::{DeleteSegmentError, DeleteSegmentHandler};
-use application::customers::erase_customer::{EraseCustomerError, EraseCustomerHandler};
+use application::customers::erase_customer::{EraseCustomerError, EraseCustomerService};
 use application::customers::export_customer::{ExportCustomerError, ExportCustomerHandler};
 use application::customers::get_consent::{GetConsentError, GetConsentHandler};
 use application::customers::get_consent_settings::{GetConsentSettingsError, GetConsentSettingsHandler};
@@ -54,7 +54,7 @@ pub struct CustomersHttp {
     pub create_segment: CreateSegmentHandler,
     pub delete_segment: DeleteSegmentHandler,
     pub segment_customers: SegmentCustomersHandler,
-    pub erase: EraseCustomerHandler,
+    pub erase: EraseCustomerService,
     pub export: ExportCustomerHandler,
     pub import: ImportCustomersHandler,
     pub settle_import: SettleAfterImport,

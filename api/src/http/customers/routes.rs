@@ -231,7 +231,7 @@ impl CustomersApi {
     ) -> Result<Json<CustomerDto>, ApiError> {
         let (shop, actor) = authn.shop_actor(&auth, Role::Admin).await?;
         let cmd = EraseCustomer { shop_id: shop, customer_id: CustomerId::from(id.0), actor };
-        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.erase, cmd).await?;
+        let c = h.erase.run(&ctx(&rid, Some(shop)), cmd).await?;
         Ok(Json(CustomerDto::from(&c)))
     }
 

@@ -38,7 +38,8 @@ pub struct SendMessageRequest {
     #[oai(validator(min_length = 1, max_length = 128))]
     pub user_id: Option<String>,
     /// The message. `{"type":"text","text":"…"}`, or image / video / audio / document / sticker
-    /// (`link` or `id`, `caption`), location, contacts, reaction, buttons, list, cta_url,
+    /// (`mediaId` of an upload or a kept file, or Meta's `id`, or a `link`; `caption`), location,
+    /// contacts, reaction, buttons, list, cta_url,
     /// location_request, flow, template. See docs/API.md for each shape and Meta's limits.
     pub content: Option<Value>,
     /// Send this template instead of `content`, even inside the 24-hour window.

@@ -217,6 +217,21 @@ mod tests {
                 quality: "RED".into(),
                 previous_quality: Some("GREEN".into()),
             })),
+            Box::new(domain::media::MediaEvent::from(domain::media::MediaStored {
+                shop_id: s,
+                media_id: domain::MediaId::new(),
+                message_id: Some(domain::MessageId::new()),
+                kind: "image".into(),
+                mime_type: Some("image/jpeg".into()),
+                size: 10,
+            })),
+            Box::new(domain::media::MediaEvent::from(domain::media::MediaFailed {
+                shop_id: s,
+                media_id: domain::MediaId::new(),
+                message_id: Some(domain::MessageId::new()),
+                attempts: 10,
+                reason: "timeout".into(),
+            })),
         ]
     }
 

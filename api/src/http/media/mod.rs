@@ -1,0 +1,75 @@
+//! `/api/v1/media`: files a shop uploads to send (`POST`), and every file served back with its
+//! type and byte ranges (`GET /media/{id}`): uploads, and customers' files once the fetch job
+//! kept them. The shop's retention policy lives at `/media/settings`.
+
+pub mod dto;
+pub mod range;
+pub mod routes;
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use application::Pipeline;
+use application::media::get_media::{GetMediaError, GetMediaService};
+use application::media::media_settings::{MediaSettingsError, UpdateMediaSettingsHandler};
+use application::media::ports::MediaReads;
+use application::media::upload_media::{UploadMediaError, UploadMediaService};
+
+use crate::http::error::{ApiError, body};
+
+/// What the media routes need, wired once at start-up.
+pub struct MediaHttp {
+    pub pipeline: Pipeline,
+    pub upload: UploadMediaService,
+    pub get: GetMediaService,
+    pub reads: Arc<dyn MediaReads>,
+    pub settings: UpdateMediaSettingsHandler,
+}
+
+impl From<UploadMediaError> for ApiError {
+    fn from(e: UploadMediaError) -> Self {
+        match e {
+            UploadMediaError::Invalid(i) => i.into(),
+            UploadMediaError::Refused(p) => ApiError::validation(p.field, &p.reason),
+            UploadMediaError::AccountNotFound => ApiError::not_found("account"),
+            // Meta refused what passed the local rules: its reason, as a 422 the merchant can act on.
+            UploadMediaError::Meta(m) if m.http_status.is_some_and(|s| (400..500).contains(&s) && s != 401 && s != 429) => {
+                ApiError::Unprocessable(body(
+                    "WHATSAPP_API_ERROR",
+                    format!("Meta refused the file: {m}"),
+                    json!({"metaCode": m.code, "metaSubcode": m.subcode, "details": m.details}),
+                ))
+            }
+            UploadMediaError::Meta(m) => ApiError::whatsapp(&m, None),
+            e @ (UploadMediaError::Cipher(_) | UploadMediaError::Store(_)) => ApiError::fault(&e),
+            UploadMediaError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetMediaError> for ApiError {
+    fn from(e: GetMediaError) -> Self {
+        match e {
+            GetMediaError::NotFound => ApiError::not_found("media"),
+            GetMediaError::NotReady(s) => ApiError::Conflict(body(
+                "MEDIA_NOT_READY",
+                format!("The file is not available yet: it is {}.", s.as_str()),
+                json!({"state": s.as_str()}),
+            )),
+            // The routes answer 410 themselves; elsewhere a removed file is not found.
+            GetMediaError::Removed(_) => ApiError::not_found("media"),
+            e @ GetMediaError::Store(_) => ApiError::fault(&e),
+            GetMediaError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<MediaSettingsError> for ApiError {
+    fn from(e: MediaSettingsError) -> Self {
+        match e {
+            MediaSettingsError::Invalid(i) => i.into(),
+            MediaSettingsError::Storage(s) => s.into(),
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Media end to end: a customer's file fetched from the sandbox (or a fake Graph API) into the
+//! media store and served with ranges; uploads checked against Meta's rules, uploaded to Meta and
+//! sent by our id (Meta's id renewed when it is old); retention and erasure remove files.
+
+use base64::Engine;
+use serde_json::{Value, json};
+use sha2::Digest;
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::both_backends;
+use crate::helpers::*;
+use domain::media::rules::samples;
+
+const PNID: &str = "1065403522";
+const NUMBER: &str = "+15550001111";
+const WA: &str = "5511900000001";
+
+/// The sandbox plays the customer sending a file; returns the stored message.
+async fn customer_sends(app: &TestApp, key: &str, media: Value) -> Value {
+    let r = app
+        .http
+        .post(app.url("/sandbox/customers/messages"))
+        .json(&json!({"phoneNumberId": PNID, "from": WA, "name": "Ana", "media": media}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let wamid = json(r).await["wamid"].as_str().unwrap().to_owned();
+    app.drained().await;
+    let list = app.messages(key, &format!("waId={WA}")).await;
+    list["messages"].as_array().unwrap().iter().find(|m| m["messageId"] == wamid.as_str()).cloned().expect("the message is stored")
+}
+
+async fn media_state(app: &TestApp, key: &str, id: &str, state: &str) -> Value {
+    let p = format!("/api/v1/media/{id}/info");
+    wait_for(&format!("media {id} {state}"), || async { json(app.get(key, &p).await).await["state"] == state }).await;
+    json(app.get(key, &p).await).await
+}
+
+/// The `n`th document the sandbox received, once it has.
+async fn sandbox_sent(app: &TestApp, n: usize) -> Value {
+    let documents = || async {
+        let outbox = json(app.http.get(app.url("/sandbox/outbox")).send().await.unwrap()).await;
+        outbox.as_array().unwrap().iter().filter(|m| m["body"]["type"] == "document").cloned().collect::<Vec<_>>()
+    };
+    wait_for(&format!("{n} documents sent"), || async { documents().await.len() >= n }).await;
+    documents().await[n - 1].clone()
+}
+
+async fn upload(app: &TestApp, key: &str, bytes: Vec<u8>, mime: &str, name: &str, kind: Option<&str>) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).unwrap());
+    if let Some(k) = kind {
+        form = form.text("type", k.to_owned());
+    }
+    app.http.post(app.url("/api/v1/media")).bearer_auth(key).multipart(form).send().await.unwrap()
+}
+
+async fn a_customers_photo_is_fetched_kept_and_served_with_ranges(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let photo = samples::jpeg(3000);
+    let data = base64::engine::general_purpose::STANDARD.encode(&photo);
+    let msg = customer_sends(&app, &k, json!({"type": "image", "dataBase64": data, "caption": "my order", "filename": "a.jpg"})).await;
+    assert_eq!(msg["content"]["caption"], "my order");
+    let id = msg["content"]["mediaId"].as_str().expect("the message names our file").to_owned();
+
+    let info = media_state(&app, &k, &id, "stored").await;
+    assert_eq!((info["origin"].as_str(), info["kind"].as_str()), (Some("inbound"), Some("image")));
+    assert_eq!(info["size"], 3000);
+    assert_eq!(info["sha256"], hex::encode(sha2::Sha256::digest(&photo)));
+    assert_eq!(info["messageId"], msg["id"]);
+
+    let r = app.get(&k, &format!("/api/v1/media/{id}")).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert_eq!(r.headers()["accept-ranges"], "bytes");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), photo);
+
+    let ranged = |range: &'static str| {
+        let url = app.url(&format!("/api/v1/media/{id}"));
+        app.http.get(url).bearer_auth(&k).header("range", range).send()
+    };
+    let r = ranged("bytes=10-19").await.unwrap();
+    assert_eq!(r.status().as_u16(), 206);
+    assert_eq!(r.headers()["content-range"], "bytes 10-19/3000");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), photo[10..20].to_vec());
+    let r = ranged("bytes=-5").await.unwrap();
+    assert_eq!(r.bytes().await.unwrap().to_vec(), photo[2995..].to_vec());
+    let r = ranged("bytes=3000-").await.unwrap();
+    assert_eq!(r.headers()["content-range"], "bytes */3000");
+    expect_error(r, 416, "RANGE_NOT_SATISFIABLE").await;
+
+    // Another shop's key never sees it.
+    let other = app.create_shop("other").await;
+    expect_error(app.get(&other.admin, &format!("/api/v1/media/{id}")).await, 404, "NOT_FOUND").await;
+    expect_error(app.get(&other.admin, &format!("/api/v1/media/{id}/info")).await, 404, "NOT_FOUND").await;
+    // The event, once.
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'media.stored'").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 1);
+}
+
+async fn an_upload_is_checked_uploaded_to_meta_and_sent_by_our_id(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    app.customer_says(PNID, WA, "oi").await;
+    app.drained().await;
+
+    // Refusals name the problem and keep nothing.
+    let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff".to_vec();
+    let e = expect_error(upload(&app, &k, exe, "image/jpeg", "cat.jpg", None).await, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "file", "{e}");
+    let e =
+        expect_error(upload(&app, &k, samples::jpeg(5 * 1024 * 1024 + 1), "image/jpeg", "big.jpg", None).await, 422, "VALIDATION_FAILED")
+            .await;
+    assert!(e["error"]["message"].as_str().unwrap().contains("5120 KB"), "{e}");
+    let e = expect_error(upload(&app, &k, b"GIF89a..".to_vec(), "image/gif", "a.gif", None).await, 422, "VALIDATION_FAILED").await;
+    assert!(e["error"]["message"].as_str().unwrap().contains("image/gif"), "{e}");
+    let no_file = reqwest::multipart::Form::new().text("type", "image");
+    let r = app.http.post(app.url("/api/v1/media")).bearer_auth(&k).multipart(no_file).send().await.unwrap();
+    let status = r.status().as_u16();
+    let body = json(r).await;
+    assert!(status == 400 || status == 422, "{status}: {body}");
+    assert_eq!(body["error"]["code"], "VALIDATION_FAILED");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 0, "nothing kept half-way");
+
+    // A PDF: stored, uploaded to Meta (the sandbox), then sent by our id.
+    let pdf = samples::pdf(10_000);
+    let r = upload(&app, &k, pdf.clone(), "application/pdf", "invoice.pdf", None).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let file = json(r).await;
+    assert_eq!(
+        (file["kind"].as_str(), file["state"].as_str(), file["origin"].as_str()),
+        (Some("document"), Some("stored"), Some("upload"))
+    );
+    let id = file["id"].as_str().unwrap().to_owned();
+    let r = app.get(&k, &format!("/api/v1/media/{id}")).await;
+    assert_eq!(r.headers()["content-disposition"], "inline; filename=\"invoice.pdf\"");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+
+    let send = |media_id: String| {
+        app.post(&k, "/api/v1/messages/send", json!({"from": NUMBER, "to": format!("+{WA}"), "content": {"type": "document", "mediaId": media_id, "caption": "your invoice"}}))
+    };
+    let r = send(id.clone()).await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let last = sandbox_sent(&app, 1).await;
+    let first_meta_id = last["body"]["document"]["id"].as_str().expect("Meta's id of the file").to_owned();
+    assert_eq!(last["body"]["document"]["caption"], "your invoice");
+    assert!(last["body"]["document"].get("mediaId").is_none(), "our id stays here");
+
+    // Meta keeps an upload 30 days: an older one is uploaded again before the send.
+    app.exec(&format!("UPDATE media SET meta_uploaded_at = '2020-01-01T00:00:00Z' WHERE id = {}", app.uuid_sql(&id))).await;
+    assert!(send(id.clone()).await.status().is_success());
+    let again = sandbox_sent(&app, 2).await["body"]["document"]["id"].as_str().unwrap().to_owned();
+    assert_ne!(again, first_meta_id, "a fresh upload");
+    assert_eq!(
+        app.text(&format!("SELECT meta_media_id FROM media WHERE id = {}", app.uuid_sql(&id))).await.as_deref(),
+        Some(again.as_str())
+    );
+
+    // Our id of another shop, or sent as the wrong kind, is refused before Meta sees it.
+    let other = app.create_shop("other").await;
+    app.connect(&other.admin, "2065403522", "+15550002222").await;
+    let r = app
+        .post(
+            &other.admin,
+            "/api/v1/messages/send",
+            json!({"from": "+15550002222", "to": format!("+{WA}"), "forceTemplate": false, "content": {"type": "document", "mediaId": id}}),
+        )
+        .await;
+    let e = json(r).await;
+    assert_eq!(e["error"]["details"]["field"], "content.mediaId", "{e}");
+    let r = app
+        .post(&k, "/api/v1/messages/send", json!({"from": NUMBER, "to": format!("+{WA}"), "content": {"type": "image", "mediaId": id}}))
+        .await;
+    let e = expect_error(r, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "content.type");
+}
+
+async fn retention_and_erasure_remove_files(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let first = customer_sends(&app, &k, json!({"type": "document"})).await;
+    let old = first["content"]["mediaId"].as_str().unwrap().to_owned();
+    let second = customer_sends(&app, &k, json!({"type": "audio"})).await;
+    let recent = second["content"]["mediaId"].as_str().unwrap().to_owned();
+    media_state(&app, &k, &old, "stored").await;
+    media_state(&app, &k, &recent, "stored").await;
+
+    // Settings: checked, audited.
+    assert_eq!(json(app.get(&k, "/api/v1/media-settings").await).await["retentionDays"], Value::Null);
+    expect_error(app.put(&k, "/api/v1/media-settings", json!({"retentionDays": 0})).await, 422, "VALIDATION_FAILED").await;
+    let r = app.put(&k, "/api/v1/media-settings", json!({"retentionDays": 30})).await;
+    assert_eq!(json(r).await["retentionDays"], 30);
+
+    app.exec(&format!("UPDATE media SET created_at = '2020-01-01T00:00:00Z' WHERE id = {}", app.uuid_sql(&old))).await;
+    let summary = app.state.jobs.apply_media_retention().await.unwrap();
+    assert_eq!(summary, "1 files removed");
+    let e = expect_error(app.get(&k, &format!("/api/v1/media/{old}")).await, 410, "MEDIA_REMOVED").await;
+    assert_eq!(e["error"]["details"]["state"], "expired");
+    assert_eq!(app.get(&k, &format!("/api/v1/media/{recent}")).await.status().as_u16(), 200, "a recent file stays");
+    assert_eq!(app.state.jobs.apply_media_retention().await.unwrap(), "0 files removed", "a second run changes nothing");
+
+    // Erasure: the customer's files go with their data.
+    let customer = json(app.get(&k, &format!("/api/v1/customers/by-wa-id/{WA}")).await).await;
+    let r = app.delete(&k, &format!("/api/v1/customers/{}", customer["customer"]["id"].as_str().unwrap())).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let e = expect_error(app.get(&k, &format!("/api/v1/media/{recent}")).await, 410, "MEDIA_REMOVED").await;
+    assert_eq!(e["error"]["details"]["state"], "erased");
+    let info = json(app.get(&k, &format!("/api/v1/media/{recent}/info")).await).await;
+    assert_eq!(info["filename"], Value::Null);
+    let audit = json(app.get(&k, "/api/v1/audit-log").await).await;
+    assert!(audit.to_string().contains("media.settings.updated"), "{audit}");
+}
+
+/// A fake Graph API: the media's description, then its bytes from a link, as Meta serves them.
+async fn a_fetch_is_checked_and_retried_against_a_fake_graph_api(backend: Backend) {
+    let meta = fake_meta().await;
+    let good = samples::png(500);
+    let sha = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&good));
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v[0-9.]+/777000111$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messaging_product": "whatsapp", "url": format!("{}/cdn/777000111", meta.uri()), "mime_type": "image/png",
+            "sha256": sha, "file_size": 500, "id": "777000111"
+        })))
+        .with_priority(1)
+        .mount(&meta)
+        .await;
+    // The first download is cut short (its SHA-256 does not match); the retry gets it whole.
+    Mock::given(method("GET"))
+        .and(path("/cdn/777000111"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(good[..100].to_vec()))
+        .up_to_n_times(1)
+        .mount(&meta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/cdn/777000111"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(good.clone()))
+        .mount(&meta)
+        .await;
+    // Meta no longer has this one.
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v[0-9.]+/777000222$"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": {"message": "Unsupported get request", "code": 100}})))
+        .with_priority(1)
+        .mount(&meta)
+        .await;
+
+    let mut opts = Opts::new(backend);
+    opts.graph_base = Some(meta.uri());
+    let app = spawn_with(opts).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let ts = now_ts();
+    let image = |wamid: &str, media: &str| json!({"from": WA, "id": wamid, "timestamp": ts.to_string(), "type": "image", "image": {"id": media, "mime_type": "image/png", "sha256": sha}});
+    let hook = inbound(PNID, WA, vec![image("wamid.M1", "777000111"), image("wamid.M2", "777000222")]);
+    assert_eq!(app.webhook(&hook).await.status().as_u16(), 200);
+    assert_eq!(app.webhook(&hook).await.status().as_u16(), 200, "Meta redelivers");
+    app.drained().await;
+    let list = app.messages(&k, &format!("waId={WA}")).await;
+    let id_of = |wamid: &str| {
+        list["messages"].as_array().unwrap().iter().find(|m| m["messageId"] == wamid).unwrap()["content"]["mediaId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (ok, gone) = (id_of("wamid.M1"), id_of("wamid.M2"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 2, "one file per message, whatever the redeliveries");
+
+    let failed = media_state(&app, &k, &gone, "failed").await;
+    assert_eq!(failed["attempts"], 1, "Meta says it is gone: no retry");
+    let stored = media_state(&app, &k, &ok, "stored").await;
+    assert_eq!(stored["attempts"], 1, "the cut-short download was retried once");
+    let r = app.get(&k, &format!("/api/v1/media/{ok}")).await;
+    assert_eq!(r.bytes().await.unwrap().to_vec(), good);
+    let e = expect_error(app.get(&k, &format!("/api/v1/media/{gone}")).await, 409, "MEDIA_NOT_READY").await;
+    assert_eq!(e["error"]["details"]["state"], "failed");
+    // Every call carried the number's token.
+    let calls = meta.received_requests().await.unwrap();
+    assert!(calls.iter().filter(|c| c.url.path().starts_with("/cdn/")).all(|c| c.headers["authorization"] == "Bearer EAAG-test-token"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'media.failed'").await, 1);
+}
+
+both_backends!(
+    a_customers_photo_is_fetched_kept_and_served_with_ranges,
+    an_upload_is_checked_uploaded_to_meta_and_sent_by_our_id,
+    retention_and_erasure_remove_files,
+    a_fetch_is_checked_and_retried_against_a_fake_graph_api,
+);
