@@ -400,6 +400,7 @@ impl Application {
             redis: redis_ping,
             metrics: metrics.clone(),
             sandbox: config.sandbox,
+            media_store: media_store.clone(),
         });
 
         // ---- the workers: one dependency struct each

@@ -30,6 +30,7 @@ async fn health_metrics_and_docs() {
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["checks"]["database"]["status"], "up");
     assert_eq!(ready["checks"]["broker"]["status"], "not_configured");
+    assert_eq!(ready["checks"]["mediaStore"]["status"], "up", "the media store's folder is writable");
     app.http.get(app.url("/health/live")).send().await.unwrap();
     let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     for name in [
@@ -38,6 +39,8 @@ async fn health_metrics_and_docs() {
         "whatsapp_conversation_duration_seconds",
         "whatsapp_ai_tokens_used_total",
         "whatsapp_webhook_processing_duration_ms",
+        "whatsapp_media_fetches_total",
+        "whatsapp_media_backlog",
         "whatsapp_webhook_ack_duration_seconds",
         "http_request_duration_seconds",
     ] {

@@ -119,6 +119,31 @@ fn mime_of_extension(filename: &str) -> Option<&'static str> {
     })
 }
 
+/// The usual file extension of a type Meta accepts (for a file served without a name).
+pub fn extension_of(mime: &str) -> Option<&'static str> {
+    Some(match mime {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "video/mp4" => "mp4",
+        "video/3gpp" => "3gp",
+        "audio/aac" => "aac",
+        "audio/amr" => "amr",
+        "audio/mpeg" => "mp3",
+        "audio/mp4" => "m4a",
+        "audio/ogg" => "ogg",
+        "text/plain" => "txt",
+        "application/pdf" => "pdf",
+        "application/msword" => "doc",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "application/vnd.ms-excel" => "xls",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "application/vnd.ms-powerpoint" => "ppt",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "pptx",
+        _ => return None,
+    })
+}
+
 /// What the content is, in Meta's vocabulary, when its magic numbers say.
 fn sniffed(bytes: &[u8]) -> Option<&'static str> {
     let t = infer::get(bytes)?.mime_type();
@@ -278,6 +303,10 @@ mod tests {
                 assert_eq!(MediaKind::of_mime(m), Some(k), "{m}");
             }
             assert_eq!(MediaKind::parse(k.as_str()), Some(k));
+            for m in k.accepted() {
+                let ext = extension_of(m).unwrap_or_else(|| panic!("{m} has an extension"));
+                assert_eq!(mime_of_extension(&format!("f.{ext}")), Some(*m), "{ext} round-trips");
+            }
         }
     }
 }

@@ -172,7 +172,14 @@ impl MediaApi {
                 content_type,
                 length,
                 "bytes".into(),
-                disposition(file.filename.as_deref(), &format!("{}.{}", file.id, file.kind.as_str())),
+                disposition(
+                    file.filename.as_deref(),
+                    &format!(
+                        "{}.{}",
+                        file.id,
+                        file.mime_type.as_deref().and_then(domain::media::rules::extension_of).unwrap_or(file.kind.as_str())
+                    ),
+                ),
                 etag,
                 cache,
             ),

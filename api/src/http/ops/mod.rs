@@ -25,6 +25,7 @@ pub struct OpsHttp {
     pub redis: Option<RedisPing>,
     pub metrics: Metrics,
     pub sandbox: bool,
+    pub media_store: Arc<dyn application::media::ports::MediaStore>,
 }
 
 /// The OpenAPI document (optional response fields declared nullable, as they are sent).
@@ -63,11 +64,18 @@ pub async fn ready(h: Data<&Arc<OpsHttp>>) -> Response {
             Err(_) => json!({"status": "down", "detail": "timeout"}),
         },
     };
+    // A store that cannot be written does not fail readiness either: fetches are retried, and
+    // only uploads and serving files wait for it.
+    let media = match tokio::time::timeout(Duration::from_secs(2), h.media_store.check()).await {
+        Ok(Ok(())) => json!({"status": "up"}),
+        Ok(Err(e)) => json!({"status": "degraded", "detail": e.to_string()}),
+        Err(_) => json!({"status": "degraded", "detail": "timeout"}),
+    };
     let redis_ok = redis["status"] != "down";
     let ready = db_ok && redis_ok;
     let mut r = poem::web::Json(json!({
         "status": if ready { "ready" } else { "not_ready" },
-        "checks": {"database": db_check, "broker": broker, "redis": redis},
+        "checks": {"database": db_check, "broker": broker, "redis": redis, "mediaStore": media},
         "sandbox": h.sandbox,
     }))
     .into_response();
