@@ -16,6 +16,8 @@ use application::accounts::list_accounts::ListAccountsHandler;
 use application::accounts::ports::AccountReads;
 use application::accounts::record_quality_updates::RecordQualityHandler;
 use application::accounts::update_account::UpdateAccountHandler;
+use application::billing::ports::RateCardReads;
+use application::billing::rate_card::{GetRateCardHandler, SetRateCardHandler};
 use application::customers::create_customer::CreateCustomerHandler;
 use application::customers::create_segment::CreateSegmentHandler;
 use application::customers::define_custom_field::DefineCustomFieldHandler;
@@ -86,6 +88,7 @@ use infrastructure::limiter::{LocalLimiter, RedisLimiter, RedisPing};
 use infrastructure::media_store::ObjectMediaStore;
 use infrastructure::persistence::Db;
 use infrastructure::persistence::accounts::reads::SeaAccountReads;
+use infrastructure::persistence::billing::reads::SeaRateCardReads;
 use infrastructure::persistence::customers::reads::SeaCustomerReads;
 use infrastructure::persistence::inbound::group_commit::{GroupCommitInbox, GroupObserver};
 use infrastructure::persistence::inbound::inbox::SeaWebhookInbox;
@@ -102,6 +105,7 @@ use infrastructure::publisher::{InProcessBus, RabbitPublisher};
 
 use crate::http::accounts::AccountsHttp;
 use crate::http::auth::Authenticator;
+use crate::http::billing::BillingHttp;
 use crate::http::customers::CustomersHttp;
 use crate::http::guard::BodyLimits;
 use crate::http::inbound::WebhooksHttp;
@@ -206,6 +210,7 @@ impl Application {
             Arc::new(ObjectMediaStore::open(&config.media_store_url).map_err(|e| anyhow::anyhow!("{e}"))?);
         let media_reads: Arc<dyn MediaReads> = Arc::new(SeaMediaReads::new(db.clone()));
         let media_api: Arc<dyn MediaApi> = cloud.clone();
+        let rate_card_reads: Arc<dyn RateCardReads> = Arc::new(SeaRateCardReads::new(db.clone()));
         let limiter: Arc<dyn RateLimiter> = match &config.redis_url {
             Some(url) => Arc::new(RedisLimiter::connect(url).await.map_err(|e| anyhow::anyhow!("REDIS_URL: cannot connect: {e}"))?),
             None => Arc::new(LocalLimiter::new()),
@@ -348,7 +353,7 @@ impl Application {
                 api: template_api.clone(),
                 record: RecordCreatedTemplateHandler { clock: clock.clone() },
             },
-            get: GetTemplatesHandler { reads: template_reads.clone() },
+            get: GetTemplatesHandler { reads: template_reads.clone(), rate_cards: rate_card_reads.clone() },
             sync: sync_templates.clone(),
             edit: EditTemplateService {
                 pipeline: pipeline.clone(),
@@ -365,6 +370,11 @@ impl Application {
                 cipher: cipher.clone(),
                 api: template_api,
             },
+        });
+        let billing = Arc::new(BillingHttp {
+            pipeline: pipeline.clone(),
+            get: GetRateCardHandler { reads: rate_card_reads.clone() },
+            set: SetRateCardHandler { clock: clock.clone() },
         });
         let media = Arc::new(MediaHttp {
             pipeline: pipeline.clone(),
@@ -569,6 +579,7 @@ impl Application {
             .data(customers)
             .data(templates)
             .data(media)
+            .data(billing)
             .data(webhooks)
             .data(ops)
             .data(metrics.clone())

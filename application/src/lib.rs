@@ -9,6 +9,7 @@
 //! composition root in `api` wires them once.
 
 pub mod accounts;
+pub mod billing;
 pub mod customers;
 pub mod inbound;
 pub mod media;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod ai;
 pub mod automation;
+pub mod billing;
 pub mod customers;
 pub mod media;
 pub mod messaging;

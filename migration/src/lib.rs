@@ -19,6 +19,7 @@ mod m20261126_000013_template_store;
 mod m20261126_000014_template_quality;
 mod m20261126_000015_template_status_time;
 mod m20261127_000016_media;
+mod m20261127_000017_rate_cards;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_template_quality::Migration),
             Box::new(m20261126_000015_template_status_time::Migration),
             Box::new(m20261127_000016_media::Migration),
+            Box::new(m20261127_000017_rate_cards::Migration),
         ]
     }
 }

@@ -290,6 +290,56 @@ async fn a_fetch_is_checked_and_retried_against_a_fake_graph_api(backend: Backen
     assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'media.failed'").await, 1);
 }
 
+/// Two replicas share one database and one bucket-like folder: each file is fetched from Meta
+/// exactly once, whichever replica stored its message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_fetch_each_file_once() {
+    let Some(pg) = Backend::postgres() else { return };
+    let meta = fake_meta().await;
+    const FILES: usize = 40;
+    let photo = samples::jpeg(20_000);
+    let sha = hex::encode(sha2::Sha256::digest(&photo));
+    let cdn = meta.uri();
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v[0-9.]+/555[0-9]+$"))
+        .respond_with(move |req: &wiremock::Request| {
+            let id = req.url.path().rsplit('/').next().unwrap().to_owned();
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"url": format!("{cdn}/cdn/{id}"), "mime_type": "image/jpeg", "file_size": 20000}))
+        })
+        .with_priority(1)
+        .mount(&meta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/cdn/"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(photo.clone()).set_delay(std::time::Duration::from_millis(20)))
+        .mount(&meta)
+        .await;
+    let store = tempfile::tempdir().unwrap();
+    let opts = |db: Option<String>| {
+        let mut o = Opts::new(pg.clone());
+        o.graph_base = Some(meta.uri());
+        o.database_url = db;
+        o.extra_env.push(("MEDIA_STORE_URL", store.path().display().to_string()));
+        o
+    };
+    let a = spawn_with(opts(None)).await;
+    let b = spawn_with(opts(Some(a.db_url.clone()))).await;
+    let shop = a.create_shop("s").await;
+    a.connect(&shop.admin, PNID, NUMBER).await;
+    let ts = now_ts();
+    for i in 0..FILES {
+        let m = json!({"from": WA, "id": format!("wamid.R{i}"), "timestamp": ts.to_string(), "type": "image",
+            "image": {"id": format!("555{i:04}"), "mime_type": "image/jpeg", "sha256": sha}});
+        let app = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(app.webhook(&inbound(PNID, WA, vec![m])).await.status().as_u16(), 200);
+    }
+    wait_for("every file stored", || async { a.scalar("SELECT COUNT(*) FROM media WHERE state = 'stored'").await == FILES as i64 }).await;
+    let downloads = meta.received_requests().await.unwrap().into_iter().filter(|r| r.url.path().starts_with("/cdn/")).count();
+    assert_eq!(downloads, FILES, "each file downloaded once across the two replicas");
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'media.stored'").await, FILES as i64);
+}
+
 both_backends!(
     a_customers_photo_is_fetched_kept_and_served_with_ranges,
     an_upload_is_checked_uploaded_to_meta_and_sent_by_our_id,

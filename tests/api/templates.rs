@@ -79,7 +79,31 @@ async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
     app.customer_says(PNID, WA, "thanks!").await;
     app.drained().await;
     let figures = json(app.get(&k, &format!("/api/v1/templates/{id}")).await).await["figures"].clone();
-    assert_eq!(figures, json!({"sent": 1, "delivered": 1, "read": 1, "failed": 0, "repliedWithin24h": 1, "billable": 1}), "{figures}");
+    assert_eq!(
+        figures,
+        json!({"sent": 1, "delivered": 1, "read": 1, "failed": 0, "repliedWithin24h": 1, "billable": 1, "cost": null}),
+        "{figures}"
+    );
+    // Priced by the shop's rate card: Meta's category (utility) and the customer's market (55).
+    expect_error(app.get(&k, "/api/v1/rate-card").await, 404, "NOT_FOUND").await;
+    let bad = json!({"currency": "usd", "rates": [
+        {"category": "utility", "prefix": "55", "price": "."},
+        {"category": "utility", "prefix": "55", "price": "1"},
+        {"category": "utility", "prefix": "+55", "price": "2"}]});
+    let e = expect_error(app.put(&k, "/api/v1/rate-card", bad).await, 422, "VALIDATION_FAILED").await;
+    let fields: Vec<&str> = e["error"]["details"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["rates[0].price", "rates[2]"]);
+    let e = expect_error(app.put(&k, "/api/v1/rate-card", json!({"currency": "US", "rates": []})).await, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "currency", "{e}");
+    let card = json!({"currency": "usd", "rates": [
+        {"category": "utility", "prefix": "55", "price": "0.008"},
+        {"category": "utility", "price": "0.02"},
+        {"category": "marketing", "prefix": "55", "price": "0.0625"}]});
+    let r = app.put(&k, "/api/v1/rate-card", card).await;
+    assert_eq!(json(r).await["rates"][0], json!({"category": "utility", "prefix": "55", "price": "0.008000"}));
+    assert_eq!(json(app.get(&k, "/api/v1/rate-card").await).await["currency"], "USD");
+    let figures = json(app.get(&k, &format!("/api/v1/templates/{id}")).await).await["figures"].clone();
+    assert_eq!(figures["cost"], json!({"currency": "USD", "amount": "0.008000", "pricedMessages": 1, "unpricedMessages": 0}), "{figures}");
     let missing = json!([{"type": "body", "parameters": [{"type": "text", "text": "Ana"}]}]);
     let e = expect_error(app.post(&k, "/api/v1/messages/send", send("order_update", missing)).await, 422, "VALIDATION_FAILED").await;
     let fields: Vec<&str> = e["error"]["details"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod billing;
 pub mod body;
 pub mod customers;
 pub mod error;
@@ -48,6 +49,8 @@ pub enum ApiTags {
     Templates,
     /// Files: uploads to send, and customers' files kept from Meta.
     Media,
+    /// What Meta charges: the shop's rate card.
+    Billing,
 }
 
 pub type Apis = (
@@ -63,6 +66,7 @@ pub type Apis = (
     customers::export::ExportApi,
     templates::routes::TemplatesApi,
     media::routes::MediaApi,
+    billing::routes::BillingApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -80,6 +84,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             customers::export::ExportApi,
             templates::routes::TemplatesApi,
             media::routes::MediaApi,
+            billing::routes::BillingApi,
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),

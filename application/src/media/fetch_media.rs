@@ -111,6 +111,14 @@ fn is_permanent(e: &CloudApiError) -> bool {
     e.kind == CloudApiErrorKind::Meta && (e.http_status == Some(404) || (e.code == Some(100) && e.http_status == Some(400)))
 }
 
+/// Meta's error with what it said about it (never a secret: the token is not in it).
+fn explained(e: &CloudApiError) -> String {
+    match &e.details {
+        Some(d) => format!("{e}: {d}"),
+        None => e.to_string(),
+    }
+}
+
 impl FetchMediaService {
     /// Claim the due files (up to `limit`) and fetch them.
     pub async fn run_once(&self, holder: &str, limit: u64) -> Result<FetchPass, RepoError> {
@@ -158,11 +166,11 @@ impl FetchMediaService {
         };
         let meta = match self.api.media(meta_id, &token).await {
             Ok(m) => m,
-            Err(e) => return failed(format!("GET /{meta_id}: {e}"), is_permanent(&e)),
+            Err(e) => return failed(format!("GET /{meta_id}: {}", explained(&e)), is_permanent(&e)),
         };
         let bytes = match self.api.download(&meta.url, &token, LARGEST).await {
             Ok(b) => b,
-            Err(e) => return failed(format!("download: {e}"), false),
+            Err(e) => return failed(format!("download: {}", explained(&e)), false),
         };
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let size = bytes.len() as u64;

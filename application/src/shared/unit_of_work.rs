@@ -8,6 +8,7 @@
 use async_trait::async_trait;
 
 use crate::accounts::ports::AccountRepository;
+use crate::billing::ports::RateCardRepository;
 use crate::customers::ports::CustomerRepository;
 use crate::inbound::ports::WebhookEventRepository;
 use crate::media::ports::MediaRepository;
@@ -29,6 +30,7 @@ pub trait UnitOfWork: Send {
     fn deliveries(&mut self) -> &mut dyn DeliveryRepository;
     fn templates(&mut self) -> &mut dyn TemplateRepository;
     fn media(&mut self) -> &mut dyn MediaRepository;
+    fn rate_cards(&mut self) -> &mut dyn RateCardRepository;
     fn webhooks(&mut self) -> &mut dyn WebhookEventRepository;
     fn outbox(&mut self) -> &mut dyn Outbox;
     fn audit(&mut self) -> &mut dyn AuditTrail;

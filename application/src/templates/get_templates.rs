@@ -75,6 +75,7 @@ impl Query for PreviewTemplate {
 
 pub struct GetTemplatesHandler {
     pub reads: Arc<dyn TemplateReads>,
+    pub rate_cards: Arc<dyn crate::billing::ports::RateCardReads>,
 }
 
 #[async_trait]
@@ -92,7 +93,12 @@ impl QueryHandler<GetTemplate> for GetTemplatesHandler {
     async fn handle(&self, q: &GetTemplate) -> Result<(Template, Vec<StatusChange>, TemplateFigures), GetTemplatesError> {
         let t = self.reads.by_id(q.shop_id, q.id).await?.ok_or(GetTemplatesError::NotFound)?;
         let history = self.reads.history(q.shop_id, &t.meta_template_id).await?;
-        let figures = self.reads.figures(q.shop_id, &t.waba_id, &t.name, &t.language).await?;
+        let mut figures = self.reads.figures(q.shop_id, &t.waba_id, &t.name, &t.language).await?;
+        if let Some(card) = self.rate_cards.rate_card(q.shop_id).await? {
+            let counts = self.reads.billable_by_market(q.shop_id, &t.waba_id, &t.name, &t.language).await?;
+            let cost = card.cost(counts.iter().map(|(c, d, n)| (c.as_str(), d.as_str(), *n)));
+            figures.cost = Some((card.currency, cost));
+        }
         Ok((t, history, figures))
     }
 }

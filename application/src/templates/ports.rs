@@ -57,6 +57,9 @@ pub struct TemplateFigures {
     pub replied_within_24h: u64,
     /// Meta's pricing in the status webhooks said billable.
     pub billable: u64,
+    /// What the billable sends cost by the shop's rate card (its currency and the cost); `None`
+    /// when the shop has no card.
+    pub cost: Option<(String, domain::billing::Cost)>,
 }
 
 /// The read side.
@@ -64,6 +67,9 @@ pub struct TemplateFigures {
 pub trait TemplateReads: Send + Sync {
     /// Figures of the sends of `name`/`language` by the shop's numbers on `waba_id`.
     async fn figures(&self, shop: ShopId, waba_id: &str, name: &str, language: &str) -> RepoResult<TemplateFigures>;
+    /// The template's billable sends counted by Meta's pricing category and the recipient's
+    /// first four digits (enough for any calling code and the markets inside one).
+    async fn billable_by_market(&self, shop: ShopId, waba_id: &str, name: &str, language: &str) -> RepoResult<Vec<(String, String, u64)>>;
     /// A page of the shop's templates, by name then language; `status` (lowercase) and a part
     /// of the name narrow it.
     async fn list(&self, shop: ShopId, status: Option<&str>, name: Option<&str>, page: Page) -> RepoResult<(Vec<Template>, u64)>;

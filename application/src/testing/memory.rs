@@ -62,6 +62,7 @@ pub struct State {
     pub audit: Vec<AuditEntry>,
     pub media: BTreeMap<domain::MediaId, domain::media::MediaFile>,
     pub media_retention: BTreeMap<ShopId, u32>,
+    pub rate_cards: BTreeMap<ShopId, domain::billing::RateCard>,
 }
 
 /// The store. Clones share it.
@@ -123,6 +124,9 @@ impl UnitOfWork for MemoryUnitOfWork {
         self
     }
     fn media(&mut self) -> &mut dyn crate::media::ports::MediaRepository {
+        self
+    }
+    fn rate_cards(&mut self) -> &mut dyn crate::billing::ports::RateCardRepository {
         self
     }
     fn outbox(&mut self) -> &mut dyn Outbox {
@@ -526,6 +530,14 @@ impl crate::media::ports::MediaRepository for MemoryUnitOfWork {
             Some(d) => self.work.media_retention.insert(shop, d),
             None => self.work.media_retention.remove(&shop),
         };
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl crate::billing::ports::RateCardRepository for MemoryUnitOfWork {
+    async fn save(&mut self, shop: ShopId, card: &domain::billing::RateCard, _now: DateTime<Utc>) -> RepoResult<()> {
+        self.work.rate_cards.insert(shop, card.clone());
         Ok(())
     }
 }

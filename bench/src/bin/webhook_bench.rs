@@ -9,7 +9,7 @@
 //! $B ack --database-url $PG [--concurrency 64] [--seconds 10] [--workers]
 //! $B drain --database-url $PG --kind messages [--count 50000] [--cold]   # processing alone
 //! $B drain --database-url $PG --kind statuses [--count 50000]
-//! $B sustained --database-url $PG [--rate 2000] [--seconds 60] [--status-share 0.5]
+//! $B sustained --database-url $PG [--rate 2000] [--seconds 60] [--status-share 0.5] [--media-share 0.1]
 //! ```
 //!
 //! Without `--database-url` the database is a fresh SQLite file.
@@ -22,7 +22,9 @@
 //! - `sustained`: an open-loop load of `--rate` webhooks per second for `--seconds` (a
 //!   `--status-share` of them statuses, the rest customers' messages) against a service with its
 //!   workers; the backlog is sampled every second and the time to empty it after the load is
-//!   measured.
+//!   measured. `--media-share` makes that share of the customers' messages photos (~100 KB, kept by
+//!   the in-process sandbox), which the media worker fetches meanwhile; the time until every file
+//!   is stored is measured too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,6 +62,7 @@ struct Args {
     count: u64,
     rate: u64,
     status_share: f64,
+    media_share: f64,
     cold: bool,
 }
 
@@ -79,6 +82,7 @@ fn args() -> Args {
         count: 50_000,
         rate: 2000,
         status_share: 0.5,
+        media_share: 0.0,
         cold: false,
     };
     while let Some(k) = it.next() {
@@ -93,6 +97,7 @@ fn args() -> Args {
             "--count" => a.count = value().parse().expect("--count N"),
             "--rate" => a.rate = value().parse().expect("--rate N"),
             "--status-share" => a.status_share = value().parse().expect("--status-share 0..1"),
+            "--media-share" => a.media_share = value().parse().expect("--media-share 0..1"),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -108,6 +113,43 @@ fn message_body(i: u64) -> Vec<u8> {
         n = i % CUSTOMERS
     )
     .into_bytes()
+}
+
+/// A customer's photo (customer `i % 10,000`): Meta's media id and SHA-256 of a file the
+/// sandbox keeps.
+fn image_body(i: u64, media_id: &str, sha256: &str) -> Vec<u8> {
+    let ts = chrono::Utc::now().timestamp();
+    format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"9001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"{PNID}"}},"contacts":[{{"profile":{{"name":"Bench"}},"wa_id":"55119{n:08}"}}],"messages":[{{"from":"55119{n:08}","id":"wamid.BENCH{i}","timestamp":"{ts}","type":"image","image":{{"id":"{media_id}","mime_type":"image/jpeg","sha256":"{sha256}","caption":"photo {i}"}}}}]}}}}]}}]}}"#,
+        n = i % CUSTOMERS
+    )
+    .into_bytes()
+}
+
+/// Photos the sandbox keeps, as customers' files: (Meta's media id, hex SHA-256).
+async fn sandbox_photos(addr: std::net::SocketAddr, count: usize, bytes: usize) -> Vec<(String, String)> {
+    use sha2::Digest;
+    let http = reqwest::Client::new();
+    let mut out = Vec::with_capacity(count);
+    for k in 0..count {
+        let mut photo = domain::media::rules::samples::jpeg(bytes);
+        photo[20..28].copy_from_slice(&(k as u64).to_le_bytes());
+        let sha = hex::encode(sha2::Sha256::digest(&photo));
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", "image/jpeg")
+            .part("file", reqwest::multipart::Part::bytes(photo).file_name("p.jpg").mime_str("image/jpeg").unwrap());
+        let r = http
+            .post(format!("http://{addr}/sandbox/graph/v24.0/{PNID}/media"))
+            .bearer_auth("EAAG-bench")
+            .multipart(form)
+            .send()
+            .await
+            .expect("sandbox upload");
+        let v: serde_json::Value = r.json().await.expect("sandbox answer");
+        out.push((v["id"].as_str().expect("media id").to_owned(), sha));
+    }
+    out
 }
 
 /// A delivery status of the business's message `wamid.SENT{i}` (customer `i % 10,000`).
@@ -137,7 +179,9 @@ async fn fresh_db(url: Option<String>, dir: &std::path::Path) -> String {
 }
 
 fn config(db_url: &str) -> Config {
+    let media = std::env::temp_dir().join(format!("webhook-bench-media-{}", std::process::id()));
     let env = HashMap::from([
+        ("MEDIA_STORE_URL", media.display().to_string()),
         ("SANDBOX", "1".to_owned()),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", db_url.to_owned()),
@@ -159,7 +203,8 @@ async fn setup(parts: &Parts, sent: u64) -> ShopId {
         display_phone_number: PhoneNumber::parse("+15550001111").unwrap(),
         waba_id: WabaId::parse("9001").unwrap(),
         display_name: None,
-        access_token: Secret::new("bench"),
+        // A sandbox test token: the sandbox serves its files only to those.
+        access_token: Secret::new("EAAG-bench"),
     };
     let connect = ConnectAccountHandler { clock: clock.clone(), cipher: parts.cipher.clone() };
     parts.pipeline.execute(&ctx, &connect, cmd).await.unwrap();
@@ -428,6 +473,7 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
     }
     let (parts, addr, stop) = start(rt, db_url, true);
     let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let photos = if a.media_share > 0.0 { client_rt.block_on(sandbox_photos(addr, 50, 100 * 1024)) } else { Vec::new() };
     let url = format!("http://{addr}/webhooks/whatsapp");
     let errors = Arc::new(AtomicU64::new(0));
     let sampler_parts = parts.clone();
@@ -454,7 +500,7 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
         let limit = Arc::new(tokio::sync::Semaphore::new(512));
         let mut tasks = Vec::with_capacity(total as usize);
         let interval = Duration::from_secs_f64(1.0 / a.rate as f64);
-        let (mut msg_i, mut status_i) = (0u64, 0u64);
+        let (mut msg_i, mut status_i, mut media_i) = (0u64, 0u64, 0u64);
         for k in 0..total {
             tokio::time::sleep_until(tokio::time::Instant::from_std(started + interval.mul_f64(k as f64))).await;
             // Interleave: a status whenever the share of statuses so far is below the target.
@@ -462,6 +508,11 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
                 let (i, st) = if status_i < sent { (status_i, "delivered") } else { (status_i - sent, "read") };
                 status_i += 1;
                 status_body(i, st)
+            } else if (media_i as f64) < (msg_i as f64 + 1.0) * a.media_share {
+                msg_i += 1;
+                let (id, sha) = &photos[media_i as usize % photos.len()];
+                media_i += 1;
+                image_body(msg_i, id, sha)
             } else {
                 msg_i += 1;
                 message_body(msg_i)
@@ -497,6 +548,13 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
         std::thread::sleep(Duration::from_millis(100));
     }
     let emptied = stopped.elapsed().as_secs_f64();
+    while a.media_share > 0.0
+        && count(rt, &parts, "SELECT COUNT(*) FROM media WHERE state = 'pending'") > 0
+        && stopped.elapsed() < Duration::from_secs(600)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let media_done = stopped.elapsed().as_secs_f64();
     sampling.store(false, Ordering::Relaxed);
     let samples = samples.join().unwrap();
     let ok = latencies.len();
@@ -512,5 +570,16 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
     let read = count(rt, &parts, "SELECT COUNT(*) FROM messages WHERE status = 'read'");
     let dead = count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'dead'");
     println!("check         inbound messages {inbound}, messages read {read}, dead letters {dead}");
+    if a.media_share > 0.0 {
+        let stored = count(rt, &parts, "SELECT COUNT(*) FROM media WHERE state = 'stored'");
+        let files = count(rt, &parts, "SELECT COUNT(*) FROM media");
+        let failed = count(rt, &parts, "SELECT COUNT(*) FROM media WHERE state = 'failed'");
+        let retried = count(rt, &parts, "SELECT COUNT(*) FROM media WHERE attempts > 0");
+        println!(
+            "media         {files} photos announced ({:.0} % of messages); stored {stored}, failed {failed}, retried {retried}",
+            100.0 * files as f64 / inbound.max(1) as f64
+        );
+        println!("              every file stored {media_done:.1} s after the load stopped");
+    }
     stop();
 }

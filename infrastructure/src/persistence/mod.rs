@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod billing;
 pub mod customers;
 pub mod inbound;
 pub mod leases;

@@ -8,6 +8,7 @@ use sea_orm::TransactionTrait;
 use tokio::sync::OwnedMutexGuard;
 
 use application::accounts::ports::AccountRepository;
+use application::billing::ports::RateCardRepository;
 use application::customers::ports::CustomerRepository;
 use application::inbound::ports::WebhookEventRepository;
 use application::media::ports::MediaRepository;
@@ -19,6 +20,7 @@ use application::tenancy::ports::ShopRepository;
 use application::{RepoError, RepoResult};
 
 use super::accounts::repository::SeaAccountRepository;
+use super::billing::repository::SeaRateCardRepository;
 use super::customers::repository::SeaCustomerRepository;
 use super::inbound::repository::SeaWebhookEventRepository;
 use super::media::repository::SeaMediaRepository;
@@ -57,6 +59,7 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
             deliveries: SeaDeliveryRepository { tx: tx.clone() },
             templates: SeaTemplateRepository { tx: tx.clone() },
             media: SeaMediaRepository { tx: tx.clone() },
+            rate_cards: SeaRateCardRepository { tx: tx.clone() },
             webhooks: SeaWebhookEventRepository { tx: tx.clone() },
             outbox: SeaOutbox { tx: tx.clone() },
             audit: super::audit::SeaAuditTrail { tx: tx.clone() },
@@ -76,6 +79,7 @@ pub struct SeaUnitOfWork {
     deliveries: SeaDeliveryRepository,
     templates: SeaTemplateRepository,
     media: SeaMediaRepository,
+    rate_cards: SeaRateCardRepository,
     webhooks: SeaWebhookEventRepository,
     outbox: SeaOutbox,
     audit: super::audit::SeaAuditTrail,
@@ -112,6 +116,9 @@ impl UnitOfWork for SeaUnitOfWork {
     fn media(&mut self) -> &mut dyn MediaRepository {
         &mut self.media
     }
+    fn rate_cards(&mut self) -> &mut dyn RateCardRepository {
+        &mut self.rate_cards
+    }
     fn outbox(&mut self) -> &mut dyn Outbox {
         &mut self.outbox
     }
@@ -120,9 +127,23 @@ impl UnitOfWork for SeaUnitOfWork {
     }
 
     async fn commit(self: Box<Self>) -> RepoResult<()> {
-        let Self { tx, shops, accounts, customers, conversations, messages, deliveries, templates, media, webhooks, outbox, audit, _guard } =
-            *self;
-        drop((shops, accounts, customers, conversations, messages, deliveries, templates, media, webhooks, outbox, audit));
+        let Self {
+            tx,
+            shops,
+            accounts,
+            customers,
+            conversations,
+            messages,
+            deliveries,
+            templates,
+            media,
+            rate_cards,
+            webhooks,
+            outbox,
+            audit,
+            _guard,
+        } = *self;
+        drop((shops, accounts, customers, conversations, messages, deliveries, templates, media, rate_cards, webhooks, outbox, audit));
         let tx = Arc::try_unwrap(tx).map_err(|_| RepoError::Other("the transaction is still shared at commit".into()))?;
         tx.commit().await.map_err(repo_err)
     }

@@ -73,6 +73,22 @@ pub struct TemplateFiguresDto {
     pub replied_within_24h: u64,
     /// Billable by Meta's pricing (status webhooks).
     pub billable: u64,
+    /// What the billable sends cost by the shop's rate card (`PUT /api/v1/rate-card`); null
+    /// without a card.
+    pub cost: Option<TemplateCostDto>,
+}
+
+/// The billable sends priced by the shop's rate card.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct TemplateCostDto {
+    pub currency: String,
+    /// Six decimals.
+    pub amount: String,
+    /// Billable sends a rate matched.
+    pub priced_messages: u64,
+    /// Billable sends whose category or market is not on the card (not in `amount`).
+    pub unpriced_messages: u64,
 }
 
 impl From<TemplateFigures> for TemplateFiguresDto {
@@ -84,6 +100,12 @@ impl From<TemplateFigures> for TemplateFiguresDto {
             failed: f.failed,
             replied_within_24h: f.replied_within_24h,
             billable: f.billable,
+            cost: f.cost.map(|(currency, c)| TemplateCostDto {
+                currency,
+                amount: domain::billing::rate_card::format_amount(c.amount_micros),
+                priced_messages: c.priced,
+                unpriced_messages: c.unpriced,
+            }),
         }
     }
 }

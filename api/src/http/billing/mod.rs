@@ -1,0 +1,28 @@
+//! `/api/v1/rate-card`: the shop's prices per Meta pricing category and market, which turn the
+//! billable messages of Meta's status webhooks into a cost (template figures today, the costs
+//! analytics later).
+
+pub mod dto;
+pub mod routes;
+
+use application::Pipeline;
+use application::billing::rate_card::{GetRateCardHandler, RateCardError, SetRateCardHandler};
+
+use crate::http::error::ApiError;
+
+pub struct BillingHttp {
+    pub pipeline: Pipeline,
+    pub get: GetRateCardHandler,
+    pub set: SetRateCardHandler,
+}
+
+impl From<RateCardError> for ApiError {
+    fn from(e: RateCardError) -> Self {
+        match e {
+            RateCardError::Invalid(i) => i.into(),
+            RateCardError::Rejected(p) => ApiError::problems(&p),
+            RateCardError::NotFound => ApiError::not_found("rate card"),
+            RateCardError::Storage(s) => s.into(),
+        }
+    }
+}
