@@ -119,6 +119,7 @@ use crate::http::{self, error};
 use crate::metrics::Metrics;
 use crate::sandbox::{self, Sandbox};
 use crate::workers::Workers;
+use crate::workers::background::{Background, LowPriority};
 use crate::workers::dispatcher::{Dispatcher, SendOutcomes};
 use crate::workers::jobs::Jobs;
 use crate::workers::media::MediaWorker;
@@ -448,6 +449,7 @@ impl Application {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let workers = if options.workers {
             let sqlite = db.is_sqlite();
+            let background = Arc::new(LowPriority::new("media-io")?);
             Workers {
                 webhooks: Arc::new(WebhookWorker {
                     inbox,
@@ -480,8 +482,18 @@ impl Application {
                         queue: Arc::new(SeaMediaFetchQueue::new(db.clone())),
                         accounts: account_reads.clone(),
                         cipher: cipher.clone(),
-                        api: media_api.clone(),
-                        store: media_store.clone(),
+                        // Downloads and writes on a low-priority runtime, with their own
+                        // connections: the webhook path comes first (workers/background.rs).
+                        api: Arc::new(Background::<dyn MediaApi> {
+                            inner: Arc::new(CloudApiClient::new(
+                                &graph_base,
+                                &config.whatsapp_api_version,
+                                config.cloud_api_timeout,
+                                config.cloud_api_retry_base,
+                            )),
+                            runtime: background.clone(),
+                        }),
+                        store: Arc::new(Background::<dyn MediaStore> { inner: media_store.clone(), runtime: background.clone() }),
                         clock: clock.clone(),
                         record: RecordFetchHandler { clock: clock.clone() },
                         concurrency: config.media_fetch_concurrency,

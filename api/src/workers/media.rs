@@ -1,6 +1,8 @@
 //! The media worker: fetches customers' files from Meta as soon as a message with a file is
 //! stored (the webhook worker wakes it; Meta's link lives 5 minutes), and every second for the
-//! retries that come due. Claims are conditional updates, so replicas share the work.
+//! retries that come due. Claims are conditional updates, so replicas share the work. The
+//! downloads run on a low-priority runtime (`background.rs`), and while the webhook backlog is
+//! long the worker slows down: acknowledging and storing customers' messages comes first.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +13,9 @@ use application::media::fetch_media::FetchMediaService;
 use application::media::ports::MediaReads;
 
 use crate::metrics::Metrics;
+
+/// Stored webhook deliveries beyond which the media worker slows to a pass every 500 ms.
+pub const WEBHOOK_BACKLOG_YIELD: i64 = 2_000;
 
 pub struct MediaWorker {
     pub fetch: FetchMediaService,
@@ -37,12 +42,20 @@ impl MediaWorker {
                     self.metrics.media_backlog.set(n as i64);
                 }
             }
+            // Webhooks first: while their backlog is long, files wait a little (Meta keeps a
+            // file's id for 7 days, and each attempt asks for a fresh link).
+            if self.metrics.webhook_backlog.get() > WEBHOOK_BACKLOG_YIELD {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    r = shutdown.changed() => if r.is_err() { break },
+                }
+            }
             match self.fetch.run_once(&self.instance_id, self.batch).await {
                 Ok(pass) if pass.claimed == 0 => {
                     tokio::select! {
                         _ = self.wake.notified() => {}
                         _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                        _ = shutdown.changed() => {}
+                        r = shutdown.changed() => if r.is_err() { break },
                     }
                 }
                 Ok(pass) => {

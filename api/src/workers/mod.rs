@@ -10,6 +10,7 @@
 //! | [`jobs::Jobs`] | conversation expiry, stuck messages, template reconciliation, media retention | once per tick (lease) |
 //! | [`event_metrics`] | conversation durations from `conversation.closed` | every replica |
 
+pub mod background;
 pub mod dispatcher;
 pub mod event_metrics;
 pub mod jobs;

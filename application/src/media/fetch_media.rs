@@ -2,9 +2,10 @@
 //! id; its download link lives 5 minutes, so the job starts as soon as a message with a file is
 //! stored (and polls for retries). For each claimed file: `GET /{media-id}` for a fresh link,
 //! the download with the number's token, the SHA-256 checked against Meta's, the bytes put in
-//! the media store, then `RecordFetch` in one transaction (`media.stored`, or a retry later, or
-//! `media.failed` once every retry is spent). Never on the webhook's path.
+//! the media store; then the pass is recorded in one transaction (`RecordFetches`: `media.stored`,
+//! or a retry later, or `media.failed` once every retry is spent). Never on the webhook's path.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -16,11 +17,11 @@ use crate::accounts::ports::AccountReads;
 use crate::messaging::ports::{CloudApiError, CloudApiErrorKind};
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline};
-use crate::shared::ports::{Clock, SecretCipher};
+use crate::shared::ports::{Clock, Secret, SecretCipher};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::media::{MediaFile, rules::LARGEST};
-use domain::{Events, MediaId, ShopId};
+use domain::{AccountId, Events, MediaId, ShopId};
 
 /// How one fetch ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,11 +32,11 @@ pub enum Fetched {
     Failed { reason: String, permanent: bool },
 }
 
+/// Record a pass's fetches, in one transaction.
 #[derive(Debug, validator::Validate)]
-pub struct RecordFetch {
-    pub shop_id: ShopId,
-    pub media_id: MediaId,
-    pub outcome: Fetched,
+pub struct RecordFetches {
+    /// `(shop, file, how its fetch ended)`.
+    pub fetches: Vec<(ShopId, MediaId, Fetched)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,11 +48,11 @@ pub enum FetchMediaError {
 }
 crate::use_case_error!(FetchMediaError);
 
-impl Command for RecordFetch {
-    /// The file's state afterwards.
-    type Output = Option<MediaFile>;
+impl Command for RecordFetches {
+    /// The files' states afterwards (a file erased meanwhile is not among them).
+    type Output = Vec<MediaFile>;
     type Error = FetchMediaError;
-    const NAME: &'static str = "RecordFetch";
+    const NAME: &'static str = "RecordFetches";
 }
 
 pub struct RecordFetchHandler {
@@ -59,26 +60,41 @@ pub struct RecordFetchHandler {
 }
 
 #[async_trait]
-impl CommandHandler<RecordFetch> for RecordFetchHandler {
-    async fn handle(&self, cmd: &RecordFetch, uow: &mut dyn UnitOfWork) -> Result<Option<MediaFile>, FetchMediaError> {
+impl CommandHandler<RecordFetches> for RecordFetchHandler {
+    async fn handle(&self, cmd: &RecordFetches, uow: &mut dyn UnitOfWork) -> Result<Vec<MediaFile>, FetchMediaError> {
         let now = self.clock.now();
-        // Gone (its customer was erased) or already settled by another holder: nothing to do.
-        let Some(mut file) = uow.media().lock(cmd.shop_id, cmd.media_id).await? else { return Ok(None) };
-        if file.state != domain::media::MediaState::Pending {
-            return Ok(Some(file));
+        let mut by_shop: BTreeMap<ShopId, Vec<MediaId>> = BTreeMap::new();
+        for (shop, id, _) in &cmd.fetches {
+            by_shop.entry(*shop).or_default().push(*id);
         }
-        let event = match &cmd.outcome {
-            Fetched::Stored { sha256, size, mime_type } => match file.fetched(sha256, *size, mime_type.clone(), now) {
-                Ok(e) => Some(e),
-                Err(mismatch) => file.fetch_failed(&mismatch.to_string(), false, now),
-            },
-            Fetched::Failed { reason, permanent } => file.fetch_failed(reason, *permanent, now),
-        };
-        uow.media().save(&file).await?;
-        if let Some(e) = event {
-            uow.outbox().append(&Events::from(e), now).await?;
+        let mut files: HashMap<MediaId, MediaFile> = HashMap::new();
+        for (shop, mut ids) in by_shop {
+            ids.sort();
+            files.extend(uow.media().lock_many(shop, &ids).await?.into_iter().map(|f| (f.id, f)));
         }
-        Ok(Some(file))
+        let mut events = Events::new();
+        let mut changed = Vec::with_capacity(files.len());
+        for (_, id, outcome) in &cmd.fetches {
+            // Gone (its customer was erased) or already settled by another holder: nothing to do.
+            let Some(mut file) = files.remove(id) else { continue };
+            if file.state != domain::media::MediaState::Pending {
+                continue;
+            }
+            let event = match outcome {
+                Fetched::Stored { sha256, size, mime_type } => match file.fetched(sha256, *size, mime_type.clone(), now) {
+                    Ok(e) => Some(e),
+                    Err(mismatch) => file.fetch_failed(&mismatch.to_string(), false, now),
+                },
+                Fetched::Failed { reason, permanent } => file.fetch_failed(reason, *permanent, now),
+            };
+            if let Some(e) = event {
+                events.push(e);
+            }
+            changed.push(file);
+        }
+        uow.media().save_many(&changed).await?;
+        uow.outbox().append(&events, now).await?;
+        Ok(changed)
     }
 }
 
@@ -120,55 +136,71 @@ fn explained(e: &CloudApiError) -> String {
 }
 
 impl FetchMediaService {
-    /// Claim the due files (up to `limit`) and fetch them.
+    /// Claim the due files (up to `limit`), fetch them (`concurrency` at once; each number's
+    /// token read once), and record the pass in one transaction.
     pub async fn run_once(&self, holder: &str, limit: u64) -> Result<FetchPass, RepoError> {
         let now = self.clock.now();
         let claimed = self.queue.claim(holder, now, now + self.claim_for, limit).await?;
         let mut pass = FetchPass { claimed: claimed.len(), ..FetchPass::default() };
-        let results: Vec<Result<Option<MediaFile>, FetchMediaError>> = futures_util::stream::iter(claimed)
+        if claimed.is_empty() {
+            return Ok(pass);
+        }
+        let accounts: std::collections::BTreeSet<AccountId> = claimed.iter().filter_map(|f| f.account_id).collect();
+        let mut tokens: HashMap<AccountId, Result<Secret, (String, bool)>> = HashMap::new();
+        for account in accounts {
+            tokens.insert(account, self.token(account).await);
+        }
+        let tokens = &tokens;
+        let fetches: Vec<(ShopId, MediaId, Fetched)> = futures_util::stream::iter(claimed)
             .map(|file| async move {
-                let outcome = self.fetch(&file).await;
+                let outcome = self.fetch(&file, tokens).await;
                 if let Fetched::Failed { reason, .. } = &outcome {
                     tracing::warn!(media_id = %file.id, attempts = file.attempts + 1, %reason, "a customer's file could not be fetched");
                 }
-                let ctx = crate::RequestContext::system("media-fetch");
-                self.pipeline.execute(&ctx, &self.record, RecordFetch { shop_id: file.shop_id, media_id: file.id, outcome }).await
+                (file.shop_id, file.id, outcome)
             })
             .buffer_unordered(self.concurrency.max(1))
             .collect()
             .await;
-        for r in results {
-            match r.map_err(|e| match e {
-                FetchMediaError::Storage(s) => s,
-                other => RepoError::Other(other.to_string()),
-            })? {
-                Some(f) if f.state == domain::media::MediaState::Stored => pass.stored += 1,
-                Some(f) if f.state == domain::media::MediaState::Failed => pass.failed += 1,
-                Some(_) => pass.retrying += 1,
-                None => {}
+        let ctx = crate::RequestContext::system("media-fetch");
+        let recorded = self.pipeline.execute(&ctx, &self.record, RecordFetches { fetches }).await.map_err(|e| match e {
+            FetchMediaError::Storage(s) => s,
+            other => RepoError::Other(other.to_string()),
+        })?;
+        for f in recorded {
+            match f.state {
+                domain::media::MediaState::Stored => pass.stored += 1,
+                domain::media::MediaState::Failed => pass.failed += 1,
+                _ => pass.retrying += 1,
             }
         }
         Ok(pass)
     }
 
-    async fn fetch(&self, file: &MediaFile) -> Fetched {
+    /// The number's token, or why there is none (and whether that is for good).
+    async fn token(&self, account: AccountId) -> Result<Secret, (String, bool)> {
+        match self.accounts.encrypted_token(account).await {
+            Ok(Some(t)) => self.cipher.decrypt(&t).map_err(|e| (format!("the number's token cannot be decrypted: {e}"), false)),
+            Ok(None) => Err(("the number is no longer connected".into(), true)),
+            Err(e) => Err((format!("the number could not be read: {e}"), false)),
+        }
+    }
+
+    async fn fetch(&self, file: &MediaFile, tokens: &HashMap<AccountId, Result<Secret, (String, bool)>>) -> Fetched {
         let failed = |reason: String, permanent: bool| Fetched::Failed { reason, permanent };
         let (Some(account), Some(meta_id)) = (file.account_id, file.meta_media_id.as_deref()) else {
             return failed("the file has no Meta id".into(), true);
         };
-        let token = match self.accounts.encrypted_token(account).await {
-            Ok(Some(t)) => match self.cipher.decrypt(&t) {
-                Ok(t) => t,
-                Err(e) => return failed(format!("the number's token cannot be decrypted: {e}"), false),
-            },
-            Ok(None) => return failed("the number is no longer connected".into(), true),
-            Err(e) => return failed(format!("the number could not be read: {e}"), false),
+        let token = match tokens.get(&account) {
+            Some(Ok(t)) => t,
+            Some(Err((reason, permanent))) => return failed(reason.clone(), *permanent),
+            None => return failed("the number's token was not read".into(), false),
         };
-        let meta = match self.api.media(meta_id, &token).await {
+        let meta = match self.api.media(meta_id, token).await {
             Ok(m) => m,
             Err(e) => return failed(format!("GET /{meta_id}: {}", explained(&e)), is_permanent(&e)),
         };
-        let bytes = match self.api.download(&meta.url, &token, LARGEST).await {
+        let bytes = match self.api.download(&meta.url, token, LARGEST).await {
             Ok(b) => b,
             Err(e) => return failed(format!("download: {}", explained(&e)), false),
         };
@@ -182,5 +214,79 @@ impl FetchMediaService {
             return failed(e.to_string(), false);
         }
         Fetched::Stored { sha256, size, mime_type: meta.mime_type }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, Routed};
+    use crate::testing::{BUSINESS, PNID, Scenario};
+    use domain::media::MediaState;
+    use domain::messaging::{InboundMessage, Media, MessageContent};
+
+    const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    /// Given: a customer sent `n` photos (their files are announced, pending).
+    async fn given_photos(s: &Scenario, n: usize) -> Vec<MediaFile> {
+        let account = Arc::new(s.given_account(BUSINESS, PNID).await);
+        let messages = (0..n)
+            .map(|i| Routed {
+                account: account.clone(),
+                item: InboundMessage {
+                    wamid: format!("wamid.P{i}"),
+                    from: domain::WaId::parse("5511987654321").unwrap(),
+                    profile_name: None,
+                    timestamp: s.now(),
+                    content: MessageContent::Image(Media { id: Some(format!("77{i}")), sha256: Some(SHA.into()), ..Media::default() }),
+                    context: None,
+                    referral: None,
+                },
+            })
+            .collect();
+        let out = s.when(&ReceiveMessagesHandler { clock: s.clock() }, ReceiveMessages { messages }).await.unwrap();
+        assert_eq!(out.media, n as u32, "each photo is announced once");
+        s.then_events();
+        let mut files: Vec<MediaFile> = s.memory.read(|st| st.media.values().cloned().collect());
+        files.sort_by_key(|f| f.meta_media_id.clone());
+        files
+    }
+
+    #[tokio::test]
+    async fn given_a_pass_when_recorded_then_each_file_settles_in_one_transaction_with_its_event() {
+        let s = Scenario::new();
+        let files = given_photos(&s, 3).await;
+        assert!(files.iter().all(|f| f.state == MediaState::Pending));
+        let stored = Fetched::Stored { sha256: SHA.into(), size: 4, mime_type: Some("image/jpeg".into()) };
+        let cut_short = Fetched::Stored { sha256: "0".repeat(64), size: 2, mime_type: None };
+        let gone = Fetched::Failed { reason: "Meta: no such media".into(), permanent: true };
+        let fetches = vec![(s.shop, files[0].id, stored), (s.shop, files[1].id, cut_short), (s.shop, files[2].id, gone)];
+        let out = s.when(&RecordFetchHandler { clock: s.clock() }, RecordFetches { fetches }).await.unwrap();
+        let state = |i: usize| s.memory.read(|st| st.media[&files[i].id].clone());
+        assert_eq!(out.len(), 3);
+        assert_eq!(state(0).state, MediaState::Stored);
+        assert_eq!((state(1).state, state(1).attempts), (MediaState::Pending, 1), "a mismatched download is retried");
+        assert!(state(1).last_error.unwrap().contains("SHA-256"));
+        assert_eq!(state(2).state, MediaState::Failed);
+        assert_eq!(s.then_events(), ["media.stored", "media.failed"]);
+    }
+
+    #[tokio::test]
+    async fn given_a_file_settled_elsewhere_or_of_another_shop_when_recorded_then_nothing_changes() {
+        let s = Scenario::new();
+        let files = given_photos(&s, 1).await;
+        let stored = || Fetched::Stored { sha256: SHA.into(), size: 4, mime_type: None };
+        let h = RecordFetchHandler { clock: s.clock() };
+        s.when(&h, RecordFetches { fetches: vec![(s.shop, files[0].id, stored())] }).await.unwrap();
+        s.then_events();
+        // Another holder's late record of the same file, and the id under another shop.
+        let late = vec![
+            (s.shop, files[0].id, Fetched::Failed { reason: "timeout".into(), permanent: true }),
+            (ShopId::new(), files[0].id, stored()),
+        ];
+        let out = s.when(&h, RecordFetches { fetches: late }).await.unwrap();
+        assert!(out.is_empty());
+        assert_eq!(s.memory.read(|st| st.media[&files[0].id].state), MediaState::Stored);
+        assert!(s.then_events().is_empty());
     }
 }

@@ -22,9 +22,9 @@
 //! - `sustained`: an open-loop load of `--rate` webhooks per second for `--seconds` (a
 //!   `--status-share` of them statuses, the rest customers' messages) against a service with its
 //!   workers; the backlog is sampled every second and the time to empty it after the load is
-//!   measured. `--media-share` makes that share of the customers' messages photos (~100 KB, kept by
-//!   the in-process sandbox), which the media worker fetches meanwhile; the time until every file
-//!   is stored is measured too.
+//!   measured. `--media-share` makes that share of the customers' messages photos (100 KB each,
+//!   described and served by a fake Graph API on its own thread and port), which the media worker
+//!   fetches meanwhile; the time until every file is stored is measured too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -126,31 +126,56 @@ fn image_body(i: u64, media_id: &str, sha256: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Photos the sandbox keeps, as customers' files: (Meta's media id, hex SHA-256).
-async fn sandbox_photos(addr: std::net::SocketAddr, count: usize, bytes: usize) -> Vec<(String, String)> {
+/// Meta's side of customers' photos, on its own thread and port (as Meta is outside the
+/// service): `GET /{version}/{media-id}` describes a photo, `GET /cdn/{media-id}` serves it.
+/// Returns the Graph base URL and the photos' (media id, hex SHA-256).
+fn fake_graph(count: usize, bytes: usize) -> (String, Vec<(String, String)>) {
+    use poem::web::{Data, Path};
+    use poem::{EndpointExt, Response, Route, get, handler};
     use sha2::Digest;
-    let http = reqwest::Client::new();
-    let mut out = Vec::with_capacity(count);
+    let mut photos: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut ids = Vec::with_capacity(count);
     for k in 0..count {
         let mut photo = domain::media::rules::samples::jpeg(bytes);
         photo[20..28].copy_from_slice(&(k as u64).to_le_bytes());
-        let sha = hex::encode(sha2::Sha256::digest(&photo));
-        let form = reqwest::multipart::Form::new()
-            .text("messaging_product", "whatsapp")
-            .text("type", "image/jpeg")
-            .part("file", reqwest::multipart::Part::bytes(photo).file_name("p.jpg").mime_str("image/jpeg").unwrap());
-        let r = http
-            .post(format!("http://{addr}/sandbox/graph/v24.0/{PNID}/media"))
-            .bearer_auth("EAAG-bench")
-            .multipart(form)
-            .send()
-            .await
-            .expect("sandbox upload");
-        let v: serde_json::Value = r.json().await.expect("sandbox answer");
-        out.push((v["id"].as_str().expect("media id").to_owned(), sha));
+        let id = format!("99000000{k:06}");
+        ids.push((id.clone(), hex::encode(sha2::Sha256::digest(&photo))));
+        photos.insert(id, photo);
     }
-    out
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    #[handler]
+    fn describe(Path((_v, id)): Path<(String, String)>, base: Data<&String>, photos: Data<&Arc<HashMap<String, Vec<u8>>>>) -> Response {
+        match photos.get(&id) {
+            Some(p) => Response::builder().content_type("application/json").body(
+                serde_json::json!({"messaging_product": "whatsapp", "url": format!("{}/cdn/{id}", base.0), "mime_type": "image/jpeg", "file_size": p.len(), "id": id})
+                    .to_string(),
+            ),
+            None => Response::builder().status(poem::http::StatusCode::NOT_FOUND).finish(),
+        }
+    }
+    #[handler]
+    fn serve(Path(id): Path<String>, photos: Data<&Arc<HashMap<String, Vec<u8>>>>) -> Response {
+        match photos.get(&id) {
+            Some(p) => Response::builder().content_type("image/jpeg").body(p.clone()),
+            None => Response::builder().status(poem::http::StatusCode::NOT_FOUND).finish(),
+        }
+    }
+    let app = Route::new().at("/cdn/:id", get(serve)).at("/:version/:id", get(describe)).data(base.clone()).data(Arc::new(photos));
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            listener.set_nonblocking(true).unwrap();
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            let acceptor = poem::listener::TcpAcceptor::from_tokio(l).unwrap();
+            poem::Server::new_with_acceptor(acceptor).run(app).await.unwrap();
+        });
+    });
+    (base, ids)
 }
+
+/// Meta's Graph API base when the bench plays Meta's media (`--media-share`).
+static GRAPH_BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// A delivery status of the business's message `wamid.SENT{i}` (customer `i % 10,000`).
 fn status_body(i: u64, status: &str) -> Vec<u8> {
@@ -180,7 +205,7 @@ async fn fresh_db(url: Option<String>, dir: &std::path::Path) -> String {
 
 fn config(db_url: &str) -> Config {
     let media = std::env::temp_dir().join(format!("webhook-bench-media-{}", std::process::id()));
-    let env = HashMap::from([
+    let mut env = HashMap::from([
         ("MEDIA_STORE_URL", media.display().to_string()),
         ("SANDBOX", "1".to_owned()),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
@@ -188,6 +213,9 @@ fn config(db_url: &str) -> Config {
         ("META_APP_SECRET", SECRET.to_owned()),
         ("RUST_LOG", "warn".to_owned()),
     ]);
+    if let Some(base) = GRAPH_BASE.get() {
+        env.insert("WHATSAPP_API_BASE_URL", base.clone());
+    }
     Config::from_lookup(|k| env.get(k).cloned()).unwrap()
 }
 
@@ -203,8 +231,7 @@ async fn setup(parts: &Parts, sent: u64) -> ShopId {
         display_phone_number: PhoneNumber::parse("+15550001111").unwrap(),
         waba_id: WabaId::parse("9001").unwrap(),
         display_name: None,
-        // A sandbox test token: the sandbox serves its files only to those.
-        access_token: Secret::new("EAAG-bench"),
+        access_token: Secret::new("bench"),
     };
     let connect = ConnectAccountHandler { clock: clock.clone(), cipher: parts.cipher.clone() };
     parts.pipeline.execute(&ctx, &connect, cmd).await.unwrap();
@@ -461,6 +488,13 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
 }
 
 fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
+    let photos = if a.media_share > 0.0 {
+        let (base, photos) = fake_graph(50, 100 * 1024);
+        GRAPH_BASE.set(base).unwrap();
+        photos
+    } else {
+        Vec::new()
+    };
     let total = a.rate * a.seconds;
     let statuses = (total as f64 * a.status_share) as u64;
     // Statuses go to messages the business sent: `delivered` then `read` for each.
@@ -473,7 +507,6 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
     }
     let (parts, addr, stop) = start(rt, db_url, true);
     let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let photos = if a.media_share > 0.0 { client_rt.block_on(sandbox_photos(addr, 50, 100 * 1024)) } else { Vec::new() };
     let url = format!("http://{addr}/webhooks/whatsapp");
     let errors = Arc::new(AtomicU64::new(0));
     let sampler_parts = parts.clone();
