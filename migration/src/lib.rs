@@ -20,6 +20,7 @@ mod m20261126_000014_template_quality;
 mod m20261126_000015_template_status_time;
 mod m20261127_000016_media;
 mod m20261127_000017_rate_cards;
+mod m20261127_000018_customers_audience_cover;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000015_template_status_time::Migration),
             Box::new(m20261127_000016_media::Migration),
             Box::new(m20261127_000017_rate_cards::Migration),
+            Box::new(m20261127_000018_customers_audience_cover::Migration),
         ]
     }
 }
