@@ -8,3 +8,32 @@ pub mod media_settings;
 pub mod ports;
 pub mod send_media;
 pub mod upload_media;
+
+/// Why a file could not be uploaded to Meta.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MetaUploadError {
+    #[error("the number has no token")]
+    NoToken,
+    #[error("the account's token cannot be decrypted")]
+    Cipher(#[source] crate::shared::ports::CipherError),
+    #[error("Meta refused the file")]
+    Meta(#[source] crate::messaging::ports::CloudApiError),
+    #[error(transparent)]
+    Storage(#[from] crate::shared::repo::RepoError),
+}
+
+/// Upload `bytes` to Meta with the number's token (`POST /{phone-number-id}/media`): Meta's id.
+pub(crate) async fn upload_to_meta(
+    accounts: &dyn crate::accounts::ports::AccountReads,
+    cipher: &dyn crate::shared::ports::SecretCipher,
+    api: &dyn ports::MediaApi,
+    account: &domain::accounts::WhatsAppAccount,
+    bytes: bytes::Bytes,
+    mime_type: &str,
+    filename: Option<&str>,
+) -> Result<String, MetaUploadError> {
+    let encrypted = accounts.encrypted_token(account.id()).await?.ok_or(MetaUploadError::NoToken)?;
+    let token = cipher.decrypt(&encrypted).map_err(MetaUploadError::Cipher)?;
+    let pnid = account.snapshot().phone_number_id.to_string();
+    api.upload(&pnid, &token, bytes, mime_type, filename).await.map_err(MetaUploadError::Meta)
+}

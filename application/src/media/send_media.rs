@@ -10,6 +10,7 @@ use bytes::BytesMut;
 use futures_util::TryStreamExt;
 
 use super::ports::{MediaApi, MediaReads, MediaStore, StoreError};
+use super::{MetaUploadError, upload_to_meta};
 use crate::accounts::ports::AccountReads;
 use crate::messaging::ports::CloudApiError;
 use crate::shared::error::Invalid;
@@ -110,9 +111,6 @@ impl SendMediaService {
         let meta_id = match file.meta_id_for(account.id(), now) {
             Some(m) => m.to_owned(),
             None => {
-                let encrypted =
-                    self.accounts.encrypted_token(account.id()).await?.ok_or_else(|| RepoError::Other("the number has no token".into()))?;
-                let token = self.cipher.decrypt(&encrypted).map_err(SendMediaError::Cipher)?;
                 let stored = self.store.get(&file.storage_key(), None).await.map_err(SendMediaError::Store)?;
                 let bytes: BytesMut = stored
                     .body
@@ -123,9 +121,22 @@ impl SendMediaService {
                     .await
                     .map_err(SendMediaError::Store)?;
                 let mime = file.mime_type.clone().unwrap_or_else(|| "application/octet-stream".into());
-                let pnid = account.snapshot().phone_number_id.to_string();
-                let meta_id =
-                    self.api.upload(&pnid, &token, bytes.freeze(), &mime, file.filename.as_deref()).await.map_err(SendMediaError::Meta)?;
+                let meta_id = upload_to_meta(
+                    self.accounts.as_ref(),
+                    self.cipher.as_ref(),
+                    self.api.as_ref(),
+                    &account,
+                    bytes.freeze(),
+                    &mime,
+                    file.filename.as_deref(),
+                )
+                .await
+                .map_err(|e| match e {
+                    MetaUploadError::NoToken => SendMediaError::Storage(RepoError::Other("the number has no token".into())),
+                    MetaUploadError::Cipher(c) => SendMediaError::Cipher(c),
+                    MetaUploadError::Meta(m) => SendMediaError::Meta(m),
+                    MetaUploadError::Storage(s) => SendMediaError::Storage(s),
+                })?;
                 let record = RecordReupload { shop_id: shop, media_id: id, account_id: account.id(), meta_media_id: meta_id.clone() };
                 self.pipeline.execute(ctx, &self.record, record).await?;
                 meta_id

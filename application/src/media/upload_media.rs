@@ -12,7 +12,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::ports::{MediaApi, MediaStore, StoreError};
+use super::{MetaUploadError, upload_to_meta};
 use crate::accounts::ports::AccountReads;
+use crate::accounts::{NumberChoice, sending_number};
 use crate::messaging::ports::CloudApiError;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
@@ -108,23 +110,29 @@ impl UploadMediaService {
     pub async fn run(&self, ctx: &crate::RequestContext, cmd: UploadMedia) -> Result<MediaFile, UploadMediaError> {
         let checked = check_upload(cmd.kind.as_deref(), cmd.mime_type.as_deref(), cmd.filename.as_deref(), &cmd.bytes)
             .map_err(UploadMediaError::Refused)?;
-        let account = crate::templates::create_template::account_for(self.accounts.as_ref(), cmd.shop_id, cmd.account_id).await.map_err(
-            |e| match e {
-                crate::templates::create_template::CreateTemplateError::Invalid(i) => UploadMediaError::Invalid(i),
-                crate::templates::create_template::CreateTemplateError::Storage(s) => UploadMediaError::Storage(s),
-                _ => UploadMediaError::AccountNotFound,
-            },
-        )?;
-        let encrypted = self.accounts.encrypted_token(account.id()).await?.ok_or(UploadMediaError::AccountNotFound)?;
-        let token = self.cipher.decrypt(&encrypted).map_err(UploadMediaError::Cipher)?;
-        let pnid = account.snapshot().phone_number_id.to_string();
+        let account = sending_number(self.accounts.as_ref(), cmd.shop_id, cmd.account_id).await.map_err(|e| match e {
+            NumberChoice::NotFound => UploadMediaError::AccountNotFound,
+            NumberChoice::Invalid(i) => i.into(),
+            NumberChoice::Storage(s) => s.into(),
+        })?;
         let sha256 = hex::encode(Sha256::digest(&cmd.bytes));
         let size = cmd.bytes.len() as u64;
-        let meta_id = self
-            .api
-            .upload(&pnid, &token, cmd.bytes.clone(), &checked.mime_type, cmd.filename.as_deref())
-            .await
-            .map_err(UploadMediaError::Meta)?;
+        let meta_id = upload_to_meta(
+            self.accounts.as_ref(),
+            self.cipher.as_ref(),
+            self.api.as_ref(),
+            &account,
+            cmd.bytes.clone(),
+            &checked.mime_type,
+            cmd.filename.as_deref(),
+        )
+        .await
+        .map_err(|e| match e {
+            MetaUploadError::NoToken => UploadMediaError::AccountNotFound,
+            MetaUploadError::Cipher(c) => UploadMediaError::Cipher(c),
+            MetaUploadError::Meta(m) => UploadMediaError::Meta(m),
+            MetaUploadError::Storage(s) => UploadMediaError::Storage(s),
+        })?;
         let file = MediaFile::uploaded(
             cmd.shop_id,
             account.id(),

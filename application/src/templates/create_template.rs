@@ -10,13 +10,13 @@ use serde_json::{Value, json};
 
 use super::ports::{Submitted, TemplateApi};
 use crate::accounts::ports::AccountReads;
+use crate::accounts::{NumberChoice, sending_number};
 use crate::messaging::ports::CloudApiError;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
 use crate::shared::ports::{CipherError, Clock, SecretCipher};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::accounts::WhatsAppAccount;
 use domain::templates::{Problem, Template, TemplateDefinition};
 use domain::{AccountId, Events, ShopId};
 
@@ -110,25 +110,6 @@ impl CommandHandler<RecordCreatedTemplate> for RecordCreatedTemplateHandler {
     }
 }
 
-/// The account whose WABA a template goes to: the one named, or the shop's only number.
-pub(crate) async fn account_for(
-    accounts: &dyn AccountReads,
-    shop: ShopId,
-    id: Option<AccountId>,
-) -> Result<WhatsAppAccount, CreateTemplateError> {
-    match id {
-        Some(id) => accounts.account(shop, id).await?.ok_or(CreateTemplateError::AccountNotFound),
-        None => {
-            let mut all = accounts.accounts(shop).await?;
-            match all.len() {
-                0 => Err(CreateTemplateError::AccountNotFound),
-                1 => Ok(all.remove(0)),
-                _ => Err(Invalid::new("accountId", "is required: the shop has several numbers").into()),
-            }
-        }
-    }
-}
-
 pub struct CreateTemplateService {
     pub pipeline: Pipeline,
     pub accounts: Arc<dyn AccountReads>,
@@ -143,7 +124,11 @@ impl CreateTemplateService {
         let definition =
             TemplateDefinition::parse(&cmd.name, &cmd.language, &cmd.category, cmd.parameter_format.as_deref(), &cmd.components)
                 .map_err(CreateTemplateError::Rejected)?;
-        let account = account_for(self.accounts.as_ref(), cmd.shop_id, cmd.account_id).await?;
+        let account = sending_number(self.accounts.as_ref(), cmd.shop_id, cmd.account_id).await.map_err(|e| match e {
+            NumberChoice::NotFound => CreateTemplateError::AccountNotFound,
+            NumberChoice::Invalid(i) => i.into(),
+            NumberChoice::Storage(s) => s.into(),
+        })?;
         let waba_id = account.snapshot().waba_id.to_string();
         let encrypted = self.accounts.encrypted_token(account.id()).await?.ok_or(CreateTemplateError::AccountNotFound)?;
         let token = self.cipher.decrypt(&encrypted).map_err(CreateTemplateError::Cipher)?;
