@@ -9,6 +9,7 @@ use domain::customers::{Customer, Group};
 use domain::{CustomerId, ShopId, WaId};
 
 use super::entities::customers::{Column, Entity};
+use super::audience::Intersections;
 use super::mapping;
 use crate::persistence::repo_err;
 use crate::persistence::sql::pairs_in;
@@ -26,9 +27,10 @@ pub(crate) fn by_id(shop: ShopId, id: CustomerId) -> Select<Entity> {
     Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(Column::Id.eq(id.as_uuid()))
 }
 
-/// A shop's customers in an audience, sorted (ties by id), the same on Postgres and SQLite.
-pub(crate) fn matching(shop: ShopId, audience: &Group, now: DateTime<Utc>) -> Select<Entity> {
-    Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(super::audience::condition(shop, audience, now))
+/// A shop's customers in an audience, the same on Postgres and SQLite (`how`: see
+/// [`Intersections`]).
+pub(crate) fn matching(shop: ShopId, audience: &Group, now: DateTime<Utc>, how: Intersections) -> Select<Entity> {
+    Entity::find().filter(Column::ShopId.eq(shop.as_uuid())).filter(super::audience::condition(shop, audience, now, how))
 }
 
 /// `q` in `sort` order, ties by id (pages never overlap).

@@ -11,6 +11,7 @@ use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition
 use domain::{CustomerId, ShopId, WaId};
 
 use super::entities::{consent_entries, consent_settings, segments};
+use super::audience::Intersections;
 use super::{mapping, queries};
 use crate::persistence::Db;
 
@@ -68,7 +69,7 @@ impl CustomerReads for SeaCustomerReads {
     ) -> RepoResult<(Vec<Customer>, u64)> {
         use sea_orm::QuerySelect;
         // The page and the total at once, on two connections: the answer waits for the slower.
-        let q = queries::matching(shop, audience, now);
+        let q = queries::matching(shop, audience, now, Intersections::SemiJoin);
         let page_query = queries::sorted(q, sort).limit(page.limit).offset(page.offset);
         let items = async {
             let tx = self.custom_plans().await?;
@@ -111,7 +112,12 @@ impl CustomerReads for SeaCustomerReads {
     async fn count(&self, shop: ShopId, audience: &Group, now: DateTime<Utc>) -> RepoResult<u64> {
         use sea_orm::PaginatorTrait;
         let tx = self.custom_plans().await?;
-        let n = queries::matching(shop, audience, now).count(&tx).await.map_err(crate::persistence::repo_err)?;
+        // A count visits every member: an intersection is looked up by key (Postgres).
+        let how = match self.db.backend() {
+            sea_orm::DbBackend::Postgres => Intersections::KeyLookup,
+            _ => Intersections::SemiJoin,
+        };
+        let n = queries::matching(shop, audience, now, how).count(&tx).await.map_err(crate::persistence::repo_err)?;
         tx.commit().await.map_err(crate::persistence::repo_err)?;
         Ok(n)
     }
