@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use domain::customers::{Customer, Group};
 use domain::{CustomerId, ShopId, WaId};
 
-use super::entities::customers::{Column, Entity};
 use super::audience::Intersections;
+use super::entities::customers::{Column, Entity};
 use super::mapping;
 use crate::persistence::repo_err;
 use crate::persistence::sql::pairs_in;

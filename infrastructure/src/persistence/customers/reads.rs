@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use domain::customers::{ConsentEntry, ConsentSettings, Customer, FieldDefinition, Group, Segment};
 use domain::{CustomerId, ShopId, WaId};
 
-use super::entities::{consent_entries, consent_settings, segments};
 use super::audience::Intersections;
+use super::entities::{consent_entries, consent_settings, segments};
 use super::{mapping, queries};
 use crate::persistence::Db;
 
