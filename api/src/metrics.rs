@@ -144,7 +144,7 @@ impl Metrics {
             http_duration: hist("http_request_duration_seconds", "HTTP request latency", &["method", "route"], s_buckets),
             media_fetches: counter_vec(
                 "whatsapp_media_fetches_total",
-                "Customers' files fetched from Meta, by outcome (stored, retrying, failed)",
+                "Customers' files fetched from Meta, by outcome (stored, retrying, failed, superseded: settled by another holder after this one's claim expired)",
                 &["outcome"],
             ),
             media_backlog: gauge("whatsapp_media_backlog", "Customers' files waiting to be fetched from Meta"),
@@ -154,7 +154,7 @@ impl Metrics {
         for t in ["free", "template"] {
             m.messages_sent.with_label_values(&[t]);
         }
-        for o in ["stored", "retrying", "failed"] {
+        for o in ["stored", "retrying", "failed", "superseded"] {
             m.media_fetches.with_label_values(&[o]);
         }
         for r in ["closed", "expired"] {

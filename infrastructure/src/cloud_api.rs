@@ -92,8 +92,15 @@ impl Breaker {
     }
 }
 
+/// A file's whole transfer (a download of up to 100 MB, or an upload): longer than a call's
+/// timeout, and shorter than a fetch's claim (5 minutes), so that a slow transfer fails before
+/// another replica may take the same file.
+pub const TRANSFER_TIMEOUT: Duration = Duration::from_secs(240);
+
 pub struct CloudApiClient {
     http: reqwest::Client,
+    /// A call's timeout; during a transfer, the longest wait for the answer or the next chunk.
+    stall: Duration,
     base_url: String,
     version: String,
     retry_delays: Vec<Duration>,
@@ -112,6 +119,7 @@ impl CloudApiClient {
             .expect("HTTP client builds");
         Self {
             http,
+            stall: timeout,
             base_url: base_url.trim_end_matches('/').to_owned(),
             version: version.to_owned(),
             retry_delays: vec![retry_base, retry_base * 3, retry_base * 9],
@@ -504,14 +512,20 @@ impl MediaApi for CloudApiClient {
 
     async fn download(&self, url: &str, token: &Secret, max_bytes: u64) -> Result<bytes::Bytes, CloudApiError> {
         let unreachable = |e: reqwest::Error| transport_error(&e, "the media could not be downloaded");
-        let mut resp = self.http.get(url).bearer_auth(token.expose()).send().await.map_err(unreachable)?;
+        // The whole download may take TRANSFER_TIMEOUT; the answer and each chunk must come within
+        // a call's timeout (a stalled CDN fails fast, a large file on a slow link does not).
+        let stalled = |what: &str| stall_error(self.stall, what);
+        let request = self.http.get(url).bearer_auth(token.expose()).timeout(TRANSFER_TIMEOUT).send();
+        let mut resp = tokio::time::timeout(self.stall, request).await.map_err(|_| stalled("an answer"))?.map_err(unreachable)?;
         let status = resp.status().as_u16();
         if !(200..300).contains(&status) {
             let body: Value = resp.json().await.unwrap_or(Value::Null);
             return Err(meta_error(status, &body, 1));
         }
         let mut out = bytes::BytesMut::new();
-        while let Some(chunk) = resp.chunk().await.map_err(unreachable)? {
+        while let Some(chunk) =
+            tokio::time::timeout(self.stall, resp.chunk()).await.map_err(|_| stalled("the next chunk"))?.map_err(unreachable)?
+        {
             if (out.len() + chunk.len()) as u64 > max_bytes {
                 return Err(meta_error(413, &json!({"error": {"message": format!("the media is larger than {max_bytes} bytes")}}), 1));
             }
@@ -540,6 +554,7 @@ impl MediaApi for CloudApiClient {
             .post(&url)
             .bearer_auth(token.expose())
             .multipart(form)
+            .timeout(TRANSFER_TIMEOUT)
             .send()
             .await
             .map_err(|e| transport_error(&e, "the Cloud API could not be reached"))?;
@@ -552,6 +567,20 @@ impl MediaApi for CloudApiClient {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| meta_error(502, &json!({"error": {"message": "Meta accepted the media without an id"}}), 1))
+    }
+}
+
+/// A transfer waited longer than `stall` for `what`.
+fn stall_error(stall: Duration, what: &str) -> CloudApiError {
+    CloudApiError {
+        kind: CloudApiErrorKind::OutcomeUnknown,
+        http_status: None,
+        code: None,
+        subcode: None,
+        title: "the media could not be downloaded".into(),
+        details: Some(format!("no {what} within {} ms", stall.as_millis())),
+        fbtrace_id: None,
+        attempts: 1,
     }
 }
 

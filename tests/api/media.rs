@@ -340,6 +340,78 @@ async fn two_replicas_fetch_each_file_once() {
     assert_eq!(a.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'media.stored'").await, FILES as i64);
 }
 
+/// A replica that claimed a file and then hung (or died) mid-download: its claim holds until it
+/// expires, then another replica takes the file; the late holder's outcome changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_left_by_a_stuck_replica_expires_and_another_fetches_the_file() {
+    let Some(pg) = Backend::postgres() else { return };
+    let photo = samples::jpeg(5_000);
+    let sha = hex::encode(sha2::Sha256::digest(&photo));
+    // Each replica's Meta: the same file, but the first one's CDN never answers in time.
+    let graph = |stuck: bool| {
+        let photo = photo.clone();
+        async move {
+            let meta = fake_meta().await;
+            let cdn = meta.uri();
+            Mock::given(method("GET"))
+                .and(path_regex(r"^/v[0-9.]+/5550001$"))
+                .respond_with(
+                    ResponseTemplate::new(200).set_body_json(json!({"url": format!("{cdn}/cdn/5550001"), "mime_type": "image/jpeg"})),
+                )
+                .with_priority(1)
+                .mount(&meta)
+                .await;
+            let cdn = ResponseTemplate::new(200).set_body_bytes(photo);
+            let cdn = if stuck { cdn.set_delay(std::time::Duration::from_secs(60)) } else { cdn };
+            Mock::given(method("GET")).and(path("/cdn/5550001")).respond_with(cdn).mount(&meta).await;
+            meta
+        }
+    };
+    let (meta_a, meta_b) = (graph(true).await, graph(false).await);
+    let store = tempfile::tempdir().unwrap();
+    let opts = |meta: &wiremock::MockServer, db: Option<String>, stall_ms: &str| {
+        let mut o = Opts::new(pg.clone());
+        o.graph_base = Some(meta.uri());
+        o.database_url = db;
+        o.extra_env.push(("MEDIA_STORE_URL", store.path().display().to_string()));
+        o.extra_env.push(("WHATSAPP_API_TIMEOUT_MS", stall_ms.to_owned()));
+        o
+    };
+    // Replica A waits up to 6 s for the CDN's answer: it holds its claim meanwhile.
+    let a = spawn_with(opts(&meta_a, None, "6000")).await;
+    let shop = a.create_shop("s").await;
+    a.connect(&shop.admin, PNID, NUMBER).await;
+    let m = json!({"from": WA, "id": "wamid.STUCK", "timestamp": now_ts().to_string(), "type": "image",
+        "image": {"id": "5550001", "mime_type": "image/jpeg", "sha256": sha}});
+    assert_eq!(a.webhook(&inbound(PNID, WA, vec![m])).await.status().as_u16(), 200);
+    wait_for("A claims the file and asks Meta for its link", || async {
+        a.scalar("SELECT COUNT(*) FROM media WHERE claimed_by IS NOT NULL").await == 1
+            && meta_a.received_requests().await.unwrap().iter().any(|r| r.url.path().ends_with("/5550001"))
+    })
+    .await;
+
+    // Replica B respects A's live claim.
+    let b = spawn_with(opts(&meta_b, Some(a.db_url.clone()), "10000")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(a.text("SELECT state FROM media").await.as_deref(), Some("pending"));
+    assert!(meta_b.received_requests().await.unwrap().is_empty(), "B waits while A's claim holds");
+
+    // Time passes: the claim expires (5 minutes in production), and B takes the file.
+    a.exec("UPDATE media SET claimed_until = claimed_until - INTERVAL '1 hour'").await;
+    wait_for("B stores the file", || async { a.text("SELECT state FROM media").await.as_deref() == Some("stored") }).await;
+    let b_downloads = meta_b.received_requests().await.unwrap().iter().filter(|r| r.url.path() == "/cdn/5550001").count();
+    assert_eq!(b_downloads, 1, "B downloaded it once");
+
+    // A's download stalls out after 6 s; its late outcome changes nothing.
+    let metrics = || async { a.http.get(a.url("/metrics")).send().await.unwrap().text().await.unwrap() };
+    wait_for("A's pass ends", || async { metrics().await.contains("whatsapp_media_fetches_total{outcome=\"superseded\"} 1") }).await;
+    assert_eq!(a.text("SELECT state FROM media").await.as_deref(), Some("stored"));
+    assert_eq!(a.scalar("SELECT CAST(attempts AS BIGINT) FROM media").await, 0, "A's failure was not recorded");
+    assert_eq!(a.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'media.stored'").await, 1);
+    let r = b.get(&shop.admin, &format!("/api/v1/media/{}", a.text("SELECT id::text FROM media").await.unwrap())).await;
+    assert_eq!(r.bytes().await.unwrap().to_vec(), photo);
+}
+
 both_backends!(
     a_customers_photo_is_fetched_kept_and_served_with_ranges,
     an_upload_is_checked_uploaded_to_meta_and_sent_by_our_id,

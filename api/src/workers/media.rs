@@ -63,6 +63,7 @@ impl MediaWorker {
                     m.with_label_values(&["stored"]).inc_by(pass.stored as u64);
                     m.with_label_values(&["retrying"]).inc_by(pass.retrying as u64);
                     m.with_label_values(&["failed"]).inc_by(pass.failed as u64);
+                    m.with_label_values(&["superseded"]).inc_by(pass.superseded() as u64);
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "media fetch pass failed; retrying in 1 s");

@@ -107,6 +107,14 @@ pub struct FetchPass {
     pub failed: usize,
 }
 
+impl FetchPass {
+    /// Claimed files whose outcome was not recorded: settled meanwhile by another holder (this
+    /// pass outlived its claim) or erased.
+    pub fn superseded(&self) -> usize {
+        self.claimed.saturating_sub(self.stored + self.retrying + self.failed)
+    }
+}
+
 pub struct FetchMediaService {
     pub pipeline: Pipeline,
     pub queue: Arc<dyn MediaFetchQueue>,
