@@ -10,6 +10,7 @@
 //! $B drain --database-url $PG --kind messages [--count 50000] [--cold]   # processing alone
 //! $B drain --database-url $PG --kind statuses [--count 50000]
 //! $B sustained --database-url $PG [--rate 2000] [--seconds 60] [--status-share 0.5] [--media-share 0.1]
+//!    [--media-store folder|s3] [--split [--worker-cpus 1.0]]
 //! ```
 //!
 //! Without `--database-url` the database is a fresh SQLite file.
@@ -24,7 +25,18 @@
 //!   workers; the backlog is sampled every second and the time to empty it after the load is
 //!   measured. `--media-share` makes that share of the customers' messages photos (100 KB each,
 //!   described and served by a fake Graph API on its own thread and port), which the media worker
-//!   fetches meanwhile; the time until every file is stored is measured too.
+//!   fetches meanwhile; the time until every file is stored is measured too. The media store is
+//!   a folder (`$BENCH_MEDIA_DIR`, else the temporary folder), or with `--media-store s3` a
+//!   bucket that the fake Meta's server also plays (S3 `PUT`s over HTTP, signed, bytes
+//!   discarded), as in k8s/ where the files go to a bucket rather than this machine's disk; it
+//!   listens at `AWS_ENDPOINT`, which the command sets with the other `AWS_*` variables:
+//!   `AWS_ENDPOINT=http://127.0.0.1:9199 AWS_ALLOW_HTTP=true AWS_ACCESS_KEY_ID=bench
+//!   AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 $B sustained … --media-store s3`.
+//!   `--split` runs the k8s layout (k8s/): an API-only service (`--no-workers`) takes the
+//!   webhooks on its own 2-thread runtime, and a second service with the workers (another
+//!   2-thread runtime, on another port) processes them. With `--worker-cpus F` the worker's
+//!   threads are put in a CPU cgroup (v1, `/sys/fs/cgroup/cpu`, root) capped at F CPUs, like a
+//!   worker pod's CPU limit.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -64,6 +76,9 @@ struct Args {
     status_share: f64,
     media_share: f64,
     cold: bool,
+    split: bool,
+    worker_cpus: Option<f64>,
+    media_store: String,
 }
 
 fn args() -> Args {
@@ -84,6 +99,9 @@ fn args() -> Args {
         status_share: 0.5,
         media_share: 0.0,
         cold: false,
+        split: false,
+        worker_cpus: None,
+        media_store: "folder".into(),
     };
     while let Some(k) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
@@ -98,10 +116,14 @@ fn args() -> Args {
             "--rate" => a.rate = value().parse().expect("--rate N"),
             "--status-share" => a.status_share = value().parse().expect("--status-share 0..1"),
             "--media-share" => a.media_share = value().parse().expect("--media-share 0..1"),
+            "--split" => a.split = true,
+            "--media-store" => a.media_store = value(),
+            "--worker-cpus" => a.worker_cpus = Some(value().parse().expect("--worker-cpus F")),
             other => panic!("unknown argument {other}"),
         }
     }
     assert!(matches!(a.kind.as_str(), "messages" | "statuses"), "--kind messages|statuses");
+    assert!(matches!(a.media_store.as_str(), "folder" | "s3"), "--media-store folder|s3");
     a
 }
 
@@ -129,9 +151,9 @@ fn image_body(i: u64, media_id: &str, sha256: &str) -> Vec<u8> {
 /// Meta's side of customers' photos, on its own thread and port (as Meta is outside the
 /// service): `GET /{version}/{media-id}` describes a photo, `GET /cdn/{media-id}` serves it.
 /// Returns the Graph base URL and the photos' (media id, hex SHA-256).
-fn fake_graph(count: usize, bytes: usize) -> (String, Vec<(String, String)>) {
+fn fake_graph(listener: std::net::TcpListener, count: usize, bytes: usize) -> (String, Vec<(String, String)>) {
     use poem::web::{Data, Path};
-    use poem::{EndpointExt, Response, Route, get, handler};
+    use poem::{EndpointExt, Response, Route, get, handler, put};
     use sha2::Digest;
     let mut photos: HashMap<String, Vec<u8>> = HashMap::new();
     let mut ids = Vec::with_capacity(count);
@@ -142,8 +164,18 @@ fn fake_graph(count: usize, bytes: usize) -> (String, Vec<(String, String)>) {
         ids.push((id.clone(), hex::encode(sha2::Sha256::digest(&photo))));
         photos.insert(id, photo);
     }
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    /// A bucket's object `PUT` (`--media-store s3`): read, counted, discarded.
+    #[handler]
+    async fn store_object(body: poem::Body) -> Response {
+        match body.into_bytes().await {
+            Ok(b) => {
+                S3_BYTES.fetch_add(b.len() as u64, Ordering::Relaxed);
+                Response::builder().header("etag", "\"bench\"").finish()
+            }
+            Err(_) => Response::builder().status(poem::http::StatusCode::BAD_REQUEST).finish(),
+        }
+    }
     #[handler]
     fn describe(Path((_v, id)): Path<(String, String)>, base: Data<&String>, photos: Data<&Arc<HashMap<String, Vec<u8>>>>) -> Response {
         match photos.get(&id) {
@@ -161,7 +193,12 @@ fn fake_graph(count: usize, bytes: usize) -> (String, Vec<(String, String)>) {
             None => Response::builder().status(poem::http::StatusCode::NOT_FOUND).finish(),
         }
     }
-    let app = Route::new().at("/cdn/:id", get(serve)).at("/:version/:id", get(describe)).data(base.clone()).data(Arc::new(photos));
+    let app = Route::new()
+        .at("/bench-media/*key", put(store_object))
+        .at("/cdn/:id", get(serve))
+        .at("/:version/:id", get(describe))
+        .data(base.clone())
+        .data(Arc::new(photos));
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async move {
@@ -176,6 +213,12 @@ fn fake_graph(count: usize, bytes: usize) -> (String, Vec<(String, String)>) {
 
 /// Meta's Graph API base when the bench plays Meta's media (`--media-share`).
 static GRAPH_BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// The photos the fake Meta serves (`--media-share`).
+static PHOTOS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+/// `MEDIA_STORE_URL` when the fake Meta's server also plays the bucket (`--media-store s3`).
+static BUCKET_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+/// Bytes the fake bucket received.
+static S3_BYTES: AtomicU64 = AtomicU64::new(0);
 
 /// A delivery status of the business's message `wamid.SENT{i}` (customer `i % 10,000`).
 fn status_body(i: u64, status: &str) -> Vec<u8> {
@@ -203,10 +246,17 @@ async fn fresh_db(url: Option<String>, dir: &std::path::Path) -> String {
     }
 }
 
+/// The media store's folder: `$BENCH_MEDIA_DIR` (for example `/dev/shm`, memory standing in for
+/// a bucket elsewhere), else the temporary folder (the same disk as the database here).
+fn media_dir() -> std::path::PathBuf {
+    let root = std::env::var_os("BENCH_MEDIA_DIR").map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    root.join(format!("webhook-bench-media-{}", std::process::id()))
+}
+
 fn config(db_url: &str) -> Config {
-    let media = std::env::temp_dir().join(format!("webhook-bench-media-{}", std::process::id()));
+    let media = BUCKET_URL.get().cloned().unwrap_or_else(|| media_dir().display().to_string());
     let mut env = HashMap::from([
-        ("MEDIA_STORE_URL", media.display().to_string()),
+        ("MEDIA_STORE_URL", media),
         ("SANDBOX", "1".to_owned()),
         ("BIND_ADDR", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", db_url.to_owned()),
@@ -309,6 +359,22 @@ fn main() {
         api::telemetry::init(&infrastructure::config::LogFormat::Pretty);
     }
     let a = args();
+    if a.media_share > 0.0 {
+        // The S3 client reads its settings from the environment (the command sets them): the
+        // fake bucket listens where `AWS_ENDPOINT` points.
+        let listener = if a.media_store == "s3" {
+            let endpoint = std::env::var("AWS_ENDPOINT")
+                .expect("--media-store s3 needs AWS_ENDPOINT=http://127.0.0.1:PORT (and AWS_ALLOW_HTTP, keys, region)");
+            let addr = endpoint.trim_start_matches("http://").trim_end_matches('/').to_owned();
+            BUCKET_URL.set("s3://bench-media/files".into()).unwrap();
+            std::net::TcpListener::bind(addr).expect("bind AWS_ENDPOINT's address")
+        } else {
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap()
+        };
+        let (base, photos) = fake_graph(listener, 50, 100 * 1024);
+        GRAPH_BASE.set(base).unwrap();
+        PHOTOS.set(photos).unwrap();
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let server_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let db_url = server_rt.block_on(fresh_db(a.database_url.clone(), dir.path()));
@@ -332,6 +398,43 @@ fn start(rt: &tokio::runtime::Runtime, db_url: &str, workers: bool) -> (Arc<Part
         let _ = stop_tx.send(());
         let _ = futures_block(server);
     })
+}
+
+/// The worker service of the split layout, on its own thread and runtime (in a CPU cgroup capped
+/// at `cpus` when given: threads inherit the cgroup of the thread that creates them). Returns the
+/// stop switch.
+fn start_worker(db_url: &str, cpus: Option<f64>) -> impl FnOnce() {
+    let db_url = db_url.to_owned();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let cgroup = cpus.map(|_| std::path::PathBuf::from(format!("/sys/fs/cgroup/cpu/webhook-bench-worker-{}", std::process::id())));
+    let group = cgroup.clone();
+    let thread = std::thread::spawn(move || {
+        if let (Some(dir), Some(f)) = (&group, cpus) {
+            std::fs::create_dir_all(dir).expect("create the CPU cgroup (cgroup v1, as root)");
+            std::fs::write(dir.join("cpu.cfs_period_us"), "100000").unwrap();
+            std::fs::write(dir.join("cpu.cfs_quota_us"), format!("{}", (f * 100_000.0) as u64)).unwrap();
+            let me = std::fs::read_link("/proc/thread-self").unwrap();
+            let tid = me.file_name().unwrap().to_string_lossy().into_owned();
+            std::fs::write(dir.join("tasks"), tid).unwrap();
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let app = rt.block_on(Application::build(config(&db_url), Options { workers: true, migrate: false })).expect("worker app");
+        ready_tx.send(()).unwrap();
+        rt.block_on(app.run_until(async move {
+            let _ = stop_rx.await;
+        }))
+        .ok();
+        rt.shutdown_timeout(Duration::from_secs(5));
+    });
+    ready_rx.recv().expect("the worker service started");
+    move || {
+        let _ = stop_tx.send(());
+        let _ = thread.join();
+        if let Some(dir) = cgroup {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 fn futures_block<T>(h: tokio::task::JoinHandle<T>) -> Option<T> {
@@ -488,13 +591,7 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
 }
 
 fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
-    let photos = if a.media_share > 0.0 {
-        let (base, photos) = fake_graph(50, 100 * 1024);
-        GRAPH_BASE.set(base).unwrap();
-        photos
-    } else {
-        Vec::new()
-    };
+    let photos = PHOTOS.get().cloned().unwrap_or_default();
     let total = a.rate * a.seconds;
     let statuses = (total as f64 * a.status_share) as u64;
     // Statuses go to messages the business sent: `delivered` then `read` for each.
@@ -505,7 +602,8 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
         analyze(rt, &parts);
         stop();
     }
-    let (parts, addr, stop) = start(rt, db_url, true);
+    let (parts, addr, stop) = start(rt, db_url, !a.split);
+    let stop_worker = a.split.then(|| start_worker(db_url, a.worker_cpus));
     let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let url = format!("http://{addr}/webhooks/whatsapp");
     let errors = Arc::new(AtomicU64::new(0));
@@ -592,6 +690,10 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
     let samples = samples.join().unwrap();
     let ok = latencies.len();
     println!("mode          sustained, {} webhooks/s for {} s, {:.0} % statuses", a.rate, a.seconds, a.status_share * 100.0);
+    if a.split {
+        let cap = a.worker_cpus.map_or("uncapped".to_owned(), |f| format!("capped at {f} CPUs"));
+        println!("layout        split: API-only service acknowledges, worker service ({cap}) processes");
+    }
     println!("offered       {total} in {load_secs:.1} s ({:.0}/s)", total as f64 / load_secs);
     println!("acknowledged  {ok}, errors {}", errors.load(Ordering::Relaxed));
     println!("ack latency   ms {}", percentiles(latencies));
@@ -613,6 +715,13 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
             100.0 * files as f64 / inbound.max(1) as f64
         );
         println!("              every file stored {media_done:.1} s after the load stopped");
+        if a.media_store == "s3" {
+            println!("              the bucket received {:.1} MB", S3_BYTES.load(Ordering::Relaxed) as f64 / 1e6);
+        }
+    }
+    if let Some(stop_worker) = stop_worker {
+        stop_worker();
     }
     stop();
+    let _ = std::fs::remove_dir_all(media_dir());
 }
