@@ -377,8 +377,9 @@ async fn a_claim_left_by_a_stuck_replica_expires_and_another_fetches_the_file() 
         o.extra_env.push(("WHATSAPP_API_TIMEOUT_MS", stall_ms.to_owned()));
         o
     };
-    // Replica A waits up to 6 s for the CDN's answer: it holds its claim meanwhile.
-    let a = spawn_with(opts(&meta_a, None, "6000")).await;
+    // Replica A waits up to 12 s for the CDN's answer and holds its claim meanwhile (long enough
+    // for B to start and look, even on a loaded machine).
+    let a = spawn_with(opts(&meta_a, None, "12000")).await;
     let shop = a.create_shop("s").await;
     a.connect(&shop.admin, PNID, NUMBER).await;
     let m = json!({"from": WA, "id": "wamid.STUCK", "timestamp": now_ts().to_string(), "type": "image",
@@ -402,7 +403,7 @@ async fn a_claim_left_by_a_stuck_replica_expires_and_another_fetches_the_file() 
     let b_downloads = meta_b.received_requests().await.unwrap().iter().filter(|r| r.url.path() == "/cdn/5550001").count();
     assert_eq!(b_downloads, 1, "B downloaded it once");
 
-    // A's download stalls out after 6 s; its late outcome changes nothing.
+    // A's download stalls out after 12 s; its late outcome changes nothing.
     let metrics = || async { a.http.get(a.url("/metrics")).send().await.unwrap().text().await.unwrap() };
     wait_for("A's pass ends", || async { metrics().await.contains("whatsapp_media_fetches_total{outcome=\"superseded\"} 1") }).await;
     assert_eq!(a.text("SELECT state FROM media").await.as_deref(), Some("stored"));
