@@ -572,28 +572,25 @@ impl MediaApi for CloudApiClient {
 
 /// A transfer waited longer than `stall` for `what`.
 fn stall_error(stall: Duration, what: &str) -> CloudApiError {
-    CloudApiError {
-        kind: CloudApiErrorKind::OutcomeUnknown,
-        http_status: None,
-        code: None,
-        subcode: None,
-        title: "the media could not be downloaded".into(),
-        details: Some(format!("no {what} within {} ms", stall.as_millis())),
-        fbtrace_id: None,
-        attempts: 1,
-    }
+    below_http(CloudApiErrorKind::OutcomeUnknown, "the media could not be downloaded", format!("no {what} within {} ms", stall.as_millis()))
 }
 
 /// A request that failed below HTTP: Meta never saw it (could not connect), or its outcome is
 /// unknown (it broke or timed out after it was sent).
 fn transport_error(e: &reqwest::Error, title: &str) -> CloudApiError {
+    let kind = if e.is_connect() { CloudApiErrorKind::Unreachable } else { CloudApiErrorKind::OutcomeUnknown };
+    below_http(kind, title, e.to_string())
+}
+
+/// An error with no answer from Meta (no status, code or trace), on the first attempt.
+fn below_http(kind: CloudApiErrorKind, title: &str, details: String) -> CloudApiError {
     CloudApiError {
-        kind: if e.is_connect() { CloudApiErrorKind::Unreachable } else { CloudApiErrorKind::OutcomeUnknown },
+        kind,
         http_status: None,
         code: None,
         subcode: None,
         title: title.into(),
-        details: Some(e.to_string()),
+        details: Some(details),
         fbtrace_id: None,
         attempts: 1,
     }
