@@ -45,6 +45,7 @@ use application::media::apply_retention::{ApplyRetentionService, MarkExpiredHand
 use application::media::fetch_media::{FetchMediaService, RecordFetchHandler};
 use application::media::get_media::GetMediaService;
 use application::media::media_settings::UpdateMediaSettingsHandler;
+use application::media::memory::FileMemory;
 use application::media::ports::{MediaApi, MediaReads, MediaStore};
 use application::media::send_media::{RecordReuploadHandler, SendMediaService};
 use application::media::upload_media::UploadMediaService;
@@ -210,6 +211,8 @@ impl Application {
         let media_store: Arc<dyn MediaStore> =
             Arc::new(ObjectMediaStore::open(&config.media_store_url).map_err(|e| anyhow::anyhow!("{e}"))?);
         let media_reads: Arc<dyn MediaReads> = Arc::new(SeaMediaReads::new(db.clone()));
+        // One budget of file bytes in memory for the whole process: uploads, re-uploads, fetches.
+        let file_memory = FileMemory::new(config.media_memory_bytes);
         let media_api: Arc<dyn MediaApi> = cloud.clone();
         let rate_card_reads: Arc<dyn RateCardReads> = Arc::new(SeaRateCardReads::new(db.clone()));
         let limiter: Arc<dyn RateLimiter> = match &config.redis_url {
@@ -294,6 +297,7 @@ impl Application {
                     store: media_store.clone(),
                     clock: clock.clone(),
                     record: RecordReuploadHandler { clock: clock.clone() },
+                    memory: file_memory.clone(),
                 }),
             },
             mark_read: MarkReadService {
@@ -388,6 +392,7 @@ impl Application {
                 clock: clock.clone(),
             },
             get: GetMediaService { reads: media_reads.clone(), store: media_store.clone() },
+            memory: file_memory.clone(),
             reads: media_reads.clone(),
             settings: UpdateMediaSettingsHandler { clock: clock.clone() },
         });
@@ -497,6 +502,7 @@ impl Application {
                         clock: clock.clone(),
                         record: RecordFetchHandler { clock: clock.clone() },
                         concurrency: config.media_fetch_concurrency,
+                        memory: file_memory.clone(),
                         claim_for: chrono::Duration::minutes(5),
                     },
                     reads: media_reads.clone(),

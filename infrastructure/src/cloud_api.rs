@@ -522,12 +522,18 @@ impl MediaApi for CloudApiClient {
             let body: Value = resp.json().await.unwrap_or(Value::Null);
             return Err(meta_error(status, &body, 1));
         }
-        let mut out = bytes::BytesMut::new();
+        let too_large = || meta_error(413, &json!({"error": {"message": format!("the media is larger than {max_bytes} bytes")}}), 1);
+        let declared = resp.content_length();
+        if declared.is_some_and(|n| n > max_bytes) {
+            return Err(too_large());
+        }
+        // Sized once from the declared length: growing by doubling would hold up to twice the file.
+        let mut out = bytes::BytesMut::with_capacity(declared.unwrap_or(0) as usize);
         while let Some(chunk) =
             tokio::time::timeout(self.stall, resp.chunk()).await.map_err(|_| stalled("the next chunk"))?.map_err(unreachable)?
         {
             if (out.len() + chunk.len()) as u64 > max_bytes {
-                return Err(meta_error(413, &json!({"error": {"message": format!("the media is larger than {max_bytes} bytes")}}), 1));
+                return Err(too_large());
             }
             out.extend_from_slice(&chunk);
         }

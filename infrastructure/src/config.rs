@@ -95,6 +95,9 @@ pub struct Config {
     pub media_store_url: String,
     /// `MEDIA_FETCH_CONCURRENCY`: customers' files fetched from Meta at once per replica.
     pub media_fetch_concurrency: usize,
+    /// `MEDIA_MEMORY_BYTES`: bytes of files one process holds in memory at once (uploads,
+    /// re-uploads, fetches); past it a request gets 503 and a fetch waits.
+    pub media_memory_bytes: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -280,6 +283,7 @@ impl Config {
             metrics_bind_addr,
             media_store_url: get("MEDIA_STORE_URL").unwrap_or_else(|| "data/media".into()),
             media_fetch_concurrency: number("MEDIA_FETCH_CONCURRENCY", 4, 1, 256)? as usize,
+            media_memory_bytes: number("MEDIA_MEMORY_BYTES", 200 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024)?,
         })
     }
 }
@@ -328,6 +332,13 @@ mod tests {
         assert_eq!(b.numbers[1].1.as_str(), "+5511900000002");
         let e = cfg(&[("SANDBOX", "1"), ("WHATSAPP_ACCESS_TOKEN", "tok"), ("WHATSAPP_PHONE_NUMBERS", "111-5511")]).unwrap_err();
         assert_eq!(e.var, "WHATSAPP_PHONE_NUMBERS");
+    }
+
+    #[test]
+    fn the_file_memory_budget_defaults_to_200_mib_and_is_bounded() {
+        assert_eq!(cfg(&[("SANDBOX", "1")]).unwrap().media_memory_bytes, 200 * 1024 * 1024);
+        assert_eq!(cfg(&[("SANDBOX", "1"), ("MEDIA_MEMORY_BYTES", "1048576")]).unwrap().media_memory_bytes, 1024 * 1024);
+        assert_eq!(cfg(&[("SANDBOX", "1"), ("MEDIA_MEMORY_BYTES", "1000")]).unwrap_err().var, "MEDIA_MEMORY_BYTES");
     }
 
     #[test]

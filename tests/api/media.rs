@@ -246,6 +246,21 @@ async fn a_fetch_is_checked_and_retried_against_a_fake_graph_api(backend: Backen
         .respond_with(ResponseTemplate::new(200).set_body_bytes(good.clone()))
         .mount(&meta)
         .await;
+    // Meta says this one has 100 bytes, and the CDN sends 500: not that file, never kept whole.
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v[0-9.]+/777000333$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "messaging_product": "whatsapp", "url": format!("{}/cdn/777000333", meta.uri()), "mime_type": "image/png",
+            "file_size": 100, "id": "777000333"
+        })))
+        .with_priority(1)
+        .mount(&meta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/cdn/777000333"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(good.clone()))
+        .mount(&meta)
+        .await;
     // Meta no longer has this one.
     Mock::given(method("GET"))
         .and(path_regex(r"^/v[0-9.]+/777000222$"))
@@ -262,7 +277,7 @@ async fn a_fetch_is_checked_and_retried_against_a_fake_graph_api(backend: Backen
     app.connect(&k, PNID, NUMBER).await;
     let ts = now_ts();
     let image = |wamid: &str, media: &str| json!({"from": WA, "id": wamid, "timestamp": ts.to_string(), "type": "image", "image": {"id": media, "mime_type": "image/png", "sha256": sha}});
-    let hook = inbound(PNID, WA, vec![image("wamid.M1", "777000111"), image("wamid.M2", "777000222")]);
+    let hook = inbound(PNID, WA, vec![image("wamid.M1", "777000111"), image("wamid.M2", "777000222"), image("wamid.M3", "777000333")]);
     assert_eq!(app.webhook(&hook).await.status().as_u16(), 200);
     assert_eq!(app.webhook(&hook).await.status().as_u16(), 200, "Meta redelivers");
     app.drained().await;
@@ -273,8 +288,8 @@ async fn a_fetch_is_checked_and_retried_against_a_fake_graph_api(backend: Backen
             .unwrap()
             .to_owned()
     };
-    let (ok, gone) = (id_of("wamid.M1"), id_of("wamid.M2"));
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 2, "one file per message, whatever the redeliveries");
+    let (ok, gone, longer) = (id_of("wamid.M1"), id_of("wamid.M2"), id_of("wamid.M3"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 3, "one file per message, whatever the redeliveries");
 
     let failed = media_state(&app, &k, &gone, "failed").await;
     assert_eq!(failed["attempts"], 1, "Meta says it is gone: no retry");
@@ -282,12 +297,18 @@ async fn a_fetch_is_checked_and_retried_against_a_fake_graph_api(backend: Backen
     assert_eq!(stored["attempts"], 1, "the cut-short download was retried once");
     let r = app.get(&k, &format!("/api/v1/media/{ok}")).await;
     assert_eq!(r.bytes().await.unwrap().to_vec(), good);
+    let p = format!("/api/v1/media/{longer}/info");
+    wait_for("the longer download is refused", || async { json(app.get(&k, &p).await).await["attempts"].as_u64() >= Some(1) }).await;
+    let refused = json(app.get(&k, &p).await).await;
+    assert_eq!(refused["state"], "pending", "{refused}");
+    assert!(refused["lastError"].as_str().unwrap().contains("larger than 100 bytes"), "{refused}");
     let e = expect_error(app.get(&k, &format!("/api/v1/media/{gone}")).await, 409, "MEDIA_NOT_READY").await;
     assert_eq!(e["error"]["details"]["state"], "failed");
     // Every call carried the number's token.
     let calls = meta.received_requests().await.unwrap();
     assert!(calls.iter().filter(|c| c.url.path().starts_with("/cdn/")).all(|c| c.headers["authorization"] == "Bearer EAAG-test-token"));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'media.failed'").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'media.stored'").await, 1);
 }
 
 /// Two replicas share one database and one bucket-like folder: each file is fetched from Meta
@@ -413,9 +434,49 @@ async fn a_claim_left_by_a_stuck_replica_expires_and_another_fetches_the_file() 
     assert_eq!(r.bytes().await.unwrap().to_vec(), photo);
 }
 
+/// An instance holds at most `MEDIA_MEMORY_BYTES` of files at once. Here that is room for one
+/// photo: while Meta takes its time with the first upload, a second gets 503 with `Retry-After`
+/// (nothing of it is kept), and once the first is done the retry goes through.
+async fn an_upload_past_the_file_memory_is_refused_with_503_until_room_comes_back(backend: Backend) {
+    let meta = fake_meta().await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/v[0-9.]+/[0-9]+/media$"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "4490709327384033"})).set_delay(std::time::Duration::from_secs(5)),
+        )
+        .mount(&meta)
+        .await;
+    let mut opts = Opts::new(backend);
+    opts.graph_base = Some(meta.uri());
+    opts.extra_env.push(("MEDIA_MEMORY_BYTES", (1024 * 1024).to_string()));
+    let app = spawn_with(opts).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let photo = samples::jpeg(600_000);
+
+    let first = upload(&app, &k, photo.clone(), "image/jpeg", "a.jpg", None);
+    let second = async {
+        wait_for("the first upload is in Meta's hands", || async { !posts(&meta).await.is_empty() }).await;
+        upload(&app, &k, photo.clone(), "image/jpeg", "b.jpg", None).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!(first.status().as_u16(), 201);
+    assert_eq!(second.headers()["retry-after"], "5");
+    let e = expect_error(second, 503, "SERVICE_UNAVAILABLE").await;
+    assert_eq!(e["error"]["details"]["retryAfterSeconds"], 5);
+    assert_eq!(posts(&meta).await.len(), 1, "the refused file never went to Meta");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 1, "nor was it recorded");
+
+    let retry = upload(&app, &k, photo, "image/jpeg", "b.jpg", None).await;
+    assert_eq!(retry.status().as_u16(), 201, "room came back with the first file");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 2);
+}
+
 both_backends!(
     a_customers_photo_is_fetched_kept_and_served_with_ranges,
     an_upload_is_checked_uploaded_to_meta_and_sent_by_our_id,
     retention_and_erasure_remove_files,
     a_fetch_is_checked_and_retried_against_a_fake_graph_api,
+    an_upload_past_the_file_memory_is_refused_with_503_until_room_comes_back,
 );

@@ -69,8 +69,9 @@ pub enum ApiError {
     /// Meta's Cloud API failed or could not be reached.
     #[oai(status = 502)]
     BadGateway(Json<ErrorBody>),
+    /// A dependency is down, or this instance is busy; retry after the given seconds.
     #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
+    Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] String),
 }
 
 pub fn body(code: &str, message: impl Into<String>, details: Value) -> Json<ErrorBody> {
@@ -121,6 +122,17 @@ impl ApiError {
             json!({ "maxBytes": max_bytes }),
         ))
     }
+    /// 503 `SERVICE_UNAVAILABLE`: retry after `retry_after_secs`.
+    pub fn unavailable(message: &str, retry_after_secs: u64) -> Self {
+        Self::Unavailable(
+            body("SERVICE_UNAVAILABLE", message, json!({ "retryAfterSeconds": retry_after_secs })),
+            retry_after_secs.to_string(),
+        )
+    }
+    /// 503: other files hold this instance's file memory (`MEDIA_MEMORY_BYTES`).
+    pub fn files_busy() -> Self {
+        Self::unavailable("Too many files are being handled by this instance; retry shortly.", 5)
+    }
     pub fn internal(request_id: &str) -> Self {
         Self::Internal(body(
             "INTERNAL_ERROR",
@@ -143,7 +155,7 @@ impl From<RepoError> for ApiError {
         match cause {
             RepoError::Unavailable(cause) => {
                 tracing::error!(%cause, "storage unavailable");
-                ApiError::Unavailable(body("SERVICE_UNAVAILABLE", "The database is unavailable; retry shortly.", json!({})))
+                ApiError::unavailable("The database is unavailable; retry shortly.", 5)
             }
             RepoError::Concurrency(cause) => {
                 tracing::warn!(%cause, "concurrent changes kept conflicting");
@@ -187,7 +199,8 @@ impl ApiError {
             CloudApiErrorKind::Meta if error.http_status.is_some_and(|s| s < 500) => {
                 ApiError::Unprocessable(body("WHATSAPP_API_ERROR", message, details))
             }
-            CloudApiErrorKind::CircuitOpen => ApiError::Unavailable(body("WHATSAPP_API_ERROR", message, details)),
+            // The number's circuit stays open for 30 s (infrastructure::cloud_api::Breaker).
+            CloudApiErrorKind::CircuitOpen => ApiError::Unavailable(body("WHATSAPP_API_ERROR", message, details), "30".into()),
             _ => ApiError::BadGateway(body("WHATSAPP_API_ERROR", message, details)),
         }
     }

@@ -126,6 +126,8 @@ pub struct FetchMediaService {
     pub record: RecordFetchHandler,
     /// Files fetched at once.
     pub concurrency: usize,
+    /// Bytes of files in memory at once (shared with uploads); a fetch waits for room.
+    pub memory: super::memory::FileMemory,
     /// How long a claim holds (a fetch of 100 MB included).
     pub claim_for: chrono::Duration,
 }
@@ -208,7 +210,11 @@ impl FetchMediaService {
             Ok(m) => m,
             Err(e) => return failed(format!("GET /{meta_id}: {}", explained(&e)), is_permanent(&e)),
         };
-        let bytes = match self.api.download(&meta.url, token, LARGEST).await {
+        // Room for the file Meta described (or the largest it allows), held until it is stored;
+        // a download longer than Meta said is not that file, and is never kept.
+        let declared = meta.file_size.map_or(LARGEST, |s| s.min(LARGEST));
+        let _held = self.memory.hold(declared).await;
+        let bytes = match self.api.download(&meta.url, token, declared).await {
             Ok(b) => b,
             Err(e) => return failed(format!("download: {}", explained(&e)), false),
         };

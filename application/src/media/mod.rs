@@ -5,6 +5,7 @@ pub mod apply_retention;
 pub mod fetch_media;
 pub mod get_media;
 pub mod media_settings;
+pub mod memory;
 pub mod ports;
 pub mod send_media;
 pub mod upload_media;

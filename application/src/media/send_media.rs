@@ -31,6 +31,9 @@ pub enum SendMediaError {
     Cipher(#[source] CipherError),
     #[error("the media store failed")]
     Store(#[source] StoreError),
+    /// Other files hold the process's file memory (`MEDIA_MEMORY_BYTES`): retry shortly.
+    #[error("too many files are in memory; retry shortly")]
+    Busy,
     #[error("could not read or record the file")]
     Storage(#[from] RepoError),
 }
@@ -74,6 +77,8 @@ pub struct SendMediaService {
     pub store: Arc<dyn MediaStore>,
     pub clock: Arc<dyn Clock>,
     pub record: RecordReuploadHandler,
+    /// Bytes of files in memory at once (shared with uploads and fetches).
+    pub memory: super::memory::FileMemory,
 }
 
 fn media_of(content: &mut MessageContent) -> Option<&mut Media> {
@@ -111,6 +116,7 @@ impl SendMediaService {
         let meta_id = match file.meta_id_for(account.id(), now) {
             Some(m) => m.to_owned(),
             None => {
+                let _held = self.memory.try_hold(file.size.unwrap_or(domain::media::rules::LARGEST)).ok_or(SendMediaError::Busy)?;
                 let stored = self.store.get(&file.storage_key(), None).await.map_err(SendMediaError::Store)?;
                 let bytes: BytesMut = stored
                     .body

@@ -13,6 +13,7 @@ use serde_json::json;
 use application::Pipeline;
 use application::media::get_media::{GetMediaError, GetMediaService};
 use application::media::media_settings::{MediaSettingsError, UpdateMediaSettingsHandler};
+use application::media::memory::FileMemory;
 use application::media::ports::MediaReads;
 use application::media::upload_media::{UploadMediaError, UploadMediaService};
 
@@ -25,6 +26,8 @@ pub struct MediaHttp {
     pub get: GetMediaService,
     pub reads: Arc<dyn MediaReads>,
     pub settings: UpdateMediaSettingsHandler,
+    /// The process's file memory: an upload holds its size while its bytes are read.
+    pub memory: FileMemory,
 }
 
 impl From<UploadMediaError> for ApiError {

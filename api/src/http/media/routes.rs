@@ -112,6 +112,8 @@ impl MediaApi {
         let shop = authn.shop(&auth, Role::Agent).await?;
         let filename = form.file.file_name().map(str::to_owned);
         let mime_type = form.file.content_type().map(str::to_owned);
+        // The file is spooled to disk by now; it comes into memory only if there is room.
+        let _held = h.memory.try_hold(form.file.size() as u64).ok_or_else(ApiError::files_busy)?;
         let bytes = form.file.into_vec().await.map_err(|_| ApiError::validation("file", "the file could not be read"))?;
         let cmd = UploadMedia {
             shop_id: shop,
