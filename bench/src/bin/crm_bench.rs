@@ -6,7 +6,9 @@
 //! ./target/release/crm-bench [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--rows 100000] [--runs 30]
 //!
 //! Without `--database-url` it runs on a fresh SQLite file. A fresh Postgres database is created
-//! (and left for inspection; drop `bench_*` databases afterwards).
+//! (and left for inspection; drop `bench_*` databases afterwards). `--reuse <database url>` runs
+//! the lists and segment counts again on a database a previous run left, without importing
+//! (a minute instead of three, to measure again when the machine is quieter).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -22,17 +24,19 @@ const TAGS: usize = 50;
 
 struct Args {
     database_url: Option<String>,
+    reuse: Option<String>,
     rows: usize,
     runs: usize,
 }
 
 fn args() -> Args {
-    let mut a = Args { database_url: None, rows: 100_000, runs: 30 };
+    let mut a = Args { database_url: None, reuse: None, rows: 100_000, runs: 30 };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let v = it.next().unwrap_or_else(|| panic!("{k} needs a value"));
         match k.as_str() {
             "--database-url" => a.database_url = Some(v),
+            "--reuse" => a.reuse = Some(v),
             "--rows" => a.rows = v.parse().unwrap(),
             "--runs" => a.runs = v.parse().unwrap(),
             other => panic!("unknown argument {other}"),
@@ -131,46 +135,25 @@ fn pct(mut v: Vec<Duration>, p: f64) -> f64 {
     v[i].as_secs_f64() * 1e3
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let a = args();
-    let dir = tempfile::tempdir().unwrap();
-    let backend = if a.database_url.is_some() { "postgres" } else { "sqlite" };
-    let db_url = fresh_db(a.database_url.clone(), dir.path()).await;
-    let app = Application::build(config(&db_url), Options { workers: false, migrate: true }).await.expect("app");
-    let base = format!("http://{}", app.addr);
-    let (_stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async move {
-        let _ = stop_rx.await;
-    }));
-    let http = reqwest::Client::new();
+/// The custom fields, the CSV import (timed) and the bench's segment: the segment's id.
+async fn import(http: &reqwest::Client, base: &str, key: &str, backend: &str, rows: usize) -> String {
     let post = |key: &str, path: &str, body: Value| http.post(format!("{base}{path}")).bearer_auth(key).json(&body).send();
-    let shop: Value = post(ADMIN, "/api/v1/shops", json!({"name": "bench"})).await.unwrap().json().await.unwrap();
-    let shop_id = shop["id"].as_str().unwrap();
-    let key: Value = post(ADMIN, &format!("/api/v1/shops/{shop_id}/api-keys"), json!({"name": "bench", "role": "admin"}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = key["key"].as_str().unwrap().to_owned();
     for f in fields() {
-        assert_eq!(post(&key, "/api/v1/custom-fields", f).await.unwrap().status().as_u16(), 201);
+        assert_eq!(post(key, "/api/v1/custom-fields", f).await.unwrap().status().as_u16(), 201);
     }
 
     // The import.
-    let body = csv(a.rows);
+    let body = csv(rows);
     let mut query = "phoneColumn=phone&nameColumn=name&tagsColumn=tags&consentColumn=consent".to_owned();
     for f in fields() {
         let k = f["key"].as_str().unwrap();
         let _ = write!(query, "&field={k}%3D{k}");
     }
-    println!("{backend}: importing {} rows ({:.1} MB, 20 custom fields, {TAGS} tags)", a.rows, body.len() as f64 / 1e6);
+    println!("{backend}: importing {} rows ({:.1} MB, 20 custom fields, {TAGS} tags)", rows, body.len() as f64 / 1e6);
     let started = Instant::now();
     let r = http
         .post(format!("{base}/api/v1/customers/import?{query}"))
-        .bearer_auth(&key)
+        .bearer_auth(key)
         .header("content-type", "text/csv")
         .body(body)
         .timeout(Duration::from_secs(1800))
@@ -181,12 +164,12 @@ async fn main() {
     let out: Value = r.json().await.unwrap();
     let secs = started.elapsed().as_secs_f64();
     assert!(status.is_success(), "{out}");
-    println!("import: {secs:.1} s ({:.0} rows/s): created {}, failed {}", a.rows as f64 / secs, out["created"], out["failed"]);
-    assert_eq!(out["created"].as_u64(), Some(a.rows as u64), "{out}");
+    println!("import: {secs:.1} s ({:.0} rows/s): created {}, failed {}", rows as f64 / secs, out["created"], out["failed"]);
+    assert_eq!(out["created"].as_u64(), Some(rows as u64), "{out}");
 
-    // Lists and segment counts.
+    // The segment the counts are timed on.
     let seg: Value = post(
-        &key,
+        key,
         "/api/v1/segments",
         json!({"name": "bench", "definition": {"match": "all", "conditions": [
             {"tags": {"any": ["tag7", "tag8"]}}, {"field": "num0", "op": "gt", "value": 500},
@@ -198,7 +181,64 @@ async fn main() {
     .json()
     .await
     .unwrap();
-    let seg_id = seg["id"].as_str().unwrap().to_owned();
+    seg["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let a = args();
+    let dir = tempfile::tempdir().unwrap();
+    let backend =
+        if a.database_url.is_some() || a.reuse.as_deref().is_some_and(|u| u.starts_with("postgres")) { "postgres" } else { "sqlite" };
+    let db_url = match a.reuse.clone() {
+        Some(u) => u,
+        None => fresh_db(a.database_url.clone(), dir.path()).await,
+    };
+    let app = Application::build(config(&db_url), Options { workers: false, migrate: true }).await.expect("app");
+    let base = format!("http://{}", app.addr);
+    let (_stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+    let http = reqwest::Client::new();
+    let post = |key: &str, path: &str, body: Value| http.post(format!("{base}{path}")).bearer_auth(key).json(&body).send();
+    let shop_id = match &a.reuse {
+        Some(_) => {
+            use sea_orm::{ConnectionTrait, Statement};
+            let db = sea_orm::Database::connect(db_url.as_str()).await.expect("connect");
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT CAST(id AS TEXT) AS id FROM shops WHERE name = 'bench'",
+                ))
+                .await
+                .unwrap()
+                .expect("the database has the bench's shop");
+            row.try_get::<String>("", "id").unwrap()
+        }
+        None => {
+            let shop: Value = post(ADMIN, "/api/v1/shops", json!({"name": "bench"})).await.unwrap().json().await.unwrap();
+            shop["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let shop_id = shop_id.as_str();
+    let key: Value = post(ADMIN, &format!("/api/v1/shops/{shop_id}/api-keys"), json!({"name": "bench", "role": "admin"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = key["key"].as_str().unwrap().to_owned();
+    let seg_id = match a.reuse {
+        Some(_) => {
+            let v: Value = http.get(format!("{base}/api/v1/segments")).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+            let segments = v["items"].as_array().expect("a list of segments");
+            segments.iter().find(|s| s["name"] == "bench").expect("the bench's segment")["id"].as_str().unwrap().to_owned()
+        }
+        None => import(&http, &base, &key, backend, a.rows).await,
+    };
+
     let lists = [
         "tag=tag3",
         "tag=tag3&tag=tag9&tagMatch=all",
