@@ -693,4 +693,77 @@ mod tests {
             assert!(!is_retryable(c), "{c}");
         }
     }
+
+    /// Downloads over a real socket from a CDN that sends its body slowly (wiremock answers at
+    /// once, so it cannot show the difference between a slow link and a stalled one).
+    mod transfers {
+        use super::*;
+        use application::media::ports::MediaApi;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        /// A CDN that declares `declared` bytes and sends `chunks`, waiting `gaps[i]` before each.
+        async fn cdn(declared: usize, chunks: Vec<Vec<u8>>, gaps: Vec<Duration>) -> String {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(async move {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = sock.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        return;
+                    }
+                    head.extend_from_slice(&buf[..n]);
+                }
+                let answer = format!("HTTP/1.1 200 OK\r\ncontent-type: image/jpeg\r\ncontent-length: {declared}\r\n\r\n");
+                sock.write_all(answer.as_bytes()).await.unwrap();
+                for (chunk, gap) in chunks.into_iter().zip(gaps) {
+                    tokio::time::sleep(gap).await;
+                    if sock.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                    let _ = sock.flush().await;
+                }
+                // Hold the connection open a while: a stalled CDN does not hang up.
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            });
+            format!("http://{addr}/cdn/file")
+        }
+
+        fn client(call_timeout: Duration) -> CloudApiClient {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            CloudApiClient::new("http://127.0.0.1:9", "v24.0", call_timeout, Duration::ZERO)
+        }
+
+        #[tokio::test]
+        async fn a_file_on_a_slow_link_arrives_whole_though_it_takes_longer_than_a_call() {
+            // 6 chunks, 200 ms apart: 1.2 s in all against a call timeout of 500 ms.
+            let chunks: Vec<Vec<u8>> = (0..6u8).map(|i| vec![i; 10_000]).collect();
+            let whole = chunks.concat();
+            let url = cdn(whole.len(), chunks, vec![Duration::from_millis(200); 6]).await;
+            let got = client(Duration::from_millis(500)).download(&url, &Secret::new("tok"), 1_000_000).await.expect("downloaded");
+            assert_eq!(got.to_vec(), whole);
+        }
+
+        #[tokio::test]
+        async fn a_download_that_stalls_mid_file_fails_as_a_stall_with_an_unknown_outcome() {
+            // The first chunk at once, then nothing for 3 s, against a call timeout of 300 ms.
+            let chunks = vec![vec![1u8; 1000], vec![2u8; 1000]];
+            let url = cdn(2000, chunks, vec![Duration::ZERO, Duration::from_secs(3)]).await;
+            let e = client(Duration::from_millis(300)).download(&url, &Secret::new("tok"), 1_000_000).await.unwrap_err();
+            assert_eq!(e.kind, CloudApiErrorKind::OutcomeUnknown);
+            assert_eq!(e.details.as_deref(), Some("no the next chunk within 300 ms"));
+        }
+
+        #[tokio::test]
+        async fn a_download_declared_larger_than_allowed_is_refused_before_its_body_is_read() {
+            // The body would come only after 3 s, past the 1 s stall guard: reading it would fail
+            // as a stall, so a 413 shows that the declared length alone decided.
+            let url = cdn(5000, vec![vec![0u8; 5000]], vec![Duration::from_secs(3)]).await;
+            let e = client(Duration::from_secs(1)).download(&url, &Secret::new("tok"), 4000).await.unwrap_err();
+            assert_eq!(e.http_status, Some(413));
+            assert_eq!(e.title, "the media is larger than 4000 bytes");
+        }
+    }
 }
