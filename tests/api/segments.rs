@@ -142,6 +142,12 @@ async fn segments_are_saved_counted_and_list_their_members(backend: Backend) {
     assert_eq!(json(app.get(&k, &format!("/api/v1/segments/{}", group["id"].as_str().unwrap())).await).await["count"], 1);
     let all = json(app.get(&k, "/api/v1/segments").await).await;
     assert_eq!((all["total"].as_u64(), all["items"][0]["name"].as_str()), (Some(2), Some("Gold VIPs or talking")));
+    // The list's counts (run at once) are each segment's own, in the list's order.
+    for item in all["items"].as_array().unwrap() {
+        let one = json(app.get(&k, &format!("/api/v1/segments/{}", item["id"].as_str().unwrap())).await).await;
+        assert_eq!((&item["name"], &item["count"]), (&one["name"], &one["count"]));
+    }
+    assert_eq!((&all["items"][1]["name"], &all["items"][1]["count"]), (&json!("Atacado"), &json!(1)));
 
     let e = expect_error(app.post(&k, "/api/v1/segments", json!({"name": "Atacado", "definition": {}})).await, 409, "CONFLICT").await;
     assert_eq!(e["error"]["details"]["field"], "name");
