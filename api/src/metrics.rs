@@ -189,6 +189,37 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    /// Publish the process's file memory (`MEDIA_MEMORY_BYTES`), read at each scrape.
+    pub fn watch_file_memory(&self, memory: application::media::memory::FileMemory) {
+        let gauge = must(prometheus::IntGaugeVec::new(
+            Opts::new("whatsapp_media_memory_bytes", "Bytes of files held in memory now (held) and the process's budget (budget)"),
+            &["state"],
+        ));
+        must(self.registry.register(Box::new(FileMemoryGauge { memory, gauge })));
+    }
+}
+
+/// `whatsapp_media_memory_bytes{state="held|budget"}`, computed when scraped.
+struct FileMemoryGauge {
+    memory: application::media::memory::FileMemory,
+    gauge: prometheus::IntGaugeVec,
+}
+
+impl prometheus::core::Collector for FileMemoryGauge {
+    fn desc(&self) -> Vec<&prometheus::core::Desc> {
+        self.gauge.desc()
+    }
+
+    fn collect(&self) -> Vec<prometheus::proto::MetricFamily> {
+        let total = self.memory.total();
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.gauge.with_label_values(&["held"]).set(clamp(total - self.memory.available()));
+        self.gauge.with_label_values(&["budget"]).set(clamp(total));
+        self.gauge.collect()
+    }
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()

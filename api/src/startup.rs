@@ -232,6 +232,7 @@ impl Application {
             None => Arc::new(bus.clone()),
         };
         let metrics = Metrics::new();
+        metrics.watch_file_memory(file_memory.clone());
         // Group commit on the webhook path (ADR 10): several groups in flight on Postgres; one
         // writer on SQLite.
         let inbox: Arc<dyn WebhookInbox> = {

@@ -456,8 +456,19 @@ async fn an_upload_past_the_file_memory_is_refused_with_503_until_room_comes_bac
     let photo = samples::jpeg(600_000);
 
     let first = upload(&app, &k, photo.clone(), "image/jpeg", "a.jpg", None);
+    let memory = |state: &'static str| {
+        let app = &app;
+        async move {
+            let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+            let line = format!("whatsapp_media_memory_bytes{{state=\"{state}\"}} ");
+            text.lines().find_map(|l| l.strip_prefix(line.as_str())).map(str::to_owned).unwrap_or_else(|| panic!("no {line} in /metrics"))
+        }
+    };
+    assert_eq!(memory("budget").await, "1048576");
+    assert_eq!(memory("held").await, "0");
     let second = async {
         wait_for("the first upload is in Meta's hands", || async { !posts(&meta).await.is_empty() }).await;
+        assert_eq!(memory("held").await, (600_000u64.div_ceil(1024) * 1024).to_string(), "the first photo, in KiB");
         upload(&app, &k, photo.clone(), "image/jpeg", "b.jpg", None).await
     };
     let (first, second) = tokio::join!(first, second);
@@ -468,6 +479,7 @@ async fn an_upload_past_the_file_memory_is_refused_with_503_until_room_comes_bac
     assert_eq!(posts(&meta).await.len(), 1, "the refused file never went to Meta");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 1, "nor was it recorded");
 
+    assert_eq!(memory("held").await, "0", "given back once the first was stored");
     let retry = upload(&app, &k, photo, "image/jpeg", "b.jpg", None).await;
     assert_eq!(retry.status().as_u16(), 201, "room came back with the first file");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 2);
