@@ -29,6 +29,19 @@ curl -sf -X POST "$B/api/v1/accounts" -H "Authorization: Bearer $key" -H "$J" \
   -d '{"phoneNumberId":"1065403522","displayPhoneNumber":"+15550001111","wabaId":"2002","accessToken":"EAAG-sandbox"}' >/dev/null
 curl -sf -X POST "$B/sandbox/customers/messages" -H "$J" \
   -d '{"phoneNumberId":"1065403522","from":"+5511987654321","name":"Ana","text":"Oi"}' >/dev/null
+# Ids for the operations that take one (.ci/schemathesis.toml): otherwise they only ever see 404.
+id_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)'"$1"')'; }
+template() {
+  curl -sf -X POST "$B/api/v1/templates" -H "Authorization: Bearer $key" -H "$J" -d '{"name":"'"$1"'","language":"en_US",
+    "category":"UTILITY","components":[{"type":"BODY","text":"Hi {{1}}, your order ships today.","example":{"body_text":[["Ana"]]}}]}' \
+    | id_of '["id"]'
+}
+export ST_SHOP_ID="$shop"
+export ST_TEMPLATE_ID; ST_TEMPLATE_ID=$(template st_kept)
+export ST_DELETED_TEMPLATE_ID; ST_DELETED_TEMPLATE_ID=$(template st_deleted)
+export ST_MESSAGE_ID; ST_MESSAGE_ID=$(curl -sf "$B/api/v1/messages?waId=5511987654321" -H "Authorization: Bearer $key" | id_of '["messages"][0]["id"]')
+curl -sf -X POST "$B/api/v1/customers" -H "Authorization: Bearer $key" -H "$J" \
+  -d '{"waId":"5511912345678","name":"Bea","userId":"st-user-1"}' >/dev/null
 
 "$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "$B/openapi.json" \
   --checks all \
