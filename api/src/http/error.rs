@@ -11,6 +11,8 @@
 //!   the cause chain is logged at `error` with the request id, never returned.
 //! - Meta's errors are passed through as `WHATSAPP_API_ERROR` with Meta's code and title in
 //!   `details`, so a caller can act on 131047, 131026, ...
+//! - What is worth retrying says when: 429 and 503 carry `Retry-After` in seconds (the shop's
+//!   rate limit; the database down, a number's circuit open, the instance's file memory spent).
 //! - Secrets and message bodies never appear in an error message or a log line.
 //! - Framework errors (unknown route, wrong method, unparsable JSON or parameters, missing
 //!   bearer token) are rewritten by [`catch_all`] into the same body.
