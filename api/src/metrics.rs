@@ -182,14 +182,6 @@ impl Metrics {
         m
     }
 
-    pub fn render(&self) -> String {
-        let mut buf = Vec::new();
-        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
-        String::from_utf8(buf).unwrap_or_default()
-    }
-}
-
-impl Metrics {
     /// Publish the process's file memory (`MEDIA_MEMORY_BYTES`), read at each scrape.
     pub fn watch_file_memory(&self, memory: application::media::memory::FileMemory) {
         let gauge = must(prometheus::IntGaugeVec::new(
@@ -197,6 +189,12 @@ impl Metrics {
             &["state"],
         ));
         must(self.registry.register(Box::new(FileMemoryGauge { memory, gauge })));
+    }
+
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
     }
 }
 

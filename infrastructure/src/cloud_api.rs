@@ -35,9 +35,12 @@ pub struct BreakerConfig {
     pub open_for: Duration,
 }
 
+/// How long a number's circuit stays open before one call may try again.
+pub const CIRCUIT_OPEN_FOR: Duration = Duration::from_secs(30);
+
 impl Default for BreakerConfig {
     fn default() -> Self {
-        Self { window: Duration::from_secs(30), failure_ratio: 0.5, min_calls: 10, open_for: Duration::from_secs(30) }
+        Self { window: Duration::from_secs(30), failure_ratio: 0.5, min_calls: 10, open_for: CIRCUIT_OPEN_FOR }
     }
 }
 

@@ -85,7 +85,7 @@ async fn meta_error_codes_follow_the_delivery_policy() {
         "ACCOUNT_NOT_ACTIVE",
     )
     .await;
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("whatsapp_accounts_paused_total 1"), "an alertable metric");
 }
 

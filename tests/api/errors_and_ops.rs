@@ -32,7 +32,7 @@ async fn health_metrics_and_docs() {
     assert_eq!(ready["checks"]["broker"]["status"], "not_configured");
     assert_eq!(ready["checks"]["mediaStore"]["status"], "up", "the media store's folder is writable");
     app.http.get(app.url("/health/live")).send().await.unwrap();
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     for name in [
         "whatsapp_messages_received_total",
         "whatsapp_messages_sent_total",

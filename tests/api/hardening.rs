@@ -31,7 +31,7 @@ async fn the_shop_limit_holds_across_replicas_with_redis() {
         }
     }
     assert_eq!((ok, limited), (6, 6), "six in a minute between both replicas");
-    let metrics = a.http.get(a.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = a.metrics().await;
     assert!(!metrics.contains(r#"http_rate_limited_total{scope="shop"} 0"#), "{metrics}");
 
     // Without Redis, each process has its own six.
@@ -56,7 +56,7 @@ async fn failed_authentications_are_throttled_per_address() {
     let r = app.get("wsk_wrong", "/api/v1/accounts").await;
     assert!(r.headers().get("retry-after").is_some());
     expect_error(r, 429, "RATE_LIMIT_EXCEEDED").await;
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains(r#"http_auth_attempts_total{result="failed"} 5"#), "{metrics}");
     assert!(metrics.contains(r#"http_auth_attempts_total{result="throttled"} 1"#), "{metrics}");
 }
@@ -119,14 +119,14 @@ async fn strangers_cannot_mint_metric_series() {
     let app = spawn_app(Backend::Sqlite).await;
     let shop = app.create_shop("s").await;
     let series = |text: &str| text.lines().filter(|l| l.starts_with("http_requests_total{")).count();
-    let before = series(&app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap());
+    let before = series(&app.metrics().await);
     for i in 0..40 {
         let method = reqwest::Method::from_bytes(format!("M{i}").as_bytes()).unwrap();
         let _ = app.http.request(method, app.url(&format!("/x/{i}"))).send().await.unwrap();
         let _ = app.get(&shop.admin, &format!("/api/v1/messages/{}", uuid::Uuid::new_v4())).await;
         let _ = app.get(&shop.admin, &format!("/api/v1/nothing/{i}")).await;
     }
-    let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let text = app.metrics().await;
     let after = series(&text);
     assert!(after <= before + 4, "{before} → {after} series:\n{text}");
     assert!(text.contains(r#"http_requests_total{method="GET",route="getMessage",status="404"} 40"#), "{text}");

@@ -259,6 +259,11 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// `/metrics` on the main listener, as text.
+    pub async fn metrics(&self) -> String {
+        self.http.get(self.url("/metrics")).send().await.unwrap().text().await.unwrap()
+    }
+
     pub async fn post(&self, key: &str, path: &str, body: Value) -> Response {
         self.http.post(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request")
     }

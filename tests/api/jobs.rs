@@ -39,7 +39,7 @@ async fn the_expiry_job_closes_expired_conversations_once(backend: Backend) {
     assert_eq!(json(app.get(&shop.admin, "/api/v1/conversations?status=active").await).await["total"], 1);
     // The closed conversation's duration reached the seed 002 histogram through the relay.
     wait_for("duration observed", || async {
-        let m = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let m = app.metrics().await;
         m.contains("whatsapp_conversation_duration_seconds_count{reason=\"expired\"} 1")
     })
     .await;

@@ -425,8 +425,7 @@ async fn a_claim_left_by_a_stuck_replica_expires_and_another_fetches_the_file() 
     assert_eq!(b_downloads, 1, "B downloaded it once");
 
     // A's download stalls out after 12 s; its late outcome changes nothing.
-    let metrics = || async { a.http.get(a.url("/metrics")).send().await.unwrap().text().await.unwrap() };
-    wait_for("A's pass ends", || async { metrics().await.contains("whatsapp_media_fetches_total{outcome=\"superseded\"} 1") }).await;
+    wait_for("A's pass ends", || async { a.metrics().await.contains("whatsapp_media_fetches_total{outcome=\"superseded\"} 1") }).await;
     assert_eq!(a.text("SELECT state FROM media").await.as_deref(), Some("stored"));
     assert_eq!(a.scalar("SELECT CAST(attempts AS BIGINT) FROM media").await, 0, "A's failure was not recorded");
     assert_eq!(a.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'media.stored'").await, 1);
@@ -459,7 +458,7 @@ async fn an_upload_past_the_file_memory_is_refused_with_503_until_room_comes_bac
     let memory = |state: &'static str| {
         let app = &app;
         async move {
-            let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+            let text = app.metrics().await;
             let line = format!("whatsapp_media_memory_bytes{{state=\"{state}\"}} ");
             text.lines().find_map(|l| l.strip_prefix(line.as_str())).map(str::to_owned).unwrap_or_else(|| panic!("no {line} in /metrics"))
         }

@@ -393,7 +393,7 @@ async fn the_sandbox_enforces_meta_rules_like_meta() {
     // Held back until the pair bucket refills (queued, or sent once a token came back) —
     // never refused by Meta.
     assert!(matches!(r.status().as_u16(), 200 | 202), "{}", r.status());
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("whatsapp_outbound_deferred_total{reason=\"pair_rate\"}"), "the pair limiter intervened");
     assert!(!metrics.contains("whatsapp_cloud_api_errors_total{code=\"131056\"}"), "Meta never saw a pair-rate violation");
 }

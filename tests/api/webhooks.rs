@@ -269,7 +269,7 @@ async fn an_unknown_number_is_kept_and_flagged(backend: Backend) {
     let note = app.text("SELECT note FROM webhook_events").await.unwrap();
     assert!(note.contains("unroutable phone_number_id: 999999"), "{note}");
     assert_eq!(app.text("SELECT state FROM webhook_events").await.as_deref(), Some("processed"));
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains("whatsapp_webhook_unroutable_total 1"), "{metrics}");
 }
 
@@ -287,7 +287,7 @@ async fn an_unprocessable_body_becomes_a_dead_letter_and_other_fields_are_kept(b
         app.text("SELECT fields FROM webhook_events WHERE state = 'processed'").await.as_deref(),
         Some("message_template_status_update")
     );
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains(r#"whatsapp_webhook_dead_letters_total{reason="not_json"} 1"#), "{metrics}");
 }
 
@@ -430,7 +430,7 @@ async fn slow_heads_and_connections_over_the_cap_are_closed() {
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let live = app.http.get(app.url("/health/live")).send().await.unwrap();
     assert_eq!(live.status().as_u16(), 200);
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(metrics.contains(r#"http_connections_refused_total{reason="header_timeout"}"#), "{metrics}");
     assert!(!metrics.contains(r#"http_connections_refused_total{reason="connection_limit"} 0"#), "{metrics}");
 }
@@ -504,7 +504,7 @@ async fn concurrent_webhooks_are_committed_in_groups(backend: Backend) {
         assert_eq!(c.await.unwrap(), 200);
     }
     assert_eq!(app.scalar("SELECT COUNT(*) FROM webhook_events").await, 64);
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.metrics().await;
     let value = |name: &str| -> f64 {
         metrics
             .lines()

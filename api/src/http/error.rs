@@ -201,8 +201,10 @@ impl ApiError {
             CloudApiErrorKind::Meta if error.http_status.is_some_and(|s| s < 500) => {
                 ApiError::Unprocessable(body("WHATSAPP_API_ERROR", message, details))
             }
-            // The number's circuit stays open for 30 s (infrastructure::cloud_api::Breaker).
-            CloudApiErrorKind::CircuitOpen => ApiError::Unavailable(body("WHATSAPP_API_ERROR", message, details), "30".into()),
+            CloudApiErrorKind::CircuitOpen => ApiError::Unavailable(
+                body("WHATSAPP_API_ERROR", message, details),
+                infrastructure::cloud_api::CIRCUIT_OPEN_FOR.as_secs().to_string(),
+            ),
             _ => ApiError::BadGateway(body("WHATSAPP_API_ERROR", message, details)),
         }
     }

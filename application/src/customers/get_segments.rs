@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::{StreamExt, TryStreamExt};
 use validator::Validate;
 
 use super::ports::CustomerReads;
@@ -59,7 +60,6 @@ impl QueryHandler<GetSegments> for GetSegmentsHandler {
             Some(id) => vec![self.reads.segment(q.shop_id, id).await?.ok_or(GetSegmentsError::NotFound)?],
             None => self.reads.segments(q.shop_id).await?,
         };
-        use futures_util::{StreamExt, TryStreamExt};
         let defs = self.reads.field_definitions(q.shop_id).await?;
         let now = self.clock.now();
         let audiences = segments
