@@ -16,6 +16,7 @@ mod import_export;
 mod jobs;
 mod media;
 mod messaging;
+mod outside_checks;
 mod restart;
 mod segments;
 mod templates;

@@ -59,20 +59,25 @@ impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
         }
         let mut de = serde_json::Deserializer::from_slice(&data);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Ok(v) => Ok(Self(v)),
+            // Anything but whitespace after the value is refused, as `serde_json::from_slice` does.
+            Ok(v) => match de.end() {
+                Ok(()) => Ok(Self(v)),
+                Err(inner) => Err(poem::Error::from_response(malformed(&inner).into_response())),
+            },
             Err(e) => {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
                 let field = field_of(None, &path, &inner.to_string());
-                let err = if inner.is_syntax() || inner.is_eof() {
-                    ApiError::BadRequest(body("VALIDATION_FAILED", format!("body: malformed JSON ({inner})"), json!({ "field": "body" })))
-                } else {
-                    ApiError::validation(&field, &inner.to_string())
-                };
+                let err =
+                    if inner.is_syntax() || inner.is_eof() { malformed(&inner) } else { ApiError::validation(&field, &inner.to_string()) };
                 Err(poem::Error::from_response(err.into_response()))
             }
         }
     }
+}
+
+fn malformed(inner: &serde_json::Error) -> ApiError {
+    ApiError::BadRequest(body("VALIDATION_FAILED", format!("body: malformed JSON ({inner})"), json!({ "field": "body" })))
 }
 
 poem_openapi::impl_apirequest_for_payload!(JsonBody<T>, T: Type + DeserializeOwned + Send);

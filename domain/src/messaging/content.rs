@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::shared::meta::text_parameter_problem;
+
 pub const TEXT_BODY_MAX: usize = 4096;
 pub const CAPTION_MAX: usize = 1024;
 pub const INTERACTIVE_BODY_MAX: usize = 1024;
@@ -341,8 +343,15 @@ impl TemplateRef {
             if let Some(params) = c.get("parameters") {
                 let params = params.as_array().ok_or_else(|| err(format!("{f}.parameters"), "must be an array"))?;
                 for (j, p) in params.iter().enumerate() {
-                    if p.get("type").and_then(Value::as_str).is_none() {
+                    let Some(kind) = p.get("type").and_then(Value::as_str) else {
                         return Err(err(format!("{f}.parameters[{j}].type"), "is required"));
+                    };
+                    // Meta refuses these in a body's or a header's text (132018).
+                    if matches!(ty.as_str(), "body" | "header")
+                        && kind.eq_ignore_ascii_case("text")
+                        && let Some(problem) = p.get("text").and_then(Value::as_str).and_then(text_parameter_problem)
+                    {
+                        return Err(err(format!("{f}.parameters[{j}].text"), problem));
                     }
                 }
             }
@@ -594,6 +603,16 @@ mod tests {
         assert_eq!(bad_lang.validate_outbound().unwrap_err().field, "content.language");
         let bad_button = parse(json!({"type": "template", "name": "x", "language": "en", "components": [{"type": "button"}]}));
         assert_eq!(bad_button.validate_outbound().unwrap_err().field, "content.components[0].index");
+        // What Meta refuses in a body's or header's text (132018) is refused here, naming it.
+        for text in ["", "line\nbreak", "a\ttab", "five     spaces"] {
+            let t = parse(json!({"type": "template", "name": "x", "language": "en", "components": [
+                {"type": "header", "parameters": [{"type": "text", "text": "ok"}]},
+                {"type": "body", "parameters": [{"type": "text", "text": "ok"}, {"type": "text", "text": text}]}]}));
+            assert_eq!(t.validate_outbound().unwrap_err().field, "content.components[1].parameters[1].text", "{text:?}");
+        }
+        let button = parse(json!({"type": "template", "name": "x", "language": "en", "components": [
+            {"type": "button", "index": "0", "sub_type": "url", "parameters": [{"type": "text", "text": "a\tb"}]}]}));
+        assert!(button.validate_outbound().is_ok(), "a button's suffix is not a body text");
         assert!(is_language_code("es_419"));
         assert!(!is_language_code("EN_us"));
     }

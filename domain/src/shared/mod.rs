@@ -2,4 +2,5 @@
 
 pub mod events;
 pub mod ids;
+pub mod meta;
 pub mod phone;

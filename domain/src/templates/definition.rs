@@ -718,6 +718,18 @@ mod tests {
                 "template.components.buttons",
             ),
             (vec![json!({"type": "footer"})], "template.components[0].type"),
+            (
+                vec![
+                    good[0].clone(),
+                    json!({"type": "body", "parameters": [{"type": "text", "text": "Ana"}, {"type": "text", "text": "#9\n"}]}),
+                    good[2].clone(),
+                ],
+                "template.components.body.parameters[1]",
+            ),
+            (
+                vec![json!({"type": "header", "parameters": [{"type": "text", "text": "\t"}]}), good[1].clone(), good[2].clone()],
+                "template.components.header.parameters[0]",
+            ),
         ];
         for (components, field) in cases {
             let got: Vec<String> = t.render(&components).unwrap_err().into_iter().map(|p| p.field).collect();
@@ -739,6 +751,9 @@ mod tests {
         assert_eq!(t.render(&ok).unwrap().body, "Hi Bia, welcome.");
         let video = json!({"type": "header", "parameters": [{"type": "video", "video": {"id": "1"}}]});
         let wrong_name = json!({"type": "body", "parameters": [{"type": "text", "parameter_name": "name", "text": "Bia"}]});
+        let spaced = json!({"type": "body", "parameters": [{"type": "text", "parameter_name": "first_name", "text": "B      ia"}]});
+        let got: Vec<String> = t.render(&[ok[0].clone(), spaced]).unwrap_err().into_iter().map(|p| p.field).collect();
+        assert_eq!(got, ["template.components.body.parameters[0]"], "refused once, not also as missing");
         let got: Vec<String> = t.render(&[video, wrong_name]).unwrap_err().into_iter().map(|p| p.field).collect();
         assert_eq!(
             got,

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::category::TemplateCategory;
 use super::definition::{Button, Header, ParameterFormat, Problem, TemplateDefinition};
+use crate::shared::meta::text_parameter_problem;
 
 const FIELD: &str = "template.components";
 
@@ -32,6 +33,17 @@ fn text_of(p: &Value) -> Option<&str> {
     p.get("text").and_then(Value::as_str)
 }
 
+/// A text parameter's value, or a problem at `field` when Meta would refuse it.
+fn checked(field: String, value: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    match text_parameter_problem(value) {
+        Some(reason) => {
+            problems.push(Problem { field, reason: reason.into() });
+            None
+        }
+        None => Some(value.to_owned()),
+    }
+}
+
 /// The values of the body's variables by name, or the problems.
 fn body_values(t: &TemplateDefinition, given: &[Value], problems: &mut Vec<Problem>) -> Vec<(String, String)> {
     let field = format!("{FIELD}.body.parameters");
@@ -52,12 +64,17 @@ fn body_values(t: &TemplateDefinition, given: &[Value], problems: &mut Vec<Probl
             }
             for (i, p) in given.iter().enumerate().take(t.body_variables.len()) {
                 match text_of(p).or_else(|| p.get("currency").and_then(|c| c.get("fallback_value")).and_then(Value::as_str)) {
-                    Some(v) => out.push(((i + 1).to_string(), v.to_owned())),
+                    Some(v) => {
+                        if let Some(v) = checked(format!("{field}[{i}]"), v, problems) {
+                            out.push(((i + 1).to_string(), v));
+                        }
+                    }
                     None => problems.push(Problem { field: format!("{field}[{i}]"), reason: "needs a text value".into() }),
                 }
             }
         }
         ParameterFormat::Named => {
+            let mut given_names = Vec::new();
             for (i, p) in given.iter().enumerate() {
                 let name = p.get("parameter_name").and_then(Value::as_str).unwrap_or("");
                 if !t.body_variables.iter().any(|v| v == name) {
@@ -66,10 +83,15 @@ fn body_values(t: &TemplateDefinition, given: &[Value], problems: &mut Vec<Probl
                         reason: format!("'{name}' is not a variable of the template"),
                     });
                 } else if let Some(v) = text_of(p) {
-                    out.push((name.to_owned(), v.to_owned()));
+                    if let Some(v) = checked(format!("{field}[{i}]"), v, problems) {
+                        out.push((name.to_owned(), v));
+                    }
+                } else {
+                    problems.push(Problem { field: format!("{field}[{i}]"), reason: "needs a text value".into() });
                 }
+                given_names.push(name);
             }
-            for missing in t.body_variables.iter().filter(|v| !out.iter().any(|(n, _)| n == *v)) {
+            for missing in t.body_variables.iter().filter(|v| !given_names.contains(&v.as_str())) {
                 problems.push(Problem { field: field.clone(), reason: format!("needs a value for {{{{{missing}}}}}") });
             }
         }
@@ -116,7 +138,8 @@ impl TemplateDefinition {
                 Some(text.clone())
             }
             Some(Header::Text { text, variable: Some(v) }) => match header_params.as_slice() {
-                [p] if text_of(p).is_some() => Some(substitute(text, &[(v.clone(), text_of(p).unwrap_or_default().to_owned())])),
+                [p] if text_of(p).is_some() => checked(format!("{hf}[0]"), text_of(p).unwrap_or_default(), &mut problems)
+                    .map(|value| substitute(text, &[(v.clone(), value)])),
                 _ => {
                     problems.push(Problem { field: hf, reason: format!("the template's header needs one text value for {{{{{v}}}}}") });
                     None
