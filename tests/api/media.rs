@@ -78,6 +78,9 @@ async fn a_customers_photo_is_fetched_kept_and_served_with_ranges(backend: Backe
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
     assert_eq!(r.headers()["accept-ranges"], "bytes");
+    // Never sniffed into another type, never run as a page on the API's origin.
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().ends_with("sandbox"), "{:?}", r.headers());
     assert_eq!(r.bytes().await.unwrap().to_vec(), photo);
 
     let ranged = |range: &'static str| {
@@ -87,6 +90,7 @@ async fn a_customers_photo_is_fetched_kept_and_served_with_ranges(backend: Backe
     let r = ranged("bytes=10-19").await.unwrap();
     assert_eq!(r.status().as_u16(), 206);
     assert_eq!(r.headers()["content-range"], "bytes 10-19/3000");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.bytes().await.unwrap().to_vec(), photo[10..20].to_vec());
     let r = ranged("bytes=-5").await.unwrap();
     assert_eq!(r.bytes().await.unwrap().to_vec(), photo[2995..].to_vec());

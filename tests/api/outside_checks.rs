@@ -43,3 +43,57 @@ async fn template_parameters_meta_refuses_are_refused_before_meta(backend: Backe
 }
 
 both_backends!(template_parameters_meta_refuses_are_refused_before_meta);
+
+/// A ZIP archive passes only as Office Open XML and an OLE file only as legacy Office: a renamed
+/// archive declared as a photo or a text is refused, and nothing is kept.
+#[tokio::test]
+async fn a_zip_or_ole_file_passes_only_as_an_office_document() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    let upload = |bytes: Vec<u8>, mime: &'static str, name: &'static str| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str(mime).unwrap();
+        app.http
+            .post(app.url("/api/v1/media"))
+            .bearer_auth(&shop.admin)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+    };
+    use domain::media::rules::samples::{ole, zip};
+    for (bytes, mime, name) in [
+        (zip(2000), "image/jpeg", "x.jpg"),
+        (zip(2000), "text/plain", "x.txt"),
+        (ole(2000), "application/pdf", "x.pdf"),
+        (zip(2000), "application/msword", "x.doc"),
+    ] {
+        let v = expect_error(upload(bytes, mime, name).await.unwrap(), 422, "VALIDATION_FAILED").await;
+        assert_eq!(v["error"]["details"]["field"], "file", "{mime}: {v}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 0);
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    assert_eq!(upload(zip(2000), xlsx, "sheet.xlsx").await.unwrap().status().as_u16(), 201);
+    assert_eq!(upload(ole(2000), "application/vnd.ms-excel", "sheet.xls").await.unwrap().status().as_u16(), 201);
+}
+
+/// A 422's problems list is bounded: the first hundred, each cut short, and how many there were.
+#[tokio::test]
+async fn a_long_list_of_problems_is_capped_with_its_count() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    let template = json!({"name": "note", "language": "en_US", "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Hello there."}]});
+    let r = app.post(&shop.admin, "/api/v1/templates", template).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let id = json(r).await["id"].as_str().unwrap().to_owned();
+    let long = "x".repeat(400);
+    let components: Vec<_> = (0..1500).map(|_| json!({"type": long})).collect();
+    let r = app.post(&shop.admin, &format!("/api/v1/templates/{id}/preview"), json!({"components": components})).await;
+    assert_eq!(r.status().as_u16(), 422);
+    let text = r.text().await.unwrap();
+    assert!(text.len() < 64 * 1024, "the error body is {} bytes", text.len());
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let details = &v["error"]["details"];
+    assert_eq!((details["problemCount"].as_u64(), details["truncated"].as_bool()), (Some(1500), Some(true)), "{details}");
+    assert_eq!(details["problems"].as_array().unwrap().len(), 100);
+}

@@ -76,6 +76,18 @@ pub enum ApiError {
     Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] String),
 }
 
+/// At most this many problems are listed in one 422.
+pub const MAX_PROBLEMS: usize = 100;
+/// A problem's field or reason is cut to this many characters.
+pub const MAX_PROBLEM_CHARS: usize = 300;
+
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(MAX_PROBLEM_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}
+
 pub fn body(code: &str, message: impl Into<String>, details: Value) -> Json<ErrorBody> {
     Json(ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message.into(), details } })
 }
@@ -94,15 +106,18 @@ impl ApiError {
         Self::Unprocessable(body("VALIDATION_FAILED", format!("{field}: {message}"), json!({ "field": field })))
     }
     /// Several problems at once (a template draft, a send's template parameters): `field` names
-    /// the first, `problems` lists them all.
+    /// the first, `problems` lists the first `MAX_PROBLEMS` (each cut to `MAX_PROBLEM_CHARS`
+    /// characters, since a reason may quote the request), `problemCount` says how many there were.
     pub fn problems(list: &[domain::templates::Problem]) -> Self {
-        let first = list.first().map_or_else(|| "request".to_owned(), |p| p.field.clone());
+        let first = list.first().map_or_else(|| "request".to_owned(), |p| cut(&p.field));
         let message = match list {
-            [one] => format!("{}: {}", one.field, one.reason),
-            _ => format!("{} problems; the first: {first}: {}", list.len(), list.first().map_or("", |p| p.reason.as_str())),
+            [one] => format!("{}: {}", cut(&one.field), cut(&one.reason)),
+            _ => format!("{} problems; the first: {first}: {}", list.len(), list.first().map_or_else(String::new, |p| cut(&p.reason))),
         };
-        let problems: Vec<Value> = list.iter().map(|p| json!({"field": p.field, "reason": p.reason})).collect();
-        Self::Unprocessable(body("VALIDATION_FAILED", message, json!({ "field": first, "problems": problems })))
+        let problems: Vec<Value> =
+            list.iter().take(MAX_PROBLEMS).map(|p| json!({"field": cut(&p.field), "reason": cut(&p.reason)})).collect();
+        let details = json!({ "field": first, "problems": problems, "problemCount": list.len(), "truncated": list.len() > MAX_PROBLEMS });
+        Self::Unprocessable(body("VALIDATION_FAILED", message, details))
     }
     pub fn template_not_approved(e: &domain::templates::NotApproved) -> Self {
         Self::Unprocessable(body(

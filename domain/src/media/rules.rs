@@ -169,11 +169,19 @@ fn same_container(declared: &str, found: &str) -> bool {
                 | ("video/mp4", "audio/mp4")
                 | ("video/3gpp", "video/mp4")
                 | ("video/mp4", "video/3gpp")
-                // Office files are ZIP (new) or OLE (old) containers that a sniffer may only see as such.
-                | (_, "application/zip")
-                | (_, "application/x-ole-storage")
         )
+        // Office files are ZIP (Office Open XML) or OLE (legacy Office) containers that a sniffer
+        // may only see as such; no other type may be either.
+        || (found == "application/zip" && OFFICE_OPEN_XML.contains(&declared))
+        || (found == "application/x-ole-storage" && LEGACY_OFFICE.contains(&declared))
 }
+
+const OFFICE_OPEN_XML: [&str; 3] = [
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+];
+const LEGACY_OFFICE: [&str; 3] = ["application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint"];
 
 /// An animated WebP has the VP8X header with its animation flag set.
 fn animated_webp(bytes: &[u8]) -> bool {
@@ -247,6 +255,14 @@ pub mod samples {
     pub fn ogg(len: usize) -> Vec<u8> {
         padded(b"OggS\0\x02\0\0\0\0\0\0\0\0", len)
     }
+    /// A ZIP archive's local file header (what an Office Open XML file starts with).
+    pub fn zip(len: usize) -> Vec<u8> {
+        padded(b"PK\x03\x04\x14\0\0\0\x08\0", len)
+    }
+    /// An OLE compound file's header (what a legacy Office file starts with).
+    pub fn ole(len: usize) -> Vec<u8> {
+        padded(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0, 0, 0, 0, 0], len)
+    }
     fn padded(head: &[u8], len: usize) -> Vec<u8> {
         let mut v = head.to_vec();
         v.resize(len.max(head.len()), 0x20);
@@ -285,6 +301,20 @@ mod tests {
             (Some("photo"), Some("image/jpeg"), None, jpeg(10), Err("type: must be one of")),
             (None, Some("image/jpeg"), None, vec![], Err("file: is empty")),
             (None, None, Some("blob"), b"??".to_vec(), Err("file: its type is not given")),
+            // ZIP passes only as Office Open XML, OLE only as legacy Office.
+            (None, Some("image/jpeg"), Some("x.zip"), zip(1000), Err("file: its content is application/zip")),
+            (None, Some("text/plain"), Some("x.txt"), zip(1000), Err("file: its content is application/zip")),
+            (None, Some("application/pdf"), None, zip(1000), Err("file: its content is application/zip")),
+            (None, Some("video/mp4"), None, ole(1000), Err("file: its content is application/x-ole-storage")),
+            (None, Some("application/vnd.ms-excel"), None, zip(1000), Err("file: its content is application/zip")),
+            (
+                None,
+                Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                None,
+                zip(1000),
+                Ok((MediaKind::Document, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            ),
+            (None, Some("application/msword"), Some("a.doc"), ole(1000), Ok((MediaKind::Document, "application/msword"))),
         ];
         for (i, (kind, mime, name, bytes, want)) in cases.into_iter().enumerate() {
             let got = check_upload(kind, mime, name, &bytes);

@@ -48,9 +48,14 @@ impl Payload for FileBytes {
     }
 }
 
+/// A stored file is somebody's upload, served from the API's own origin: a browser must neither
+/// guess another type than the one given (`nosniff`) nor run it as a page (a sandbox with no
+/// source allowed), so an HTML or SVG file cannot script the dashboard's origin.
+pub const FILE_CSP: &str = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox";
+
 impl poem::IntoResponse for FileBytes {
     fn into_response(self) -> poem::Response {
-        poem::Response::builder().body(self.0)
+        poem::Response::builder().header("X-Content-Type-Options", "nosniff").header("Content-Security-Policy", FILE_CSP).body(self.0)
     }
 }
 
