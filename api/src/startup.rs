@@ -114,7 +114,7 @@ use crate::http::listener::GuardedAcceptor;
 use crate::http::media::MediaHttp;
 use crate::http::messaging::MessagingHttp;
 use crate::http::ops::OpsHttp;
-use crate::http::rate_limit::{ApiRateLimits, LocalBuckets};
+use crate::http::rate_limit::ApiRateLimits;
 use crate::http::tenancy::TenancyHttp;
 use crate::http::{self, error};
 use crate::metrics::Metrics;
@@ -557,8 +557,10 @@ impl Application {
         let rate_limits = Arc::new(ApiRateLimits {
             shops: limiter,
             per_shop_per_minute: config.rate_limit_per_minute,
-            instance: LocalBuckets::new(config.rate_limit_per_instance_per_minute),
-            failures: LocalBuckets::new(config.auth_failures_per_minute),
+            local: Arc::new(LocalLimiter::new()),
+            per_instance_per_minute: config.rate_limit_per_instance_per_minute,
+            auth_failures_per_minute: config.auth_failures_per_minute,
+            trusted_proxies: config.trusted_proxies.clone(),
         });
         let body_limits = Arc::new(BodyLimits { max_bytes: config.api_max_body_bytes, timeout: config.http_body_timeout });
         // The front door of /api/v1, outermost first: authenticate, rate-limit, then the body.

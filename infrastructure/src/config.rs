@@ -88,6 +88,9 @@ pub struct Config {
     pub rate_limit_per_instance_per_minute: u32,
     /// Failed API key checks per minute per client address before 429.
     pub auth_failures_per_minute: u32,
+    /// `TRUSTED_PROXIES`: the proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names
+    /// the client; empty = the connection's own address is the client's.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where `/metrics` is served: its own listener, or (`None`) the main one.
     pub metrics_bind_addr: Option<SocketAddr>,
     /// `MEDIA_STORE_URL`: where files' bytes live: a folder, or `s3://bucket/prefix` (with the
@@ -174,6 +177,14 @@ impl Config {
             None => Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
             Some(a) => Some(a.parse().map_err(|_| err("METRICS_BIND_ADDR", "must be host:port (e.g. 0.0.0.0:9090) or main"))?),
         };
+        let trusted_proxies = get("TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<ipnet::IpNet>().or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| err("TRUSTED_PROXIES", "must be addresses or CIDR ranges, separated by commas (e.g. 10.0.0.0/8,127.0.0.1)"))?;
         let amqp_url = get("AMQP_URL");
         if let Some(u) = &amqp_url
             && !(u.starts_with("amqp://") || u.starts_with("amqps://"))
@@ -280,6 +291,7 @@ impl Config {
             http_max_connections: number("HTTP_MAX_CONNECTIONS", 4096, 1, 1_000_000)? as usize,
             rate_limit_per_instance_per_minute: number("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", 1_000, 1, 100_000_000)? as u32,
             auth_failures_per_minute: number("AUTH_FAILURES_PER_MINUTE", 30, 1, 1_000_000)? as u32,
+            trusted_proxies,
             metrics_bind_addr,
             media_store_url: get("MEDIA_STORE_URL").unwrap_or_else(|| "data/media".into()),
             media_fetch_concurrency: number("MEDIA_FETCH_CONCURRENCY", 4, 1, 256)? as usize,
@@ -339,6 +351,15 @@ mod tests {
         assert_eq!(cfg(&[("SANDBOX", "1")]).unwrap().media_memory_bytes, 200 * 1024 * 1024);
         assert_eq!(cfg(&[("SANDBOX", "1"), ("MEDIA_MEMORY_BYTES", "1048576")]).unwrap().media_memory_bytes, 1024 * 1024);
         assert_eq!(cfg(&[("SANDBOX", "1"), ("MEDIA_MEMORY_BYTES", "1000")]).unwrap_err().var, "MEDIA_MEMORY_BYTES");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        assert!(cfg(&[("SANDBOX", "1")]).unwrap().trusted_proxies.is_empty());
+        let c = cfg(&[("SANDBOX", "1"), ("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1")]).unwrap();
+        let got: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(got, ["10.0.0.0/8", "127.0.0.1/32", "::1/128"]);
+        assert_eq!(cfg(&[("SANDBOX", "1"), ("TRUSTED_PROXIES", "10.0.0.0/99")]).unwrap_err().var, "TRUSTED_PROXIES");
     }
 
     #[test]

@@ -21,6 +21,12 @@ pub fn gcra(tat: f64, now: f64, per_second: f64, burst: f64, want: u32) -> (u32,
     (taken, tat, wait)
 }
 
+/// The wait (ms) before `tat` allows one more token, if it allows none now.
+pub fn gcra_peek(tat: f64, now: f64, per_second: f64, burst: f64) -> Option<f64> {
+    let (taken, _, wait) = gcra(tat, now, per_second, burst, 1);
+    (taken == 0).then_some(wait)
+}
+
 pub struct LocalLimiter {
     start: Instant,
     tats: Mutex<HashMap<String, f64>>,
@@ -51,6 +57,12 @@ impl RateLimiter for LocalLimiter {
         }
         Ok((taken, Duration::from_secs_f64(wait / 1000.0)))
     }
+
+    async fn peek(&self, key: &str, per_second: f64, burst: f64) -> Result<Option<Duration>, String> {
+        let now = self.start.elapsed().as_secs_f64() * 1000.0;
+        let map = self.tats.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(map.get(key).and_then(|tat| gcra_peek(*tat, now, per_second, burst)).map(|ms| Duration::from_secs_f64(ms / 1000.0)))
+    }
 }
 
 const SCRIPT: &str = r#"
@@ -72,6 +84,18 @@ end
 local wait = 0
 if taken < want then wait = math.max(1, tat + interval - burst * interval - now) end
 return {taken, math.ceil(wait)}
+"#;
+
+/// The wait before KEYS[1] has a token (0: one is free now); takes nothing.
+const SCRIPT_PEEK: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local interval = 1000 / tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+if now + burst * interval - tat >= interval then return 0 end
+return math.max(1, math.ceil(tat + interval - burst * interval - now))
 "#;
 
 /// One token from each of KEYS, in one call (the dispatcher's pair checks for a whole tick).
@@ -119,6 +143,7 @@ pub struct RedisLimiter {
     conn: redis::aio::ConnectionManager,
     script: redis::Script,
     script_each: redis::Script,
+    script_peek: redis::Script,
     prefix: String,
 }
 
@@ -126,7 +151,13 @@ impl RedisLimiter {
     pub async fn connect(url: &str) -> Result<Self, String> {
         let client = redis::Client::open(url).map_err(|e| e.to_string())?;
         let conn = redis::aio::ConnectionManager::new(client).await.map_err(|e| e.to_string())?;
-        Ok(Self { conn, script: redis::Script::new(SCRIPT), script_each: redis::Script::new(SCRIPT_EACH), prefix: "whatsapp:rl:".into() })
+        Ok(Self {
+            conn,
+            script: redis::Script::new(SCRIPT),
+            script_each: redis::Script::new(SCRIPT_EACH),
+            script_peek: redis::Script::new(SCRIPT_PEEK),
+            prefix: "whatsapp:rl:".into(),
+        })
     }
 
     pub fn with_prefix(mut self, prefix: &str) -> Self {
@@ -151,6 +182,19 @@ impl RateLimiter for RedisLimiter {
         Ok((taken, Duration::from_millis(wait_ms)))
     }
 
+    async fn peek(&self, key: &str, per_second: f64, burst: f64) -> Result<Option<Duration>, String> {
+        let mut conn = self.conn.clone();
+        let wait_ms: u64 = self
+            .script_peek
+            .key(format!("{}{key}", self.prefix))
+            .arg(per_second)
+            .arg(burst)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((wait_ms > 0).then(|| Duration::from_millis(wait_ms)))
+    }
+
     async fn take_each(&self, keys: &[String], per_second: f64, burst: f64) -> Result<Vec<(bool, Duration)>, String> {
         if keys.is_empty() {
             return Ok(Vec::new());
@@ -168,7 +212,35 @@ impl RateLimiter for RedisLimiter {
 
 #[cfg(test)]
 mod tests {
-    use super::gcra;
+    use super::{LocalLimiter, gcra};
+    use application::messaging::ports::RateLimiter;
+
+    #[tokio::test]
+    async fn peek_takes_nothing_and_sees_an_empty_bucket() {
+        let l = LocalLimiter::new();
+        assert_eq!(l.peek("k", 3.0 / 60.0, 3.0).await.unwrap(), None, "an unknown key has tokens");
+        for _ in 0..3 {
+            assert_eq!(l.peek("k", 3.0 / 60.0, 3.0).await.unwrap(), None);
+            assert_eq!(l.take("k", 3.0 / 60.0, 3.0, 1).await.unwrap().0, 1);
+        }
+        let wait = l.peek("k", 3.0 / 60.0, 3.0).await.unwrap().expect("empty");
+        assert!(wait.as_secs() >= 19 && wait.as_secs() <= 20, "{wait:?}");
+        assert_eq!(l.take("k", 3.0 / 60.0, 3.0, 1).await.unwrap().0, 0, "peeking gave nothing back");
+        assert_eq!(l.peek("other", 3.0 / 60.0, 3.0).await.unwrap(), None, "keys are independent");
+    }
+
+    /// The same on Redis, when `TEST_REDIS_URL` is set (CI sets it).
+    #[tokio::test]
+    async fn redis_peek_takes_nothing() {
+        let Ok(url) = std::env::var("TEST_REDIS_URL") else { return };
+        let prefix = format!("test:{}:", uuid::Uuid::new_v4());
+        let l = super::RedisLimiter::connect(&url).await.unwrap().with_prefix(&prefix);
+        assert_eq!(l.peek("k", 2.0 / 60.0, 2.0).await.unwrap(), None);
+        assert_eq!(l.take("k", 2.0 / 60.0, 2.0, 2).await.unwrap().0, 2);
+        let wait = l.peek("k", 2.0 / 60.0, 2.0).await.unwrap().expect("empty");
+        assert!((29..=30).contains(&wait.as_secs()), "{wait:?}");
+        assert_eq!(l.take("k", 2.0 / 60.0, 2.0, 1).await.unwrap().0, 0);
+    }
 
     #[test]
     fn gcra_allows_the_burst_then_the_rate() {

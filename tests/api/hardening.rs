@@ -50,15 +50,43 @@ async fn failed_authentications_are_throttled_per_address() {
     let mut opts = Opts::new(Backend::Sqlite);
     opts.extra_env = vec![("AUTH_FAILURES_PER_MINUTE", "5".into())];
     let app = spawn_with(opts).await;
-    for _ in 0..5 {
-        expect_error(app.get("wsk_wrong", "/api/v1/accounts").await, 401, "UNAUTHORIZED").await;
+    let shop = app.create_shop("s").await;
+    let wrong = |forwarded: &'static str| {
+        app.http.get(app.url("/api/v1/accounts")).bearer_auth("wsk_wrong").header("x-forwarded-for", forwarded).send()
+    };
+    for i in 0..5 {
+        // Without TRUSTED_PROXIES, X-Forwarded-For is the caller's word and is ignored.
+        let forwarded = ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4", "5.5.5.5"][i];
+        expect_error(wrong(forwarded).await.unwrap(), 401, "UNAUTHORIZED").await;
     }
-    let r = app.get("wsk_wrong", "/api/v1/accounts").await;
+    let r = wrong("9.9.9.9").await.unwrap();
     assert!(r.headers().get("retry-after").is_some());
     expect_error(r, 429, "RATE_LIMIT_EXCEEDED").await;
+    // A key that resolves is never throttled: behind a NAT or an ingress, every shop shares the address.
+    assert_eq!(app.get(&shop.admin, "/api/v1/accounts").await.status().as_u16(), 200);
     let metrics = app.metrics().await;
     assert!(metrics.contains(r#"http_auth_attempts_total{result="failed"} 5"#), "{metrics}");
     assert!(metrics.contains(r#"http_auth_attempts_total{result="throttled"} 1"#), "{metrics}");
+}
+
+/// Behind a trusted proxy (`TRUSTED_PROXIES`), the client is the address the proxy forwards:
+/// one client's failures do not throttle another's behind the same proxy.
+#[tokio::test]
+async fn behind_a_trusted_proxy_failures_count_per_forwarded_client() {
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.extra_env = vec![("AUTH_FAILURES_PER_MINUTE", "3".into()), ("TRUSTED_PROXIES", "127.0.0.0/8,::1".into())];
+    let app = spawn_with(opts).await;
+    let wrong = |forwarded: &'static str| {
+        app.http.get(app.url("/api/v1/accounts")).bearer_auth("wsk_wrong").header("x-forwarded-for", forwarded).send()
+    };
+    for _ in 0..3 {
+        expect_error(wrong("198.51.100.7").await.unwrap(), 401, "UNAUTHORIZED").await;
+    }
+    expect_error(wrong("198.51.100.7").await.unwrap(), 429, "RATE_LIMIT_EXCEEDED").await;
+    // Another client behind the same proxy still gets its own answer.
+    expect_error(wrong("203.0.113.5").await.unwrap(), 401, "UNAUTHORIZED").await;
+    // The client cannot pick its address by prepending one: the proxy's last hop counts.
+    expect_error(wrong("203.0.113.5, 198.51.100.7").await.unwrap(), 429, "RATE_LIMIT_EXCEEDED").await;
 }
 
 #[tokio::test]

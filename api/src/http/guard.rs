@@ -2,8 +2,10 @@
 //! 1. NUL, which Postgres cannot store, becomes U+FFFD in the query (`%00`) and in JSON bodies
 //!    (`\u0000`), the same on both databases, as in webhooks; in a path it is refused (422).
 //! 2. The bearer key is resolved once; the route's role check reuses it. Unknown keys count
-//!    against the caller's address; an address over `AUTH_FAILURES_PER_MINUTE` gets 429 without
-//!    a lookup. Viewer keys cannot change anything, so their writes are refused here (403).
+//!    against the caller's address (the connection's, or `X-Forwarded-For` from a trusted
+//!    proxy); once an address is over `AUTH_FAILURES_PER_MINUTE`, its unknown keys get 429
+//!    instead of 401, while a key that resolves always passes. Viewer keys cannot change
+//!    anything, so their writes are refused here (403).
 //! 3. (`rate_limit::limit`, its own middleware, comes next.)
 //! 4. The body is read at most `API_MAX_BODY_BYTES` (413) within `HTTP_BODY_TIMEOUT_MS` (408).
 
@@ -102,23 +104,31 @@ pub async fn authenticate<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
             m.auth_attempts.with_label_values(&[result]).inc();
         }
     };
-    let ip = req.remote_addr().as_socket_addr().map(std::net::SocketAddr::ip);
-    if let (Some(limits), Some(ip)) = (&limits, ip)
-        && let Some(wait) = limits.failures.exhausted(&ip)
-    {
-        count("throttled");
-        let mut r = plain(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED", "Too many failed authentications from this address; wait.");
-        r.headers_mut().insert("retry-after", wait.into());
-        return Ok(r);
-    }
+    let ip = req.remote_addr().as_socket_addr().map(std::net::SocketAddr::ip).map(|peer| {
+        let forwarded: Vec<&str> = req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        limits.as_ref().map_or(peer, |l| super::rate_limit::client_ip(peer, &forwarded, &l.trusted_proxies))
+    });
+    // A key that resolves is never throttled: failures from an address (behind a NAT or an
+    // ingress, many shops share one) must not lock good keys out. Only an unknown key is
+    // answered 429 once its address has used up its failures.
     let principal = match auth.resolve(&token).await {
         Ok(p) => p,
         Err(e) => {
+            if let (ApiError::Unauthorized(_), Some(limits), Some(ip)) = (&e, &limits, ip) {
+                if let Some(wait) = limits.failures_exhausted(&ip).await {
+                    count("throttled");
+                    let mut r = plain(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "RATE_LIMIT_EXCEEDED",
+                        "Too many failed authentications from this address; wait.",
+                    );
+                    r.headers_mut().insert("retry-after", wait.into());
+                    return Ok(r);
+                }
+                limits.count_failure(&ip).await;
+            }
             if let ApiError::Unauthorized(_) = e {
                 count("failed");
-                if let (Some(limits), Some(ip)) = (&limits, ip) {
-                    let _ = limits.failures.take(&ip);
-                }
             }
             return Ok(e.into_response());
         }

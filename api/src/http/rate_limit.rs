@@ -4,10 +4,9 @@
 //! - per instance, `RATE_LIMIT_PER_INSTANCE_PER_MINUTE` (seed 002: 1,000), all shops together;
 //! - failed authentications per client address, `AUTH_FAILURES_PER_MINUTE`, per process.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::Duration;
 
 use poem::{Endpoint, IntoResponse, Request, Response};
 
@@ -21,55 +20,56 @@ pub struct ApiRateLimits {
     /// Shared (Redis) or local, as configured.
     pub shops: Arc<dyn RateLimiter>,
     pub per_shop_per_minute: u32,
-    pub instance: LocalBuckets<()>,
-    pub failures: LocalBuckets<IpAddr>,
+    /// This process's own buckets (the instance's, and failed authentications per address).
+    pub local: Arc<dyn RateLimiter>,
+    pub per_instance_per_minute: u32,
+    pub auth_failures_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
-/// Token buckets in this process, bounded in memory.
-pub struct LocalBuckets<K> {
-    per_minute: f64,
-    buckets: Mutex<HashMap<K, (f64, Instant)>>,
+/// The client's address: the connection's, unless it comes from a trusted proxy; then the
+/// nearest address in `X-Forwarded-For` (read from the right) that is not a trusted proxy
+/// itself. A header from anyone else is ignored, so a caller cannot pick an address to hide
+/// behind or to lock out.
+pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = forwarded_for.iter().flat_map(|h| h.split(',')).filter_map(|a| a.trim().parse::<IpAddr>().ok()).collect();
+    hops.iter().rev().find(|ip| !is_trusted(ip)).or(hops.first()).copied().unwrap_or(peer)
 }
 
-impl<K: std::hash::Hash + Eq + Clone> LocalBuckets<K> {
-    pub fn new(per_minute: u32) -> Self {
-        Self { per_minute: f64::from(per_minute), buckets: Mutex::new(HashMap::new()) }
+/// A limit of `per_minute` with a burst of as many: GCRA's rate and burst.
+fn per_minute(n: u32) -> (f64, f64) {
+    (f64::from(n) / 60.0, f64::from(n))
+}
+
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
+}
+
+impl ApiRateLimits {
+    /// Seconds until this address may fail again, if it has used up its failures.
+    pub async fn failures_exhausted(&self, ip: &IpAddr) -> Option<u64> {
+        let (rate, burst) = per_minute(self.auth_failures_per_minute);
+        self.local.peek(&format!("auth-failures:{ip}"), rate, burst).await.ok().flatten().map(whole_seconds)
     }
 
-    fn refill(&self, map: &mut HashMap<K, (f64, Instant)>, key: &K, now: Instant) -> f64 {
-        let rate = self.per_minute / 60.0;
-        let (tokens, last) = map.entry(key.clone()).or_insert((self.per_minute, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(self.per_minute);
-        *last = now;
-        *tokens
+    /// Count one failed authentication from this address.
+    pub async fn count_failure(&self, ip: &IpAddr) {
+        let (rate, burst) = per_minute(self.auth_failures_per_minute);
+        let _ = self.local.take(&format!("auth-failures:{ip}"), rate, burst, 1).await;
     }
 
-    /// Seconds until `key` has a token again, if it has none now (nothing is taken).
-    pub fn exhausted(&self, key: &K) -> Option<u64> {
-        let now = Instant::now();
-        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if !map.contains_key(key) {
-            return None;
-        }
-        let tokens = self.refill(&mut map, key, now);
-        (tokens < 1.0).then(|| ((1.0 - tokens) * 60.0 / self.per_minute).ceil().max(1.0) as u64)
-    }
-
-    /// Take a token: `Ok`, or the seconds to wait.
-    pub fn take(&self, key: &K) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            // Strangers cannot grow this without bound: full buckets are forgotten.
-            let per_minute = self.per_minute;
-            map.retain(|_, (t, last)| *t + now.duration_since(*last).as_secs_f64() * per_minute / 60.0 < per_minute);
-        }
-        let tokens = self.refill(&mut map, key, now);
-        if tokens >= 1.0 {
-            map.get_mut(key).expect("refilled").0 -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - tokens) * 60.0 / self.per_minute).ceil().max(1.0) as u64)
+    /// A token of this instance's budget, or the seconds to wait.
+    async fn take_instance(&self) -> Result<(), u64> {
+        let (rate, burst) = per_minute(self.per_instance_per_minute);
+        match self.local.take("instance", rate, burst, 1).await {
+            Ok((1, _)) => Ok(()),
+            Ok((_, wait)) => Err(whole_seconds(wait)),
+            Err(_) => Ok(()),
         }
     }
 }
@@ -86,13 +86,13 @@ pub async fn limit<E: Endpoint>(next: E, req: Request) -> poem::Result<Response>
             }
             ApiError::rate_limited(wait).into_response()
         };
-        if let Err(wait) = limits.instance.take(&()) {
+        if let Err(wait) = limits.take_instance().await {
             return Ok(refuse("instance", wait));
         }
         let per_minute = f64::from(limits.per_shop_per_minute);
         match limits.shops.take(&format!("api:shop:{shop_id}"), per_minute / 60.0, per_minute, 1).await {
             Ok((1, _)) => {}
-            Ok((_, wait)) => return Ok(refuse("shop", wait.as_secs_f64().ceil().max(1.0) as u64)),
+            Ok((_, wait)) => return Ok(refuse("shop", whole_seconds(wait))),
             // The shared store is down: this process's own view is better than refusing all.
             Err(e) => tracing::warn!(error = %e, "shared rate limit unavailable; request let through"),
         }
@@ -102,17 +102,26 @@ pub async fn limit<E: Endpoint>(next: E, req: Request) -> poem::Result<Response>
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::client_ip;
+    use std::net::IpAddr;
 
     #[test]
-    fn a_bucket_empties_and_exhausted_does_not_take() {
-        let b = LocalBuckets::<u8>::new(3);
-        assert_eq!(b.exhausted(&1), None, "unknown keys are not exhausted");
-        assert!(b.take(&1).is_ok() && b.take(&1).is_ok() && b.take(&1).is_ok());
-        let wait = b.take(&1).unwrap_err();
-        assert!((1..=20).contains(&wait), "{wait}");
-        assert!(b.exhausted(&1).is_some());
-        assert!(b.take(&2).is_ok(), "keys are independent");
-        assert_eq!(b.exhausted(&2), None);
+    fn the_forwarded_address_counts_only_from_a_trusted_proxy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        // (peer, X-Forwarded-For headers, trusted proxies) → the client.
+        let cases: Vec<(&str, Vec<&str>, &[ipnet::IpNet], &str)> = vec![
+            ("203.0.113.9", vec!["1.2.3.4"], &[], "203.0.113.9"),
+            ("203.0.113.9", vec!["1.2.3.4"], &trusted, "203.0.113.9"),
+            ("10.0.0.2", vec!["1.2.3.4"], &trusted, "1.2.3.4"),
+            ("10.0.0.2", vec!["6.6.6.6, 1.2.3.4, 10.0.0.7"], &trusted, "1.2.3.4"),
+            ("10.0.0.2", vec!["6.6.6.6", "1.2.3.4"], &trusted, "1.2.3.4"),
+            ("10.0.0.2", vec!["10.1.1.1"], &trusted, "10.1.1.1"),
+            ("10.0.0.2", vec!["junk"], &trusted, "10.0.0.2"),
+            ("10.0.0.2", vec![], &trusted, "10.0.0.2"),
+        ];
+        for (peer, xff, trusted, want) in cases {
+            assert_eq!(client_ip(ip(peer), &xff, trusted), ip(want), "{peer} {xff:?}");
+        }
     }
 }

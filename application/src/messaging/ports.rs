@@ -127,6 +127,10 @@ pub trait RateLimiter: Send + Sync {
     /// taken and, when fewer than wanted, how long until the next one is free.
     async fn take(&self, key: &str, per_second: f64, burst: f64, want: u32) -> Result<(u32, std::time::Duration), String>;
 
+    /// How long until `key` has a token at `per_second` with `burst`, if it has none now; takes
+    /// nothing (a throttle that only counts failures looks before it lets a caller try).
+    async fn peek(&self, key: &str, per_second: f64, burst: f64) -> Result<Option<std::time::Duration>, String>;
+
     /// One token from each key (same rate and burst), in one round trip where the store allows.
     async fn take_each(&self, keys: &[String], per_second: f64, burst: f64) -> Result<Vec<(bool, std::time::Duration)>, String> {
         let mut out = Vec::with_capacity(keys.len());
