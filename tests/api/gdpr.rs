@@ -66,6 +66,17 @@ async fn a_customer_is_exported_then_erased_everywhere_and_their_opt_out_is_kept
     assert_eq!(app.delete(&k, &format!("/api/v1/customers/{id}")).await.status().as_u16(), 200);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'customer.erased'").await, 1, "erasing again changes nothing");
 
+    // An erased record is never written again: 409, and it stays as the erasure left it.
+    let path = format!("/api/v1/customers/{id}");
+    let patch = json!({"name": "Ana Again", "userId": "u-9", "language": "pt_BR"});
+    expect_error(app.patch(&k, &path, patch).await, 409, "CONFLICT").await;
+    expect_error(app.post(&k, &format!("{path}/tags"), json!({"tags": ["vip"]})).await, 409, "CONFLICT").await;
+    let opt_in = json!({"purpose": "marketing", "status": "opted_in", "source": "web"});
+    expect_error(app.post(&k, &format!("{path}/consent"), opt_in).await, 409, "CONFLICT").await;
+    let still = json(app.get(&k, &path).await).await["customer"].clone();
+    assert_eq!((still["name"].clone(), still["userId"].clone(), still["language"].clone()), (json!(null), json!(null), json!(null)));
+    assert_eq!((still["tags"].clone(), still["consent"]["marketing"]["status"].clone()), (json!([]), json!("opted_out")));
+
     // The number writes again: a new customer, still opted out of marketing.
     app.customer_says(PNID, WA, "oi de novo").await;
     app.drained().await;

@@ -136,3 +136,59 @@ async fn customers_are_exported_as_csv_and_json_by_filter_or_segment(backend: Ba
 }
 
 both_backends!(a_csv_is_imported_with_row_errors_a_dry_run_and_idempotence, customers_are_exported_as_csv_and_json_by_filter_or_segment);
+
+/// A customer who wrote STOP stays opted out whatever a file says: the row is listed, nothing
+/// else of it applies. Only an admin's explicit `overrideOptOuts=true` opts them back in, and the
+/// audit entry says so with the count.
+async fn an_import_never_overrides_a_customers_own_stop(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, "1065403522", "+15550001111").await;
+    app.customer_says("1065403522", "5511987654321", "STOP").await;
+    app.drained().await;
+    let by_wa = "/api/v1/customers/by-wa-id/5511987654321";
+    assert_eq!(json(app.get(&k, by_wa).await).await["customer"]["consent"]["marketing"]["status"], "opted_out");
+
+    let file = "phone,name,marketing\n+5511987654321,Ana Imported,yes\n+5511900000009,Bia,yes\n";
+    let query = "phoneColumn=phone&nameColumn=name&consentColumn=marketing";
+    let out = json(import(&app, &k, query, file).await).await;
+    assert_eq!((out["created"].as_u64(), out["failed"].as_u64(), out["optOutsOverridden"].as_u64()), (Some(1), Some(1), Some(0)), "{out}");
+    assert_eq!((out["errors"][0]["row"].as_u64(), out["errors"][0]["column"].as_str()), (Some(2), Some("marketing")), "{out}");
+    assert!(out["errors"][0]["reason"].as_str().unwrap().contains("opted out through whatsapp"), "{out}");
+    let ana = json(app.get(&k, by_wa).await).await["customer"].clone();
+    assert_eq!((ana["consent"]["marketing"]["status"].as_str(), ana["displayName"].as_str()), (Some("opted_out"), None), "{ana}");
+
+    // The override: an agent may not; an admin may, and it is audited.
+    let agent = app.create_key(&k, &shop.id, "agent").await;
+    let overriding = format!("{query}&overrideOptOuts=true");
+    expect_error(import(&app, &agent, &overriding, file).await, 403, "FORBIDDEN").await;
+    let out = json(import(&app, &k, &overriding, file).await).await;
+    assert_eq!((out["updated"].as_u64(), out["failed"].as_u64(), out["optOutsOverridden"].as_u64()), (Some(1), Some(0), Some(1)), "{out}");
+    assert_eq!(json(app.get(&k, by_wa).await).await["customer"]["consent"]["marketing"]["status"], "opted_in");
+    let log = json(app.get(&k, "/api/v1/audit-log?action=customers.imported").await).await;
+    let last = log["items"].as_array().unwrap().iter().find(|e| e["details"]["overrideOptOuts"] == true).cloned().expect("audited");
+    assert_eq!(last["details"]["optOutsOverridden"], 1, "{last}");
+}
+
+/// A header of thousands of columns, or a line of megabytes, is refused before it is parsed
+/// into memory: 422 naming the body.
+#[tokio::test]
+async fn an_import_caps_its_columns_and_line_length() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let shop = app.create_shop("s").await;
+    let wide = format!("phone,{}\n+5511900000001\n", (0..600).map(|i| format!("c{i}")).collect::<Vec<_>>().join(","));
+    let v = expect_error(import(&app, &shop.admin, "phoneColumn=phone", &wide).await, 422, "VALIDATION_FAILED").await;
+    assert_eq!(v["error"]["details"]["field"], "body");
+    assert!(v["error"]["message"].as_str().unwrap().contains("601 columns"), "{v}");
+    let long = format!("phone,{}\n+5511900000001,x\n", "n".repeat(300 * 1024));
+    let v = expect_error(import(&app, &shop.admin, "phoneColumn=phone", &long).await, 422, "VALIDATION_FAILED").await;
+    assert!(v["error"]["message"].as_str().unwrap().contains("longer than 262144 bytes"), "{v}");
+    // A long data line stops the file there, reported; the rows before it are imported.
+    let row = format!("phone,name\n+5511900000001,Ana\n+5511900000002,{}\n+5511900000003,Caio\n", "n".repeat(300 * 1024));
+    let out = json(import(&app, &shop.admin, "phoneColumn=phone&nameColumn=name", &row).await).await;
+    assert_eq!((out["created"].as_u64(), out["truncated"].as_bool()), (Some(1), Some(true)), "{out}");
+    assert!(out["errors"][0]["reason"].as_str().unwrap().contains("longer than"), "{out}");
+}
+
+both_backends!(an_import_never_overrides_a_customers_own_stop);

@@ -200,6 +200,11 @@ impl ApiError {
         ApiError::internal(&current_request_id())
     }
 
+    /// A write to a customer whose personal data was erased (GDPR): 409, the record stays as
+    /// the erasure left it.
+    pub fn customer_erased() -> Self {
+        Self::conflict("CONFLICT", "The customer's personal data was erased; the record can no longer be changed.")
+    }
     pub fn conflict(code: &str, message: impl Into<String>) -> Self {
         ApiError::Conflict(body(code, message, json!({})))
     }

@@ -20,7 +20,7 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::customers::{ConsentChange, ConsentSource, Customer, OptInStatus, ProfileChange, Purpose, check_required};
+use domain::customers::{ConsentChange, ConsentSource, Customer, OptInStatus, ProfileChange, Purpose, UpdateError, check_required};
 use domain::{Events, PhoneNumber, ShopId, WaId};
 
 /// One data row, its cells picked by the mapping (`None`: the column is not mapped; an empty
@@ -63,6 +63,9 @@ pub struct ImportCustomers {
     pub mapping: ImportMapping,
     pub rows: Vec<ImportRow>,
     pub dry_run: bool,
+    /// Opt customers back in who opted out themselves (a STOP on WhatsApp) or through Meta.
+    /// Off by default: such rows are reported instead. When on, the audit entry says so.
+    pub override_opt_outs: bool,
     pub actor: String,
 }
 
@@ -94,6 +97,8 @@ pub struct ImportOutcome {
     /// Rows of a number an earlier row of the same chunk had: merged into it, in file order.
     pub merged: u64,
     pub failed: u64,
+    /// Customers' own opt-outs this import turned back into opt-ins (`override_opt_outs`).
+    pub opt_outs_overridden: u64,
     pub errors: Vec<RowError>,
 }
 
@@ -105,6 +110,7 @@ impl ImportOutcome {
         self.unchanged += o.unchanged;
         self.merged += o.merged;
         self.failed += o.failed;
+        self.opt_outs_overridden += o.opt_outs_overridden;
         self.errors.extend(o.errors);
     }
 }
@@ -302,11 +308,15 @@ impl CommandHandler<ImportCustomers> for ImportCustomersHandler {
         for (row, p) in parsed {
             let column_of = |field: &str| col(field);
             if let Some((c, _)) = customers.get_mut(&p.wa_id) {
+                let mut overridden = 0;
                 let mut before = c.clone();
                 let mut row_events = Events::new();
                 let mut row_entries = Vec::new();
                 let result = (|| -> Result<(), (String, String)> {
-                    if let Some(e) = before.update(&p.profile, now).map_err(|e| (e.field.clone(), e.reason))? {
+                    if let Some(e) = before.update(&p.profile, now).map_err(|e| match e {
+                        UpdateError::Invalid(e) => (e.field, e.reason),
+                        UpdateError::Erased => ("waId".to_owned(), e.to_string()),
+                    })? {
                         row_events.push(e);
                     }
                     if !p.tags.is_empty()
@@ -314,11 +324,17 @@ impl CommandHandler<ImportCustomers> for ImportCustomersHandler {
                     {
                         row_events.push(e);
                     }
-                    if let Some(change) = &p.consent
-                        && let Some((entry, e)) = before.record_consent(change, now).map_err(|e| ("consent".to_owned(), e.to_string()))?
-                    {
-                        row_entries.push(entry);
-                        row_events.push(e);
+                    if let Some(change) = &p.consent {
+                        let own_opt_out = before.consent().of(change.purpose).status == OptInStatus::OptedOut
+                            && matches!(before.consent().of(change.purpose).source, Some(ConsentSource::Whatsapp | ConsentSource::Meta));
+                        if let Some((entry, e)) = before
+                            .record_imported_consent(change, cmd.override_opt_outs, now)
+                            .map_err(|e| ("consent".to_owned(), e.to_string()))?
+                        {
+                            overridden += u64::from(own_opt_out && entry.status == OptInStatus::OptedIn);
+                            row_entries.push(entry);
+                            row_events.push(e);
+                        }
                     }
                     Ok(())
                 })();
@@ -326,6 +342,7 @@ impl CommandHandler<ImportCustomers> for ImportCustomersHandler {
                     Err((field, reason)) => fail(&mut out, row, column_of(&field), reason),
                     Ok(()) if row_events.is_empty() => out.unchanged += 1,
                     Ok(()) => {
+                        out.opt_outs_overridden += overridden;
                         *c = before;
                         events.append(row_events);
                         entries.extend(row_entries);
@@ -395,7 +412,8 @@ impl CommandHandler<ImportCustomers> for ImportCustomersHandler {
         let last = cmd.rows.last().map_or(0, |r| r.row);
         let details = json!({
             "file": m.file_name, "firstRow": first, "lastRow": last,
-            "created": out.created, "updated": out.updated, "unchanged": out.unchanged, "failed": out.failed
+            "created": out.created, "updated": out.updated, "unchanged": out.unchanged, "failed": out.failed,
+            "overrideOptOuts": cmd.override_opt_outs, "optOutsOverridden": out.opt_outs_overridden
         });
         uow.audit().record(&[AuditEntry::new(cmd.shop_id, &cmd.actor, "customers.imported", "customers", None, details, now)]).await?;
         // Every 20,000 rows of a file, fresh planner statistics: the filters' plans must fit the
@@ -448,6 +466,7 @@ mod tests {
                 row(5, "+55 11 98765-4321", "Ana Souza", "", ""),
             ],
             dry_run,
+            override_opt_outs: false,
             actor: "api-key:1".into(),
         };
         let h = ImportCustomersHandler { clock: s.clock() };

@@ -36,6 +36,9 @@ pub enum RecordConsentError {
     Invalid(#[from] Invalid),
     #[error("no such customer in this shop")]
     NotFound,
+    /// The customer's data was erased: the record can no longer change.
+    #[error("the customer was erased")]
+    Erased,
     #[error("could not record the consent")]
     Storage(#[from] RepoError),
 }
@@ -46,6 +49,7 @@ impl From<ConsentError> for Invalid {
         match e {
             ConsentError::PendingIsNotAnEntry => Invalid::new("status", e.to_string()),
             ConsentError::EvidenceTooLong => Invalid::new("evidence", e.to_string()),
+            ConsentError::Erased | ConsentError::OptedOutByCustomer { .. } => Invalid::new("consent", e.to_string()),
         }
     }
 }
@@ -66,7 +70,10 @@ impl CommandHandler<RecordConsent> for RecordConsentHandler {
         cmd.change.check().map_err(Invalid::from)?;
         let now = self.clock.now();
         let mut customer = uow.customers().lock_by_id(cmd.shop_id, cmd.customer_id).await?.ok_or(RecordConsentError::NotFound)?;
-        let recorded = customer.record_consent(&cmd.change, now).map_err(Invalid::from)?;
+        let recorded = customer.record_consent(&cmd.change, now).map_err(|e| match e {
+            ConsentError::Erased => RecordConsentError::Erased,
+            e => Invalid::from(e).into(),
+        })?;
         let entry = match recorded {
             Some((entry, event)) => {
                 uow.customers().update_many(&[&customer]).await?;

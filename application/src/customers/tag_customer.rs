@@ -12,7 +12,7 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::customers::Customer;
+use domain::customers::{Customer, TagError};
 use domain::{CustomerId, Events, ShopId};
 
 #[derive(Debug, Clone)]
@@ -34,6 +34,9 @@ pub enum TagCustomerError {
     Invalid(#[from] Invalid),
     #[error("no such customer in this shop")]
     NotFound,
+    /// The customer's data was erased: the record can no longer change.
+    #[error("the customer was erased")]
+    Erased,
     #[error("could not tag the customer")]
     Storage(#[from] RepoError),
 }
@@ -62,9 +65,13 @@ impl CommandHandler<TagCustomer> for TagCustomerHandler {
         }
         let now = self.clock.now();
         let mut customer = uow.customers().lock_by_id(cmd.shop_id, cmd.customer_id).await?.ok_or(TagCustomerError::NotFound)?;
+        let refused = |field: &str, e: TagError| match e {
+            TagError::Erased => TagCustomerError::Erased,
+            TagError::Length => Invalid::new(field, e.to_string()).into(),
+        };
         let event = match &cmd.change {
-            TagChange::Add(tags) => customer.tag(tags, now).map_err(|e| Invalid::new("tags", e.to_string()))?,
-            TagChange::Remove(tag) => customer.untag(tag, now).map_err(|e| Invalid::new("tag", e.to_string()))?,
+            TagChange::Add(tags) => customer.tag(tags, now).map_err(|e| refused("tags", e))?,
+            TagChange::Remove(tag) => customer.untag(tag, now).map_err(|e| refused("tag", e))?,
         };
         if customer.tags().len() > MAX_TAGS {
             return Err(Invalid::new("tags", format!("a customer has at most {MAX_TAGS} tags")).into());

@@ -14,7 +14,7 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::customers::{Customer, ProfileChange, check_required, check_values};
+use domain::customers::{Customer, ProfileChange, UpdateError, check_required, check_values};
 use domain::{CustomerId, Events, ShopId};
 
 #[derive(Debug, Validate)]
@@ -35,6 +35,9 @@ pub enum UpdateCustomerError {
     Invalid(#[from] Invalid),
     #[error("no such customer in this shop")]
     NotFound,
+    /// The customer's data was erased: the record can no longer change.
+    #[error("the customer was erased")]
+    Erased,
     #[error("could not update the customer")]
     Storage(#[from] RepoError),
 }
@@ -63,7 +66,10 @@ impl CommandHandler<UpdateCustomer> for UpdateCustomerHandler {
             timezone: cmd.timezone.clone(),
             custom_fields: check_values(&defs, &cmd.custom_fields).map_err(Invalid::from)?,
         };
-        let event = customer.update(&profile, now).map_err(Invalid::from)?;
+        let event = customer.update(&profile, now).map_err(|e| match e {
+            UpdateError::Invalid(e) => UpdateCustomerError::Invalid(e.into()),
+            UpdateError::Erased => UpdateCustomerError::Erased,
+        })?;
         if !cmd.custom_fields.is_empty() {
             // Only a value being removed can break a required field.
             let removing: Vec<_> = defs.into_iter().filter(|d| cmd.custom_fields.get(&d.key).is_some_and(Value::is_null)).collect();

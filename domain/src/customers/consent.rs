@@ -165,6 +165,12 @@ pub enum ConsentError {
     PendingIsNotAnEntry,
     #[error("evidence is at most {MAX_EVIDENCE_CHARS} characters")]
     EvidenceTooLong,
+    #[error("{}", super::customer::ERASED)]
+    Erased,
+    /// An import asked to opt in a customer who opted out themselves (a STOP on WhatsApp) or
+    /// through Meta: their own word stands unless the import explicitly overrides it.
+    #[error("the customer opted out through {} at {at}; an import does not opt them back in unless it overrides opt-outs", by.as_str())]
+    OptedOutByCustomer { by: ConsentSource, at: String },
 }
 
 impl ConsentChange {

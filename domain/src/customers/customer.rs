@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-use super::consent::{ConsentChange, ConsentEntry, ConsentError, ConsentState, OptInConsent};
+use super::consent::{ConsentChange, ConsentEntry, ConsentError, ConsentSource, ConsentState, OptInConsent, OptInStatus};
 use super::events::{CustomerCreated, CustomerEvent, CustomerOptInChanged};
 use crate::shared::phone::WaId;
 use crate::{CustomerId, ShopId};
@@ -161,7 +161,10 @@ impl Customer {
 
     /// A merchant's change of the profile. `customer.updated` names what changed; nothing if
     /// nothing did.
-    pub fn update(&mut self, profile: &ProfileChange, now: DateTime<Utc>) -> Result<Option<CustomerEvent>, ProfileError> {
+    pub fn update(&mut self, profile: &ProfileChange, now: DateTime<Utc>) -> Result<Option<CustomerEvent>, UpdateError> {
+        if self.is_erased() {
+            return Err(UpdateError::Erased);
+        }
         let changed = self.apply(profile)?;
         if changed.is_empty() {
             return Ok(None);
@@ -278,6 +281,9 @@ impl Customer {
     /// Add tags (trimmed; unique per customer without regard to case, the first spelling kept).
     /// An event if any was new.
     pub fn tag(&mut self, tags: &[String], now: DateTime<Utc>) -> Result<Option<CustomerEvent>, TagError> {
+        if self.is_erased() {
+            return Err(TagError::Erased);
+        }
         let mut changed = false;
         for t in tags {
             let t = normalize_tag(t)?;
@@ -291,6 +297,9 @@ impl Customer {
 
     /// Remove a tag (without regard to case). An event if it was there.
     pub fn untag(&mut self, tag: &str, now: DateTime<Utc>) -> Result<Option<CustomerEvent>, TagError> {
+        if self.is_erased() {
+            return Err(TagError::Erased);
+        }
         let t = normalize_tag(tag)?.to_lowercase();
         let before = self.s.tags.len();
         self.s.tags.retain(|x| x.to_lowercase() != t);
@@ -306,6 +315,28 @@ impl Customer {
         self.updated(vec!["tags".into()])
     }
 
+    /// A change of consent that a merchant's import asks for. An opt-in never overrides an
+    /// opt-out the customer gave themselves (a STOP on WhatsApp) or that Meta reported, unless
+    /// the import explicitly says so (`override_opt_outs`, which the caller audits). Otherwise as
+    /// `record_consent`.
+    pub fn record_imported_consent(
+        &mut self,
+        change: &ConsentChange,
+        override_opt_outs: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(ConsentEntry, CustomerEvent)>, ConsentError> {
+        let held = self.s.consent.of(change.purpose);
+        if !override_opt_outs
+            && change.status == OptInStatus::OptedIn
+            && held.status == OptInStatus::OptedOut
+            && let Some(source @ (ConsentSource::Whatsapp | ConsentSource::Meta)) = held.source
+        {
+            let at = held.at.map_or_else(|| "an earlier time".to_owned(), |t| t.to_rfc3339());
+            return Err(ConsentError::OptedOutByCustomer { by: source, at });
+        }
+        self.record_consent(change, now)
+    }
+
     /// Record a change of consent. Only a real change of a purpose's state is an entry of the
     /// ledger (and an event): asking again for the state it is in changes nothing, which keeps
     /// redeliveries and re-imports idempotent.
@@ -315,6 +346,9 @@ impl Customer {
         now: DateTime<Utc>,
     ) -> Result<Option<(ConsentEntry, CustomerEvent)>, ConsentError> {
         change.check()?;
+        if self.is_erased() {
+            return Err(ConsentError::Erased);
+        }
         let previous = self.s.consent.of(change.purpose);
         if previous.status == change.status {
             return Ok(None);
@@ -364,6 +398,19 @@ pub struct ProfileError {
     pub reason: String,
 }
 
+/// What every refusal to change an erased customer says.
+pub const ERASED: &str = "the customer's personal data was erased; the record can no longer change";
+
+/// Why a merchant's change of the profile was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UpdateError {
+    #[error(transparent)]
+    Invalid(#[from] ProfileError),
+    /// The customer was erased: nothing about them may be written again.
+    #[error("{ERASED}")]
+    Erased,
+}
+
 /// `en`, `pt_BR`, `es-419`, `zh_Hant`: a language and an optional region or script.
 fn valid_language(l: &str) -> bool {
     let mut parts = l.splitn(2, ['_', '-']);
@@ -385,6 +432,8 @@ fn valid_timezone(t: &str) -> bool {
 pub enum TagError {
     #[error("a tag must be 1 to 64 characters")]
     Length,
+    #[error("{ERASED}")]
+    Erased,
 }
 
 pub const MAX_TAG_CHARS: usize = 64;
@@ -451,7 +500,7 @@ mod tests {
             (ProfileChange { timezone: Some(Some("Sao Paulo".into())), ..Default::default() }, "timezone"),
             (ProfileChange { display_name: Some(Some("x".repeat(129))), ..Default::default() }, "name"),
         ] {
-            assert_eq!(c.update(&p, Utc::now()).unwrap_err().field, field);
+            assert!(matches!(c.update(&p, Utc::now()), Err(UpdateError::Invalid(e)) if e.field == field));
         }
     }
 
@@ -474,6 +523,36 @@ mod tests {
         assert_eq!(c.consent().marketing.status, OptInStatus::OptedOut);
         assert_eq!(c.snapshot().first_contacted_at, first);
         assert!(c.erase(WaId::parse("012345678901234").unwrap(), Utc::now()).is_none());
+        // An erased customer is never written again.
+        let named = ProfileChange { display_name: Some(Some("Ana".into())), ..Default::default() };
+        assert_eq!(c.update(&named, Utc::now()), Err(UpdateError::Erased));
+        assert_eq!(c.tag(&["VIP".into()], Utc::now()), Err(TagError::Erased));
+        assert_eq!(c.untag("VIP", Utc::now()), Err(TagError::Erased));
+        let opt_in = ConsentChange { status: OptInStatus::OptedIn, ..change };
+        assert_eq!(c.record_consent(&opt_in, Utc::now()), Err(ConsentError::Erased));
+        assert_eq!((c.name(), c.consent().marketing.status), (None, OptInStatus::OptedOut));
+    }
+
+    #[test]
+    fn an_import_never_overrides_the_customers_own_opt_out_unless_told_to() {
+        let change = |status, source| ConsentChange { purpose: Purpose::Marketing, status, source, evidence: None, actor: None };
+        for (own_source, refused) in
+            [(ConsentSource::Whatsapp, true), (ConsentSource::Meta, true), (ConsentSource::Import, false), (ConsentSource::Api, false)]
+        {
+            let mut c = customer();
+            c.record_consent(&change(OptInStatus::OptedOut, own_source), Utc::now()).unwrap();
+            let import = change(OptInStatus::OptedIn, ConsentSource::Import);
+            let got = c.record_imported_consent(&import, false, Utc::now());
+            assert_eq!(matches!(got, Err(ConsentError::OptedOutByCustomer { .. })), refused, "{own_source:?}: {got:?}");
+            if refused {
+                assert_eq!(c.consent().marketing.status, OptInStatus::OptedOut, "their word stands");
+                assert!(c.record_imported_consent(&import, true, Utc::now()).unwrap().is_some(), "an explicit override may");
+                assert_eq!(c.consent().marketing.status, OptInStatus::OptedIn);
+            }
+        }
+        // An import may always opt a customer out, and may opt in one who never opted out.
+        let mut c = customer();
+        assert!(c.record_imported_consent(&change(OptInStatus::OptedIn, ConsentSource::Import), false, Utc::now()).unwrap().is_some());
     }
 
     #[test]

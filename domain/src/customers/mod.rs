@@ -13,7 +13,7 @@ pub use consent::{
     ConsentChange, ConsentEntry, ConsentError, ConsentRefusal, ConsentSource, ConsentState, OptInConsent, OptInStatus, Outgoing, Purpose,
     may_send,
 };
-pub use customer::{Customer, CustomerSnapshot, MAX_TAG_CHARS, ProfileChange, ProfileError, TagError};
+pub use customer::{Customer, CustomerSnapshot, MAX_TAG_CHARS, ProfileChange, ProfileError, TagError, UpdateError};
 pub use events::{CustomerCreated, CustomerErased, CustomerEvent, CustomerOptInChanged, CustomerUpdated};
 pub use fields::{FieldDefinition, FieldError, FieldType, check_required, check_values};
 pub use keywords::{ConsentSettings, KeywordMatch, SettingsError};

@@ -31,6 +31,43 @@ pub const MAX_IMPORT_ROWS: u64 = 100_000;
 pub const IMPORT_CHUNK_ROWS: usize = 2_000;
 /// Row errors listed in the answer (all are counted).
 pub const MAX_LISTED_ERRORS: usize = 1_000;
+/// Columns a file may have.
+pub const MAX_IMPORT_COLUMNS: usize = 500;
+/// Bytes a line of the file may have (the header or a row; a quoted value may span lines).
+pub const MAX_IMPORT_LINE_BYTES: usize = 256 * 1024;
+
+/// The body, refusing a line longer than `MAX_IMPORT_LINE_BYTES`: without it, one line of
+/// millions of columns (inside the body's cap) is parsed whole into memory.
+struct LineCapped<R> {
+    inner: R,
+    line: usize,
+    tripped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for LineCapped<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = &polled {
+            let mut line = self.line;
+            for b in &buf.filled()[before..] {
+                line = if *b == b'\n' { 0 } else { line + 1 };
+                if line > MAX_IMPORT_LINE_BYTES {
+                    self.tripped.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return std::task::Poll::Ready(Err(std::io::Error::other(format!(
+                        "a line is longer than {MAX_IMPORT_LINE_BYTES} bytes"
+                    ))));
+                }
+            }
+            self.line = line;
+        }
+        polled
+    }
+}
 
 /// A CSV request body, read as a stream.
 pub struct CsvBody(pub Body);
@@ -85,10 +122,13 @@ pub struct ImportResultDto {
     /// Rows of a number an earlier row had (merged into it, in file order).
     pub merged: u64,
     pub failed: u64,
+    /// Customers' own opt-outs (a STOP on WhatsApp, or Meta's report) turned back into opt-ins:
+    /// only with `overrideOptOuts=true`; otherwise those rows are listed as problems.
+    pub opt_outs_overridden: u64,
     /// The first 1,000 problems.
     pub errors: Vec<RowErrorDto>,
     pub errors_total: u64,
-    /// The file had more than 100,000 rows; the rest was not read.
+    /// The rest of the file was not read: it had more than 100,000 rows, or a line over 256 KiB.
     pub truncated: bool,
 }
 
@@ -115,7 +155,10 @@ impl ImportApi {
     /// (yes/no, opted_in/opted_out, sim/não…) for `consentPurpose` with `consentEvidenceColumn`.
     /// Rows merge on `waId` (update, never duplicate); a bad row is listed (row, column, reason)
     /// and never stops the good ones; the same file twice changes nothing the second time;
-    /// `dryRun=true` reports what would happen and writes nothing. At most 100,000 rows and
+    /// `dryRun=true` reports what would happen and writes nothing. A consent cell never opts
+    /// back in a customer who opted out themselves (a STOP on WhatsApp) or through Meta: that row
+    /// is listed as a problem, unless `overrideOptOuts=true` (admin; audited with the count). At
+    /// most 100,000 rows, 500 columns, 256 KiB per line (else 422 naming `body`) and
     /// `IMPORT_MAX_BODY_BYTES`; each chunk of 2,000 rows is its own transaction.
     #[oai(path = "/customers/import", method = "post", operation_id = "importCustomers")]
     async fn import(
@@ -139,9 +182,12 @@ impl ImportApi {
         #[oai(name = "defaultCountry", validator(pattern = "^[A-Za-z]{2}$"))] default_country: Query<Option<String>>,
         #[oai(name = "fileName", validator(max_length = 200))] file_name: Query<Option<String>>,
         #[oai(name = "dryRun")] dry_run: Query<Option<bool>>,
+        #[oai(name = "overrideOptOuts")] override_opt_outs: Query<Option<bool>>,
         body: CsvBody,
     ) -> Result<Json<ImportResultDto>, ApiError> {
-        let (shop, actor) = authn.shop_actor(&auth, Role::Agent).await?;
+        let override_opt_outs = override_opt_outs.0.unwrap_or(false);
+        let role = if override_opt_outs { Role::Admin } else { Role::Agent };
+        let (shop, actor) = authn.shop_actor(&auth, role).await?;
         let max = h.import_max_bytes;
         if let Some(len) = req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
             && len > max
@@ -149,7 +195,9 @@ impl ImportApi {
             return Err(ApiError::too_large(max));
         }
         let dry_run = dry_run.0.unwrap_or(false);
-        let mut reader = BufReader::with_capacity(64 * 1024, body.0.into_async_read().take(max as u64));
+        let tripped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let capped = LineCapped { inner: body.0.into_async_read().take(max as u64), line: 0, tripped: tripped.clone() };
+        let mut reader = BufReader::with_capacity(64 * 1024, capped);
         // The delimiter: whichever of `,` and `;` the header line has more of.
         let head = reader.fill_buf().await.map_err(|_| ApiError::validation("body", "the file could not be read"))?;
         let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
@@ -157,8 +205,14 @@ impl ImportApi {
             if first_line.iter().filter(|b| **b == b';').count() > first_line.iter().filter(|b| **b == b',').count() { b';' } else { b',' };
         let mut csv = csv_async::AsyncReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).create_reader(reader);
         let headers: Vec<String> = match csv.byte_headers().await {
+            Ok(h) if h.len() > MAX_IMPORT_COLUMNS => {
+                return Err(ApiError::validation("body", &format!("the header has {} columns; at most {MAX_IMPORT_COLUMNS}", h.len())));
+            }
             Ok(h) if !h.is_empty() => {
                 h.iter().map(|c| String::from_utf8_lossy(c).trim_start_matches('\u{feff}').trim().to_owned()).collect()
+            }
+            _ if tripped.load(std::sync::atomic::Ordering::Relaxed) => {
+                return Err(ApiError::validation("body", &format!("the header line is longer than {MAX_IMPORT_LINE_BYTES} bytes")));
             }
             _ => return Err(ApiError::validation("body", "a CSV with a header line is required")),
         };
@@ -207,7 +261,8 @@ impl ImportApi {
             let flush = next.is_none() || chunk.len() >= IMPORT_CHUNK_ROWS;
             if flush && !chunk.is_empty() {
                 let rows = std::mem::take(&mut chunk);
-                let cmd = ImportCustomers { shop_id: shop, mapping: mapping.clone(), rows, dry_run, actor: actor.clone() };
+                let cmd =
+                    ImportCustomers { shop_id: shop, mapping: mapping.clone(), rows, dry_run, override_opt_outs, actor: actor.clone() };
                 total.add(h.pipeline.execute(&cmd_ctx, &h.import, cmd).await?);
             }
             let Some(record) = next else { break };
@@ -221,12 +276,14 @@ impl ImportApi {
                 Err(e) => {
                     total.rows += 1;
                     total.failed += 1;
-                    total.errors.push(application::customers::import_customers::RowError {
-                        row,
-                        column: None,
-                        reason: format!("unreadable: {e}"),
-                    });
+                    let reason = if tripped.load(std::sync::atomic::Ordering::Relaxed) {
+                        format!("a line is longer than {MAX_IMPORT_LINE_BYTES} bytes; the rest of the file was not read")
+                    } else {
+                        format!("unreadable: {e}")
+                    };
+                    total.errors.push(application::customers::import_customers::RowError { row, column: None, reason });
                     if e.is_io_error() {
+                        truncated = true;
                         break;
                     }
                     continue;
@@ -265,6 +322,11 @@ impl ImportApi {
                 }
             }
         }
+        // The rows read before the file stopped early (a line over the cap, a broken body).
+        if !chunk.is_empty() {
+            let cmd = ImportCustomers { shop_id: shop, mapping, rows: chunk, dry_run, override_opt_outs, actor };
+            total.add(h.pipeline.execute(&cmd_ctx, &h.import, cmd).await?);
+        }
         h.settle_import.run(&total, dry_run).await?;
         let errors_total = total.errors.len() as u64;
         total.errors.sort_by_key(|e| e.row);
@@ -277,6 +339,7 @@ impl ImportApi {
             unchanged: total.unchanged,
             merged: total.merged,
             failed: total.failed,
+            opt_outs_overridden: total.opt_outs_overridden,
             errors: total.errors.into_iter().map(|e| RowErrorDto { row: e.row, column: e.column, reason: e.reason }).collect(),
             errors_total,
             truncated,

@@ -164,6 +164,7 @@ impl From<UpdateCustomerError> for ApiError {
         match e {
             UpdateCustomerError::Invalid(i) => i.into(),
             UpdateCustomerError::NotFound => ApiError::not_found("customer"),
+            UpdateCustomerError::Erased => ApiError::customer_erased(),
             UpdateCustomerError::Storage(s) => s.into(),
         }
     }
@@ -207,6 +208,7 @@ impl From<RecordConsentError> for ApiError {
         match e {
             RecordConsentError::Invalid(i) => i.into(),
             RecordConsentError::NotFound => ApiError::not_found("customer"),
+            RecordConsentError::Erased => ApiError::customer_erased(),
             RecordConsentError::Storage(s) => s.into(),
         }
     }
@@ -244,6 +246,7 @@ impl From<TagCustomerError> for ApiError {
         match e {
             TagCustomerError::Invalid(i) => i.into(),
             TagCustomerError::NotFound => ApiError::not_found("customer"),
+            TagCustomerError::Erased => ApiError::customer_erased(),
             TagCustomerError::Storage(s) => s.into(),
         }
     }
