@@ -112,6 +112,7 @@ use crate::http::guard::BodyLimits;
 use crate::http::inbound::WebhooksHttp;
 use crate::http::listener::GuardedAcceptor;
 use crate::http::media::MediaHttp;
+use crate::http::media::gate::UploadGate;
 use crate::http::messaging::MessagingHttp;
 use crate::http::ops::OpsHttp;
 use crate::http::rate_limit::ApiRateLimits;
@@ -393,7 +394,7 @@ impl Application {
                 clock: clock.clone(),
             },
             get: GetMediaService { reads: media_reads.clone(), store: media_store.clone() },
-            memory: file_memory.clone(),
+            gate: UploadGate::new(file_memory.clone(), config.media_uploads_per_shop),
             reads: media_reads.clone(),
             settings: UpdateMediaSettingsHandler { clock: clock.clone() },
         });

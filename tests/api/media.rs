@@ -471,7 +471,17 @@ async fn an_upload_past_the_file_memory_is_refused_with_503_until_room_comes_bac
     assert_eq!(memory("held").await, "0");
     let second = async {
         wait_for("the first upload is in Meta's hands", || async { !posts(&meta).await.is_empty() }).await;
-        assert_eq!(memory("held").await, (600_000u64.div_ceil(1024) * 1024).to_string(), "the first photo, in KiB");
+        // The first holds its body's declared length (the photo and the form around it), in KiB.
+        let held: u64 = memory("held").await.parse().unwrap();
+        assert!((600_000u64.div_ceil(1024) * 1024..=600_000 + 4096).contains(&held), "{held}");
+        // A second upload is refused from its Content-Length, before its body is read: 10 bytes
+        // of a declared 600 KB are enough for the answer.
+        let head = format!(
+            "POST /api/v1/media HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {k}\r\ncontent-type: multipart/form-data; boundary=X\r\ncontent-length: 600300\r\n\r\n"
+        );
+        let early = crate::webhooks::raw_request(&app, &head, b"--X\r\nConte", std::time::Duration::from_secs(3)).await;
+        let early = early.expect("answered before the body");
+        assert!(early.starts_with("HTTP/1.1 503") && early.to_ascii_lowercase().contains("retry-after: 5"), "{early}");
         upload(&app, &k, photo.clone(), "image/jpeg", "b.jpg", None).await
     };
     let (first, second) = tokio::join!(first, second);
@@ -486,6 +496,43 @@ async fn an_upload_past_the_file_memory_is_refused_with_503_until_room_comes_bac
     let retry = upload(&app, &k, photo, "image/jpeg", "b.jpg", None).await;
     assert_eq!(retry.status().as_u16(), 201, "room came back with the first file");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM media").await, 2);
+}
+
+/// A shop has at most `MEDIA_UPLOADS_PER_SHOP` uploads in flight: one more is 429 before its body
+/// is read, while another shop's goes through; an upload without `Content-Length` is 411.
+#[tokio::test]
+async fn a_shop_has_a_few_uploads_in_flight_at_once() {
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.extra_env.push(("MEDIA_UPLOADS_PER_SHOP", "1".into()));
+    let app = spawn_with(opts).await;
+    let shop = app.create_shop("s").await;
+    let other = app.create_shop("t").await;
+    let head = |key: &str| {
+        format!(
+            "POST /api/v1/media HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {key}\r\ncontent-type: multipart/form-data; boundary=X\r\ncontent-length: 50000\r\n\r\n"
+        )
+    };
+    // The first upload of the shop sends its head and stalls mid-body: it is in flight.
+    use tokio::io::AsyncWriteExt;
+    let mut stalled = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.unwrap();
+    stalled.write_all(head(&shop.admin).as_bytes()).await.unwrap();
+    stalled.write_all(b"--X\r\n").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let answer = crate::webhooks::raw_request(&app, &head(&shop.admin), b"--X", std::time::Duration::from_secs(3)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 429") && answer.contains("RATE_LIMIT_EXCEEDED"), "{answer}");
+    let r = upload(&app, &other.admin, samples::jpeg(1000), "image/jpeg", "a.jpg", None).await;
+    assert_ne!(r.status().as_u16(), 429, "another shop's upload is its own");
+    drop(stalled);
+    wait_for("the stalled upload ends", || async {
+        let r = upload(&app, &shop.admin, samples::jpeg(1000), "image/jpeg", "a.jpg", None).await;
+        r.status().as_u16() != 429
+    })
+    .await;
+    let chunked = "POST /api/v1/media HTTP/1.1\r\nhost: x\r\nauthorization: Bearer K\r\ncontent-type: multipart/form-data; boundary=X\r\ntransfer-encoding: chunked\r\n\r\n"
+        .replace('K', &shop.admin);
+    let answer =
+        crate::webhooks::raw_request(&app, &chunked, b"5\r\n--X\r\n\r\n", std::time::Duration::from_secs(3)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 411"), "{answer}");
 }
 
 both_backends!(

@@ -20,6 +20,7 @@ use domain::tenancy::Role;
 use super::auth::{AUTHENTICATED, Authenticator, Principal};
 use super::body::{BodyRefusal, read_capped};
 use super::error::{ApiError, plain};
+use super::media::MediaHttp;
 use super::rate_limit::ApiRateLimits;
 use crate::metrics::Metrics;
 
@@ -151,6 +152,18 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<
         let declared = req.header("content-length").and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > MEDIA_UPLOAD_MAX_BYTES) {
             return Ok(ApiError::too_large(MEDIA_UPLOAD_MAX_BYTES).into_response());
+        }
+        // Admitted before a byte is read: room in the file memory for the declared length, and a
+        // place among the shop's uploads in flight. (An unauthenticated request is answered 401
+        // by the route.)
+        if let (Some(Principal::Shop { shop_id, .. }), Some(media)) = (req.data::<Principal>().copied(), req.data::<Arc<MediaHttp>>()) {
+            let Some(declared) = declared else {
+                return Ok(plain(StatusCode::LENGTH_REQUIRED, "VALIDATION_FAILED", "An upload needs its Content-Length."));
+            };
+            match media.gate.admit(shop_id, declared as u64) {
+                Ok(pass) => req.set_data(Arc::new(pass)),
+                Err(refused) => return Ok(refused.into_response()),
+            }
         }
         let body = req.take_body();
         req.set_body(capped(body, MEDIA_UPLOAD_MAX_BYTES));

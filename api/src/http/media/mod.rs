@@ -3,6 +3,7 @@
 //! kept them. The shop's retention policy lives at `/media/settings`.
 
 pub mod dto;
+pub mod gate;
 pub mod range;
 pub mod routes;
 
@@ -13,7 +14,6 @@ use serde_json::json;
 use application::Pipeline;
 use application::media::get_media::{GetMediaError, GetMediaService};
 use application::media::media_settings::{MediaSettingsError, UpdateMediaSettingsHandler};
-use application::media::memory::FileMemory;
 use application::media::ports::MediaReads;
 use application::media::upload_media::{UploadMediaError, UploadMediaService};
 
@@ -26,8 +26,8 @@ pub struct MediaHttp {
     pub get: GetMediaService,
     pub reads: Arc<dyn MediaReads>,
     pub settings: UpdateMediaSettingsHandler,
-    /// The process's file memory: an upload holds its size while its bytes are read.
-    pub memory: FileMemory,
+    /// Uploads admitted before their bodies are read (the file memory, uploads per shop).
+    pub gate: gate::UploadGate,
 }
 
 impl From<UploadMediaError> for ApiError {

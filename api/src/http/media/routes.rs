@@ -21,6 +21,7 @@ use domain::tenancy::Role;
 
 use super::MediaHttp;
 use super::dto::{MediaDto, MediaSettingsDto, MediaSettingsRequest, UploadMediaForm};
+use super::gate::UploadPass;
 use super::range::Wanted;
 use crate::http::auth::{ApiKeyAuth, Authenticator};
 use crate::http::error::{ApiError, ErrorBody, body};
@@ -111,14 +112,19 @@ impl MediaApi {
         h: Data<&Arc<MediaHttp>>,
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
+        req: &Request,
         auth: ApiKeyAuth,
         form: UploadMediaForm,
     ) -> Result<Uploaded, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
         let filename = form.file.file_name().map(str::to_owned);
         let mime_type = form.file.content_type().map(str::to_owned);
-        // The file is spooled to disk by now; it comes into memory only if there is room.
-        let _held = h.memory.try_hold(form.file.size() as u64).ok_or_else(ApiError::files_busy)?;
+        // The front door admitted the upload before reading its body, holding room for its
+        // declared length (`gate.rs`); it comes into memory within that room.
+        let pass = req.data::<Arc<UploadPass>>().cloned().ok_or_else(ApiError::files_busy)?;
+        if (form.file.size() as u64) > pass.bytes() {
+            return Err(ApiError::files_busy());
+        }
         let bytes = form.file.into_vec().await.map_err(|_| ApiError::validation("file", "the file could not be read"))?;
         let cmd = UploadMedia {
             shop_id: shop,
