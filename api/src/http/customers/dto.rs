@@ -272,16 +272,14 @@ pub struct CreateCustomerRequest {
     pub language: Option<String>,
     #[oai(validator(pattern = r"^(UTC|[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+){1,2})$"))]
     pub timezone: Option<String>,
-    #[oai(default, validator(max_items = 100, max_length = 64, pattern = r"\S"))]
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// Values by key, checked against the shop's custom field definitions.
-    #[oai(default)]
-    #[serde(default)]
-    pub custom_fields: std::collections::BTreeMap<String, serde_json::Value>,
-    #[oai(default, validator(max_items = 2))]
-    #[serde(default)]
-    pub consent: Vec<InitialConsentRequest>,
+    /// Absent: none.
+    #[oai(validator(max_items = 100, max_length = 64, pattern = r"\S"))]
+    pub tags: Option<Vec<String>>,
+    /// Values by key, checked against the shop's custom field definitions. Absent: none.
+    pub custom_fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// Absent: none (pending for every purpose).
+    #[oai(validator(max_items = 2))]
+    pub consent: Option<Vec<InitialConsentRequest>>,
 }
 
 /// A change of a customer's profile: an absent field stays as it is, `null` clears it.
@@ -301,10 +299,8 @@ pub struct UpdateCustomerRequest {
     #[oai(validator(pattern = r"^(UTC|[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+){1,2})$"))]
     #[serde(default)]
     pub timezone: poem_openapi::types::MaybeUndefined<String>,
-    /// Values by key (`null` removes one), checked against the definitions.
-    #[oai(default)]
-    #[serde(default)]
-    pub custom_fields: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Values by key (`null` removes one), checked against the definitions. Absent: unchanged.
+    pub custom_fields: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// A custom field of the shop's customers.
@@ -355,15 +351,13 @@ pub struct DefineCustomFieldRequest {
     #[serde(rename = "type")]
     pub field_type: String,
     /// The choices of a single or multiple choice field.
-    #[oai(default, validator(max_items = 100, max_length = 100, pattern = r"\S"))]
-    #[serde(default)]
-    pub options: Vec<String>,
+    #[oai(validator(max_items = 100, max_length = 100, pattern = r"\S"))]
+    pub options: Option<Vec<String>>,
     /// A regular expression values must match (text, url, email, phone).
     #[oai(validator(max_length = 500))]
     pub pattern: Option<String>,
-    #[oai(default)]
-    #[serde(default)]
-    pub required: bool,
+    /// Absent: false.
+    pub required: Option<bool>,
 }
 
 /// A saved audience of the shop's customers.

@@ -114,10 +114,10 @@ impl ExportApi {
         #[oai(validator(pattern = "^(csv|json)$"))] format: Query<Option<String>>,
         #[oai(name = "segmentId")] segment_id: Query<Option<Uuid>>,
         #[oai(validator(min_length = 1, max_length = 128))] search: Query<Option<String>>,
-        #[oai(validator(max_items = 100))] tag: Query<Vec<String>>,
+        #[oai(validator(max_items = 100))] tag: Query<Option<Vec<String>>>,
         #[oai(name = "tagMatch", validator(pattern = "^(any|all)$"))] tag_match: Query<Option<String>>,
-        #[oai(validator(max_items = 20))] field: Query<Vec<String>>,
-        #[oai(validator(max_items = 4))] consent: Query<Vec<String>>,
+        #[oai(validator(max_items = 20))] field: Query<Option<Vec<String>>>,
+        #[oai(validator(max_items = 4))] consent: Query<Option<Vec<String>>>,
         #[oai(name = "lastInboundAfter")] last_inbound_after: Query<Option<DateTime<Utc>>>,
         #[oai(name = "lastInboundBefore")] last_inbound_before: Query<Option<DateTime<Utc>>>,
         #[oai(name = "firstContactAfter")] first_contact_after: Query<Option<DateTime<Utc>>>,
@@ -130,10 +130,10 @@ impl ExportApi {
         let sort = sort_of(sort.0.as_deref())?;
         let filter = customer_filter(
             search.0,
-            tag.0,
+            tag.0.unwrap_or_default(),
             tag_match.0,
-            field.0,
-            consent.0,
+            field.0.unwrap_or_default(),
+            consent.0.unwrap_or_default(),
             [last_inbound_after.0, last_inbound_before.0, first_contact_after.0, first_contact_before.0],
             window_open.0,
         );

@@ -58,8 +58,9 @@ impl CustomFieldsApi {
         let shop = authn.shop(&auth, Role::Admin).await?;
         let b = body.0;
         let field_type = FieldType::parse(&b.field_type).ok_or_else(|| ApiError::validation("type", "is not a known field type"))?;
-        let definition = FieldDefinition::new(&b.key, &b.label, field_type, b.options, b.pattern, b.required)
-            .map_err(|e| ApiError::validation(&e.field, &e.reason))?;
+        let definition =
+            FieldDefinition::new(&b.key, &b.label, field_type, b.options.unwrap_or_default(), b.pattern, b.required.unwrap_or(false))
+                .map_err(|e| ApiError::validation(&e.field, &e.reason))?;
         let d = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.define_field, DefineCustomField { shop_id: shop, definition }).await?;
         Ok(FieldCreated::Created(Json(CustomFieldDto::from(&d))))
     }

@@ -175,7 +175,7 @@ impl ImportApi {
         #[oai(name = "timezoneColumn", validator(max_length = 200))] timezone_column: Query<Option<String>>,
         #[oai(name = "tagsColumn", validator(max_length = 200))] tags_column: Query<Option<String>>,
         #[oai(name = "tagSeparator", validator(min_length = 1, max_length = 3))] tag_separator: Query<Option<String>>,
-        #[oai(validator(max_items = 100))] field: Query<Vec<String>>,
+        #[oai(validator(max_items = 100))] field: Query<Option<Vec<String>>>,
         #[oai(name = "consentColumn", validator(max_length = 200))] consent_column: Query<Option<String>>,
         #[oai(name = "consentPurpose", validator(pattern = "^(marketing|utility)$"))] consent_purpose: Query<Option<String>>,
         #[oai(name = "consentEvidenceColumn", validator(max_length = 200))] consent_evidence_column: Query<Option<String>>,
@@ -236,7 +236,7 @@ impl ImportApi {
         let consent_at = pick("consentColumn", "consent", &consent_column.0)?;
         let evidence_at = pick("consentEvidenceColumn", "consentEvidence", &consent_evidence_column.0)?;
         let mut fields: Vec<(String, usize)> = Vec::new();
-        for f in field.0.iter().filter(|f| !f.trim().is_empty()) {
+        for f in field.0.iter().flatten().filter(|f| !f.trim().is_empty()) {
             let (key, col) = f.split_once('=').ok_or_else(|| ApiError::validation("field", &format!("{f}: key=Column")))?;
             let at = pick("field", &format!("customFields.{}", key.trim()), &Some(col.to_owned()))?.unwrap_or(0);
             fields.push((key.trim().to_owned(), at));

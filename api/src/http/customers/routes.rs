@@ -119,10 +119,10 @@ impl CustomersApi {
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
         #[oai(validator(min_length = 1, max_length = 128))] search: Query<Option<String>>,
-        #[oai(validator(max_items = 100))] tag: Query<Vec<String>>,
+        #[oai(validator(max_items = 100))] tag: Query<Option<Vec<String>>>,
         #[oai(name = "tagMatch", validator(pattern = "^(any|all)$"))] tag_match: Query<Option<String>>,
-        #[oai(validator(max_items = 20))] field: Query<Vec<String>>,
-        #[oai(validator(max_items = 4))] consent: Query<Vec<String>>,
+        #[oai(validator(max_items = 20))] field: Query<Option<Vec<String>>>,
+        #[oai(validator(max_items = 4))] consent: Query<Option<Vec<String>>>,
         #[oai(name = "lastInboundAfter")] last_inbound_after: Query<Option<DateTime<Utc>>>,
         #[oai(name = "lastInboundBefore")] last_inbound_before: Query<Option<DateTime<Utc>>>,
         #[oai(name = "firstContactAfter")] first_contact_after: Query<Option<DateTime<Utc>>>,
@@ -136,10 +136,10 @@ impl CustomersApi {
         let (limit, offset) = page(limit.0, offset.0);
         let filter = customer_filter(
             search.0,
-            tag.0,
+            tag.0.unwrap_or_default(),
             tag_match.0,
-            field.0,
-            consent.0,
+            field.0.unwrap_or_default(),
+            consent.0.unwrap_or_default(),
             [last_inbound_after.0, last_inbound_before.0, first_contact_after.0, first_contact_before.0],
             window_open.0,
         );
@@ -168,8 +168,9 @@ impl CustomersApi {
             (Some(_), Some(_)) => return Err(ApiError::validation("waId", "give phone or waId, not both")),
             (None, None) => return Err(ApiError::validation("phone", "is required (or waId)")),
         };
-        let mut consent = Vec::with_capacity(b.consent.len());
-        for (i, c) in b.consent.into_iter().enumerate() {
+        let initial = b.consent.unwrap_or_default();
+        let mut consent = Vec::with_capacity(initial.len());
+        for (i, c) in initial.into_iter().enumerate() {
             consent.push(consent_change(&format!("consent[{i}]."), &c.purpose, &c.status, c.source.as_deref(), c.evidence, &actor)?);
         }
         let cmd = CreateCustomer {
@@ -179,8 +180,8 @@ impl CustomersApi {
             user_id: b.user_id,
             language: b.language,
             timezone: b.timezone,
-            tags: b.tags,
-            custom_fields: b.custom_fields,
+            tags: b.tags.unwrap_or_default(),
+            custom_fields: b.custom_fields.unwrap_or_default(),
             consent,
         };
         let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.create, cmd).await?;
@@ -209,7 +210,7 @@ impl CustomersApi {
             user_id: change(b.user_id),
             language: change(b.language),
             timezone: change(b.timezone),
-            custom_fields: b.custom_fields,
+            custom_fields: b.custom_fields.unwrap_or_default(),
         };
         let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.update, cmd).await?;
         Ok(Json(CustomerDto::from(&c)))

@@ -18,10 +18,8 @@ pub struct TemplateDto {
     #[oai(validator(pattern = r"^[a-z]{2,3}(_([A-Z]{2}|[0-9]{3}))?$"))]
     pub language: String,
     /// Meta-format components with positional (`{"type":"text","text":"…"}`) or named
-    /// (`"parameter_name"`) parameters.
-    #[oai(default)]
-    #[serde(default)]
-    pub components: Vec<Value>,
+    /// (`"parameter_name"`) parameters. Absent: none.
+    pub components: Option<Vec<Value>>,
 }
 
 #[derive(Object, serde::Deserialize)]
@@ -42,10 +40,8 @@ pub struct SendMessageRequest {
     /// contacts, reaction, buttons, list, cta_url,
     /// location_request, flow, template. See docs/API.md for each shape and Meta's limits.
     pub content: Option<Value>,
-    /// Send this template instead of `content`, even inside the 24-hour window.
-    #[oai(default)]
-    #[serde(default)]
-    pub force_template: bool,
+    /// Send this template instead of `content`, even inside the 24-hour window. Absent: false.
+    pub force_template: Option<bool>,
     /// The template to send when the window is closed (or when forced).
     pub template: Option<TemplateDto>,
     /// The wamid of a message to reply to (shown quoted).

@@ -84,7 +84,7 @@ fn parse_content(v: Value) -> Result<MessageContent, ApiError> {
 }
 
 fn template(t: TemplateDto) -> TemplateRef {
-    TemplateRef { name: t.name, language: t.language, components: t.components }
+    TemplateRef { name: t.name, language: t.language, components: t.components.unwrap_or_default() }
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Messages")]
@@ -106,7 +106,8 @@ impl MessagesApi {
     ) -> Result<Sent, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
         let b = body.0;
-        if b.content.is_none() && !b.force_template && b.template.is_none() {
+        let force_template = b.force_template.unwrap_or(false);
+        if b.content.is_none() && !force_template && b.template.is_none() {
             return Err(ApiError::validation("content", "is required"));
         }
         let cmd = SendMessage {
@@ -115,7 +116,7 @@ impl MessagesApi {
             to: phone("to", &b.to)?,
             content: b.content.map(parse_content).transpose()?,
             template: b.template.map(template),
-            force_template: b.force_template,
+            force_template,
             user_id: b.user_id,
             reply_to: b.reply_to,
         };
