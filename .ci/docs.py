@@ -129,7 +129,7 @@ def check(expected, output, status):
 def serve(binary, work):
     port = 18090 + os.getpid() % 500
     env = dict(os.environ, SANDBOX="1", BIND_ADDR=f"127.0.0.1:{port}", DATABASE_URL=f"sqlite://{work}/docs.db?mode=rwc",
-               MEDIA_STORE_URL=f"{work}/media", RUST_LOG="error", SANDBOX_STATUS_DELAY_MS="300")
+               MEDIA_STORE_URL=f"{work}/media", RUST_LOG="error")
     proc = subprocess.Popen([binary, "serve"], env=env, stdout=open(f"{work}/service.log", "w"), stderr=subprocess.STDOUT)
     for _ in range(150):
         try:
