@@ -15,7 +15,7 @@ use application::accounts::get_account::GetAccountHandler;
 use application::accounts::list_accounts::ListAccountsHandler;
 use application::accounts::ports::AccountReads;
 use application::accounts::record_quality_updates::RecordQualityHandler;
-use application::accounts::update_account::UpdateAccountHandler;
+use application::accounts::update_account::{UpdateAccountHandler, UpdateAccountService};
 use application::billing::ports::RateCardReads;
 use application::billing::rate_card::{GetRateCardHandler, SetRateCardHandler};
 use application::customers::create_customer::CreateCustomerHandler;
@@ -269,7 +269,12 @@ impl Application {
                 directory: cloud.clone(),
                 handler: ConnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
             },
-            update: UpdateAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
+            update: UpdateAccountService {
+                pipeline: pipeline.clone(),
+                accounts: account_reads.clone(),
+                directory: cloud.clone(),
+                handler: UpdateAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
+            },
             disconnect: DisconnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
             get: GetAccountHandler { reads: account_reads.clone() },
             list: ListAccountsHandler { reads: account_reads.clone() },

@@ -203,7 +203,11 @@ async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
     expect_error(app.get(&other.admin, &format!("/api/v1/templates/{id}")).await, 404, "NOT_FOUND").await;
     assert_eq!(json(app.get(&other.admin, "/api/v1/templates").await).await["total"], 0);
 
-    // Deleted at Meta and here.
+    // Deleted at Meta and here, with the token of a number still connected on the WABA: the
+    // first number was disconnected (its token wiped), a second one speaks for the WABA.
+    let first = json(app.get(&k, "/api/v1/accounts").await).await["accounts"][0]["id"].as_str().unwrap().to_owned();
+    app.connect(&k, "1065409999", "+15550009999").await;
+    assert_eq!(app.delete(&k, &format!("/api/v1/accounts/{first}")).await.status().as_u16(), 200);
     assert_eq!(app.delete(&k, &format!("/api/v1/templates/{id}")).await.status().as_u16(), 204);
     expect_error(app.get(&k, &format!("/api/v1/templates/{id}")).await, 404, "NOT_FOUND").await;
     let viewer = app.create_key(&k, &shop.id, "viewer").await;

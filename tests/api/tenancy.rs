@@ -141,6 +141,14 @@ async fn account_lifecycle_and_the_token_stays_secret(backend: Backend) {
     assert_eq!(upd["status"], "suspended");
     assert_eq!(upd["qualityRating"], "yellow");
     assert_eq!(upd["messagingTier"], "tier_1k");
+    // A rotated token is checked with Meta first (the sandbox knows its EAAG… test tokens): one
+    // Meta refuses is never stored, so a typo cannot silently stop the number's sends.
+    let path = format!("/api/v1/accounts/{id}");
+    let e = expect_error(app.patch(&shop.admin, &path, json!({"accessToken": "typo"})).await, 422, "NUMBER_NOT_VERIFIED").await;
+    assert_eq!(e["error"]["details"]["field"], "accessToken");
+    assert_eq!(app.text("SELECT access_token_encrypted FROM whatsapp_accounts").await.unwrap(), stored, "the old token stays");
+    assert_eq!(app.patch(&shop.admin, &path, json!({"accessToken": "EAAG-rotated"})).await.status().as_u16(), 200);
+    assert_ne!(app.text("SELECT access_token_encrypted FROM whatsapp_accounts").await.unwrap(), stored, "the new one is stored");
     let e = expect_error(
         app.post(
             &shop.admin,
@@ -156,6 +164,8 @@ async fn account_lifecycle_and_the_token_stays_secret(backend: Backend) {
     let del = json(app.delete(&shop.admin, &format!("/api/v1/accounts/{id}")).await).await;
     assert_eq!(del["status"], "disconnected");
     expect_error(app.patch(&shop.admin, &format!("/api/v1/accounts/{id}"), json!({"status": "active"})).await, 409, "CONFLICT").await;
+    // Nothing else of it changes either, until it is connected again.
+    expect_error(app.patch(&shop.admin, &format!("/api/v1/accounts/{id}"), json!({"throughputMps": 10})).await, 409, "CONFLICT").await;
     // Reconnecting the same number reuses the account with the new token.
     let again = app
         .post(

@@ -37,8 +37,14 @@ pub enum UpdateAccountError {
     Invalid(#[from] Invalid),
     #[error("account not found")]
     NotFound,
-    #[error("a disconnected account cannot change status; connect it again")]
+    #[error("a disconnected number cannot change; connect it again")]
     Disconnected,
+    /// Meta did not accept the new token for this number: the old one stays.
+    #[error("Meta did not confirm the number for the new access token")]
+    NotVerified(#[source] crate::messaging::ports::CloudApiError),
+    /// Meta could not be asked: nothing changed.
+    #[error("Meta could not be reached to check the new access token")]
+    MetaUnavailable(#[source] crate::messaging::ports::CloudApiError),
     #[error("could not encrypt the access token")]
     Cipher(#[source] CipherError),
     #[error("could not store the account")]
@@ -74,6 +80,7 @@ impl CommandHandler<UpdateWhatsAppAccount> for UpdateAccountHandler {
     async fn handle(&self, cmd: &UpdateWhatsAppAccount, uow: &mut dyn UnitOfWork) -> Result<WhatsAppAccount, UpdateAccountError> {
         let now = self.clock.now();
         let mut account = uow.accounts().lock(cmd.shop_id, cmd.account_id).await?.ok_or(UpdateAccountError::NotFound)?;
+        account.ensure_connected().map_err(|_| UpdateAccountError::Disconnected)?;
         let mut events = Events::new();
         if let Some(name) = &cmd.display_name {
             account.rename(Some(name.clone()), now);
@@ -95,5 +102,34 @@ impl CommandHandler<UpdateWhatsAppAccount> for UpdateAccountHandler {
         uow.accounts().update(&account, encrypted.as_deref()).await?;
         uow.outbox().append(&events, now).await?;
         Ok(account)
+    }
+}
+
+/// An update that rotates the token asks Meta first (`GET /{phone-number-id}` with the new
+/// token, outside the transaction), as connecting does: a token Meta refuses is never stored,
+/// so a typo cannot silently stop a number's sends.
+pub struct UpdateAccountService {
+    pub pipeline: crate::shared::pipeline::Pipeline,
+    pub accounts: Arc<dyn super::ports::AccountReads>,
+    pub directory: Arc<dyn super::ports::NumberDirectory>,
+    pub handler: UpdateAccountHandler,
+}
+
+impl UpdateAccountService {
+    #[tracing::instrument(name = "update_account", skip_all, fields(request_id = %ctx.request_id))]
+    pub async fn run(&self, ctx: &crate::RequestContext, cmd: UpdateWhatsAppAccount) -> Result<WhatsAppAccount, UpdateAccountError> {
+        if let Some(token) = &cmd.access_token {
+            cmd.validate().map_err(Invalid::from)?;
+            let account = self.accounts.account(cmd.shop_id, cmd.account_id).await?.ok_or(UpdateAccountError::NotFound)?;
+            account.ensure_connected().map_err(|_| UpdateAccountError::Disconnected)?;
+            self.directory.verify_number(account.phone_number_id(), token).await.map_err(|e| {
+                use crate::messaging::ports::CloudApiErrorKind;
+                match e.kind {
+                    CloudApiErrorKind::Meta if e.http_status.is_some_and(|s| s < 500) => UpdateAccountError::NotVerified(e),
+                    _ => UpdateAccountError::MetaUnavailable(e),
+                }
+            })?;
+        }
+        self.pipeline.execute(ctx, &self.handler, cmd).await
     }
 }

@@ -23,11 +23,16 @@ pub(crate) async fn shops_on_waba(
     Ok(shops)
 }
 
-/// A number of the shop on `waba_id` (its token speaks for the WABA at Meta), if it has one.
+/// A connected number of the shop on `waba_id` (its token speaks for the WABA at Meta), if it has
+/// one. A disconnected number's token was wiped, so it never speaks for the WABA.
 pub(crate) async fn account_on_waba(
     accounts: &dyn crate::accounts::ports::AccountReads,
     shop: domain::ShopId,
     waba_id: &str,
 ) -> crate::shared::repo::RepoResult<Option<domain::accounts::WhatsAppAccount>> {
-    Ok(accounts.accounts(shop).await?.into_iter().find(|a| a.snapshot().waba_id.to_string() == waba_id))
+    Ok(accounts
+        .accounts(shop)
+        .await?
+        .into_iter()
+        .find(|a| a.snapshot().waba_id.to_string() == waba_id && a.status() != domain::accounts::AccountStatus::Disconnected))
 }

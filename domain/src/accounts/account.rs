@@ -253,6 +253,12 @@ impl WhatsAppAccount {
         }
     }
 
+    /// A merchant's change of a disconnected number is refused: its token was wiped, and it comes
+    /// back only by connecting it again (Meta's own reports about it are still recorded).
+    pub fn ensure_connected(&self) -> Result<(), AccountError> {
+        if self.s.status == AccountStatus::Disconnected { Err(AccountError::Disconnected) } else { Ok(()) }
+    }
+
     pub fn rename(&mut self, display_name: Option<String>, now: DateTime<Utc>) {
         self.s.display_name = clean_name(display_name);
         self.s.updated_at = now;
@@ -381,6 +387,7 @@ mod tests {
         let shop = a.shop_id();
         assert!(a.disconnect(Utc::now()).is_some());
         assert_eq!(a.activate(Utc::now()), Err(AccountError::Disconnected));
+        assert_eq!(a.ensure_connected(), Err(AccountError::Disconnected));
         let number = PhoneNumber::parse("+15550001111").unwrap();
         let waba = WabaId::parse("2002").unwrap();
         assert_eq!(a.reconnect(ShopId::new(), number.clone(), waba.clone(), None, Utc::now()), Err(AccountError::AlreadyConnected));

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use domain::accounts::WhatsAppAccount;
 
 #[derive(Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectAccountRequest {
     /// Meta's phone number id (digits).
@@ -127,4 +127,17 @@ impl From<WhatsAppAccount> for AccountDto {
 #[oai(rename_all = "camelCase")]
 pub struct AccountListDto {
     pub accounts: Vec<AccountDto>,
+}
+
+/// The spec's example: a number of the sandbox (its tokens start with `EAAG`).
+impl poem_openapi::types::Example for ConnectAccountRequest {
+    fn example() -> Self {
+        Self {
+            phone_number_id: "1065409999".into(),
+            display_phone_number: "+15550009999".into(),
+            waba_id: "2002".into(),
+            access_token: "EAAG-sandbox".into(),
+            display_name: Some("Padaria Central".into()),
+        }
+    }
 }

@@ -8,7 +8,7 @@ use application::accounts::connect_account::{ConnectAccountError, ConnectAccount
 use application::accounts::disconnect_account::{DisconnectAccountError, DisconnectAccountHandler};
 use application::accounts::get_account::{GetAccountError, GetAccountHandler};
 use application::accounts::list_accounts::{ListAccountsError, ListAccountsHandler};
-use application::accounts::update_account::{UpdateAccountError, UpdateAccountHandler};
+use application::accounts::update_account::{UpdateAccountError, UpdateAccountService};
 
 use super::error::ApiError;
 
@@ -16,10 +16,19 @@ use super::error::ApiError;
 pub struct AccountsHttp {
     pub pipeline: Pipeline,
     pub connect: ConnectAccountService,
-    pub update: UpdateAccountHandler,
+    pub update: UpdateAccountService,
     pub disconnect: DisconnectAccountHandler,
     pub get: GetAccountHandler,
     pub list: ListAccountsHandler,
+}
+
+/// Meta refused the token for the number: 422 naming `accessToken`.
+fn not_verified(e: &application::messaging::ports::CloudApiError) -> ApiError {
+    ApiError::Unprocessable(crate::http::error::body(
+        "NUMBER_NOT_VERIFIED",
+        "Meta did not confirm this phone number id for this access token.",
+        serde_json::json!({ "field": "accessToken", "metaCode": e.code, "metaTitle": e.title }),
+    ))
 }
 
 impl From<ConnectAccountError> for ApiError {
@@ -30,11 +39,7 @@ impl From<ConnectAccountError> for ApiError {
             ConnectAccountError::AlreadyConnected => {
                 ApiError::conflict("NUMBER_UNAVAILABLE", "This number cannot be connected to this shop. Contact support if it is yours.")
             }
-            ConnectAccountError::NotVerified(e) => ApiError::Unprocessable(crate::http::error::body(
-                "NUMBER_NOT_VERIFIED",
-                "Meta did not confirm this phone number id for this access token.",
-                serde_json::json!({ "field": "accessToken", "metaCode": e.code, "metaTitle": e.title }),
-            )),
+            ConnectAccountError::NotVerified(e) => not_verified(&e),
             ConnectAccountError::MetaUnavailable(e) => ApiError::whatsapp(&e, None),
             e @ ConnectAccountError::Cipher(_) => ApiError::fault(&e),
             ConnectAccountError::Storage(s) => s.into(),
@@ -48,6 +53,8 @@ impl From<UpdateAccountError> for ApiError {
             UpdateAccountError::Invalid(i) => i.into(),
             UpdateAccountError::NotFound => ApiError::not_found("account"),
             e @ UpdateAccountError::Disconnected => ApiError::conflict("CONFLICT", e.to_string()),
+            UpdateAccountError::NotVerified(e) => not_verified(&e),
+            UpdateAccountError::MetaUnavailable(e) => ApiError::whatsapp(&e, None),
             e @ UpdateAccountError::Cipher(_) => ApiError::fault(&e),
             UpdateAccountError::Storage(s) => s.into(),
         }

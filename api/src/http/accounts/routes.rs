@@ -91,7 +91,10 @@ impl AccountsApi {
         Ok(Json(a.into()))
     }
 
-    /// Update a number: display name, token rotation, suspend/activate, tier, quality.
+    /// Update a number: display name, token rotation, suspend/activate, tier, quality. A new
+    /// `accessToken` is checked with Meta first, as on connect: one Meta refuses is 422
+    /// `NUMBER_NOT_VERIFIED` and the old token stays. A disconnected number is 409 `CONFLICT` until
+    /// it is connected again.
     #[oai(path = "/accounts/:account_id", method = "patch", operation_id = "updateAccount")]
     async fn update(
         &self,
@@ -130,7 +133,7 @@ impl AccountsApi {
             }),
             throughput_mps: b.throughput_mps,
         };
-        let a = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.update, cmd).await?;
+        let a = h.update.run(&ctx(&rid, Some(shop)), cmd).await?;
         Ok(Json(a.into()))
     }
 

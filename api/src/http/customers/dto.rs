@@ -255,7 +255,7 @@ pub struct InitialConsentRequest {
 
 /// A new customer: `phone` (E.164) or `waId`.
 #[derive(Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateCustomerRequest {
     /// E.164, with `+` (`+5511987654321`).
@@ -426,4 +426,21 @@ pub struct AuditLogDto {
     pub items: Vec<AuditEntryDto>,
     pub total: u64,
     pub has_more: bool,
+}
+
+/// The spec's example: a customer the shop adds by phone, with a tag.
+impl poem_openapi::types::Example for CreateCustomerRequest {
+    fn example() -> Self {
+        Self {
+            phone: Some("+55 11 95555-0000".into()),
+            wa_id: None,
+            name: Some("Carla".into()),
+            user_id: None,
+            language: Some("pt_BR".into()),
+            timezone: Some("America/Sao_Paulo".into()),
+            tags: Some(vec!["vip".into()]),
+            custom_fields: None,
+            consent: None,
+        }
+    }
 }

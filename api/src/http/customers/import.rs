@@ -10,7 +10,7 @@ use poem::web::Data;
 use poem::{Body, FromRequest, Request, RequestBody};
 use poem_openapi::param::Query;
 use poem_openapi::payload::{Json, ParsePayload, Payload};
-use poem_openapi::registry::{MetaSchemaRef, Registry};
+use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use poem_openapi::{Object, OpenApi};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
@@ -81,7 +81,10 @@ impl Payload for CsvBody {
     }
 
     fn schema_ref() -> MetaSchemaRef {
-        String::schema_ref()
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            example: Some(serde_json::json!("phone,name\n+5511900000001,Ana\n+5511900000002,Bruno\n")),
+            ..MetaSchema::new("string")
+        }))
     }
 
     fn register(registry: &mut Registry) {

@@ -23,7 +23,7 @@ pub struct TemplateDto {
 }
 
 #[derive(Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendMessageRequest {
     /// The business number to send from (E.164, connected to this shop).
@@ -50,7 +50,7 @@ pub struct SendMessageRequest {
 }
 
 #[derive(Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SendTemplateRequest {
     #[oai(validator(pattern = r"^\s*\+[ \-.()]*[1-9]([ \-.()]*[0-9]){7,14}[ \-.()]*\s*$"))]
@@ -285,6 +285,37 @@ impl From<ConversationStateDto> for ConversationStatus {
             ConversationStateDto::Active => ConversationStatus::Active,
             ConversationStateDto::Closed => ConversationStatus::Closed,
             ConversationStateDto::Expired => ConversationStatus::Expired,
+        }
+    }
+}
+
+/// The spec's example (and schemathesis' first case): a reply inside the customer's window.
+impl poem_openapi::types::Example for SendMessageRequest {
+    fn example() -> Self {
+        Self {
+            from: "+15550001111".into(),
+            to: "+5511987654321".into(),
+            user_id: None,
+            content: Some(serde_json::json!({"type": "text", "text": "Olá! Seu pedido saiu para entrega."})),
+            force_template: None,
+            template: None,
+            reply_to: None,
+        }
+    }
+}
+
+/// The spec's example: an approved template with its one body parameter.
+impl poem_openapi::types::Example for SendTemplateRequest {
+    fn example() -> Self {
+        Self {
+            from: "+15550001111".into(),
+            to: "+5511987654321".into(),
+            user_id: None,
+            template: TemplateDto {
+                name: "order_update".into(),
+                language: "en_US".into(),
+                components: Some(vec![serde_json::json!({"type": "body", "parameters": [{"type": "text", "text": "Ana"}]})]),
+            },
         }
     }
 }

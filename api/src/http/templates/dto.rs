@@ -10,7 +10,7 @@ use domain::templates::{RenderedTemplate, Template};
 
 /// A template to submit, in Meta's own shape.
 #[derive(Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateTemplateRequest {
     /// Lowercase letters, digits and underscores, at most 512.
@@ -34,7 +34,7 @@ pub struct CreateTemplateRequest {
 
 /// New content for a template: its components, and (unless it is approved) its category.
 #[derive(Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EditTemplateRequest {
     /// `MARKETING`, `UTILITY` or `AUTHENTICATION`; unchanged when absent.
@@ -50,7 +50,7 @@ pub struct EditTemplateRequest {
 
 /// A send's parameters to preview.
 #[derive(Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PreviewRequest {
     /// Meta's send components (`header`, `body`, `button` with their `parameters`).
@@ -212,4 +212,40 @@ pub struct SyncDto {
     pub created: u32,
     /// Changed here (status, category or content).
     pub updated: u32,
+}
+
+/// The spec's example: a utility template with one variable and its example.
+impl poem_openapi::types::Example for CreateTemplateRequest {
+    fn example() -> Self {
+        Self {
+            name: "order_ready".into(),
+            language: "en_US".into(),
+            category: "UTILITY".into(),
+            parameter_format: None,
+            components: vec![
+                serde_json::json!({"type": "BODY", "text": "Hi {{1}}, your order is ready.", "example": {"body_text": [["Ana"]]}}),
+            ],
+            account_id: None,
+        }
+    }
+}
+
+/// The spec's example: new body text, the same variable.
+impl poem_openapi::types::Example for EditTemplateRequest {
+    fn example() -> Self {
+        Self {
+            category: None,
+            parameter_format: None,
+            components: vec![
+                serde_json::json!({"type": "BODY", "text": "Hi {{1}}, your order is on its way.", "example": {"body_text": [["Ana"]]}}),
+            ],
+        }
+    }
+}
+
+/// The spec's example: the one body parameter of a template like `order_update`.
+impl poem_openapi::types::Example for PreviewRequest {
+    fn example() -> Self {
+        Self { components: vec![serde_json::json!({"type": "body", "parameters": [{"type": "text", "text": "Ana"}]})] }
+    }
 }
