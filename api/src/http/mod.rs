@@ -22,6 +22,7 @@ pub mod messaging;
 pub mod middleware;
 pub mod ops;
 pub mod rate_limit;
+pub mod roles;
 pub mod templates;
 pub mod tenancy;
 

@@ -63,7 +63,7 @@ impl SegmentsApi {
         Ok(Json(SegmentListDto { total: all.len() as u64, items: all.into_iter().map(dto).collect(), has_more: false }))
     }
 
-    /// Save a segment (agent): a name and a definition, `{"match": "all"|"any", "conditions":
+    /// Save a segment (admin: a segment is the shop's configuration, which campaigns target): a name and a definition, `{"match": "all"|"any", "conditions":
     /// [...]}` with conditions `{"search": …}`, `{"tags": {"any"|"all": [...]}}`, `{"field": key,
     /// "op": equals|contains|gt|lt|between|set|unset, "value": …}`, `{"consent": {"purpose", "status"}}`,
     /// `{"lastInbound"|"firstContact": {"after", "before"}}`, `{"windowOpen": bool}`, or a nested
@@ -77,7 +77,7 @@ impl SegmentsApi {
         auth: ApiKeyAuth,
         body: JsonBody<CreateSegmentRequest>,
     ) -> Result<SegmentCreated, ApiError> {
-        let shop = authn.shop(&auth, Role::Agent).await?;
+        let shop = authn.shop(&auth, Role::Admin).await?;
         let b = body.0;
         let cmd = CreateSegment { shop_id: shop, name: b.name, definition: b.definition };
         let segment = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.create_segment, cmd).await?;
@@ -101,7 +101,7 @@ impl SegmentsApi {
         one.into_iter().next().map(|c| Json(dto(c))).ok_or_else(|| ApiError::not_found("segment"))
     }
 
-    /// Delete a segment (agent); its customers are untouched.
+    /// Delete a segment (admin); its customers are untouched.
     #[oai(path = "/segments/:id", method = "delete", operation_id = "deleteSegment")]
     async fn delete(
         &self,
@@ -111,7 +111,7 @@ impl SegmentsApi {
         auth: ApiKeyAuth,
         id: Path<Uuid>,
     ) -> Result<Deleted, ApiError> {
-        let shop = authn.shop(&auth, Role::Agent).await?;
+        let shop = authn.shop(&auth, Role::Admin).await?;
         h.pipeline.execute(&ctx(&rid, Some(shop)), &h.delete_segment, DeleteSegment { shop_id: shop, id: id.0 }).await?;
         Ok(Deleted::NoContent)
     }
