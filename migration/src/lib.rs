@@ -21,6 +21,7 @@ mod m20261126_000015_template_status_time;
 mod m20261127_000016_media;
 mod m20261127_000017_rate_cards;
 mod m20261127_000018_customers_audience_cover;
+mod m20261207_000019_drop_webhook_claims;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000016_media::Migration),
             Box::new(m20261127_000017_rate_cards::Migration),
             Box::new(m20261127_000018_customers_audience_cover::Migration),
+            Box::new(m20261207_000019_drop_webhook_claims::Migration),
         ]
     }
 }

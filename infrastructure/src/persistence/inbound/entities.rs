@@ -14,8 +14,6 @@ pub mod webhook_events {
         pub fields: Option<String>,
         pub note: Option<String>,
         pub processed_at: Option<DateTimeUtc>,
-        pub claimed_by: Option<String>,
-        pub claimed_until: Option<DateTimeUtc>,
         pub raw_body: Option<Vec<u8>>,
     }
     crate::persistence::entities::no_relations!();

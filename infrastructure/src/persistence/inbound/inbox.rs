@@ -37,8 +37,6 @@ fn row(id: uuid::Uuid, body: RawBody, received_at: DateTime<Utc>) -> webhook_eve
         fields: Set(None),
         note: Set(None),
         processed_at: Set(None),
-        claimed_by: Set(None),
-        claimed_until: Set(None),
         raw_body: Set(body.bytes),
     }
 }
