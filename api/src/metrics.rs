@@ -15,6 +15,7 @@ pub struct Metrics {
     pub webhook_commit_seconds: prometheus::Histogram,
     pub webhook_requests: IntCounterVec,
     pub webhook_dead_letters: IntCounterVec,
+    pub webhook_batches: IntCounterVec,
     pub http_refused: IntCounterVec,
     pub rate_limited: IntCounterVec,
     pub auth_attempts: IntCounterVec,
@@ -117,6 +118,11 @@ impl Metrics {
                 "Webhook deliveries that can never be processed, by reason (not_json, not_whatsapp, failed)",
                 &["reason"],
             ),
+            webhook_batches: counter_vec(
+                "whatsapp_webhook_batches_total",
+                "Webhook processing transactions of a batch: processed, or failed (its deliveries were then redone one by one)",
+                &["outcome"],
+            ),
             webhook_unroutable: counter("whatsapp_webhook_unroutable_total", "Webhook changes for an unknown phone_number_id"),
             webhook_backlog: backlog,
             cloud_api_errors: counter_vec("whatsapp_cloud_api_errors_total", "Cloud API failures by Meta code", &["code"]),
@@ -175,6 +181,9 @@ impl Metrics {
         for r in ["not_json", "not_whatsapp", "failed"] {
             m.webhook_dead_letters.with_label_values(&[r]);
         }
+        for o in ["processed", "failed"] {
+            m.webhook_batches.with_label_values(&[o]);
+        }
         m.webhook_ack_seconds.with_label_values(&["200"]);
         for r in ["stored", "bad_signature", "store_failed", "too_large", "busy", "broken_body", "slow_body"] {
             m.webhook_requests.with_label_values(&[r]);
@@ -191,6 +200,18 @@ impl Metrics {
         must(self.registry.register(Box::new(FileMemoryGauge { memory, gauge })));
     }
 
+    /// Publish how many times each command ran again after a concurrent change.
+    pub fn watch_pipeline(&self, pipeline: application::Pipeline) {
+        let counter = must(prometheus::IntCounterVec::new(
+            Opts::new(
+                "whatsapp_command_reruns_total",
+                "Commands run again after a concurrent change (a stale version, a deadlock, a key another transaction inserted)",
+            ),
+            &["command"],
+        ));
+        must(self.registry.register(Box::new(CommandReruns { pipeline, counter })));
+    }
+
     pub fn render(&self) -> String {
         let mut buf = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
@@ -199,6 +220,26 @@ impl Metrics {
 }
 
 /// `whatsapp_media_memory_bytes{state="held|budget"}`, computed when scraped.
+/// `whatsapp_command_reruns_total{command}`: the pipeline's count, read at each scrape.
+struct CommandReruns {
+    pipeline: application::Pipeline,
+    counter: prometheus::IntCounterVec,
+}
+
+impl prometheus::core::Collector for CommandReruns {
+    fn desc(&self) -> Vec<&prometheus::core::Desc> {
+        self.counter.desc()
+    }
+
+    fn collect(&self) -> Vec<prometheus::proto::MetricFamily> {
+        for (command, n) in self.pipeline.reruns() {
+            let c = self.counter.with_label_values(&[command]);
+            c.inc_by(n.saturating_sub(c.get()));
+        }
+        self.counter.collect()
+    }
+}
+
 struct FileMemoryGauge {
     memory: application::media::memory::FileMemory,
     gauge: prometheus::IntGaugeVec,

@@ -234,6 +234,7 @@ impl Application {
         };
         let metrics = Metrics::new();
         metrics.watch_file_memory(file_memory.clone());
+        metrics.watch_pipeline(pipeline.clone());
         // Group commit on the webhook path (ADR 10): several groups in flight on Postgres; one
         // writer on SQLite.
         let inbox: Arc<dyn WebhookInbox> = {

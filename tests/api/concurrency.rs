@@ -96,3 +96,36 @@ async fn concurrent_inbound_and_sends_for_one_customer_keep_the_window_and_one_c
     let customer_last = a.scalar("SELECT CAST(EXTRACT(EPOCH FROM last_inbound_at) AS BIGINT) FROM customers").await;
     assert_eq!(customer_last, base + N - 1, "the customer's last inbound time too");
 }
+
+/// A burst of first-time customers (an ad that went viral): a backlog of deliveries in which 40
+/// new customers write 15 times each, drained by the three webhook loops of a replica on
+/// Postgres at once. Each loop meets the customers the others are creating: the loser of each
+/// race takes the winner's customer instead of running its batch again, so no batch fails, no
+/// command runs again, and every message and customer is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_first_time_customers_is_processed_without_failed_batches() {
+    let Some(backend) = Backend::postgres() else { return };
+    let mut stored = Opts::new(backend.clone());
+    stored.workers = false;
+    let a = spawn_with(stored).await;
+    let shop = a.create_shop("s").await;
+    a.connect(&shop.admin, "1065403522", "+15550001111").await;
+    let ts = now_ts();
+    for i in 0..600u64 {
+        let from = format!("55119{:08}", 70_000 + i % 40);
+        let r = a.webhook(&inbound("1065403522", &from, vec![text_message(&format!("wamid.BURST{i}"), &from, ts, "oi")])).await;
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    let mut processing = Opts::new(backend);
+    processing.database_url = Some(a.db_url.clone());
+    let b = spawn_with(processing).await;
+    b.drained().await;
+    assert_eq!(b.scalar("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'").await, 600);
+    assert_eq!(b.scalar("SELECT COUNT(*) FROM customers").await, 40);
+    assert_eq!(b.scalar("SELECT COUNT(*) FROM conversations").await, 40);
+    assert_eq!(b.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'customer.created'").await, 40);
+    let metrics = b.metrics().await;
+    assert!(metrics.contains("whatsapp_webhook_batches_total{outcome=\"failed\"} 0"), "{metrics}");
+    let reruns: Vec<&str> = metrics.lines().filter(|l| l.starts_with("whatsapp_command_reruns_total{") && !l.ends_with(" 0")).collect();
+    assert!(reruns.is_empty(), "commands ran again: {reruns:?}");
+}

@@ -60,8 +60,12 @@ impl WebhookWorker {
                         _ = shutdown.changed() => {}
                     }
                 }
-                Ok(out) => self.record(&out, started.elapsed().as_secs_f64() * 1e3 / out.deliveries.len() as f64),
+                Ok(out) => {
+                    self.metrics.webhook_batches.with_label_values(&["processed"]).inc();
+                    self.record(&out, started.elapsed().as_secs_f64() * 1e3 / out.deliveries.len() as f64)
+                }
                 Err(e) => {
+                    self.metrics.webhook_batches.with_label_values(&["failed"]).inc();
                     tracing::warn!(error = %e, "batch failed; processing its deliveries one by one");
                     if !self.one_by_one().await {
                         tokio::time::sleep(Duration::from_millis(500)).await;

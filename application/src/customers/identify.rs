@@ -118,9 +118,26 @@ pub async fn keep_opt_outs(
     Ok(out)
 }
 
+/// Apply one contact to its customer (profile name, last inbound time, user id); `true` if it
+/// changed anything.
+fn apply(customer: &mut Customer, contact: &Contact, now: DateTime<Utc>) -> bool {
+    let mut touched = customer.update_profile_name(contact.profile_name.as_deref(), now);
+    if let Some(at) = contact.inbound_at {
+        touched |= customer.record_inbound(at);
+    }
+    if let Some(u) = &contact.user_id {
+        touched |= customer.attach_user_id(u, now);
+    }
+    touched
+}
+
 /// Find or create the customer of every contact and apply the contacts in order (profile name,
-/// last inbound time, user id). A customer that a concurrent transaction created first makes
-/// the whole command run again (`RepoError::Concurrency`), so no contact is applied twice.
+/// last inbound time, user id).
+///
+/// A customer that a concurrent transaction created first (a burst of first-time customers,
+/// processed by several loops or replicas at once) is not an error: the insert waited for that
+/// transaction and skipped the row, so its customer is read and locked now, and the contacts
+/// are applied to it instead. Its `customer.created` is the other transaction's.
 pub async fn identify(uow: &mut dyn UnitOfWork, contacts: &[Contact], now: DateTime<Utc>) -> RepoResult<Identified> {
     let mut keys: Vec<(ShopId, WaId)> = contacts.iter().map(|c| (c.shop_id, c.wa_id.clone())).collect();
     keys.sort();
@@ -145,14 +162,7 @@ pub async fn identify(uow: &mut dyn UnitOfWork, contacts: &[Contact], now: DateT
                 out.customers.entry(key.clone()).or_insert(c)
             }
         };
-        let mut touched = customer.update_profile_name(contact.profile_name.as_deref(), now);
-        if let Some(at) = contact.inbound_at {
-            touched |= customer.record_inbound(at);
-        }
-        if let Some(u) = &contact.user_id {
-            touched |= customer.attach_user_id(u, now);
-        }
-        if touched {
+        if apply(customer, contact, now) {
             changed.insert(key);
         }
     }
@@ -176,9 +186,29 @@ pub async fn identify(uow: &mut dyn UnitOfWork, contacts: &[Contact], now: DateT
     sorted_new.sort();
     let new: Vec<Customer> = sorted_new.iter().filter_map(|k| out.customers.get(k).cloned()).collect();
     if !new.is_empty() {
-        let inserted = uow.customers().insert_many(&new).await?;
-        if inserted.len() != new.len() {
-            return Err(RepoError::Concurrency("a customer was created by a concurrent transaction".into()));
+        let inserted: std::collections::HashSet<domain::CustomerId> = uow.customers().insert_many(&new).await?.into_iter().collect();
+        let lost: Vec<(ShopId, WaId)> =
+            new.iter().filter(|c| !inserted.contains(&c.id())).map(|c| (c.shop_id(), c.wa_id().clone())).collect();
+        if !lost.is_empty() {
+            let lost_ids: Vec<domain::CustomerId> = new.iter().filter(|c| !inserted.contains(&c.id())).map(Customer::id).collect();
+            let theirs = uow.customers().lock_by_wa_ids(&lost).await?;
+            if theirs.len() != lost.len() {
+                return Err(RepoError::Concurrency("a customer was created and removed by concurrent transactions".into()));
+            }
+            entries.retain(|e| !lost_ids.contains(&e.customer_id));
+            out.created.retain(|(k, _)| !lost.contains(k));
+            new_keys.retain(|k| !lost.contains(k));
+            for c in theirs {
+                out.customers.insert((c.shop_id(), c.wa_id().clone()), c);
+            }
+            for contact in contacts.iter().filter(|c| lost.iter().any(|(s, w)| *s == c.shop_id && *w == c.wa_id)) {
+                let key = (contact.shop_id, contact.wa_id.clone());
+                if let Some(customer) = out.customers.get_mut(&key)
+                    && apply(customer, contact, now)
+                {
+                    changed.insert(key);
+                }
+            }
         }
         if !entries.is_empty() {
             uow.customers().append_consent(&entries).await?;
@@ -190,4 +220,75 @@ pub async fn identify(uow: &mut dyn UnitOfWork, contacts: &[Contact], now: DateT
         uow.customers().update_many(&updates).await?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shared::pipeline::{Command, CommandHandler};
+    use crate::testing::Scenario;
+    use chrono::Utc;
+
+    struct Identify(Vec<Contact>);
+    impl std::fmt::Debug for Identify {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Identify")
+        }
+    }
+    impl validator::Validate for Identify {
+        fn validate(&self) -> Result<(), validator::ValidationErrors> {
+            Ok(())
+        }
+    }
+    #[derive(Debug, thiserror::Error)]
+    enum Failed {
+        #[error(transparent)]
+        Invalid(#[from] crate::shared::error::Invalid),
+        #[error(transparent)]
+        Storage(#[from] RepoError),
+    }
+    crate::use_case_error!(Failed);
+    impl Command for Identify {
+        type Output = Identified;
+        type Error = Failed;
+        const NAME: &'static str = "Identify";
+    }
+    struct Handler;
+    #[async_trait::async_trait]
+    impl CommandHandler<Identify> for Handler {
+        async fn handle(&self, cmd: &Identify, uow: &mut dyn UnitOfWork) -> Result<Identified, Failed> {
+            Ok(identify(uow, &cmd.0, Utc::now()).await?)
+        }
+    }
+
+    /// Given another transaction that creates the same first-time customer just as this one
+    /// inserts it, when the contacts are identified, then they apply to that customer: no
+    /// second customer, no retry of the command, and no `customer.created` of ours.
+    #[tokio::test]
+    async fn a_customer_created_by_a_concurrent_transaction_is_taken_not_retried() {
+        let s = Scenario::new();
+        let ana = WaId::parse("5511987654321").unwrap();
+        let bia = WaId::parse("5511912345678").unwrap();
+        let (rival, _) = Customer::first_contact(s.shop, ana.clone(), Some("Ana".into()), Utc::now());
+        s.memory.write(|st| st.rival_customers.push(rival.clone()));
+        let at = Utc::now();
+        let contact = |wa: &WaId, name: &str| Contact {
+            shop_id: s.shop,
+            wa_id: wa.clone(),
+            profile_name: Some(name.into()),
+            inbound_at: Some(at),
+            user_id: None,
+        };
+        let before = s.memory.read(|st| st.transactions);
+        let out = s.when(&Handler, Identify(vec![contact(&ana, "Ana Souza"), contact(&bia, "Bia")])).await.expect("no failure");
+        assert_eq!(s.memory.read(|st| st.transactions) - before, 1, "one transaction: the command was not run again");
+        let got = out.get(s.shop, &ana).unwrap();
+        assert_eq!(got.id(), rival.id(), "the rival's customer");
+        assert_eq!((got.name(), got.snapshot().last_inbound_at), (Some("Ana Souza"), Some(at)), "with the contact applied");
+        let created: Vec<&WaId> = out.created.iter().map(|((_, w), _)| w).collect();
+        assert_eq!(created, [&bia], "only the customer this transaction created is announced");
+        assert_eq!(s.memory.read(|st| st.customers.len()), 2);
+        let stored = s.memory.read(|st| st.customers[&rival.id()].clone());
+        assert_eq!(stored.name(), Some("Ana Souza"));
+    }
 }

@@ -82,6 +82,7 @@ pub trait QueryHandler<Q: Query>: Send + Sync {
 #[derive(Clone)]
 pub struct Pipeline {
     uow: Arc<dyn UnitOfWorkFactory>,
+    reruns: Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>>,
 }
 
 fn is_concurrency<E: UseCaseError>(e: &E) -> bool {
@@ -90,7 +91,13 @@ fn is_concurrency<E: UseCaseError>(e: &E) -> bool {
 
 impl Pipeline {
     pub fn new(uow: Arc<dyn UnitOfWorkFactory>) -> Self {
-        Self { uow }
+        Self { uow, reruns: Arc::default() }
+    }
+
+    /// How many times each command ran again after a concurrent change, since start (for
+    /// `whatsapp_command_reruns_total`): a command that keeps meeting others is contended.
+    pub fn reruns(&self) -> Vec<(&'static str, u64)> {
+        self.reruns.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(k, v)| (*k, *v)).collect()
     }
 
     /// Run a command: span → validate → (begin → handle → commit), again on a concurrent change.
@@ -115,6 +122,7 @@ impl Pipeline {
                 match result {
                     Err(e) if is_concurrency(&e) && attempt < MAX_ATTEMPTS => {
                         tracing::debug!(attempt, cause = ?e.storage(), "concurrent change; running the command again");
+                        *self.reruns.lock().unwrap_or_else(|p| p.into_inner()).entry(C::NAME).or_default() += 1;
                         // A short, growing, jittered pause lets the other transaction finish.
                         let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 8);
                         tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 3 + jitter)).await;

@@ -63,6 +63,11 @@ pub struct State {
     pub media: BTreeMap<domain::MediaId, domain::media::MediaFile>,
     pub media_retention: BTreeMap<ShopId, u32>,
     pub rate_cards: BTreeMap<ShopId, domain::billing::RateCard>,
+    /// A race, for tests: customers another transaction commits just as this one inserts its
+    /// new customers (as a burst processed by several loops at once does).
+    pub rival_customers: Vec<Customer>,
+    /// Transactions begun (a command the pipeline ran again shows here).
+    pub transactions: usize,
 }
 
 /// The store. Clones share it.
@@ -83,7 +88,10 @@ impl Memory {
 #[async_trait]
 impl UnitOfWorkFactory for Memory {
     async fn begin(&self) -> RepoResult<Box<dyn UnitOfWork>> {
-        let work = self.read(Clone::clone);
+        let work = self.write(|s| {
+            s.transactions += 1;
+            s.clone()
+        });
         Ok(Box::new(MemoryUnitOfWork { work, shared: self.state.clone() }))
     }
 }
@@ -219,6 +227,12 @@ impl CustomerRepository for MemoryUnitOfWork {
         Ok(self.work.customers.get(&id).filter(|c| c.shop_id() == shop).cloned())
     }
     async fn insert_many(&mut self, customers: &[Customer]) -> RepoResult<Vec<CustomerId>> {
+        let rivals = std::mem::take(&mut self.shared.lock().unwrap_or_else(|p| p.into_inner()).rival_customers);
+        self.work.rival_customers.clear();
+        for r in rivals {
+            self.shared.lock().unwrap_or_else(|p| p.into_inner()).customers.insert(r.id(), r.clone());
+            self.work.customers.insert(r.id(), r);
+        }
         let mut inserted = Vec::new();
         for c in customers {
             if self.work.customers.values().any(|o| o.shop_id() == c.shop_id() && o.wa_id() == c.wa_id()) {

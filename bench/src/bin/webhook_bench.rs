@@ -7,7 +7,7 @@
 //! B=./target/release/webhook-bench
 //! PG=postgres://postgres@127.0.0.1:5432/postgres        # a fresh database is created on it
 //! $B ack --database-url $PG [--concurrency 64] [--seconds 10] [--workers]
-//! $B drain --database-url $PG --kind messages [--count 50000] [--cold]   # processing alone
+//! $B drain --database-url $PG --kind messages [--count 50000] [--cold] [--customers 10000]   # processing alone
 //! $B drain --database-url $PG --kind statuses [--count 50000]
 //! $B sustained --database-url $PG [--rate 2000] [--seconds 60] [--status-share 0.5] [--media-share 0.1]
 //!    [--media-store folder|s3] [--split [--worker-cpus 1.0]]
@@ -63,6 +63,13 @@ const SECRET: &str = "bench-secret";
 const PNID: &str = "1065403522";
 const CUSTOMERS: u64 = 10_000;
 
+/// How many distinct customers write (`--customers`; 10,000 unless said).
+static CUSTOMER_COUNT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+fn customers() -> u64 {
+    *CUSTOMER_COUNT.get().unwrap_or(&CUSTOMERS)
+}
+
 #[derive(Debug, Clone)]
 struct Args {
     mode: String,
@@ -113,6 +120,7 @@ fn args() -> Args {
             "--cold" => a.cold = true,
             "--kind" => a.kind = value(),
             "--count" => a.count = value().parse().expect("--count N"),
+            "--customers" => CUSTOMER_COUNT.set(value().parse().expect("--customers N")).expect("--customers once"),
             "--rate" => a.rate = value().parse().expect("--rate N"),
             "--status-share" => a.status_share = value().parse().expect("--status-share 0..1"),
             "--media-share" => a.media_share = value().parse().expect("--media-share 0..1"),
@@ -132,7 +140,7 @@ fn message_body(i: u64) -> Vec<u8> {
     let ts = chrono::Utc::now().timestamp();
     format!(
         r#"{{"object":"whatsapp_business_account","entry":[{{"id":"9001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"{PNID}"}},"contacts":[{{"profile":{{"name":"Bench"}},"wa_id":"55119{n:08}"}}],"messages":[{{"from":"55119{n:08}","id":"wamid.BENCH{i}","timestamp":"{ts}","type":"text","text":{{"body":"benchmark message {i}"}}}}]}}}}]}}]}}"#,
-        n = i % CUSTOMERS
+        n = i % customers()
     )
     .into_bytes()
 }
@@ -143,7 +151,7 @@ fn image_body(i: u64, media_id: &str, sha256: &str) -> Vec<u8> {
     let ts = chrono::Utc::now().timestamp();
     format!(
         r#"{{"object":"whatsapp_business_account","entry":[{{"id":"9001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"{PNID}"}},"contacts":[{{"profile":{{"name":"Bench"}},"wa_id":"55119{n:08}"}}],"messages":[{{"from":"55119{n:08}","id":"wamid.BENCH{i}","timestamp":"{ts}","type":"image","image":{{"id":"{media_id}","mime_type":"image/jpeg","sha256":"{sha256}","caption":"photo {i}"}}}}]}}}}]}}]}}"#,
-        n = i % CUSTOMERS
+        n = i % customers()
     )
     .into_bytes()
 }
@@ -225,7 +233,7 @@ fn status_body(i: u64, status: &str) -> Vec<u8> {
     let ts = chrono::Utc::now().timestamp();
     format!(
         r#"{{"object":"whatsapp_business_account","entry":[{{"id":"9001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"{PNID}"}},"statuses":[{{"id":"wamid.SENT{i}","status":"{status}","timestamp":"{ts}","recipient_id":"55119{n:08}","pricing":{{"billable":true,"pricing_model":"PMP","category":"utility"}}}}]}}}}]}}]}}"#,
-        n = i % CUSTOMERS
+        n = i % customers()
     )
     .into_bytes()
 }
@@ -300,7 +308,7 @@ async fn setup(parts: &Parts, sent: u64) -> ShopId {
                 let cmd = SendMessage {
                     shop_id: shop.id,
                     from: PhoneNumber::parse("+15550001111").unwrap(),
-                    to: PhoneNumber::parse(&format!("+55119{:08}", i % CUSTOMERS)).unwrap(),
+                    to: PhoneNumber::parse(&format!("+55119{:08}", i % customers())).unwrap(),
                     content: None,
                     template: Some(TemplateRef { name: "bench".into(), language: "en_US".into(), components: vec![] }),
                     force_template: true,
@@ -521,7 +529,7 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
         let (parts, _, stop) = start(rt, db_url, true);
         let inbox = SeaWebhookInbox::new(parts.db.clone());
         rt.block_on(async {
-            for c in 0..CUSTOMERS {
+            for c in 0..customers() {
                 inbox.store(RawBody::from_bytes(message_body(1_000_000_000 + c)), chrono::Utc::now()).await.unwrap();
             }
         });
@@ -532,7 +540,7 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
             std::thread::sleep(Duration::from_millis(200));
         }
         analyze(rt, &parts);
-        println!("warm-up       {CUSTOMERS} customers with a conversation each; statistics analysed");
+        println!("warm-up       {} customers with a conversation each; statistics analysed", customers());
         stop();
     }
     // 1. The backlog, stored with no worker running.
@@ -580,13 +588,22 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
     let (what, done) = if statuses {
         ("statuses applied", count(rt, &parts, "SELECT COUNT(*) FROM messages WHERE status = 'delivered'"))
     } else {
-        let warm = if a.cold { 0 } else { CUSTOMERS as i64 };
+        let warm = if a.cold { 0 } else { customers() as i64 };
         ("messages stored", count(rt, &parts, "SELECT COUNT(*) FROM messages WHERE direction = 'inbound'") - warm)
     };
     let dead = count(rt, &parts, "SELECT COUNT(*) FROM webhook_events WHERE state = 'dead'");
-    println!("mode          drain, {} {}{}", a.count, a.kind, if a.cold { ", cold (new customers, no statistics)" } else { ", warm" });
+    let new_customers = count(rt, &parts, "SELECT COUNT(*) FROM customers");
+    let batches = |outcome: &str| parts.metrics.webhook_batches.with_label_values(&[outcome]).get();
+    println!(
+        "mode          drain, {} {} from {} customers{}",
+        a.count,
+        a.kind,
+        customers(),
+        if a.cold { ", cold (every customer new, no statistics)" } else { ", warm" }
+    );
     println!("drained       in {secs:.2} s: {:.0} {}/s", a.count as f64 / secs, a.kind);
-    println!("check         {what}: {done} of {}; dead letters: {dead}", a.count);
+    println!("check         {what}: {done} of {}; customers: {new_customers}; dead letters: {dead}", a.count);
+    println!("batches       {} processed, {} failed (redone one by one)", batches("processed"), batches("failed"));
     stop();
 }
 
