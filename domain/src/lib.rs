@@ -6,8 +6,6 @@
 //! persistence reads a snapshot and restores from one) and return past-tense events.
 
 pub mod accounts;
-pub mod ai;
-pub mod automation;
 pub mod billing;
 pub mod customers;
 pub mod media;

@@ -15,7 +15,7 @@ use super::message::{Message, MessageSnapshot, MessageStateError};
 use super::values::{Direction, MessageKind, MessageStatus};
 use super::window::{self, EntryPoint, WindowState};
 use crate::shared::phone::{PhoneNumber, WaId};
-use crate::{AccountId, AgentId, ConversationId, CustomerId, MessageId, ShopId};
+use crate::{AccountId, ConversationId, CustomerId, MemberId, MessageId, ShopId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,7 +61,7 @@ pub struct ConversationSnapshot {
     pub wa_id: WaId,
     pub status: ConversationStatus,
     pub origin: Origin,
-    pub assigned_agent_id: Option<AgentId>,
+    pub assigned_agent_id: Option<MemberId>,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub last_message_at: DateTime<Utc>,
     pub entry_point: Option<EntryPoint>,

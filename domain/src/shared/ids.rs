@@ -53,8 +53,20 @@ id_type!(ConversationId);
 id_type!(MessageId);
 id_type!(CustomerId);
 id_type!(ApiKeyId);
-id_type!(FlowId);
-id_type!(AgentId);
+id_type!(
+    /// An automation flow (seed 002's AutomationFlow). Meta's WhatsApp Flows (forms) get their own
+    /// id type when they arrive; this one is never reused for them.
+    FlowId
+);
+id_type!(
+    /// An AI agent (seed 002's AIAgent): the LLM persona that answers for a shop.
+    AiAgentId
+);
+id_type!(
+    /// A teammate: a person of the shop's team who answers in the inbox
+    /// (`conversations.assigned_agent_id` is one of these).
+    MemberId
+);
 id_type!(EventId);
 id_type!(
     /// Our id of a media file: fetched from a customer's message, or uploaded by the shop.
