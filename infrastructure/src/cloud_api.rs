@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 
 use application::accounts::ports::{NumberDirectory, VerifiedNumber};
 use application::media::ports::{MediaApi, MetaMedia};
-use application::messaging::ports::{CloudApi, CloudApiError, CloudApiErrorKind, SendReceipt, SenderCredentials};
+use application::messaging::ports::{CloudApi, SendReceipt};
+use application::shared::meta::{CloudApiError, CloudApiErrorKind, SenderCredentials};
 use application::shared::ports::Secret;
 use application::templates::ports::{Submitted, TemplateApi, TemplatePage};
 use domain::messaging::{Header, Media, MessageContent};
@@ -164,30 +165,14 @@ impl CloudApiClient {
         loop {
             attempt += 1;
             if !self.breaker_allows(key) {
-                return Err(CloudApiError {
-                    kind: CloudApiErrorKind::CircuitOpen,
-                    http_status: None,
-                    code: None,
-                    subcode: None,
-                    title: "circuit breaker open: the Cloud API has been failing for this number".into(),
-                    details: None,
-                    fbtrace_id: None,
-                    attempts: attempt - 1,
-                });
+                return Err(CloudApiError::circuit_open(attempt - 1));
             }
             let result = self.http.post(&url).bearer_auth(creds.access_token.expose()).json(body).send().await;
             let err = match result {
                 Ok(resp) if resp.status().is_success() => {
                     self.breaker_record(key, true);
-                    return resp.json::<Value>().await.map_err(|e| CloudApiError {
-                        kind: CloudApiErrorKind::OutcomeUnknown,
-                        http_status: None,
-                        code: None,
-                        subcode: None,
-                        title: format!("unreadable success response: {e}"),
-                        details: None,
-                        fbtrace_id: None,
-                        attempts: attempt,
+                    return resp.json::<Value>().await.map_err(|e| {
+                        CloudApiError::outcome_unknown(format!("unreadable success response: {e}"), None).with_attempts(attempt)
                     });
                 }
                 Ok(resp) => {
@@ -195,30 +180,14 @@ impl CloudApiClient {
                     let body: Value = resp.json().await.unwrap_or(Value::Null);
                     meta_error(status, &body, attempt)
                 }
-                Err(e) if e.is_connect() => CloudApiError {
-                    kind: CloudApiErrorKind::Unreachable,
-                    http_status: None,
-                    code: None,
-                    subcode: None,
-                    title: "could not connect to the Cloud API".into(),
-                    details: Some(e.to_string()),
-                    fbtrace_id: None,
-                    attempts: attempt,
-                },
-                Err(e) => CloudApiError {
-                    kind: CloudApiErrorKind::OutcomeUnknown,
-                    http_status: None,
-                    code: None,
-                    subcode: None,
-                    title: if e.is_timeout() {
-                        "the Cloud API did not answer in time".into()
-                    } else {
-                        "the connection to the Cloud API failed".into()
-                    },
-                    details: Some(e.to_string()),
-                    fbtrace_id: None,
-                    attempts: attempt,
-                },
+                Err(e) if e.is_connect() => {
+                    CloudApiError::unreachable("could not connect to the Cloud API", e.to_string()).with_attempts(attempt)
+                }
+                Err(e) => {
+                    let title =
+                        if e.is_timeout() { "the Cloud API did not answer in time" } else { "the connection to the Cloud API failed" };
+                    CloudApiError::outcome_unknown(title, Some(e.to_string())).with_attempts(attempt)
+                }
             };
             let transient = match err.kind {
                 CloudApiErrorKind::Meta => err.code.is_some_and(is_retryable) || err.http_status.is_some_and(|s| s >= 500),
@@ -246,16 +215,7 @@ impl CloudApiClient {
 impl NumberDirectory for CloudApiClient {
     async fn verify_number(&self, phone_number_id: &PhoneNumberId, token: &Secret) -> Result<VerifiedNumber, CloudApiError> {
         let url = format!("{}/{}/{}?fields=display_phone_number,verified_name", self.base_url, self.version, phone_number_id.as_str());
-        let unreachable = |e: reqwest::Error| CloudApiError {
-            kind: CloudApiErrorKind::Unreachable,
-            http_status: None,
-            code: None,
-            subcode: None,
-            title: "could not ask the Cloud API about the number".into(),
-            details: Some(e.to_string()),
-            fbtrace_id: None,
-            attempts: 1,
-        };
+        let unreachable = |e: reqwest::Error| CloudApiError::unreachable("could not ask the Cloud API about the number", e.to_string());
         let resp = self.http.get(&url).bearer_auth(token.expose()).send().await.map_err(unreachable)?;
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
@@ -273,16 +233,12 @@ impl NumberDirectory for CloudApiClient {
 fn meta_error(http_status: u16, body: &Value, attempts: u32) -> CloudApiError {
     let e = body.get("error").unwrap_or(&Value::Null);
     let s = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned);
-    CloudApiError {
-        kind: CloudApiErrorKind::Meta,
-        http_status: Some(http_status),
-        code: e.get("code").and_then(Value::as_i64),
-        subcode: e.get("error_subcode").and_then(Value::as_i64),
-        title: s("message").or_else(|| s("error_user_title")).unwrap_or_else(|| format!("HTTP {http_status} from the Cloud API")),
-        details: e.pointer("/error_data/details").and_then(Value::as_str).map(str::to_owned),
-        fbtrace_id: s("fbtrace_id"),
-        attempts,
-    }
+    let title = s("message").or_else(|| s("error_user_title")).unwrap_or_else(|| format!("HTTP {http_status} from the Cloud API"));
+    CloudApiError::meta(http_status, e.get("code").and_then(Value::as_i64), title)
+        .with_subcode(e.get("error_subcode").and_then(Value::as_i64))
+        .with_details(e.pointer("/error_data/details").and_then(Value::as_str).map(str::to_owned))
+        .with_trace(s("fbtrace_id"))
+        .with_attempts(attempts)
 }
 
 #[async_trait]
@@ -301,16 +257,11 @@ impl CloudApi for CloudApiClient {
             body["biz_opaque_callback_data"] = Value::String(c.to_owned());
         }
         let answer = self.post(creds, &body).await?;
-        answer.pointer("/messages/0/id").and_then(Value::as_str).map(|w| SendReceipt { wamid: w.to_owned() }).ok_or_else(|| CloudApiError {
-            kind: CloudApiErrorKind::OutcomeUnknown,
-            http_status: Some(200),
-            code: None,
-            subcode: None,
-            title: "the Cloud API answered without a message id".into(),
-            details: None,
-            fbtrace_id: None,
-            attempts: 1,
-        })
+        answer
+            .pointer("/messages/0/id")
+            .and_then(Value::as_str)
+            .map(|w| SendReceipt { wamid: w.to_owned() })
+            .ok_or_else(|| CloudApiError::outcome_unknown("the Cloud API answered without a message id", None).with_http_status(Some(200)))
     }
 
     async fn mark_read(&self, creds: &SenderCredentials, wamid: &str, typing: bool) -> Result<(), CloudApiError> {
@@ -581,27 +532,16 @@ impl MediaApi for CloudApiClient {
 
 /// A transfer waited longer than `stall` for `what`.
 fn stall_error(stall: Duration, what: &str) -> CloudApiError {
-    below_http(CloudApiErrorKind::OutcomeUnknown, "the media could not be downloaded", format!("no {what} within {} ms", stall.as_millis()))
+    CloudApiError::outcome_unknown("the media could not be downloaded", Some(format!("no {what} within {} ms", stall.as_millis())))
 }
 
 /// A request that failed below HTTP: Meta never saw it (could not connect), or its outcome is
 /// unknown (it broke or timed out after it was sent).
 fn transport_error(e: &reqwest::Error, title: &str) -> CloudApiError {
-    let kind = if e.is_connect() { CloudApiErrorKind::Unreachable } else { CloudApiErrorKind::OutcomeUnknown };
-    below_http(kind, title, e.to_string())
-}
-
-/// An error with no answer from Meta (no status, code or trace), on the first attempt.
-fn below_http(kind: CloudApiErrorKind, title: &str, details: String) -> CloudApiError {
-    CloudApiError {
-        kind,
-        http_status: None,
-        code: None,
-        subcode: None,
-        title: title.into(),
-        details: Some(details),
-        fbtrace_id: None,
-        attempts: 1,
+    if e.is_connect() {
+        CloudApiError::unreachable(title, e.to_string())
+    } else {
+        CloudApiError::outcome_unknown(title, Some(e.to_string()))
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use application::messaging::ports::RateLimiter;
+use application::shared::ports::RateLimiter;
 
 /// The arithmetic, shared by both: a theoretical arrival time `tat` (ms) may run ahead of now
 /// by at most `burst` intervals. Returns (taken, new tat, wait ms).
@@ -213,7 +213,7 @@ impl RateLimiter for RedisLimiter {
 #[cfg(test)]
 mod tests {
     use super::{LocalLimiter, gcra};
-    use application::messaging::ports::RateLimiter;
+    use application::shared::ports::RateLimiter;
 
     #[tokio::test]
     async fn peek_takes_nothing_and_sees_an_empty_bucket() {

@@ -21,7 +21,7 @@ use poem::{IntoResponse, Response, http::StatusCode};
 use poem_openapi::{ApiResponse, Object, payload::Json};
 use serde_json::{Value, json};
 
-use application::messaging::ports::{CloudApiError, CloudApiErrorKind};
+use application::shared::meta::{CloudApiError, CloudApiErrorKind};
 use application::{Invalid, RepoError};
 
 #[derive(Object, Debug, Clone)]

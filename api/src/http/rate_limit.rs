@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use poem::{Endpoint, IntoResponse, Request, Response};
 
-use application::messaging::ports::RateLimiter;
+use application::shared::ports::RateLimiter;
 
 use super::auth::Principal;
 use super::error::ApiError;

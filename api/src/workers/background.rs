@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use application::media::ports::{MediaApi, MediaStore, MetaMedia, StoreError, StoredBytes};
-use application::messaging::ports::{CloudApiError, CloudApiErrorKind};
+use application::shared::meta::CloudApiError;
 use application::shared::ports::Secret;
 
 /// The runtime (one worker thread, and its blocking pool, all at nice 10).
@@ -66,16 +66,7 @@ pub struct Background<T: ?Sized> {
 }
 
 fn dropped(e: String) -> CloudApiError {
-    CloudApiError {
-        kind: CloudApiErrorKind::OutcomeUnknown,
-        http_status: None,
-        code: None,
-        subcode: None,
-        title: "the background runtime stopped".into(),
-        details: Some(e),
-        fbtrace_id: None,
-        attempts: 1,
-    }
+    CloudApiError::outcome_unknown("the background runtime stopped", Some(e))
 }
 
 #[async_trait]

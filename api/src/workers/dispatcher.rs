@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify, Semaphore, mpsc, oneshot, watch};
 
 use application::messaging::delivery_policy::Decision;
-use application::messaging::ports::{CloudApi, CloudApiError, CloudApiErrorKind, OutboundQueue, RateLimiter, SenderCredentials};
+use application::messaging::ports::{CloudApi, OutboundQueue};
 use application::messaging::record_delivery_outcomes::{DeliveryOutcome, RecordDeliveryOutcomes, RecordOutcomesHandler, Settled};
+use application::shared::meta::{CloudApiError, SenderCredentials};
+use application::shared::ports::RateLimiter;
 use application::shared::ports::{Clock, SecretCipher};
 use application::{Pipeline, RequestContext};
 use domain::MessageId;
@@ -193,16 +195,7 @@ async fn recover_stale(d: &Dispatcher, tx: &mpsc::Sender<DeliveryOutcome>) {
     let Ok(stale) = d.queue.stale_sending(before, 500).await else { return };
     for d in stale {
         tracing::warn!(message_id = %d.message_id, "a send was interrupted by a crash; its outcome is unknown, so it is not resent");
-        let error = CloudApiError {
-            kind: CloudApiErrorKind::OutcomeUnknown,
-            http_status: None,
-            code: None,
-            subcode: None,
-            title: "the process sending it stopped before Meta's answer was recorded".into(),
-            details: None,
-            fbtrace_id: None,
-            attempts: 1,
-        };
+        let error = CloudApiError::outcome_unknown("the process sending it stopped before Meta's answer was recorded", None);
         let _ = tx.send(DeliveryOutcome { message_id: d.message_id, shop_id: d.shop_id, result: Err(error) }).await;
     }
 }

@@ -43,9 +43,9 @@ pub enum ConnectAccountError {
     #[error("this phone number id is already connected")]
     AlreadyConnected,
     #[error("Meta did not confirm this phone number id for this access token")]
-    NotVerified(#[source] crate::messaging::ports::CloudApiError),
+    NotVerified(#[source] crate::shared::meta::CloudApiError),
     #[error("Meta could not be asked about this number")]
-    MetaUnavailable(#[source] crate::messaging::ports::CloudApiError),
+    MetaUnavailable(#[source] crate::shared::meta::CloudApiError),
     #[error("could not encrypt the access token")]
     Cipher(#[source] CipherError),
     #[error("could not store the account")]
@@ -120,7 +120,7 @@ impl ConnectAccountService {
     pub async fn run(&self, ctx: &crate::RequestContext, cmd: ConnectWhatsAppAccount) -> Result<WhatsAppAccount, ConnectAccountError> {
         cmd.validate().map_err(Invalid::from)?;
         let verified = self.directory.verify_number(&cmd.phone_number_id, &cmd.access_token).await.map_err(|e| {
-            use crate::messaging::ports::CloudApiErrorKind;
+            use crate::shared::meta::CloudApiErrorKind;
             match e.kind {
                 CloudApiErrorKind::Meta if e.http_status.is_some_and(|s| s < 500) => ConnectAccountError::NotVerified(e),
                 _ => ConnectAccountError::MetaUnavailable(e),

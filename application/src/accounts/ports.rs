@@ -53,5 +53,5 @@ pub trait NumberDirectory: Send + Sync {
         &self,
         phone_number_id: &domain::PhoneNumberId,
         token: &crate::shared::ports::Secret,
-    ) -> Result<VerifiedNumber, crate::messaging::ports::CloudApiError>;
+    ) -> Result<VerifiedNumber, crate::shared::meta::CloudApiError>;
 }

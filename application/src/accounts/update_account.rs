@@ -41,10 +41,10 @@ pub enum UpdateAccountError {
     Disconnected,
     /// Meta did not accept the new token for this number: the old one stays.
     #[error("Meta did not confirm the number for the new access token")]
-    NotVerified(#[source] crate::messaging::ports::CloudApiError),
+    NotVerified(#[source] crate::shared::meta::CloudApiError),
     /// Meta could not be asked: nothing changed.
     #[error("Meta could not be reached to check the new access token")]
-    MetaUnavailable(#[source] crate::messaging::ports::CloudApiError),
+    MetaUnavailable(#[source] crate::shared::meta::CloudApiError),
     #[error("could not encrypt the access token")]
     Cipher(#[source] CipherError),
     #[error("could not store the account")]
@@ -123,7 +123,7 @@ impl UpdateAccountService {
             let account = self.accounts.account(cmd.shop_id, cmd.account_id).await?.ok_or(UpdateAccountError::NotFound)?;
             account.ensure_connected().map_err(|_| UpdateAccountError::Disconnected)?;
             self.directory.verify_number(account.phone_number_id(), token).await.map_err(|e| {
-                use crate::messaging::ports::CloudApiErrorKind;
+                use crate::shared::meta::CloudApiErrorKind;
                 match e.kind {
                     CloudApiErrorKind::Meta if e.http_status.is_some_and(|s| s < 500) => UpdateAccountError::NotVerified(e),
                     _ => UpdateAccountError::MetaUnavailable(e),

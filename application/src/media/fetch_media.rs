@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 
 use super::ports::{MediaApi, MediaFetchQueue, MediaStore};
 use crate::accounts::ports::AccountReads;
-use crate::messaging::ports::{CloudApiError, CloudApiErrorKind};
 use crate::shared::error::Invalid;
+use crate::shared::meta::{CloudApiError, CloudApiErrorKind};
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline};
 use crate::shared::ports::{Clock, Secret, SecretCipher};
 use crate::shared::repo::RepoError;

@@ -18,7 +18,7 @@ pub(crate) enum MetaUploadError {
     #[error("the account's token cannot be decrypted")]
     Cipher(#[source] crate::shared::ports::CipherError),
     #[error("Meta refused the file")]
-    Meta(#[source] crate::messaging::ports::CloudApiError),
+    Meta(#[source] crate::shared::meta::CloudApiError),
     #[error(transparent)]
     Storage(#[from] crate::shared::repo::RepoError),
 }

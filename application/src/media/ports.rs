@@ -8,7 +8,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
 
-use crate::messaging::ports::CloudApiError;
+use crate::shared::meta::CloudApiError;
 use crate::shared::ports::Secret;
 use crate::shared::repo::RepoResult;
 use domain::media::MediaFile;

@@ -278,18 +278,8 @@ mod tests {
 
     /// A send failed as "outcome unknown": its answer was lost, so it never got a wamid.
     async fn given_a_send_whose_answer_was_lost(s: &Scenario) -> Message {
-        use crate::messaging::ports::{CloudApiError, CloudApiErrorKind};
         let m = given_a_queued_template(s).await;
-        let lost = CloudApiError {
-            kind: CloudApiErrorKind::OutcomeUnknown,
-            http_status: None,
-            code: None,
-            subcode: None,
-            title: "timed out".into(),
-            details: None,
-            fbtrace_id: None,
-            attempts: 1,
-        };
+        let lost = crate::shared::meta::CloudApiError::outcome_unknown("timed out", None);
         let outcome = DeliveryOutcome { message_id: m.id(), shop_id: s.shop, result: Err(lost) };
         let record = RecordDeliveryOutcomes { outcomes: vec![outcome], retry_base: std::time::Duration::from_millis(5) };
         s.when(&RecordOutcomesHandler { clock: s.clock() }, record).await.unwrap();

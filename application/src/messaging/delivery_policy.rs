@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::ports::{CloudApiError, CloudApiErrorKind};
+use crate::shared::meta::{CloudApiError, CloudApiErrorKind};
 
 /// Transient failures are retried this many times in all.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -94,16 +94,7 @@ mod tests {
     use super::*;
 
     fn meta(code: i64, http: u16) -> CloudApiError {
-        CloudApiError {
-            kind: CloudApiErrorKind::Meta,
-            http_status: Some(http),
-            code: Some(code),
-            subcode: None,
-            title: "x".into(),
-            details: None,
-            fbtrace_id: None,
-            attempts: 1,
-        }
+        CloudApiError::meta(http, Some(code), "x")
     }
     const B: Duration = Duration::from_millis(500);
 
@@ -139,11 +130,11 @@ mod tests {
 
     #[test]
     fn unknown_outcomes_are_never_retried() {
-        let e = CloudApiError { kind: CloudApiErrorKind::OutcomeUnknown, ..meta(0, 0) };
+        let e = CloudApiError::outcome_unknown("timed out", None);
         assert_eq!(decide(&e, 1, 0, B), Decision::Fail(FailReason::OutcomeUnknown));
-        let e = CloudApiError { kind: CloudApiErrorKind::Unreachable, ..meta(0, 0) };
+        let e = CloudApiError::unreachable("refused", "connection refused");
         assert!(matches!(decide(&e, 1, 0, B), Decision::Retry { counts: true, .. }));
-        let e = CloudApiError { kind: CloudApiErrorKind::Meta, code: None, http_status: Some(503), ..meta(0, 0) };
+        let e = CloudApiError::meta(503, None, "unavailable");
         assert!(matches!(decide(&e, 1, 0, B), Decision::Retry { .. }));
     }
 }

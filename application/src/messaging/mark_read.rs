@@ -6,9 +6,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use validator::Validate;
 
-use super::ports::{CloudApi, CloudApiError, MessagingReads, SenderCredentials};
+use super::ports::{CloudApi, MessagingReads};
 use crate::accounts::ports::AccountReads;
 use crate::shared::error::Invalid;
+use crate::shared::meta::{CloudApiError, SenderCredentials};
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline, RequestContext};
 use crate::shared::ports::{CipherError, Clock, SecretCipher};
 use crate::shared::repo::RepoError;

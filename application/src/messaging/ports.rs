@@ -1,19 +1,17 @@
-//! Ports of the messaging context: its repositories, the durable outbound queue, the Cloud API,
-//! the pacing limiter, and its read side.
+//! Ports of the messaging context: its repositories, the durable outbound queue, the Cloud API's
+//! messages, and its read side.
 
 use std::collections::HashSet;
-use std::fmt;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::shared::ports::Secret;
+use crate::shared::meta::{CloudApiError, SenderCredentials};
 use crate::shared::repo::{Page, RepoResult};
 use domain::accounts::WhatsAppAccount;
 use domain::messaging::{Conversation, ConversationStatus, Direction, Message, MessageContent, MessageStatus};
-use domain::{AccountId, ConversationId, CustomerId, MessageId, PhoneNumberId, ShopId, WaId};
+use domain::{AccountId, ConversationId, CustomerId, MessageId, ShopId, WaId};
 
 // ---------------------------------------------------------------- write side (unit of work)
 
@@ -120,79 +118,12 @@ pub trait OutboundQueue: Send + Sync {
     async fn pending_count(&self) -> RepoResult<u64>;
 }
 
-/// Shared rate limits (GCRA): in-process, or in Redis so every replica shares them.
-#[async_trait]
-pub trait RateLimiter: Send + Sync {
-    /// Take up to `want` tokens from `key` at `per_second` with `burst`; returns how many were
-    /// taken and, when fewer than wanted, how long until the next one is free.
-    async fn take(&self, key: &str, per_second: f64, burst: f64, want: u32) -> Result<(u32, std::time::Duration), String>;
-
-    /// How long until `key` has a token at `per_second` with `burst`, if it has none now; takes
-    /// nothing (a throttle that only counts failures looks before it lets a caller try).
-    async fn peek(&self, key: &str, per_second: f64, burst: f64) -> Result<Option<std::time::Duration>, String>;
-
-    /// One token from each key (same rate and burst), in one round trip where the store allows.
-    async fn take_each(&self, keys: &[String], per_second: f64, burst: f64) -> Result<Vec<(bool, std::time::Duration)>, String> {
-        let mut out = Vec::with_capacity(keys.len());
-        for k in keys {
-            let (n, wait) = self.take(k, per_second, burst, 1).await?;
-            out.push((n == 1, wait));
-        }
-        Ok(out)
-    }
-}
-
 // ---------------------------------------------------------------- the Cloud API
-
-#[derive(Debug, Clone)]
-pub struct SenderCredentials {
-    pub phone_number_id: PhoneNumberId,
-    pub access_token: Secret,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendReceipt {
     pub wamid: String,
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CloudApiErrorKind {
-    /// Meta answered with an error.
-    Meta,
-    /// Timed out or the connection broke after the request may have reached Meta: the outcome
-    /// is unknown, so it is never retried blindly.
-    OutcomeUnknown,
-    /// Could not connect: Meta never saw the request.
-    Unreachable,
-    /// The circuit breaker is open for this number.
-    CircuitOpen,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CloudApiError {
-    pub kind: CloudApiErrorKind,
-    pub http_status: Option<u16>,
-    /// Meta's error code (e.g. 131047).
-    pub code: Option<i64>,
-    pub subcode: Option<i64>,
-    pub title: String,
-    pub details: Option<String>,
-    pub fbtrace_id: Option<String>,
-    pub attempts: u32,
-}
-
-impl fmt::Display for CloudApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.code {
-            Some(c) => write!(f, "({c}) {}", self.title),
-            None => f.write_str(&self.title),
-        }
-    }
-}
-
-impl std::error::Error for CloudApiError {}
 
 /// Meta's WhatsApp Cloud API, as the use cases need it.
 #[async_trait]

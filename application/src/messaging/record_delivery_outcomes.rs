@@ -15,8 +15,9 @@ use chrono::{DateTime, Utc};
 use validator::Validate;
 
 use super::delivery_policy::{Decision, FailReason, decide};
-use super::ports::{CloudApiError, CloudApiErrorKind, Delivery, SendReceipt};
+use super::ports::{Delivery, SendReceipt};
 use crate::shared::error::Invalid;
+use crate::shared::meta::{CloudApiError, CloudApiErrorKind};
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
@@ -254,16 +255,7 @@ mod tests {
     }
 
     fn meta(code: i64) -> CloudApiError {
-        CloudApiError {
-            kind: CloudApiErrorKind::Meta,
-            http_status: Some(400),
-            code: Some(code),
-            subcode: None,
-            title: format!("error {code}"),
-            details: None,
-            fbtrace_id: None,
-            attempts: 1,
-        }
+        CloudApiError::meta(400, Some(code), format!("error {code}"))
     }
 
     async fn when_meta_answers(s: &Scenario, m: &Message, result: Result<SendReceipt, CloudApiError>) -> Settled {

@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 use validator::Validate;
 
 use super::delivery_policy::{PRIORITY_REPLY, PRIORITY_TEMPLATE};
-use super::ports::{CloudApiError, CloudApiErrorKind, Delivery};
+use super::ports::Delivery;
 use crate::customers::identify::{Contact, identify};
 use crate::shared::error::Invalid;
+use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::{RepoError, RepoResult};
@@ -122,16 +123,7 @@ impl SendMessageError {
     /// A message that settled as failed, as the caller sees it.
     pub fn from_failed(message: &Message) -> Self {
         let e = message.error().cloned().unwrap_or(domain::messaging::MessageError { code: 0, title: "failed".into(), details: None });
-        let error = CloudApiError {
-            kind: CloudApiErrorKind::Meta,
-            http_status: None,
-            code: Some(e.code).filter(|c| *c != 0),
-            subcode: None,
-            title: e.title,
-            details: e.details,
-            fbtrace_id: None,
-            attempts: 1,
-        };
+        let error = CloudApiError::reported(Some(e.code).filter(|c| *c != 0), e.title, e.details);
         Self::from_meta(error, message)
     }
 }

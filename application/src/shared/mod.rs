@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod error;
 pub mod leases;
+pub mod meta;
 pub mod outbox;
 pub mod pipeline;
 pub mod ports;

@@ -48,3 +48,25 @@ pub trait SecretCipher: Send + Sync {
     fn encrypt(&self, plaintext: &Secret) -> Result<String, CipherError>;
     fn decrypt(&self, ciphertext: &str) -> Result<Secret, CipherError>;
 }
+
+/// Shared rate limits (GCRA): in-process, or in Redis so every replica shares them.
+#[async_trait::async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Take up to `want` tokens from `key` at `per_second` with `burst`; returns how many were
+    /// taken and, when fewer than wanted, how long until the next one is free.
+    async fn take(&self, key: &str, per_second: f64, burst: f64, want: u32) -> Result<(u32, std::time::Duration), String>;
+
+    /// How long until `key` has a token at `per_second` with `burst`, if it has none now; takes
+    /// nothing (a throttle that only counts failures looks before it lets a caller try).
+    async fn peek(&self, key: &str, per_second: f64, burst: f64) -> Result<Option<std::time::Duration>, String>;
+
+    /// One token from each key (same rate and burst), in one round trip where the store allows.
+    async fn take_each(&self, keys: &[String], per_second: f64, burst: f64) -> Result<Vec<(bool, std::time::Duration)>, String> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            let (n, wait) = self.take(k, per_second, burst, 1).await?;
+            out.push((n == 1, wait));
+        }
+        Ok(out)
+    }
+}

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::ports::{TemplateApi, TemplateReads};
 use crate::accounts::ports::AccountReads;
-use crate::messaging::ports::CloudApiError;
 use crate::shared::error::Invalid;
+use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
 use crate::shared::ports::{CipherError, SecretCipher};
 use crate::shared::repo::RepoError;

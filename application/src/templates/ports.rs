@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::messaging::ports::CloudApiError;
+use crate::shared::meta::CloudApiError;
 use crate::shared::ports::Secret;
 use crate::shared::repo::{Page, RepoResult};
 use domain::ShopId;

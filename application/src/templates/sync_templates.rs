@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use super::ports::TemplateApi;
 use crate::accounts::ports::AccountReads;
-use crate::messaging::ports::CloudApiError;
 use crate::shared::error::Invalid;
+use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
 use crate::shared::ports::{CipherError, Clock, SecretCipher};
 use crate::shared::repo::RepoError;

@@ -23,7 +23,7 @@ pub struct AccountsHttp {
 }
 
 /// Meta refused the token for the number: 422 naming `accessToken`.
-fn not_verified(e: &application::messaging::ports::CloudApiError) -> ApiError {
+fn not_verified(e: &application::shared::meta::CloudApiError) -> ApiError {
     ApiError::Unprocessable(crate::http::error::body(
         "NUMBER_NOT_VERIFIED",
         "Meta did not confirm this phone number id for this access token.",
