@@ -10,10 +10,11 @@ use tokio::sync::{Notify, watch};
 
 use crate::http::templates::TemplatesHttp;
 use application::accounts::connect_account::{ConnectAccountError, ConnectAccountHandler, ConnectAccountService, ConnectWhatsAppAccount};
+use application::accounts::credentials::StoredCredentials;
 use application::accounts::disconnect_account::DisconnectAccountHandler;
 use application::accounts::get_account::GetAccountHandler;
 use application::accounts::list_accounts::ListAccountsHandler;
-use application::accounts::ports::AccountReads;
+use application::accounts::ports::{AccountReads, NumberCredentials};
 use application::accounts::record_quality_updates::RecordQualityHandler;
 use application::accounts::update_account::{UpdateAccountHandler, UpdateAccountService};
 use application::billing::ports::RateCardReads;
@@ -203,6 +204,8 @@ impl Application {
         let pipeline = Pipeline::new(uow.clone());
         let tenancy_reads: Arc<dyn TenancyReads> = Arc::new(SeaTenancyReads::new(db.clone()));
         let account_reads: Arc<dyn AccountReads> = Arc::new(SeaAccountReads::new(db.clone()));
+        let credentials: Arc<dyn NumberCredentials> =
+            Arc::new(StoredCredentials { accounts: account_reads.clone(), cipher: cipher.clone() });
         let customer_reads: Arc<dyn CustomerReads> = Arc::new(SeaCustomerReads::new(db.clone()));
         let messaging_reads: Arc<dyn MessagingReads> = Arc::new(SeaMessagingReads::new(db.clone()));
         let sea_inbox = SeaWebhookInbox::new(db.clone());
@@ -286,7 +289,7 @@ impl Application {
         let sync_templates = Arc::new(SyncTemplatesService {
             pipeline: pipeline.clone(),
             accounts: account_reads.clone(),
-            cipher: cipher.clone(),
+            credentials: credentials.clone(),
             api: template_api.clone(),
             record: RecordTemplatePageHandler { clock: clock.clone() },
         });
@@ -301,7 +304,7 @@ impl Application {
                     pipeline: pipeline.clone(),
                     reads: media_reads.clone(),
                     accounts: account_reads.clone(),
-                    cipher: cipher.clone(),
+                    credentials: credentials.clone(),
                     api: media_api.clone(),
                     store: media_store.clone(),
                     clock: clock.clone(),
@@ -313,7 +316,7 @@ impl Application {
                 pipeline: pipeline.clone(),
                 messages: messaging_reads.clone(),
                 accounts: account_reads.clone(),
-                cipher: cipher.clone(),
+                credentials: credentials.clone(),
                 cloud: cloud.clone(),
                 record: RecordReadHandler { clock: clock.clone() },
             },
@@ -363,7 +366,7 @@ impl Application {
             create: CreateTemplateService {
                 pipeline: pipeline.clone(),
                 accounts: account_reads.clone(),
-                cipher: cipher.clone(),
+                credentials: credentials.clone(),
                 api: template_api.clone(),
                 record: RecordCreatedTemplateHandler { clock: clock.clone() },
             },
@@ -373,7 +376,7 @@ impl Application {
                 pipeline: pipeline.clone(),
                 reads: template_reads.clone(),
                 accounts: account_reads.clone(),
-                cipher: cipher.clone(),
+                credentials: credentials.clone(),
                 api: template_api.clone(),
                 record: RecordTemplateEditHandler { clock: clock.clone() },
             },
@@ -381,7 +384,7 @@ impl Application {
                 pipeline: pipeline.clone(),
                 reads: template_reads,
                 accounts: account_reads.clone(),
-                cipher: cipher.clone(),
+                credentials: credentials.clone(),
                 api: template_api,
             },
         });
@@ -395,7 +398,7 @@ impl Application {
             upload: UploadMediaService {
                 pipeline: pipeline.clone(),
                 accounts: account_reads.clone(),
-                cipher: cipher.clone(),
+                credentials: credentials.clone(),
                 api: media_api.clone(),
                 store: media_store.clone(),
                 clock: clock.clone(),
@@ -494,8 +497,7 @@ impl Application {
                     fetch: FetchMediaService {
                         pipeline: pipeline.clone(),
                         queue: Arc::new(SeaMediaFetchQueue::new(db.clone())),
-                        accounts: account_reads.clone(),
-                        cipher: cipher.clone(),
+                        credentials: credentials.clone(),
                         // Downloads and writes on a low-priority runtime, with their own
                         // connections: the webhook path comes first (workers/background.rs).
                         api: Arc::new(Background::<dyn MediaApi> {

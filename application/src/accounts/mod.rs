@@ -1,6 +1,7 @@
 //! Accounts: the WhatsApp Business numbers a shop connects.
 
 pub mod connect_account;
+pub mod credentials;
 pub mod disconnect_account;
 pub mod get_account;
 pub mod list_accounts;

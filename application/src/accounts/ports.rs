@@ -55,3 +55,45 @@ pub trait NumberDirectory: Send + Sync {
         token: &crate::shared::ports::Secret,
     ) -> Result<VerifiedNumber, crate::shared::meta::CloudApiError>;
 }
+
+/// `From<CredentialsError>` for a use case's error enum that has `Storage(RepoError)` and
+/// `Cipher(CipherError)` variants, so `?` passes a failure to read a token on.
+#[macro_export]
+macro_rules! credentials_error {
+    ($error:ty) => {
+        impl From<$crate::accounts::ports::CredentialsError> for $error {
+            fn from(e: $crate::accounts::ports::CredentialsError) -> Self {
+                match e {
+                    $crate::accounts::ports::CredentialsError::Storage(s) => Self::Storage(s),
+                    $crate::accounts::ports::CredentialsError::Cipher(c) => Self::Cipher(c),
+                }
+            }
+        }
+    };
+}
+
+/// Why a number's credentials could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    #[error(transparent)]
+    Storage(#[from] crate::shared::repo::RepoError),
+    #[error("the number's token cannot be decrypted")]
+    Cipher(#[source] crate::shared::ports::CipherError),
+}
+
+/// A number's credentials for Meta: its token, read and decrypted (never logged). Every use case
+/// that calls Meta on a number's behalf asks here, and maps "no token" (the number was
+/// disconnected and its token wiped) to its own answer.
+#[async_trait]
+pub trait NumberCredentials: Send + Sync {
+    /// The number's token; `None` when it has none.
+    async fn token(&self, account: AccountId) -> Result<Option<crate::shared::ports::Secret>, CredentialsError>;
+
+    /// The number's id and token, for a call on its behalf; `None` when it has no token.
+    async fn of(&self, account: &WhatsAppAccount) -> Result<Option<crate::shared::meta::SenderCredentials>, CredentialsError> {
+        Ok(self.token(account.id()).await?.map(|access_token| crate::shared::meta::SenderCredentials {
+            phone_number_id: account.phone_number_id().clone(),
+            access_token,
+        }))
+    }
+}

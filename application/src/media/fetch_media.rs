@@ -13,11 +13,11 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::ports::{MediaApi, MediaFetchQueue, MediaStore};
-use crate::accounts::ports::AccountReads;
+use crate::accounts::ports::{CredentialsError, NumberCredentials};
 use crate::shared::error::Invalid;
 use crate::shared::meta::{CloudApiError, CloudApiErrorKind};
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline};
-use crate::shared::ports::{Clock, Secret, SecretCipher};
+use crate::shared::ports::{Clock, Secret};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::media::{MediaFile, rules::LARGEST};
@@ -118,8 +118,7 @@ impl FetchPass {
 pub struct FetchMediaService {
     pub pipeline: Pipeline,
     pub queue: Arc<dyn MediaFetchQueue>,
-    pub accounts: Arc<dyn AccountReads>,
-    pub cipher: Arc<dyn SecretCipher>,
+    pub credentials: Arc<dyn NumberCredentials>,
     pub api: Arc<dyn MediaApi>,
     pub store: Arc<dyn MediaStore>,
     pub clock: Arc<dyn Clock>,
@@ -189,10 +188,11 @@ impl FetchMediaService {
 
     /// The number's token, or why there is none (and whether that is for good).
     async fn token(&self, account: AccountId) -> Result<Secret, (String, bool)> {
-        match self.accounts.encrypted_token(account).await {
-            Ok(Some(t)) => self.cipher.decrypt(&t).map_err(|e| (format!("the number's token cannot be decrypted: {e}"), false)),
+        match self.credentials.token(account).await {
+            Ok(Some(t)) => Ok(t),
             Ok(None) => Err(("the number is no longer connected".into(), true)),
-            Err(e) => Err((format!("the number could not be read: {e}"), false)),
+            Err(e @ CredentialsError::Cipher(_)) => Err((e.to_string(), false)),
+            Err(CredentialsError::Storage(e)) => Err((format!("the number could not be read: {e}"), false)),
         }
     }
 

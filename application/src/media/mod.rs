@@ -22,19 +22,18 @@ pub(crate) enum MetaUploadError {
     #[error(transparent)]
     Storage(#[from] crate::shared::repo::RepoError),
 }
+crate::credentials_error!(MetaUploadError);
 
 /// Upload `bytes` to Meta with the number's token (`POST /{phone-number-id}/media`): Meta's id.
 pub(crate) async fn upload_to_meta(
-    accounts: &dyn crate::accounts::ports::AccountReads,
-    cipher: &dyn crate::shared::ports::SecretCipher,
+    credentials: &dyn crate::accounts::ports::NumberCredentials,
     api: &dyn ports::MediaApi,
     account: &domain::accounts::WhatsAppAccount,
     bytes: bytes::Bytes,
     mime_type: &str,
     filename: Option<&str>,
 ) -> Result<String, MetaUploadError> {
-    let encrypted = accounts.encrypted_token(account.id()).await?.ok_or(MetaUploadError::NoToken)?;
-    let token = cipher.decrypt(&encrypted).map_err(MetaUploadError::Cipher)?;
+    let token = credentials.token(account.id()).await?.ok_or(MetaUploadError::NoToken)?;
     let pnid = account.snapshot().phone_number_id.to_string();
     api.upload(&pnid, &token, bytes, mime_type, filename).await.map_err(MetaUploadError::Meta)
 }

@@ -11,11 +11,11 @@ use futures_util::TryStreamExt;
 
 use super::ports::{MediaApi, MediaReads, MediaStore, StoreError};
 use super::{MetaUploadError, upload_to_meta};
-use crate::accounts::ports::AccountReads;
+use crate::accounts::ports::{AccountReads, NumberCredentials};
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline};
-use crate::shared::ports::{CipherError, Clock, SecretCipher};
+use crate::shared::ports::{CipherError, Clock};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::messaging::{Media, MessageContent};
@@ -72,7 +72,7 @@ pub struct SendMediaService {
     pub pipeline: Pipeline,
     pub reads: Arc<dyn MediaReads>,
     pub accounts: Arc<dyn AccountReads>,
-    pub cipher: Arc<dyn SecretCipher>,
+    pub credentials: Arc<dyn NumberCredentials>,
     pub api: Arc<dyn MediaApi>,
     pub store: Arc<dyn MediaStore>,
     pub clock: Arc<dyn Clock>,
@@ -127,22 +127,15 @@ impl SendMediaService {
                     .await
                     .map_err(SendMediaError::Store)?;
                 let mime = file.mime_type.clone().unwrap_or_else(|| "application/octet-stream".into());
-                let meta_id = upload_to_meta(
-                    self.accounts.as_ref(),
-                    self.cipher.as_ref(),
-                    self.api.as_ref(),
-                    &account,
-                    bytes.freeze(),
-                    &mime,
-                    file.filename.as_deref(),
-                )
-                .await
-                .map_err(|e| match e {
-                    MetaUploadError::NoToken => SendMediaError::Storage(RepoError::Other("the number has no token".into())),
-                    MetaUploadError::Cipher(c) => SendMediaError::Cipher(c),
-                    MetaUploadError::Meta(m) => SendMediaError::Meta(m),
-                    MetaUploadError::Storage(s) => SendMediaError::Storage(s),
-                })?;
+                let meta_id =
+                    upload_to_meta(self.credentials.as_ref(), self.api.as_ref(), &account, bytes.freeze(), &mime, file.filename.as_deref())
+                        .await
+                        .map_err(|e| match e {
+                            MetaUploadError::NoToken => SendMediaError::Storage(RepoError::Other("the number has no token".into())),
+                            MetaUploadError::Cipher(c) => SendMediaError::Cipher(c),
+                            MetaUploadError::Meta(m) => SendMediaError::Meta(m),
+                            MetaUploadError::Storage(s) => SendMediaError::Storage(s),
+                        })?;
                 let record = RecordReupload { shop_id: shop, media_id: id, account_id: account.id(), meta_media_id: meta_id.clone() };
                 self.pipeline.execute(ctx, &self.record, record).await?;
                 meta_id

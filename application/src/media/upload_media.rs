@@ -13,12 +13,12 @@ use sha2::{Digest, Sha256};
 
 use super::ports::{MediaApi, MediaStore, StoreError};
 use super::{MetaUploadError, upload_to_meta};
-use crate::accounts::ports::AccountReads;
+use crate::accounts::ports::{AccountReads, NumberCredentials};
 use crate::accounts::{NumberChoice, sending_number};
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
-use crate::shared::ports::{CipherError, Clock, SecretCipher};
+use crate::shared::ports::{CipherError, Clock};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::media::{MediaFile, MediaProblem, check_upload};
@@ -99,7 +99,7 @@ impl CommandHandler<RecordUpload> for RecordUploadHandler {
 pub struct UploadMediaService {
     pub pipeline: Pipeline,
     pub accounts: Arc<dyn AccountReads>,
-    pub cipher: Arc<dyn SecretCipher>,
+    pub credentials: Arc<dyn NumberCredentials>,
     pub api: Arc<dyn MediaApi>,
     pub store: Arc<dyn MediaStore>,
     pub clock: Arc<dyn Clock>,
@@ -118,8 +118,7 @@ impl UploadMediaService {
         let sha256 = hex::encode(Sha256::digest(&cmd.bytes));
         let size = cmd.bytes.len() as u64;
         let meta_id = upload_to_meta(
-            self.accounts.as_ref(),
-            self.cipher.as_ref(),
+            self.credentials.as_ref(),
             self.api.as_ref(),
             &account,
             cmd.bytes.clone(),

@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use validator::Validate;
 
 use super::ports::{CloudApi, MessagingReads};
-use crate::accounts::ports::AccountReads;
+use crate::accounts::ports::{AccountReads, NumberCredentials};
 use crate::shared::error::Invalid;
-use crate::shared::meta::{CloudApiError, SenderCredentials};
+use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline, RequestContext};
-use crate::shared::ports::{CipherError, Clock, SecretCipher};
+use crate::shared::ports::{CipherError, Clock};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::messaging::{Direction, Message};
@@ -46,6 +46,7 @@ pub enum MarkReadError {
     Storage(#[from] RepoError),
 }
 crate::use_case_error!(MarkReadError);
+crate::credentials_error!(MarkReadError);
 
 /// The recording step, in one transaction.
 #[derive(Debug, Validate)]
@@ -82,7 +83,7 @@ pub struct MarkReadService {
     pub pipeline: Pipeline,
     pub messages: Arc<dyn MessagingReads>,
     pub accounts: Arc<dyn AccountReads>,
-    pub cipher: Arc<dyn SecretCipher>,
+    pub credentials: Arc<dyn NumberCredentials>,
     pub cloud: Arc<dyn CloudApi>,
     pub record: RecordReadHandler,
 }
@@ -98,9 +99,7 @@ impl MarkReadService {
         let wamid = message.wamid().ok_or(MarkReadError::MessageNotFound)?.to_owned();
         let account = self.accounts.account(cmd.shop_id, message.account_id()).await?.ok_or(MarkReadError::AccountNotFound)?;
         account.ensure_can_send().map_err(|e| MarkReadError::AccountNotActive(e.to_string()))?;
-        let encrypted = self.accounts.encrypted_token(account.id()).await?.ok_or(MarkReadError::AccountNotFound)?;
-        let token = self.cipher.decrypt(&encrypted).map_err(MarkReadError::Cipher)?;
-        let creds = SenderCredentials { phone_number_id: account.phone_number_id().clone(), access_token: token };
+        let creds = self.credentials.of(&account).await?.ok_or(MarkReadError::AccountNotFound)?;
         self.cloud
             .mark_read(&creds, &wamid, cmd.typing_indicator)
             .await

@@ -9,12 +9,12 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::ports::{Submitted, TemplateApi};
-use crate::accounts::ports::AccountReads;
+use crate::accounts::ports::{AccountReads, NumberCredentials};
 use crate::accounts::{NumberChoice, sending_number};
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
-use crate::shared::ports::{CipherError, Clock, SecretCipher};
+use crate::shared::ports::{CipherError, Clock};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::templates::{Problem, Template, TemplateDefinition};
@@ -52,6 +52,7 @@ pub enum CreateTemplateError {
     Storage(#[from] RepoError),
 }
 crate::use_case_error!(CreateTemplateError);
+crate::credentials_error!(CreateTemplateError);
 
 /// Store what Meta accepted (the second half of the use case, in one transaction).
 #[derive(Debug, validator::Validate)]
@@ -113,7 +114,7 @@ impl CommandHandler<RecordCreatedTemplate> for RecordCreatedTemplateHandler {
 pub struct CreateTemplateService {
     pub pipeline: Pipeline,
     pub accounts: Arc<dyn AccountReads>,
-    pub cipher: Arc<dyn SecretCipher>,
+    pub credentials: Arc<dyn NumberCredentials>,
     pub api: Arc<dyn TemplateApi>,
     pub record: RecordCreatedTemplateHandler,
 }
@@ -130,8 +131,7 @@ impl CreateTemplateService {
             NumberChoice::Storage(s) => s.into(),
         })?;
         let waba_id = account.snapshot().waba_id.to_string();
-        let encrypted = self.accounts.encrypted_token(account.id()).await?.ok_or(CreateTemplateError::AccountNotFound)?;
-        let token = self.cipher.decrypt(&encrypted).map_err(CreateTemplateError::Cipher)?;
+        let token = self.credentials.token(account.id()).await?.ok_or(CreateTemplateError::AccountNotFound)?;
         let mut body = json!({
             "name": definition.name, "language": definition.language, "category": definition.category.as_str(),
             "components": definition.components,

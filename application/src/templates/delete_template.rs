@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use serde_json::json;
 
 use super::ports::{TemplateApi, TemplateReads};
-use crate::accounts::ports::AccountReads;
+use crate::accounts::ports::{AccountReads, NumberCredentials};
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
-use crate::shared::ports::{CipherError, SecretCipher};
+use crate::shared::ports::CipherError;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::ShopId;
@@ -30,6 +30,7 @@ pub enum DeleteTemplateError {
     Storage(#[from] RepoError),
 }
 crate::use_case_error!(DeleteTemplateError);
+crate::credentials_error!(DeleteTemplateError);
 
 #[derive(Debug, validator::Validate)]
 pub struct ForgetTemplate {
@@ -66,7 +67,7 @@ pub struct DeleteTemplateService {
     pub pipeline: Pipeline,
     pub reads: Arc<dyn TemplateReads>,
     pub accounts: Arc<dyn AccountReads>,
-    pub cipher: Arc<dyn SecretCipher>,
+    pub credentials: Arc<dyn NumberCredentials>,
     pub api: Arc<dyn TemplateApi>,
 }
 
@@ -77,9 +78,8 @@ impl DeleteTemplateService {
         // The token of a number of the shop on the template's WABA.
         let account = super::account_on_waba(self.accounts.as_ref(), shop, &t.waba_id).await?;
         if let Some(account) = account
-            && let Some(encrypted) = self.accounts.encrypted_token(account.id()).await?
+            && let Some(token) = self.credentials.token(account.id()).await?
         {
-            let token = self.cipher.decrypt(&encrypted).map_err(DeleteTemplateError::Cipher)?;
             match self.api.delete(&t.waba_id, &token, &t.name, &t.meta_template_id).await {
                 Ok(()) => {}
                 // Already gone at Meta: forget it here too.

@@ -9,11 +9,11 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::ports::{TemplateApi, TemplateReads};
-use crate::accounts::ports::AccountReads;
+use crate::accounts::ports::{AccountReads, NumberCredentials};
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
-use crate::shared::ports::{CipherError, Clock, SecretCipher};
+use crate::shared::ports::{CipherError, Clock};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::ShopId;
@@ -47,6 +47,7 @@ pub enum EditTemplateError {
     Storage(#[from] RepoError),
 }
 crate::use_case_error!(EditTemplateError);
+crate::credentials_error!(EditTemplateError);
 
 /// Store what Meta accepted.
 #[derive(Debug, validator::Validate)]
@@ -90,7 +91,7 @@ pub struct EditTemplateService {
     pub pipeline: Pipeline,
     pub reads: Arc<dyn TemplateReads>,
     pub accounts: Arc<dyn AccountReads>,
-    pub cipher: Arc<dyn SecretCipher>,
+    pub credentials: Arc<dyn NumberCredentials>,
     pub api: Arc<dyn TemplateApi>,
     pub record: RecordTemplateEditHandler,
 }
@@ -110,8 +111,7 @@ impl EditTemplateService {
         t.check_edit(&next).map_err(EditTemplateError::Rejected)?;
         let account = super::account_on_waba(self.accounts.as_ref(), cmd.shop_id, &t.waba_id).await?;
         let account = account.ok_or(EditTemplateError::NoAccount)?;
-        let encrypted = self.accounts.encrypted_token(account.id()).await?.ok_or(EditTemplateError::NoAccount)?;
-        let token = self.cipher.decrypt(&encrypted).map_err(EditTemplateError::Cipher)?;
+        let token = self.credentials.token(account.id()).await?.ok_or(EditTemplateError::NoAccount)?;
         let mut change = json!({"components": next.components});
         if cmd.category.is_some() {
             change["category"] = json!(next.category.as_str());

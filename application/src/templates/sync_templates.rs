@@ -10,11 +10,11 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::ports::TemplateApi;
-use crate::accounts::ports::AccountReads;
+use crate::accounts::ports::{AccountReads, NumberCredentials};
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
-use crate::shared::ports::{CipherError, Clock, SecretCipher};
+use crate::shared::ports::{CipherError, Clock};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::templates::{Template, TemplateEvent, TemplateStatusUpdated};
@@ -44,6 +44,7 @@ pub enum SyncTemplatesError {
     Storage(#[from] RepoError),
 }
 crate::use_case_error!(SyncTemplatesError);
+crate::credentials_error!(SyncTemplatesError);
 
 /// One page of Meta's list, stored.
 #[derive(Debug, validator::Validate)]
@@ -136,7 +137,7 @@ impl CommandHandler<RecordTemplatePage> for RecordTemplatePageHandler {
 pub struct SyncTemplatesService {
     pub pipeline: Pipeline,
     pub accounts: Arc<dyn AccountReads>,
-    pub cipher: Arc<dyn SecretCipher>,
+    pub credentials: Arc<dyn NumberCredentials>,
     pub api: Arc<dyn TemplateApi>,
     pub record: RecordTemplatePageHandler,
 }
@@ -152,8 +153,7 @@ impl SyncTemplatesService {
                 continue;
             }
             done.push(waba.clone());
-            let Some(encrypted) = self.accounts.encrypted_token(account.id()).await? else { continue };
-            let token = self.cipher.decrypt(&encrypted).map_err(SyncTemplatesError::Cipher)?;
+            let Some(token) = self.credentials.token(account.id()).await? else { continue };
             out.wabas += 1;
             let mut after: Option<String> = None;
             for _ in 0..MAX_PAGES {
