@@ -3,10 +3,10 @@
 //! limiters (in-process, Redis), the media store (a folder or an S3 bucket), AES-256-GCM secrets,
 //! webhook signatures, configuration.
 
-pub mod cloud_api;
 pub mod config;
 pub mod crypto;
 pub mod limiter;
 pub mod media_store;
+pub mod meta;
 pub mod persistence;
 pub mod publisher;

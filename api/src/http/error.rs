@@ -223,7 +223,7 @@ impl ApiError {
             }
             CloudApiErrorKind::CircuitOpen => ApiError::Unavailable(
                 body("WHATSAPP_API_ERROR", message, details),
-                infrastructure::cloud_api::CIRCUIT_OPEN_FOR.as_secs().to_string(),
+                infrastructure::meta::CIRCUIT_OPEN_FOR.as_secs().to_string(),
             ),
             _ => ApiError::BadGateway(body("WHATSAPP_API_ERROR", message, details)),
         }
