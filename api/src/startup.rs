@@ -23,8 +23,6 @@ use application::customers::create_customer::CreateCustomerHandler;
 use application::customers::create_segment::CreateSegmentHandler;
 use application::customers::define_custom_field::DefineCustomFieldHandler;
 use application::customers::delete_segment::DeleteSegmentHandler;
-use application::customers::erase_customer::{EraseCustomerHandler, EraseCustomerService};
-use application::customers::export_customer::ExportCustomerHandler;
 use application::customers::get_consent::GetConsentHandler;
 use application::customers::get_consent_settings::GetConsentSettingsHandler;
 use application::customers::get_customer::GetCustomerHandler;
@@ -32,6 +30,7 @@ use application::customers::get_segments::GetSegmentsHandler;
 use application::customers::import_customers::{ImportCustomersHandler, SettleAfterImport};
 use application::customers::list_custom_fields::ListCustomFieldsHandler;
 use application::customers::list_customers::ListCustomersHandler;
+use application::customers::personal_data::CustomerProfiles;
 use application::customers::ports::CustomerReads;
 use application::customers::record_consent::RecordConsentHandler;
 use application::customers::record_preferences::RecordUserPreferencesHandler;
@@ -47,6 +46,7 @@ use application::media::fetch_media::{FetchMediaService, RecordFetchHandler};
 use application::media::get_media::GetMediaService;
 use application::media::media_settings::UpdateMediaSettingsHandler;
 use application::media::memory::FileMemory;
+use application::media::personal_data::CustomerFiles;
 use application::media::ports::{MediaApi, MediaReads, MediaStore};
 use application::media::send_media::{RecordReuploadHandler, SendMediaService};
 use application::media::upload_media::UploadMediaService;
@@ -59,10 +59,15 @@ use application::messaging::get_message::GetMessageHandler;
 use application::messaging::get_messages::GetMessagesHandler;
 use application::messaging::list_conversations::ListConversationsHandler;
 use application::messaging::mark_read::{MarkReadService, RecordReadHandler};
+use application::messaging::personal_data::Conversations;
 use application::messaging::ports::MessagingReads;
 use application::messaging::receive_messages::ReceiveMessagesHandler;
 use application::messaging::record_delivery_outcomes::RecordOutcomesHandler;
 use application::messaging::send_message::{SendMessageHandler, SendMessageService};
+use application::privacy::erase_customer::{EraseCustomerHandler, EraseCustomerService};
+use application::privacy::export_customer::ExportCustomerHandler;
+use application::privacy::ports::PersonalData;
+use application::privacy::prune_raw_copies::PruneRawCopies;
 use application::shared::leases::Leases;
 use application::shared::outbox::{EventPublisher, OutboxRelayStore};
 use application::shared::ports::RateLimiter;
@@ -101,6 +106,7 @@ use infrastructure::persistence::media::reads::SeaMediaReads;
 use infrastructure::persistence::messaging::outbound_queue::SeaOutboundQueue;
 use infrastructure::persistence::messaging::reads::SeaMessagingReads;
 use infrastructure::persistence::outbox::relay_store::SeaOutboxRelayStore;
+use infrastructure::persistence::privacy::raw_copies::SeaRawCopies;
 use infrastructure::persistence::templates::reads::SeaTemplateReads;
 use infrastructure::persistence::tenancy::reads::SeaTenancyReads;
 use infrastructure::persistence::unit_of_work::SeaUnitOfWorkFactory;
@@ -117,6 +123,7 @@ use crate::http::media::MediaHttp;
 use crate::http::media::gate::UploadGate;
 use crate::http::messaging::MessagingHttp;
 use crate::http::ops::OpsHttp;
+use crate::http::privacy::PrivacyHttp;
 use crate::http::rate_limit::ApiRateLimits;
 use crate::http::tenancy::TenancyHttp;
 use crate::http::{self, error};
@@ -155,6 +162,8 @@ pub struct Parts {
     pub leases: Arc<dyn Leases>,
     pub jobs: Arc<Jobs>,
     pub metrics: Metrics,
+    /// Every context's share of a customer's personal data (what an erasure runs).
+    pub personal_data: Vec<Arc<dyn PersonalData>>,
 }
 
 pub struct Application {
@@ -332,6 +341,26 @@ impl Application {
             outcomes: options.workers.then(|| outcomes.clone()),
             send_wait: config.send_wait,
         });
+        // Every context's share of a customer's personal data, in the house's lock order
+        // (customers, then conversations and messages, then files): what an erasure runs and an
+        // export asks. A new context with personal data adds its own here.
+        let personal_data: Vec<Arc<dyn PersonalData>> =
+            vec![Arc::new(CustomerProfiles), Arc::new(Conversations), Arc::new(CustomerFiles { reads: media_reads.clone() })];
+        let privacy = Arc::new(PrivacyHttp {
+            pipeline: pipeline.clone(),
+            clock: clock.clone(),
+            erase: EraseCustomerService {
+                pipeline: pipeline.clone(),
+                handler: EraseCustomerHandler { clock: clock.clone(), holders: personal_data.clone() },
+                store: media_store.clone(),
+            },
+            export: ExportCustomerHandler {
+                clock: clock.clone(),
+                customers: customer_reads.clone(),
+                messaging: messaging_reads.clone(),
+                holders: personal_data.clone(),
+            },
+        });
         let customers = Arc::new(CustomersHttp {
             pipeline: pipeline.clone(),
             clock: clock.clone(),
@@ -350,12 +379,6 @@ impl Application {
             create_segment: CreateSegmentHandler { clock: clock.clone() },
             delete_segment: DeleteSegmentHandler,
             segment_customers: SegmentCustomersHandler { reads: customer_reads.clone(), clock: clock.clone() },
-            erase: EraseCustomerService {
-                pipeline: pipeline.clone(),
-                handler: EraseCustomerHandler { clock: clock.clone() },
-                store: media_store.clone(),
-            },
-            export: ExportCustomerHandler { clock: clock.clone(), customers: customer_reads.clone(), messaging: messaging_reads.clone() },
             import: ImportCustomersHandler { clock: clock.clone() },
             settle_import: SettleAfterImport { reads: customer_reads.clone() },
             start_export: StartCustomersExportHandler,
@@ -437,6 +460,11 @@ impl Application {
             expire: ExpireConversationsHandler { clock: clock.clone() },
             count_stuck: CountStuckHandler { reads: messaging_reads },
             sync_templates,
+            raw_retention: Arc::new(PruneRawCopies {
+                copies: Arc::new(SeaRawCopies::new(db.clone())),
+                clock: clock.clone(),
+                retention: config.raw_retention,
+            }),
             media_retention: Arc::new(ApplyRetentionService {
                 pipeline: pipeline.clone(),
                 reads: media_reads.clone(),
@@ -460,6 +488,7 @@ impl Application {
             leases: leases.clone(),
             jobs: jobs.clone(),
             metrics: metrics.clone(),
+            personal_data: personal_data.clone(),
         });
         bootstrap_accounts(&config, &pipeline, uow.as_ref(), &clock, &cipher).await?;
 
@@ -608,6 +637,7 @@ impl Application {
             .data(accounts)
             .data(messaging)
             .data(customers)
+            .data(privacy)
             .data(templates)
             .data(media)
             .data(billing)

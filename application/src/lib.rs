@@ -14,6 +14,7 @@ pub mod customers;
 pub mod inbound;
 pub mod media;
 pub mod messaging;
+pub mod privacy;
 pub mod shared;
 pub mod templates;
 pub mod tenancy;

@@ -101,6 +101,9 @@ pub struct Config {
     /// `MEDIA_MEMORY_BYTES`: bytes of files one process holds in memory at once (uploads,
     /// re-uploads, fetches); past it a request gets 503 and a fetch waits.
     pub media_memory_bytes: u64,
+    /// `RAW_RETENTION_HOURS`: how long processed webhook bodies and published event envelopes
+    /// (raw copies with personal data no erasure reaches) are kept.
+    pub raw_retention: Duration,
     /// `MEDIA_UPLOADS_PER_SHOP`: uploads one shop may have in flight on one process; more get 429.
     pub media_uploads_per_shop: usize,
 }
@@ -299,6 +302,7 @@ impl Config {
             media_fetch_concurrency: number("MEDIA_FETCH_CONCURRENCY", 4, 1, 256)? as usize,
             media_memory_bytes: number("MEDIA_MEMORY_BYTES", 200 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024)?,
             media_uploads_per_shop: number("MEDIA_UPLOADS_PER_SHOP", 4, 1, 1000)? as usize,
+            raw_retention: Duration::from_secs(3600 * number("RAW_RETENTION_HOURS", 24, 0, 24 * 365)?),
         })
     }
 }

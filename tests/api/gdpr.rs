@@ -101,3 +101,95 @@ async fn a_customer_is_exported_then_erased_everywhere_and_their_opt_out_is_kept
 }
 
 both_backends!(a_customer_is_exported_then_erased_everywhere_and_their_opt_out_is_kept);
+
+/// Every table, every live row: after an erasure (and the raw copies' retention, here zero),
+/// none holds the customer's name, number or a text they wrote, on either database.
+async fn an_erased_customer_is_nowhere_in_any_live_row(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, "+15550001111").await;
+    let (name, number, text) = ("Zebrina Quixote", "5511987654321", "segredo-unico-7731");
+    // The customer writes through the sandbox (which plays Meta, and so knows the window is open).
+    let said = json!({"phoneNumberId": PNID, "from": number, "name": name, "text": format!("Oi, {text}")});
+    assert_eq!(app.http.post(app.url("/sandbox/customers/messages")).json(&said).send().await.unwrap().status().as_u16(), 200);
+    app.drained().await;
+    // A reply: the sandbox reports its statuses, which name the recipient.
+    let reply = json!({"from": "+15550001111", "to": format!("+{number}"), "content": {"type": "text", "text": "Olá!"}});
+    let sent = app.post(&k, "/api/v1/messages/send", reply).await;
+    assert!(sent.status().is_success(), "{}", sent.text().await.unwrap());
+    wait_for("read", || async { app.scalar("SELECT COUNT(*) FROM message_statuses WHERE status = 'read'").await == 1 }).await;
+    let id = json(app.get(&k, &format!("/api/v1/customers/by-wa-id/{number}")).await).await["customer"]["id"].as_str().unwrap().to_owned();
+    assert!(app.text(&format!("SELECT body FROM webhook_events WHERE body LIKE '%{text}%'")).await.is_some(), "the raw copy is there");
+
+    assert_eq!(app.delete(&k, &format!("/api/v1/customers/{id}")).await.status().as_u16(), 200);
+    app.drained().await;
+    wait_for("every event published", || async { app.scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").await == 0 }).await;
+    // The hourly job keeps a day of raw copies by default: nothing is that old yet.
+    let kept = app.state.jobs.prune_raw_copies().await.unwrap();
+    assert_eq!(kept, "0 webhook deliveries and 0 published events removed");
+    // With no retention, every processed delivery and published event goes.
+    let prune = application::privacy::prune_raw_copies::PruneRawCopies {
+        copies: std::sync::Arc::new(infrastructure::persistence::privacy::raw_copies::SeaRawCopies::new(app.state.db.clone())),
+        clock: app.state.clock.clone(),
+        retention: std::time::Duration::ZERO,
+    };
+    let pruned = prune.run().await.unwrap();
+    assert!(pruned.deliveries >= 2 && pruned.events >= 4, "{pruned:?}");
+
+    let postgres = !app.db_url.starts_with("sqlite");
+    let tables = if postgres {
+        app.texts("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+            .await
+    } else {
+        app.texts("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").await
+    };
+    assert!(tables.len() > 20, "{tables:?}");
+    for table in &tables {
+        let row_text = if postgres {
+            "CAST(t AS TEXT)".to_owned()
+        } else {
+            let cols = app.texts(&format!("SELECT name FROM pragma_table_info('{table}')")).await;
+            cols.iter().map(|c| format!("COALESCE(CAST(\"{c}\" AS TEXT), '')")).collect::<Vec<_>>().join(" || '|' || ")
+        };
+        for needle in [name, "Zebrina", number, text] {
+            let n = app.scalar(&format!("SELECT COUNT(*) FROM \"{table}\" t WHERE {row_text} LIKE '%{needle}%'")).await;
+            assert_eq!(n, 0, "{table} still holds {needle:?}");
+        }
+    }
+}
+
+/// Every table that refers to a customer (a `customer_id` or `wa_id` column) is covered: erased
+/// by a context's `PersonalData`, kept on purpose, or pruned as a raw copy. A new table that none
+/// of them names fails here.
+async fn every_table_with_a_customer_is_covered_by_an_erasure(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let postgres = !app.db_url.starts_with("sqlite");
+    let referring = if postgres {
+        app.texts(
+            "SELECT DISTINCT table_name::text FROM information_schema.columns WHERE table_schema = 'public' \
+             AND column_name IN ('customer_id', 'wa_id')",
+        )
+        .await
+    } else {
+        app.texts(
+            "SELECT DISTINCT m.name FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' \
+             AND c.name IN ('customer_id', 'wa_id')",
+        )
+        .await
+    };
+    let erased: Vec<&str> = app.state.personal_data.iter().flat_map(|p| p.tables().iter().copied()).collect();
+    // Kept on purpose (ADR 11): the consent ledger is the proof of consent.
+    let kept = ["consent_entries"];
+    // Raw copies, pruned after RAW_RETENTION_HOURS (ADR 11).
+    let pruned = ["webhook_events", "outbox"];
+    for table in &referring {
+        assert!(
+            erased.contains(&table.as_str()) || kept.contains(&table.as_str()) || pruned.contains(&table.as_str()),
+            "{table} refers to a customer, and no context's erasure covers it (privacy::ports::PersonalData)"
+        );
+    }
+    assert!(referring.iter().any(|t| t == "messages") && referring.iter().any(|t| t == "customers"), "{referring:?}");
+}
+
+both_backends!(an_erased_customer_is_nowhere_in_any_live_row, every_table_with_a_customer_is_covered_by_an_erasure);

@@ -21,6 +21,7 @@ pub mod media;
 pub mod messaging;
 pub mod middleware;
 pub mod ops;
+pub mod privacy;
 pub mod rate_limit;
 pub mod roles;
 pub mod templates;
@@ -65,6 +66,7 @@ pub type Apis = (
     customers::segments::SegmentsApi,
     customers::import::ImportApi,
     customers::export::ExportApi,
+    privacy::routes::PrivacyApi,
     templates::routes::TemplatesApi,
     media::routes::MediaApi,
     billing::routes::BillingApi,
@@ -83,6 +85,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             customers::segments::SegmentsApi,
             customers::import::ImportApi,
             customers::export::ExportApi,
+            privacy::routes::PrivacyApi,
             templates::routes::TemplatesApi,
             media::routes::MediaApi,
             billing::routes::BillingApi,

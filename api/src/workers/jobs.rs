@@ -23,6 +23,7 @@ pub struct Jobs {
     pub count_stuck: CountStuckHandler,
     pub sync_templates: Arc<SyncTemplatesService>,
     pub media_retention: Arc<application::media::apply_retention::ApplyRetentionService>,
+    pub raw_retention: Arc<application::privacy::prune_raw_copies::PruneRawCopies>,
     pub accounts: Arc<dyn AccountReads>,
     pub leases: Arc<dyn Leases>,
     pub clock: Arc<dyn Clock>,
@@ -42,6 +43,9 @@ pub enum Job {
     TemplateReconciliation,
     /// Every hour: each shop's files older than its retention policy are removed.
     MediaRetention,
+    /// Every hour: processed webhook bodies and published event envelopes older than
+    /// `RAW_RETENTION_HOURS` are deleted (ADR 11).
+    RawRetention,
 }
 
 impl Job {
@@ -51,13 +55,14 @@ impl Job {
             Job::MessageStatusSync => "message-status-sync",
             Job::TemplateReconciliation => "template-reconciliation",
             Job::MediaRetention => "media-retention",
+            Job::RawRetention => "raw-retention",
         }
     }
     fn every(self) -> Duration {
         match self {
             Job::ConversationExpiry => Duration::from_secs(60),
             Job::MessageStatusSync => Duration::from_secs(300),
-            Job::TemplateReconciliation | Job::MediaRetention => Duration::from_secs(3600),
+            Job::TemplateReconciliation | Job::MediaRetention | Job::RawRetention => Duration::from_secs(3600),
         }
     }
 }
@@ -89,6 +94,7 @@ impl Jobs {
                 Job::MessageStatusSync => self.flag_stuck_messages().await,
                 Job::TemplateReconciliation => self.reconcile_templates().await,
                 Job::MediaRetention => self.apply_media_retention().await,
+                Job::RawRetention => self.prune_raw_copies().await,
             };
             let label = if outcome.is_ok() { "ok" } else { "error" };
             self.metrics.job_runs.with_label_values(&[name, label]).inc();
@@ -130,6 +136,12 @@ impl Jobs {
     pub async fn apply_media_retention(&self) -> Result<String, String> {
         let n = self.media_retention.run(&RequestContext::system("job")).await.map_err(|e| e.to_string())?;
         Ok(format!("{n} files removed"))
+    }
+
+    /// Raw copies past their retention.
+    pub async fn prune_raw_copies(&self) -> Result<String, String> {
+        let p = self.raw_retention.run().await.map_err(|e| e.to_string())?;
+        Ok(format!("{} webhook deliveries and {} published events removed", p.deliveries, p.events))
     }
 
     async fn flag_stuck_messages(&self) -> Result<String, String> {

@@ -6,6 +6,7 @@ pub mod fetch_media;
 pub mod get_media;
 pub mod media_settings;
 pub mod memory;
+pub mod personal_data;
 pub mod ports;
 pub mod send_media;
 pub mod upload_media;

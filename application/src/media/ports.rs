@@ -32,6 +32,8 @@ pub trait MediaRepository: Send {
 #[async_trait]
 pub trait MediaReads: Send + Sync {
     async fn by_id(&self, shop: ShopId, id: MediaId) -> RepoResult<Option<MediaFile>>;
+    /// The files a customer sent (with their messages), oldest first.
+    async fn of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<MediaFile>>;
     /// Days a shop keeps its files; `None` = for ever.
     async fn retention(&self, shop: ShopId) -> RepoResult<Option<u32>>;
     /// Every shop with a retention policy, and its days.

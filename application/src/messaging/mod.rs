@@ -11,6 +11,7 @@ pub mod get_message;
 pub mod get_messages;
 pub mod list_conversations;
 pub mod mark_read;
+pub mod personal_data;
 pub mod ports;
 pub mod receive_messages;
 pub mod record_delivery_outcomes;

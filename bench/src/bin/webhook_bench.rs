@@ -604,6 +604,8 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
     println!("drained       in {secs:.2} s: {:.0} {}/s", a.count as f64 / secs, a.kind);
     println!("check         {what}: {done} of {}; customers: {new_customers}; dead letters: {dead}", a.count);
     println!("batches       {} processed, {} failed (redone one by one)", batches("processed"), batches("failed"));
+    let reruns: Vec<String> = parts.pipeline.reruns().into_iter().map(|(c, n)| format!("{c} {n}")).collect();
+    println!("reruns        {}", if reruns.is_empty() { "none".to_owned() } else { reruns.join(", ") });
     stop();
 }
 

@@ -17,6 +17,7 @@ pub mod leases;
 pub mod media;
 pub mod messaging;
 pub mod outbox;
+pub mod privacy;
 pub mod templates;
 pub mod tenancy;
 pub mod unit_of_work;

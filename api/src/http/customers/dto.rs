@@ -404,6 +404,8 @@ pub struct CustomerExportDto {
     /// Newest first, with their statuses (at most 10,000; `messagesTotal` counts all).
     pub messages: Vec<crate::http::messaging::dto::MessageDto>,
     pub messages_total: u64,
+    /// What each other context holds about the customer, by context (`media`: their files).
+    pub sections: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// One entry of the audit log.

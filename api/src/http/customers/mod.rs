@@ -16,8 +16,6 @@ use application::customers::create_customer::{CreateCustomerError, CreateCustome
 use application::customers::create_segment::{CreateSegmentError, CreateSegmentHandler};
 use application::customers::define_custom_field::{DefineCustomFieldError, DefineCustomFieldHandler};
 use application::customers::delete_segment::{DeleteSegmentError, DeleteSegmentHandler};
-use application::customers::erase_customer::{EraseCustomerError, EraseCustomerService};
-use application::customers::export_customer::{ExportCustomerError, ExportCustomerHandler};
 use application::customers::get_consent::{GetConsentError, GetConsentHandler};
 use application::customers::get_consent_settings::{GetConsentSettingsError, GetConsentSettingsHandler};
 use application::customers::get_customer::{GetCustomerError, GetCustomerHandler};
@@ -54,8 +52,6 @@ pub struct CustomersHttp {
     pub create_segment: CreateSegmentHandler,
     pub delete_segment: DeleteSegmentHandler,
     pub segment_customers: SegmentCustomersHandler,
-    pub erase: EraseCustomerService,
-    pub export: ExportCustomerHandler,
     pub import: ImportCustomersHandler,
     pub settle_import: SettleAfterImport,
     pub start_export: StartCustomersExportHandler,
@@ -77,26 +73,6 @@ impl From<ImportCustomersError> for ApiError {
         match e {
             ImportCustomersError::Invalid(i) => i.into(),
             ImportCustomersError::Storage(s) => s.into(),
-        }
-    }
-}
-
-impl From<EraseCustomerError> for ApiError {
-    fn from(e: EraseCustomerError) -> Self {
-        match e {
-            EraseCustomerError::Invalid(i) => i.into(),
-            EraseCustomerError::NotFound => ApiError::not_found("customer"),
-            EraseCustomerError::Storage(s) => s.into(),
-        }
-    }
-}
-
-impl From<ExportCustomerError> for ApiError {
-    fn from(e: ExportCustomerError) -> Self {
-        match e {
-            ExportCustomerError::Invalid(i) => i.into(),
-            ExportCustomerError::NotFound => ApiError::not_found("customer"),
-            ExportCustomerError::Storage(s) => s.into(),
         }
     }
 }

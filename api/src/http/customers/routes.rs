@@ -10,13 +10,12 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use application::customers::create_customer::CreateCustomer;
-use application::customers::erase_customer::EraseCustomer;
-use application::customers::export_customer::ExportCustomer;
 use application::customers::get_customer::{CustomerKey, CustomerView, GetCustomer};
 use application::customers::list_customers::{CustomerFilter, ListCustomers};
 use application::customers::ports::CustomerSort;
 use application::customers::tag_customer::{TagChange, TagCustomer};
 use application::customers::update_customer::UpdateCustomer;
+use application::privacy::erase_customer::EraseCustomer;
 use chrono::{DateTime, Utc};
 use domain::customers::TimeRange;
 use domain::tenancy::Role;
@@ -24,15 +23,13 @@ use domain::{CustomerId, ShopId};
 
 use super::CustomersHttp;
 use super::consent::consent_change;
-use super::dto::{
-    AddTagsRequest, ConsentEntryDto, CreateCustomerRequest, CustomerDetailDto, CustomerDto, CustomerExportDto, CustomerListDto,
-    UpdateCustomerRequest,
-};
+use super::dto::{AddTagsRequest, CreateCustomerRequest, CustomerDetailDto, CustomerDto, CustomerListDto, UpdateCustomerRequest};
 use crate::http::auth::{ApiKeyAuth, Authenticator};
 use crate::http::error::ApiError;
 use crate::http::json_body::JsonBody;
 use crate::http::messaging::dto::ConversationDto;
 use crate::http::middleware::RequestId;
+use crate::http::privacy::PrivacyHttp;
 use crate::http::{ApiTags, ctx, page};
 
 pub struct CustomersApi;
@@ -224,7 +221,7 @@ impl CustomersApi {
     #[oai(path = "/customers/:id", method = "delete", operation_id = "eraseCustomer")]
     async fn erase(
         &self,
-        h: Data<&Arc<CustomersHttp>>,
+        privacy: Data<&Arc<PrivacyHttp>>,
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
@@ -232,33 +229,8 @@ impl CustomersApi {
     ) -> Result<Json<CustomerDto>, ApiError> {
         let (shop, actor) = authn.shop_actor(&auth, Role::Admin).await?;
         let cmd = EraseCustomer { shop_id: shop, customer_id: CustomerId::from(id.0), actor };
-        let c = h.erase.run(&ctx(&rid, Some(shop)), cmd).await?;
+        let c = privacy.erase.run(&ctx(&rid, Some(shop)), cmd).await?;
         Ok(Json(CustomerDto::from(&c)))
-    }
-
-    /// Everything held about one customer, as one JSON document (GDPR; admin): profile, consent
-    /// ledger, conversations, messages with their statuses. The export is audited.
-    #[oai(path = "/customers/:id/export", method = "get", operation_id = "exportCustomer")]
-    async fn export(
-        &self,
-        h: Data<&Arc<CustomersHttp>>,
-        authn: Data<&Arc<Authenticator>>,
-        rid: Data<&RequestId>,
-        auth: ApiKeyAuth,
-        id: Path<Uuid>,
-    ) -> Result<Json<CustomerExportDto>, ApiError> {
-        let (shop, actor) = authn.shop_actor(&auth, Role::Admin).await?;
-        let cmd = ExportCustomer { shop_id: shop, customer_id: CustomerId::from(id.0), actor };
-        let x = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.export, cmd).await?;
-        let now = h.clock.now();
-        Ok(Json(CustomerExportDto {
-            exported_at: now,
-            customer: CustomerDto::from(&x.customer),
-            consent: x.consent.iter().map(ConsentEntryDto::from).collect(),
-            conversations: x.conversations.into_iter().map(|c| ConversationDto::new(c, now)).collect(),
-            messages: x.messages.into_iter().map(Into::into).collect(),
-            messages_total: x.messages_total,
-        }))
     }
 
     /// One customer with their conversations (viewer).

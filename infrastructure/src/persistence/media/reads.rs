@@ -2,16 +2,18 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use application::RepoResult;
 use application::media::ports::MediaReads;
 use domain::media::MediaFile;
-use domain::{MediaId, ShopId};
+use domain::{CustomerId, MediaId, ShopId};
 
 use super::entities::media::{Column, Entity};
 use super::entities::media_settings;
 use super::mapping;
+use crate::persistence::messaging::entities::messages;
 use crate::persistence::{Db, repo_err};
 
 #[derive(Clone)]
@@ -35,6 +37,25 @@ impl MediaReads for SeaMediaReads {
             .map_err(repo_err)?
             .map(mapping::file)
             .transpose()
+    }
+
+    async fn of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<MediaFile>> {
+        let theirs = Query::select()
+            .column(messages::Column::Id)
+            .from(messages::Entity)
+            .and_where(messages::Column::ShopId.eq(shop.as_uuid()))
+            .and_where(messages::Column::CustomerId.eq(customer.as_uuid()))
+            .to_owned();
+        Entity::find()
+            .filter(Column::ShopId.eq(shop.as_uuid()))
+            .filter(Column::MessageId.in_subquery(theirs))
+            .order_by_asc(Column::CreatedAt)
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?
+            .into_iter()
+            .map(mapping::file)
+            .collect()
     }
 
     async fn retention(&self, shop: ShopId) -> RepoResult<Option<u32>> {

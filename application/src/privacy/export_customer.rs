@@ -1,6 +1,7 @@
 //! ExportCustomerDataCommand (GDPR): everything held about one customer — profile, consent
-//! ledger, conversations, and messages with their statuses — as one document. A command, not a
-//! query: the export itself is audited.
+//! ledger, conversations, messages with their statuses, and each other context's section
+//! (`PersonalData::export`: their files, and what the coming contexts hold) — as one document. A
+//! command, not a query: the export itself is audited.
 
 use std::sync::Arc;
 
@@ -8,7 +9,8 @@ use async_trait::async_trait;
 use serde_json::json;
 use validator::Validate;
 
-use super::ports::CustomerReads;
+use super::ports::PersonalData;
+use crate::customers::ports::CustomerReads;
 use crate::messaging::ports::{ConversationFilter, MessageFilter, MessagingReads};
 use crate::shared::audit::AuditEntry;
 use crate::shared::error::Invalid;
@@ -37,6 +39,8 @@ pub struct CustomerExport {
     pub conversations: Vec<Conversation>,
     pub messages: Vec<Message>,
     pub messages_total: u64,
+    /// Every other context's section, by context.
+    pub sections: Vec<(&'static str, serde_json::Value)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +64,7 @@ pub struct ExportCustomerHandler {
     pub clock: Arc<dyn Clock>,
     pub customers: Arc<dyn CustomerReads>,
     pub messaging: Arc<dyn MessagingReads>,
+    pub holders: Vec<Arc<dyn PersonalData>>,
 }
 
 #[async_trait]
@@ -81,6 +86,12 @@ impl CommandHandler<ExportCustomer> for ExportCustomerHandler {
                 break;
             }
         }
+        let mut sections = Vec::new();
+        for holder in &self.holders {
+            if let Some(section) = holder.export(cmd.shop_id, cmd.customer_id).await? {
+                sections.push((holder.context(), section));
+            }
+        }
         let audit = AuditEntry::new(
             cmd.shop_id,
             &cmd.actor,
@@ -91,6 +102,6 @@ impl CommandHandler<ExportCustomer> for ExportCustomerHandler {
             self.clock.now(),
         );
         uow.audit().record(&[audit]).await?;
-        Ok(CustomerExport { customer, consent, conversations, messages, messages_total: total })
+        Ok(CustomerExport { customer, consent, conversations, messages, messages_total: total, sections })
     }
 }
