@@ -108,7 +108,7 @@ impl ApiError {
     /// Several problems at once (a template draft, a send's template parameters): `field` names
     /// the first, `problems` lists the first `MAX_PROBLEMS` (each cut to `MAX_PROBLEM_CHARS`
     /// characters, since a reason may quote the request), `problemCount` says how many there were.
-    pub fn problems(list: &[domain::templates::Problem]) -> Self {
+    pub fn problems(list: &[domain::shared::problem::Problem]) -> Self {
         let first = list.first().map_or_else(|| "request".to_owned(), |p| cut(&p.field));
         let message = match list {
             [one] => format!("{}: {}", cut(&one.field), cut(&one.reason)),

@@ -15,7 +15,7 @@ use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::ShopId;
 use domain::billing::RateCard;
-use domain::templates::Problem;
+use domain::shared::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RateCardError {

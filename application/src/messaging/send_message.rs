@@ -81,7 +81,7 @@ pub enum SendMessageError {
     TemplateNotApproved(domain::templates::NotApproved),
     /// The parameters do not fit the template: each problem names where.
     #[error("the parameters do not fit the template")]
-    TemplateParameters(Vec<domain::templates::Problem>),
+    TemplateParameters(Vec<domain::shared::problem::Problem>),
     /// Meta refused or failed the send. The message is stored as failed.
     #[error("WhatsApp Cloud API error: {error}")]
     WhatsApp {

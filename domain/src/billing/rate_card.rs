@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::templates::Problem;
+use crate::shared::problem::Problem;
 
 /// Millionths of a currency unit per unit.
 const MICROS: i64 = 1_000_000;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::templates::TemplateCategory;
+use crate::shared::category::TemplateCategory;
 use crate::{CustomerId, ShopId};
 
 /// What a customer agrees (or refuses) to receive. Authentication templates follow utility.

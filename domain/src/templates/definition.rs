@@ -5,10 +5,10 @@
 //! The checked `TemplateDefinition` is also what a send is checked against (`check_send`) and
 //! what a preview renders (`render`).
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::category::TemplateCategory;
+use crate::shared::problem::Problem;
 
 pub const MAX_NAME: usize = 512;
 pub const MAX_HEADER_TEXT: usize = 60;
@@ -29,19 +29,6 @@ pub const LANGUAGES: &[&str] = &[
     "es_CL", "es_CO", "es_CR", "es_DO", "es_EC", "es_HN", "es_MX", "es_PA", "es_PE", "es_ES", "es_UY", "sw", "sv", "ta", "te", "th", "tr",
     "uk", "ur", "uz", "vi", "zu",
 ];
-
-/// One thing wrong, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub field: String,
-    pub reason: String,
-}
-
-impl Problem {
-    fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { field: field.into(), reason: reason.into() }
-    }
-}
 
 /// How variables are written: `{{1}}` or `{{first_name}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

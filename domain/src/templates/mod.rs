@@ -9,7 +9,8 @@ pub mod template;
 pub mod template_status;
 
 pub use category::{TemplateCategory, TemplateCategoryReport};
-pub use definition::{Problem, TemplateDefinition};
+pub use crate::shared::problem::Problem;
+pub use definition::TemplateDefinition;
 pub use events::{TemplateCreated, TemplateEvent, TemplateQualityUpdated, TemplateStatusUpdated};
 pub use parameters::RenderedTemplate;
 pub use template::{NotApproved, Template, TemplateQualityReport};

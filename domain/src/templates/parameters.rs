@@ -5,7 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::category::TemplateCategory;
-use super::definition::{Button, Header, ParameterFormat, Problem, TemplateDefinition};
+use super::definition::{Button, Header, ParameterFormat, TemplateDefinition};
+use crate::shared::problem::Problem;
 use crate::shared::meta::text_parameter_problem;
 
 const FIELD: &str = "template.components";

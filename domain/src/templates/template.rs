@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::category::TemplateCategory;
-use super::definition::{Problem, TemplateDefinition};
+use super::definition::TemplateDefinition;
+use crate::shared::problem::Problem;
 use super::events::{TemplateCreated, TemplateEvent};
 use super::parameters::RenderedTemplate;
 use crate::{AccountId, ShopId};
