@@ -60,7 +60,7 @@ use application::messaging::get_messages::GetMessagesHandler;
 use application::messaging::list_conversations::ListConversationsHandler;
 use application::messaging::mark_read::{MarkReadService, RecordReadHandler};
 use application::messaging::personal_data::Conversations;
-use application::messaging::ports::MessagingReads;
+use application::messaging::ports::{MessagingReads, SendOutcomes};
 use application::messaging::receive_messages::ReceiveMessagesHandler;
 use application::messaging::record_delivery_outcomes::RecordOutcomesHandler;
 use application::messaging::send_message::{SendMessageHandler, SendMessageService};
@@ -131,7 +131,7 @@ use crate::metrics::Metrics;
 use crate::sandbox::{self, Sandbox};
 use crate::workers::Workers;
 use crate::workers::background::{Background, LowPriority};
-use crate::workers::dispatcher::{Dispatcher, SendOutcomes};
+use crate::workers::dispatcher::{Dispatcher, OutcomeWaiters};
 use crate::workers::jobs::Jobs;
 use crate::workers::media::MediaWorker;
 use crate::workers::outbox_relay::OutboxRelay;
@@ -259,7 +259,7 @@ impl Application {
             Arc::new(GroupCommitInbox::start(sea_inbox, if db.is_sqlite() { 1 } else { 4 }, 256, observe))
         };
         let instance_id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-        let outcomes = Arc::new(SendOutcomes::default());
+        let outcomes = Arc::new(OutcomeWaiters::default());
         let webhook_stored = Arc::new(Notify::new());
 
         // ---- the HTTP side: one handle per context
@@ -338,7 +338,7 @@ impl Application {
             },
             list_conversations: ListConversationsHandler { reads: messaging_reads.clone() },
             get_conversation: GetConversationHandler { reads: messaging_reads.clone() },
-            outcomes: options.workers.then(|| outcomes.clone()),
+            outcomes: options.workers.then(|| outcomes.clone() as Arc<dyn SendOutcomes>),
             send_wait: config.send_wait,
         });
         // Every context's share of a customer's personal data, in the house's lock order
@@ -365,7 +365,7 @@ impl Application {
             pipeline: pipeline.clone(),
             clock: clock.clone(),
             list: ListCustomersHandler { reads: customer_reads.clone(), clock: clock.clone() },
-            get: GetCustomerHandler { reads: customer_reads.clone(), conversations: messaging_reads.clone() },
+            get: GetCustomerHandler { reads: customer_reads.clone() },
             tag: TagCustomerHandler { clock: clock.clone() },
             consent: GetConsentHandler { reads: customer_reads.clone() },
             record_consent: RecordConsentHandler { clock: clock.clone() },

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify, Semaphore, mpsc, oneshot, watch};
 
 use application::messaging::delivery_policy::Decision;
-use application::messaging::ports::{CloudApi, OutboundQueue};
+use application::messaging::ports::{CloudApi, OutboundQueue, SendOutcomes};
 use application::messaging::record_delivery_outcomes::{DeliveryOutcome, RecordDeliveryOutcomes, RecordOutcomesHandler, Settled};
 use application::shared::meta::{CloudApiError, SenderCredentials};
 use application::shared::ports::RateLimiter;
@@ -35,25 +35,28 @@ pub const PAIR_PER_SECOND: f64 = 1.0 / 6.5;
 
 /// Who is waiting for which send's outcome (a `POST /messages/send` in this process).
 #[derive(Default)]
-pub struct SendOutcomes {
+pub struct OutcomeWaiters {
     waiters: Mutex<HashMap<MessageId, oneshot::Sender<Settled>>>,
     /// Wakes the dispatcher (a send was just queued).
     wake: Notify,
 }
 
-impl SendOutcomes {
+#[async_trait::async_trait]
+impl SendOutcomes for OutcomeWaiters {
     /// Register interest in a message's outcome, then wake the dispatcher.
-    pub async fn watch(&self, id: MessageId) -> oneshot::Receiver<Settled> {
+    async fn watch(&self, id: MessageId) -> oneshot::Receiver<Settled> {
         let (tx, rx) = oneshot::channel();
         self.waiters.lock().await.insert(id, tx);
         self.wake.notify_one();
         rx
     }
 
-    pub async fn forget(&self, id: MessageId) {
+    async fn forget(&self, id: MessageId) {
         self.waiters.lock().await.remove(&id);
     }
+}
 
+impl OutcomeWaiters {
     async fn notify(&self, settled: &Settled) {
         let id = match settled {
             Settled::Sent(m) => m.id(),
@@ -76,7 +79,7 @@ pub struct Dispatcher {
     pub record: RecordOutcomesHandler,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
-    pub outcomes: Arc<SendOutcomes>,
+    pub outcomes: Arc<OutcomeWaiters>,
     /// This process, as a claim holder.
     pub instance_id: String,
     /// Fraction of each number's throughput kept free (Meta counts inbound too).

@@ -7,6 +7,7 @@ pub mod get_account;
 pub mod list_accounts;
 pub mod ports;
 pub mod record_quality_updates;
+pub mod routed;
 pub mod update_account;
 
 /// Why no number was chosen for a shop's request.

@@ -1,5 +1,5 @@
-//! GetCustomerQuery with GetCustomerConversationHistoryQuery: one customer, by id or by `waId`,
-//! with their conversations (newest first, at most 50).
+//! GetCustomerQuery: one customer, by id, by `waId` or by `userId`. (The HTTP view adds their
+//! conversations from messaging's own query: the two contexts stay apart.)
 
 use std::sync::Arc;
 
@@ -7,12 +7,10 @@ use async_trait::async_trait;
 use validator::Validate;
 
 use super::ports::CustomerReads;
-use crate::messaging::ports::{ConversationFilter, MessagingReads};
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Query, QueryHandler};
-use crate::shared::repo::{Page, RepoError};
+use crate::shared::repo::RepoError;
 use domain::customers::Customer;
-use domain::messaging::Conversation;
 use domain::{CustomerId, ShopId, WaId};
 
 #[derive(Debug, Clone)]
@@ -29,13 +27,6 @@ pub struct GetCustomer {
     pub key: CustomerKey,
 }
 
-#[derive(Debug, Clone)]
-pub struct CustomerView {
-    pub customer: Customer,
-    pub conversations: Vec<Conversation>,
-    pub conversations_total: u64,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum GetCustomerError {
     #[error(transparent)]
@@ -48,28 +39,23 @@ pub enum GetCustomerError {
 crate::use_case_error!(GetCustomerError);
 
 impl Query for GetCustomer {
-    type Output = CustomerView;
+    type Output = Customer;
     type Error = GetCustomerError;
     const NAME: &'static str = "GetCustomer";
 }
 
 pub struct GetCustomerHandler {
     pub reads: Arc<dyn CustomerReads>,
-    pub conversations: Arc<dyn MessagingReads>,
 }
 
 #[async_trait]
 impl QueryHandler<GetCustomer> for GetCustomerHandler {
-    async fn handle(&self, q: &GetCustomer) -> Result<CustomerView, GetCustomerError> {
-        let customer = match &q.key {
+    async fn handle(&self, q: &GetCustomer) -> Result<Customer, GetCustomerError> {
+        match &q.key {
             CustomerKey::Id(id) => self.reads.by_id(q.shop_id, *id).await?,
             CustomerKey::WaId(wa) => self.reads.by_wa_id(q.shop_id, wa).await?,
             CustomerKey::UserId(u) => self.reads.by_user_id(q.shop_id, u).await?,
         }
-        .ok_or(GetCustomerError::NotFound)?;
-        let filter = ConversationFilter { status: None, wa_id: Some(customer.wa_id().clone()), account_id: None };
-        let (conversations, conversations_total) =
-            self.conversations.conversations(q.shop_id, &filter, Page { limit: 50, offset: 0 }).await?;
-        Ok(CustomerView { customer, conversations, conversations_total })
+        .ok_or(GetCustomerError::NotFound)
     }
 }

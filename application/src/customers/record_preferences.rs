@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use validator::Validate;
 
 use super::identify::{Contact, identify};
-use crate::messaging::receive_messages::Routed;
+use crate::accounts::routed::Routed;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;

@@ -234,7 +234,8 @@ impl FetchMediaService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, Routed};
+    use crate::accounts::routed::Routed;
+    use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler};
     use crate::testing::{BUSINESS, PNID, Scenario};
     use domain::media::MediaState;
     use domain::messaging::{InboundMessage, Media, MessageContent};

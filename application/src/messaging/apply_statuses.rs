@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use validator::Validate;
 
 use super::ports::StatusRecord;
-use super::receive_messages::Routed;
+use crate::accounts::routed::Routed;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;

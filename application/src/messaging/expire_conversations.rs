@@ -78,7 +78,8 @@ impl CommandHandler<ExpireConversations> for ExpireConversationsHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, Routed};
+    use crate::accounts::routed::Routed;
+    use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler};
     use crate::testing::{BUSINESS, PNID, Scenario, text_from};
 
     #[tokio::test]

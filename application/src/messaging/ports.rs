@@ -143,6 +143,19 @@ pub trait CloudApi: Send + Sync {
     async fn mark_read(&self, creds: &SenderCredentials, wamid: &str, typing: bool) -> Result<(), CloudApiError>;
 }
 
+// ---------------------------------------------------------------- a send's outcome
+
+/// Where a request that queued a send waits for its outcome: the dispatcher, on whichever task
+/// records it, settles the waiter.
+#[async_trait]
+pub trait SendOutcomes: Send + Sync {
+    /// Register interest in a message's outcome (and wake the dispatcher): the receiver gets it
+    /// once the message is sent, failed or rescheduled.
+    async fn watch(&self, id: MessageId) -> tokio::sync::oneshot::Receiver<super::record_delivery_outcomes::Settled>;
+    /// No longer interested (the request stopped waiting).
+    async fn forget(&self, id: MessageId);
+}
+
 // ---------------------------------------------------------------- read side
 
 #[derive(Debug, Clone, Default)]

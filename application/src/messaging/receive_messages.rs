@@ -22,18 +22,12 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
-use domain::accounts::WhatsAppAccount;
 use domain::customers::{ConsentChange, ConsentSource, KeywordMatch, Purpose};
 use domain::media::{MediaFile, MediaKind};
 use domain::messaging::{Conversation, InboundMessage, Message, MessageContent, MessageKind, Origin, Outbound};
 use domain::{AccountId, Events, ShopId, WaId};
 
-/// Something Meta reported through one of our numbers.
-#[derive(Debug, Clone)]
-pub struct Routed<T> {
-    pub account: Arc<WhatsAppAccount>,
-    pub item: T,
-}
+use crate::accounts::routed::Routed;
 
 #[derive(Validate)]
 pub struct ReceiveMessages {
@@ -298,6 +292,7 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
 mod tests {
     use super::*;
     use crate::testing::{BUSINESS, PNID, Scenario, text_from};
+    use domain::accounts::WhatsAppAccount;
     use chrono::Duration;
 
     fn routed(account: &WhatsAppAccount, items: Vec<InboundMessage>) -> ReceiveMessages {

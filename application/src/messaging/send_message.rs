@@ -330,7 +330,8 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, Routed};
+    use crate::accounts::routed::Routed;
+    use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler};
     use crate::testing::{BUSINESS, PNID, Scenario, text_from};
     use chrono::Duration;
 

@@ -8,8 +8,8 @@ pub mod parameters;
 pub mod template;
 pub mod template_status;
 
-pub use category::{TemplateCategory, TemplateCategoryReport};
 pub use crate::shared::problem::Problem;
+pub use category::{TemplateCategory, TemplateCategoryReport};
 pub use definition::TemplateDefinition;
 pub use events::{TemplateCreated, TemplateEvent, TemplateQualityUpdated, TemplateStatusUpdated};
 pub use parameters::RenderedTemplate;

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::category::TemplateCategory;
 use super::definition::{Button, Header, ParameterFormat, TemplateDefinition};
-use crate::shared::problem::Problem;
 use crate::shared::meta::text_parameter_problem;
+use crate::shared::problem::Problem;
 
 const FIELD: &str = "template.components";
 

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use super::category::TemplateCategory;
 use super::definition::TemplateDefinition;
-use crate::shared::problem::Problem;
 use super::events::{TemplateCreated, TemplateEvent};
 use super::parameters::RenderedTemplate;
+use crate::shared::problem::Problem;
 use crate::{AccountId, ShopId};
 
 /// Why a template cannot be sent now.

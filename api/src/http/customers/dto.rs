@@ -408,28 +408,6 @@ pub struct CustomerExportDto {
     pub sections: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-/// One entry of the audit log.
-#[derive(Object)]
-#[oai(rename_all = "camelCase")]
-pub struct AuditEntryDto {
-    /// `api-key:<id>`, `platform` or `system`.
-    pub actor: String,
-    pub action: String,
-    pub subject_type: String,
-    pub subject_id: Option<String>,
-    pub details: serde_json::Value,
-    pub at: DateTime<Utc>,
-}
-
-#[derive(Object)]
-#[oai(rename_all = "camelCase")]
-pub struct AuditLogDto {
-    /// Newest first.
-    pub items: Vec<AuditEntryDto>,
-    pub total: u64,
-    pub has_more: bool,
-}
-
 /// The spec's example: a customer the shop adds by phone, with a tag.
 impl poem_openapi::types::Example for CreateCustomerRequest {
     fn example() -> Self {

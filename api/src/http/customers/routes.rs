@@ -10,11 +10,12 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use application::customers::create_customer::CreateCustomer;
-use application::customers::get_customer::{CustomerKey, CustomerView, GetCustomer};
+use application::customers::get_customer::{CustomerKey, GetCustomer};
 use application::customers::list_customers::{CustomerFilter, ListCustomers};
 use application::customers::ports::CustomerSort;
 use application::customers::tag_customer::{TagChange, TagCustomer};
 use application::customers::update_customer::UpdateCustomer;
+use application::messaging::list_conversations::ListConversations;
 use application::privacy::erase_customer::EraseCustomer;
 use chrono::{DateTime, Utc};
 use domain::customers::TimeRange;
@@ -27,6 +28,7 @@ use super::dto::{AddTagsRequest, CreateCustomerRequest, CustomerDetailDto, Custo
 use crate::http::auth::{ApiKeyAuth, Authenticator};
 use crate::http::error::ApiError;
 use crate::http::json_body::JsonBody;
+use crate::http::messaging::MessagingHttp;
 use crate::http::messaging::dto::ConversationDto;
 use crate::http::middleware::RequestId;
 use crate::http::privacy::PrivacyHttp;
@@ -82,14 +84,25 @@ fn change(v: MaybeUndefined<String>) -> Option<Option<String>> {
     }
 }
 
-/// One customer (viewer), by id or by `waId`, with their conversations.
-async fn detail(h: &CustomersHttp, rid: &RequestId, shop: ShopId, key: CustomerKey) -> Result<Json<CustomerDetailDto>, ApiError> {
-    let view: CustomerView = h.pipeline.query(&ctx(rid, Some(shop)), &h.get, GetCustomer { shop_id: shop, key }).await?;
+/// One customer (viewer), by id or by `waId`, with their conversations: the customers' query and
+/// messaging's own (newest first, at most 50), composed here so the two contexts stay apart.
+async fn detail(
+    h: &CustomersHttp,
+    messaging: &MessagingHttp,
+    rid: &RequestId,
+    shop: ShopId,
+    key: CustomerKey,
+) -> Result<Json<CustomerDetailDto>, ApiError> {
+    let ctx = ctx(rid, Some(shop));
+    let customer = h.pipeline.query(&ctx, &h.get, GetCustomer { shop_id: shop, key }).await?;
+    let q =
+        ListConversations { shop_id: shop, status: None, wa_id: Some(customer.wa_id().clone()), account_id: None, limit: 50, offset: 0 };
+    let conversations = messaging.pipeline.query(&ctx, &messaging.list_conversations, q).await?;
     let now = h.clock.now();
     Ok(Json(CustomerDetailDto {
-        customer: CustomerDto::from(&view.customer),
-        conversations: view.conversations.into_iter().map(|c| ConversationDto::new(c, now)).collect(),
-        conversations_total: view.conversations_total,
+        customer: CustomerDto::from(&customer),
+        conversations: conversations.items.into_iter().map(|c| ConversationDto::new(c, now)).collect(),
+        conversations_total: conversations.total,
     }))
 }
 
@@ -238,13 +251,14 @@ impl CustomersApi {
     async fn get(
         &self,
         h: Data<&Arc<CustomersHttp>>,
+        messaging: Data<&Arc<MessagingHttp>>,
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
         id: Path<Uuid>,
     ) -> Result<Json<CustomerDetailDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        detail(&h, &rid, shop, CustomerKey::Id(CustomerId::from(id.0))).await
+        detail(&h, &messaging, &rid, shop, CustomerKey::Id(CustomerId::from(id.0))).await
     }
 
     /// Add tags to a customer (agent). Tags are trimmed and unique without regard to case;
@@ -284,13 +298,14 @@ impl CustomersApi {
     async fn by_user_id(
         &self,
         h: Data<&Arc<CustomersHttp>>,
+        messaging: Data<&Arc<MessagingHttp>>,
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
         #[oai(validator(min_length = 1, max_length = 128, pattern = r"\S"))] user_id: Path<String>,
     ) -> Result<Json<CustomerDetailDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        detail(&h, &rid, shop, CustomerKey::UserId(user_id.0.trim().to_owned())).await
+        detail(&h, &messaging, &rid, shop, CustomerKey::UserId(user_id.0.trim().to_owned())).await
     }
 
     /// One customer by their WhatsApp id, with their conversations (viewer).
@@ -298,6 +313,7 @@ impl CustomersApi {
     async fn by_wa_id(
         &self,
         h: Data<&Arc<CustomersHttp>>,
+        messaging: Data<&Arc<MessagingHttp>>,
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
@@ -305,6 +321,6 @@ impl CustomersApi {
     ) -> Result<Json<CustomerDetailDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let wa = crate::http::wa_id("waId", &wa_id.0)?;
-        detail(&h, &rid, shop, CustomerKey::WaId(wa)).await
+        detail(&h, &messaging, &rid, shop, CustomerKey::WaId(wa)).await
     }
 }

@@ -19,7 +19,7 @@ use application::messaging::send_message::{SendMessageError, SendMessageService}
 use application::shared::ports::Clock;
 
 use super::error::{ApiError, body};
-use crate::workers::dispatcher::SendOutcomes;
+use application::messaging::ports::SendOutcomes;
 
 /// What the messaging routes use, wired once at start-up.
 pub struct MessagingHttp {
@@ -33,7 +33,7 @@ pub struct MessagingHttp {
     pub list_conversations: ListConversationsHandler,
     pub get_conversation: GetConversationHandler,
     /// Outcomes of sends, from this process's dispatcher (when it runs one).
-    pub outcomes: Option<Arc<SendOutcomes>>,
+    pub outcomes: Option<Arc<dyn SendOutcomes>>,
     /// How long a send waits for Meta's answer before answering 202.
     pub send_wait: Duration,
 }

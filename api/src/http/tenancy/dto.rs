@@ -106,3 +106,25 @@ pub struct ApiKeyCreatedDto {
     pub key_prefix: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// One entry of the audit log.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct AuditEntryDto {
+    /// `api-key:<id>`, `platform` or `system`.
+    pub actor: String,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: Option<String>,
+    pub details: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct AuditLogDto {
+    /// Newest first.
+    pub items: Vec<AuditEntryDto>,
+    pub total: u64,
+    pub has_more: bool,
+}

@@ -19,7 +19,6 @@ use domain::tenancy::Role;
 use super::TenancyHttp;
 use super::dto::*;
 use crate::http::auth::{ApiKeyAuth, Authenticator, Principal};
-use crate::http::customers::dto::{AuditEntryDto, AuditLogDto};
 use crate::http::error::ApiError;
 use crate::http::json_body::JsonBody;
 use crate::http::middleware::RequestId;
