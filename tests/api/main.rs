@@ -6,6 +6,7 @@ mod helpers;
 
 mod concurrency;
 mod consent;
+mod context_map;
 mod customers;
 mod delivery;
 mod errors_and_ops;

@@ -8,7 +8,6 @@ pub mod media_settings;
 pub mod memory;
 pub mod personal_data;
 pub mod ports;
-pub mod send_media;
 pub mod upload_media;
 
 /// Why a file could not be uploaded to Meta.

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::privacy::ports::{DataSubject, Erased, PersonalData};
+use crate::shared::personal_data::{DataSubject, Erased, PersonalData};
 use crate::shared::repo::RepoResult;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::{CustomerId, ShopId};

@@ -15,4 +15,12 @@ pub mod personal_data;
 pub mod ports;
 pub mod receive_messages;
 pub mod record_delivery_outcomes;
+pub mod send_media;
 pub mod send_message;
+
+/// A message content Meta would refuse: the field and why, as any invalid input.
+impl From<domain::messaging::ContentError> for crate::shared::error::Invalid {
+    fn from(e: domain::messaging::ContentError) -> Self {
+        Self { field: e.field, message: e.message }
+    }
+}

@@ -292,8 +292,8 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
 mod tests {
     use super::*;
     use crate::testing::{BUSINESS, PNID, Scenario, text_from};
-    use domain::accounts::WhatsAppAccount;
     use chrono::Duration;
+    use domain::accounts::WhatsAppAccount;
 
     fn routed(account: &WhatsAppAccount, items: Vec<InboundMessage>) -> ReceiveMessages {
         let account = Arc::new(account.clone());

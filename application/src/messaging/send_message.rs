@@ -91,15 +91,15 @@ pub enum SendMessageError {
     },
     /// The file named by `content.mediaId` could not be made ready for Meta.
     #[error("the file could not be uploaded to Meta")]
-    Media(#[source] crate::media::send_media::SendMediaError),
+    Media(#[source] crate::messaging::send_media::SendMediaError),
     #[error("could not queue the message")]
     Storage(#[from] RepoError),
 }
 crate::use_case_error!(SendMessageError);
 
-impl From<crate::media::send_media::SendMediaError> for SendMessageError {
-    fn from(e: crate::media::send_media::SendMediaError) -> Self {
-        use crate::media::send_media::SendMediaError as E;
+impl From<crate::messaging::send_media::SendMediaError> for SendMessageError {
+    fn from(e: crate::messaging::send_media::SendMediaError) -> Self {
+        use crate::messaging::send_media::SendMediaError as E;
         match e {
             E::Invalid(i) => Self::Invalid(i),
             E::Storage(s) => Self::Storage(s),
@@ -136,7 +136,7 @@ pub struct SendMessageService {
     pub handler: SendMessageHandler,
     pub sync: Arc<crate::templates::sync_templates::SyncTemplatesService>,
     /// Resolves `content.mediaId` to Meta's id of the file.
-    pub media: Arc<crate::media::send_media::SendMediaService>,
+    pub media: Arc<crate::messaging::send_media::SendMediaService>,
 }
 
 impl SendMessageService {

@@ -9,11 +9,11 @@ use async_trait::async_trait;
 use serde_json::json;
 use validator::Validate;
 
-use super::ports::PersonalData;
 use crate::customers::ports::CustomerReads;
 use crate::messaging::ports::{ConversationFilter, MessageFilter, MessagingReads};
 use crate::shared::audit::AuditEntry;
 use crate::shared::error::Invalid;
+use crate::shared::personal_data::PersonalData;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::{Page, RepoError};

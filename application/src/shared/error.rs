@@ -18,12 +18,6 @@ impl Invalid {
     }
 }
 
-impl From<domain::messaging::ContentError> for Invalid {
-    fn from(e: domain::messaging::ContentError) -> Self {
-        Self { field: e.field, message: e.message }
-    }
-}
-
 impl From<validator::ValidationErrors> for Invalid {
     fn from(errors: validator::ValidationErrors) -> Self {
         let mut fields: Vec<_> = errors.field_errors().into_iter().collect();

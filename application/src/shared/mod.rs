@@ -6,6 +6,7 @@ pub mod error;
 pub mod leases;
 pub mod meta;
 pub mod outbox;
+pub mod personal_data;
 pub mod pipeline;
 pub mod ports;
 pub mod repo;

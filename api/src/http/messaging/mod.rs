@@ -66,8 +66,8 @@ impl From<SendMessageError> for ApiError {
             SendMessageError::OptedOut(r) => ApiError::Unprocessable(body("CUSTOMER_OPTED_OUT", r.to_string(), consent_details(r))),
             SendMessageError::ConsentRequired(r) => ApiError::Unprocessable(body("CONSENT_REQUIRED", r.to_string(), consent_details(r))),
             SendMessageError::WhatsApp { error, message_id } => ApiError::whatsapp(&error, Some(message_id)),
-            SendMessageError::Media(application::media::send_media::SendMediaError::Meta(m)) => ApiError::whatsapp(&m, None),
-            SendMessageError::Media(application::media::send_media::SendMediaError::Busy) => ApiError::files_busy(),
+            SendMessageError::Media(application::messaging::send_media::SendMediaError::Meta(m)) => ApiError::whatsapp(&m, None),
+            SendMessageError::Media(application::messaging::send_media::SendMediaError::Busy) => ApiError::files_busy(),
             e @ SendMessageError::Media(_) => ApiError::fault(&e),
             SendMessageError::Storage(s) => s.into(),
         }

@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use bytes::BytesMut;
 use futures_util::TryStreamExt;
 
-use super::ports::{MediaApi, MediaReads, MediaStore, StoreError};
-use super::{MetaUploadError, upload_to_meta};
 use crate::accounts::ports::{AccountReads, NumberCredentials};
+use crate::media::ports::{MediaApi, MediaReads, MediaStore, StoreError};
+use crate::media::{MetaUploadError, upload_to_meta};
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline};
@@ -78,7 +78,7 @@ pub struct SendMediaService {
     pub clock: Arc<dyn Clock>,
     pub record: RecordReuploadHandler,
     /// Bytes of files in memory at once (shared with uploads and fetches).
-    pub memory: super::memory::FileMemory,
+    pub memory: crate::media::memory::FileMemory,
 }
 
 fn media_of(content: &mut MessageContent) -> Option<&mut Media> {
