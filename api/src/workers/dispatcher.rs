@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify, Semaphore, mpsc, oneshot, watch};
 
 use application::messaging::delivery_policy::Decision;
-use application::messaging::ports::{CloudApi, OutboundQueue, SendOutcomes};
-use application::messaging::record_delivery_outcomes::{DeliveryOutcome, RecordDeliveryOutcomes, RecordOutcomesHandler, Settled};
+use application::messaging::ports::{CloudApi, OutboundQueue, SendOutcomes, Settled};
+use application::messaging::record_delivery_outcomes::{DeliveryOutcome, RecordDeliveryOutcomes, RecordOutcomesHandler};
 use application::shared::meta::{CloudApiError, SenderCredentials};
 use application::shared::ports::RateLimiter;
 use application::shared::ports::{Clock, SecretCipher};

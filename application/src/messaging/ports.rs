@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::delivery_policy::Decision;
 use crate::shared::meta::{CloudApiError, SenderCredentials};
 use crate::shared::repo::{Page, RepoResult};
 use domain::accounts::WhatsAppAccount;
@@ -145,13 +146,30 @@ pub trait CloudApi: Send + Sync {
 
 // ---------------------------------------------------------------- a send's outcome
 
+/// Where a message ended up after an outcome.
+#[derive(Debug, Clone)]
+pub enum Settled {
+    Sent(Message),
+    Failed {
+        message: Message,
+        error: CloudApiError,
+        decision: Decision,
+    },
+    Rescheduled {
+        message_id: MessageId,
+        decision: Decision,
+    },
+    /// No queue row any more (already settled, e.g. by crash recovery).
+    Gone(MessageId),
+}
+
 /// Where a request that queued a send waits for its outcome: the dispatcher, on whichever task
 /// records it, settles the waiter.
 #[async_trait]
 pub trait SendOutcomes: Send + Sync {
     /// Register interest in a message's outcome (and wake the dispatcher): the receiver gets it
     /// once the message is sent, failed or rescheduled.
-    async fn watch(&self, id: MessageId) -> tokio::sync::oneshot::Receiver<super::record_delivery_outcomes::Settled>;
+    async fn watch(&self, id: MessageId) -> tokio::sync::oneshot::Receiver<Settled>;
     /// No longer interested (the request stopped waiting).
     async fn forget(&self, id: MessageId);
 }

@@ -41,22 +41,7 @@ pub struct RecordDeliveryOutcomes {
     pub retry_base: Duration,
 }
 
-/// Where a message ended up after an outcome.
-#[derive(Debug, Clone)]
-pub enum Settled {
-    Sent(Message),
-    Failed {
-        message: Message,
-        error: CloudApiError,
-        decision: Decision,
-    },
-    Rescheduled {
-        message_id: MessageId,
-        decision: Decision,
-    },
-    /// No queue row any more (already settled, e.g. by crash recovery).
-    Gone(MessageId),
-}
+use super::ports::Settled;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordOutcomesError {

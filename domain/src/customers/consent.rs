@@ -159,13 +159,16 @@ pub struct ConsentChange {
 
 pub const MAX_EVIDENCE_CHARS: usize = 1000;
 
+/// What every refusal to change an erased customer says.
+pub const ERASED: &str = "the customer's personal data was erased; the record can no longer change";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConsentError {
     #[error("a consent entry is opted_in or opted_out; pending is the absence of entries")]
     PendingIsNotAnEntry,
     #[error("evidence is at most {MAX_EVIDENCE_CHARS} characters")]
     EvidenceTooLong,
-    #[error("{}", super::customer::ERASED)]
+    #[error("{ERASED}")]
     Erased,
     /// An import asked to opt in a customer who opted out themselves (a STOP on WhatsApp) or
     /// through Meta: their own word stands unless the import explicitly overrides it.

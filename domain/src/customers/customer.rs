@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-use super::consent::{ConsentChange, ConsentEntry, ConsentError, ConsentSource, ConsentState, OptInConsent, OptInStatus};
+use super::consent::{ConsentChange, ConsentEntry, ConsentError, ConsentSource, ConsentState, ERASED, OptInConsent, OptInStatus};
 use super::events::{CustomerCreated, CustomerEvent, CustomerOptInChanged};
 use crate::shared::phone::WaId;
 use crate::{CustomerId, ShopId};
@@ -397,9 +397,6 @@ pub struct ProfileError {
     pub field: String,
     pub reason: String,
 }
-
-/// What every refusal to change an erased customer says.
-pub const ERASED: &str = "the customer's personal data was erased; the record can no longer change";
 
 /// Why a merchant's change of the profile was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

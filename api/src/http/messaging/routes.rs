@@ -16,7 +16,7 @@ use application::messaging::get_message::GetMessage;
 use application::messaging::get_messages::GetMessages;
 use application::messaging::list_conversations::ListConversations;
 use application::messaging::mark_read::MarkMessageRead;
-use application::messaging::record_delivery_outcomes::Settled;
+use application::messaging::ports::Settled;
 use application::messaging::send_message::{SendMessage, SendMessageError};
 use domain::messaging::{ConversationStatus, Direction, Message, MessageContent, MessageStatus, TemplateRef};
 use domain::tenancy::Role;
