@@ -3,6 +3,13 @@
 pub mod dto;
 pub mod routes;
 
+/// The context's operations, one entry of the service's spec (`http::Apis`).
+pub type Api = routes::AccountsApi;
+
+pub fn api() -> Api {
+    routes::AccountsApi
+}
+
 use application::Pipeline;
 use application::accounts::connect_account::{ConnectAccountError, ConnectAccountService};
 use application::accounts::disconnect_account::{DisconnectAccountError, DisconnectAccountHandler};

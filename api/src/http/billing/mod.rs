@@ -5,6 +5,13 @@
 pub mod dto;
 pub mod routes;
 
+/// The context's operations, one entry of the service's spec (`http::Apis`).
+pub type Api = routes::BillingApi;
+
+pub fn api() -> Api {
+    routes::BillingApi
+}
+
 use application::Pipeline;
 use application::billing::rate_card::{GetRateCardHandler, RateCardError, SetRateCardHandler};
 

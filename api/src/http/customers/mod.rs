@@ -9,6 +9,14 @@ pub mod import;
 pub mod routes;
 pub mod segments;
 
+/// The context's operations, one entry of the service's spec (`http::Apis`).
+pub type Api =
+    (routes::CustomersApi, consent::ConsentApi, fields::CustomFieldsApi, segments::SegmentsApi, import::ImportApi, export::ExportApi);
+
+pub fn api() -> Api {
+    (routes::CustomersApi, consent::ConsentApi, fields::CustomFieldsApi, segments::SegmentsApi, import::ImportApi, export::ExportApi)
+}
+
 use std::sync::Arc;
 
 use application::Pipeline;

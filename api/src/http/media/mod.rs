@@ -7,6 +7,13 @@ pub mod gate;
 pub mod range;
 pub mod routes;
 
+/// The context's operations, one entry of the service's spec (`http::Apis`).
+pub type Api = routes::MediaApi;
+
+pub fn api() -> Api {
+    routes::MediaApi
+}
+
 use std::sync::Arc;
 
 use serde_json::json;

@@ -3,6 +3,13 @@
 pub mod dto;
 pub mod routes;
 
+/// The context's operations, one entry of the service's spec (`http::Apis`).
+pub type Api = (routes::MessagesApi, routes::ConversationsApi);
+
+pub fn api() -> Api {
+    (routes::MessagesApi, routes::ConversationsApi)
+}
+
 use std::sync::Arc;
 use std::time::Duration;
 

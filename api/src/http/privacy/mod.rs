@@ -2,6 +2,13 @@
 
 pub mod routes;
 
+/// The context's operations, one entry of the service's spec (`http::Apis`).
+pub type Api = routes::PrivacyApi;
+
+pub fn api() -> Api {
+    routes::PrivacyApi
+}
+
 use std::sync::Arc;
 
 use application::Pipeline;

@@ -4,6 +4,13 @@
 pub mod dto;
 pub mod routes;
 
+/// The context's operations, one entry of the service's spec (`http::Apis`).
+pub type Api = routes::TemplatesApi;
+
+pub fn api() -> Api {
+    routes::TemplatesApi
+}
+
 use std::sync::Arc;
 
 use serde_json::json;

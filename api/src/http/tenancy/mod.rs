@@ -3,6 +3,13 @@
 pub mod dto;
 pub mod routes;
 
+/// The context's operations, one entry of the service's spec (`http::Apis`).
+pub type Api = routes::ShopsApi;
+
+pub fn api() -> Api {
+    routes::ShopsApi
+}
+
 use application::Pipeline;
 use application::tenancy::create_api_key::{CreateApiKeyError, CreateApiKeyHandler};
 use application::tenancy::create_shop::{CreateShopError, CreateShopHandler};
