@@ -14,7 +14,7 @@ use application::accounts::credentials::StoredCredentials;
 use application::accounts::disconnect_account::DisconnectAccountHandler;
 use application::accounts::get_account::GetAccountHandler;
 use application::accounts::list_accounts::ListAccountsHandler;
-use application::accounts::ports::{AccountReads, NumberCredentials};
+use application::accounts::ports::{AccountReads, AccountsUnitOfWork, NumberCredentials};
 use application::accounts::record_quality_updates::RecordQualityHandler;
 use application::accounts::update_account::{UpdateAccountHandler, UpdateAccountService};
 use application::billing::ports::RateCardReads;
@@ -703,7 +703,7 @@ async fn bootstrap_accounts(
     let mut shop = None;
     for (pnid, number) in &b.numbers {
         let mut tx = uow.begin().await?;
-        let exists = !tx.accounts().find_by_phone_number_ids(std::slice::from_ref(pnid)).await?.is_empty();
+        let exists = !tx.as_mut().accounts().find_by_phone_number_ids(std::slice::from_ref(pnid)).await?.is_empty();
         drop(tx);
         if exists {
             continue;

@@ -6,10 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The one file allowed to name every context: the unit of work hands out each context's
-/// repository over one transaction (until each context declares its own accessor).
-const KERNEL_EXCEPTIONS: [&str; 1] = ["application/src/shared/unit_of_work.rs"];
-
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -87,8 +83,8 @@ fn violations(map: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
         for file in files {
             let rel = file.strip_prefix(root()).unwrap().to_string_lossy().replace('\\', "/");
             let from = file.strip_prefix(&src).unwrap().components().next().unwrap().as_os_str().to_string_lossy().replace(".rs", "");
-            if !contexts.contains(&from) || KERNEL_EXCEPTIONS.contains(&rel.as_str()) {
-                continue; // lib.rs, the test support, the kernel's one exception
+            if !contexts.contains(&from) {
+                continue; // lib.rs, the test support
             }
             let text = std::fs::read_to_string(&file).unwrap();
             out.extend(check(&rel, &from, &text, map, &contexts));

@@ -97,3 +97,14 @@ pub trait NumberCredentials: Send + Sync {
         }))
     }
 }
+
+/// The numbers inside a unit of work. (`use` this trait to call `uow.accounts()`.)
+pub trait AccountsUnitOfWork {
+    fn accounts(&mut self) -> &mut dyn AccountRepository;
+}
+
+impl AccountsUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
+    fn accounts(&mut self) -> &mut dyn AccountRepository {
+        crate::shared::unit_of_work::repository::<dyn AccountRepository>(self)
+    }
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use validator::Validate;
 
+use crate::accounts::ports::AccountsUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;

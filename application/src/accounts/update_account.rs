@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use validator::Validate;
 
 use super::connect_account::token_shape;
+use crate::accounts::ports::AccountsUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::{CipherError, Clock, Secret, SecretCipher};

@@ -18,3 +18,14 @@ pub trait RateCardRepository: Send {
 pub trait RateCardReads: Send + Sync {
     async fn rate_card(&self, shop: ShopId) -> RepoResult<Option<RateCard>>;
 }
+
+/// The rate cards inside a unit of work. (`use` this trait to call `uow.rate_cards()`.)
+pub trait BillingUnitOfWork {
+    fn rate_cards(&mut self) -> &mut dyn RateCardRepository;
+}
+
+impl BillingUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
+    fn rate_cards(&mut self) -> &mut dyn RateCardRepository {
+        crate::shared::unit_of_work::repository::<dyn RateCardRepository>(self)
+    }
+}

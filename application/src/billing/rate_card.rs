@@ -8,6 +8,7 @@ use serde_json::json;
 use validator::Validate;
 
 use super::ports::RateCardReads;
+use crate::billing::ports::BillingUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Query, QueryHandler};
 use crate::shared::ports::Clock;

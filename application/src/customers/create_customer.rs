@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use validator::Validate;
 
+use crate::customers::ports::CustomersUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;

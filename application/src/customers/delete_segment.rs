@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use validator::Validate;
 
+use crate::customers::ports::CustomersUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::repo::RepoError;

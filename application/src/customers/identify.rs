@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::customers::ports::CustomersUnitOfWork;
 use crate::shared::repo::{RepoError, RepoResult};
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::customers::{ConsentChange, ConsentEntry, ConsentSource, Customer, CustomerEvent, OptInStatus, Purpose};

@@ -14,6 +14,7 @@ use serde_json::json;
 use validator::Validate;
 
 use super::identify::keep_opt_outs;
+use crate::customers::ports::CustomersUnitOfWork;
 use crate::shared::audit::AuditEntry;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};

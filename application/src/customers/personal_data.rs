@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::customers::ports::CustomersUnitOfWork;
 use crate::shared::personal_data::{DataSubject, Erased, PersonalData};
 use crate::shared::repo::RepoResult;
 use crate::shared::unit_of_work::UnitOfWork;

@@ -116,3 +116,14 @@ pub trait CustomerReads: Send + Sync {
     /// answered from the indexes alone at once, not when autovacuum next comes by.
     async fn settle_after_bulk_write(&self) -> RepoResult<()>;
 }
+
+/// The customers inside a unit of work. (`use` this trait to call `uow.customers()`.)
+pub trait CustomersUnitOfWork {
+    fn customers(&mut self) -> &mut dyn CustomerRepository;
+}
+
+impl CustomersUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
+    fn customers(&mut self) -> &mut dyn CustomerRepository {
+        crate::shared::unit_of_work::repository::<dyn CustomerRepository>(self)
+    }
+}

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use validator::Validate;
 
+use crate::customers::ports::CustomersUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;

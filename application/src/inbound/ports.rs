@@ -70,3 +70,14 @@ pub trait WebhookEventRepository: Send {
     async fn take_pending(&mut self, take: &Take) -> RepoResult<Vec<RawWebhookEvent>>;
     async fn mark_many(&mut self, marks: &[WebhookMark], at: DateTime<Utc>) -> RepoResult<()>;
 }
+
+/// The stored webhook deliveries inside a unit of work. (`use` this trait to call `uow.webhooks()`.)
+pub trait InboundUnitOfWork {
+    fn webhooks(&mut self) -> &mut dyn WebhookEventRepository;
+}
+
+impl InboundUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
+    fn webhooks(&mut self) -> &mut dyn WebhookEventRepository {
+        crate::shared::unit_of_work::repository::<dyn WebhookEventRepository>(self)
+    }
+}

@@ -14,9 +14,11 @@ use validator::Validate;
 
 use super::parser::{ParsedDelivery, PayloadError, parse_delivery};
 use super::ports::{Take, WebhookMark, WebhookState};
+use crate::accounts::ports::AccountsUnitOfWork;
 use crate::accounts::record_quality_updates::{QualityOutcome, RecordQualityHandler, RecordQualityUpdates};
 use crate::accounts::routed::Routed;
 use crate::customers::record_preferences::{PreferencesOutcome, RecordUserPreferences, RecordUserPreferencesHandler};
+use crate::inbound::ports::InboundUnitOfWork;
 use crate::messaging::apply_statuses::{ApplyStatuses, ApplyStatusesHandler, StatusOutcome};
 use crate::messaging::receive_messages::{ReceiveMessages, ReceiveMessagesHandler, ReceiveOutcome};
 use crate::shared::error::{Invalid, UseCaseError};

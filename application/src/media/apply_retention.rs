@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::ports::{MediaReads, MediaStore};
+use crate::media::ports::MediaUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline};
 use crate::shared::ports::Clock;

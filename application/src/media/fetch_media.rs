@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::ports::{MediaApi, MediaFetchQueue, MediaStore};
 use crate::accounts::ports::{CredentialsError, NumberCredentials};
+use crate::media::ports::MediaUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::meta::{CloudApiError, CloudApiErrorKind};
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline};

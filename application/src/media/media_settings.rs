@@ -7,6 +7,7 @@ use serde_json::json;
 use validator::Validate;
 
 use super::ports::MediaReads;
+use crate::media::ports::MediaUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Audited, Command, CommandHandler};
 use crate::shared::ports::Clock;

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use crate::media::ports::MediaUnitOfWork;
 use crate::shared::personal_data::{DataSubject, Erased, PersonalData};
 use crate::shared::repo::RepoResult;
 use crate::shared::unit_of_work::UnitOfWork;

@@ -103,3 +103,14 @@ pub trait MediaApi: Send + Sync {
         filename: Option<&str>,
     ) -> Result<String, CloudApiError>;
 }
+
+/// The files inside a unit of work. (`use` this trait to call `uow.media()`.)
+pub trait MediaUnitOfWork {
+    fn media(&mut self) -> &mut dyn MediaRepository;
+}
+
+impl MediaUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
+    fn media(&mut self) -> &mut dyn MediaRepository {
+        crate::shared::unit_of_work::repository::<dyn MediaRepository>(self)
+    }
+}

@@ -15,6 +15,7 @@ use super::ports::{MediaApi, MediaStore, StoreError};
 use super::{MetaUploadError, upload_to_meta};
 use crate::accounts::ports::{AccountReads, NumberCredentials};
 use crate::accounts::{NumberChoice, sending_number};
+use crate::media::ports::MediaUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};

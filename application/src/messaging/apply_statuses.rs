@@ -16,6 +16,7 @@ use validator::Validate;
 
 use super::ports::StatusRecord;
 use crate::accounts::routed::Routed;
+use crate::messaging::ports::MessagingUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;

@@ -8,6 +8,7 @@ use validator::Validate;
 
 use super::ports::{CloudApi, MessagingReads};
 use crate::accounts::ports::{AccountReads, NumberCredentials};
+use crate::messaging::ports::MessagingUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Command, CommandHandler, Pipeline, RequestContext};

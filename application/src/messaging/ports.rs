@@ -205,3 +205,22 @@ pub trait MessagingReads: Send + Sync {
     /// Operations (all shops): outbound messages still `queued` or `sent` since before `before`.
     async fn count_stuck_messages(&self, before: DateTime<Utc>) -> RepoResult<u64>;
 }
+
+/// Conversations, messages and the outbound queue inside a unit of work. (`use` this trait to call `uow.conversations()`.)
+pub trait MessagingUnitOfWork {
+    fn conversations(&mut self) -> &mut dyn ConversationRepository;
+    fn messages(&mut self) -> &mut dyn MessageRepository;
+    fn deliveries(&mut self) -> &mut dyn DeliveryRepository;
+}
+
+impl MessagingUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
+    fn conversations(&mut self) -> &mut dyn ConversationRepository {
+        crate::shared::unit_of_work::repository::<dyn ConversationRepository>(self)
+    }
+    fn messages(&mut self) -> &mut dyn MessageRepository {
+        crate::shared::unit_of_work::repository::<dyn MessageRepository>(self)
+    }
+    fn deliveries(&mut self) -> &mut dyn DeliveryRepository {
+        crate::shared::unit_of_work::repository::<dyn DeliveryRepository>(self)
+    }
+}

@@ -28,6 +28,9 @@ use domain::messaging::{Conversation, InboundMessage, Message, MessageContent, M
 use domain::{AccountId, Events, ShopId, WaId};
 
 use crate::accounts::routed::Routed;
+use crate::customers::ports::CustomersUnitOfWork;
+use crate::media::ports::MediaUnitOfWork;
+use crate::messaging::ports::MessagingUnitOfWork;
 
 #[derive(Validate)]
 pub struct ReceiveMessages {

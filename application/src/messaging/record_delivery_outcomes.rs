@@ -42,6 +42,8 @@ pub struct RecordDeliveryOutcomes {
 }
 
 use super::ports::Settled;
+use crate::accounts::ports::AccountsUnitOfWork;
+use crate::messaging::ports::MessagingUnitOfWork;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordOutcomesError {

@@ -10,6 +10,7 @@ use bytes::BytesMut;
 use futures_util::TryStreamExt;
 
 use crate::accounts::ports::{AccountReads, NumberCredentials};
+use crate::media::ports::MediaUnitOfWork;
 use crate::media::ports::{MediaApi, MediaReads, MediaStore, StoreError};
 use crate::media::{MetaUploadError, upload_to_meta};
 use crate::shared::error::Invalid;

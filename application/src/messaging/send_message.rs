@@ -11,13 +11,17 @@ use validator::Validate;
 
 use super::delivery_policy::{PRIORITY_REPLY, PRIORITY_TEMPLATE};
 use super::ports::Delivery;
+use crate::accounts::ports::AccountsUnitOfWork;
 use crate::customers::identify::{Contact, identify};
+use crate::customers::ports::CustomersUnitOfWork;
+use crate::messaging::ports::MessagingUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::meta::CloudApiError;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::{RepoError, RepoResult};
 use crate::shared::unit_of_work::UnitOfWork;
+use crate::templates::ports::TemplatesUnitOfWork;
 use domain::accounts::WhatsAppAccount;
 use domain::customers::{ConsentRefusal, Outgoing, may_send};
 use domain::messaging::{

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use serde_json::json;
 use validator::Validate;
 
+use crate::customers::ports::CustomersUnitOfWork;
 use crate::shared::audit::AuditEntry;
 use crate::shared::error::Invalid;
 use crate::shared::personal_data::{DataSubject, PersonalData};

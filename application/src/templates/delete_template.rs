@@ -14,6 +14,7 @@ use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
 use crate::shared::ports::CipherError;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
+use crate::templates::ports::TemplatesUnitOfWork;
 use domain::ShopId;
 
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,8 @@
 //! Templates: Meta message templates — made, listed, previewed, synced and deleted here; their
 //! review status as Meta reports it; and the check every template send passes.
 
+use crate::accounts::ports::AccountsUnitOfWork;
+
 pub mod create_template;
 pub mod delete_template;
 pub mod edit_template;

@@ -103,3 +103,14 @@ pub trait TemplateApi: Send + Sync {
     /// `POST /{template-id}`: new components (and category) for review.
     async fn edit(&self, meta_template_id: &str, token: &Secret, change: &Value) -> Result<(), CloudApiError>;
 }
+
+/// The templates inside a unit of work. (`use` this trait to call `uow.templates()`.)
+pub trait TemplatesUnitOfWork {
+    fn templates(&mut self) -> &mut dyn TemplateRepository;
+}
+
+impl TemplatesUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
+    fn templates(&mut self) -> &mut dyn TemplateRepository {
+        crate::shared::unit_of_work::repository::<dyn TemplateRepository>(self)
+    }
+}

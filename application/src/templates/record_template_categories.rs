@@ -9,6 +9,7 @@ use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
+use crate::templates::ports::TemplatesUnitOfWork;
 use domain::templates::TemplateCategoryReport;
 
 #[derive(Debug, Validate)]

@@ -12,6 +12,7 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
+use crate::templates::ports::TemplatesUnitOfWork;
 use domain::Events;
 use domain::templates::{TemplateStatus, TemplateStatusReport};
 

@@ -17,6 +17,7 @@ use crate::shared::pipeline::{Audited, Command, CommandHandler, Pipeline};
 use crate::shared::ports::{CipherError, Clock};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
+use crate::templates::ports::TemplatesUnitOfWork;
 use domain::templates::{Template, TemplateEvent, TemplateStatusUpdated};
 use domain::{Events, ShopId};
 

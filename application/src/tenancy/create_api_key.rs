@@ -12,6 +12,7 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::{Clock, Secret};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
+use crate::tenancy::ports::TenancyUnitOfWork;
 use domain::tenancy::Role;
 use domain::{ApiKeyId, ShopId};
 

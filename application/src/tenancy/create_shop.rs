@@ -11,6 +11,7 @@ use crate::shared::pipeline::{Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
+use crate::tenancy::ports::TenancyUnitOfWork;
 use domain::ShopId;
 
 #[derive(Debug, Validate)]

@@ -49,3 +49,14 @@ pub trait TenancyReads: Send + Sync {
     async fn shop(&self, id: ShopId) -> RepoResult<Option<Shop>>;
     async fn api_keys(&self, shop: ShopId) -> RepoResult<Vec<ApiKeyRecord>>;
 }
+
+/// The shops inside a unit of work. (`use` this trait to call `uow.shops()`.)
+pub trait TenancyUnitOfWork {
+    fn shops(&mut self) -> &mut dyn ShopRepository;
+}
+
+impl TenancyUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
+    fn shops(&mut self) -> &mut dyn ShopRepository {
+        crate::shared::unit_of_work::repository::<dyn ShopRepository>(self)
+    }
+}

@@ -3,6 +3,8 @@
 //! unique rules behave as the database's do, so a use case's rules, and its conflicts, are
 //! tested without a database.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -17,7 +19,7 @@ use crate::messaging::ports::{ConversationRepository, Delivery, DeliveryReposito
 use crate::shared::audit::{AuditEntry, AuditTrail};
 use crate::shared::outbox::Outbox;
 use crate::shared::repo::{RepoError, RepoResult};
-use crate::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
+use crate::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory, part};
 use crate::templates::ports::TemplateRepository;
 use crate::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
 use domain::accounts::{AccountSnapshot, AccountStatus, WhatsAppAccount};
@@ -92,12 +94,36 @@ impl UnitOfWorkFactory for Memory {
             s.transactions += 1;
             s.clone()
         });
-        Ok(Box::new(MemoryUnitOfWork { work, shared: self.state.clone() }))
+        let own = MemoryPart { work: Arc::new(Mutex::new(work)), shared: self.state.clone() };
+        let p = || Box::new(own.clone());
+        // Each context's repository, over the one copy of the state this transaction works on.
+        let parts: HashMap<TypeId, Box<dyn Any + Send>> = [
+            part::<dyn ShopRepository>(p()),
+            part::<dyn AccountRepository>(p()),
+            part::<dyn CustomerRepository>(p()),
+            part::<dyn ConversationRepository>(p()),
+            part::<dyn MessageRepository>(p()),
+            part::<dyn DeliveryRepository>(p()),
+            part::<dyn TemplateRepository>(p()),
+            part::<dyn crate::media::ports::MediaRepository>(p()),
+            part::<dyn crate::billing::ports::RateCardRepository>(p()),
+            part::<dyn WebhookEventRepository>(p()),
+        ]
+        .into_iter()
+        .collect();
+        Ok(Box::new(MemoryUnitOfWork { own, parts }))
     }
 }
 
 pub struct MemoryUnitOfWork {
-    work: State,
+    own: MemoryPart,
+    parts: HashMap<TypeId, Box<dyn Any + Send>>,
+}
+
+/// One context's view of the transaction's copy of the state (every part shares it).
+#[derive(Clone)]
+pub struct MemoryPart {
+    work: Arc<Mutex<State>>,
     shared: Arc<Mutex<State>>,
 }
 
@@ -107,59 +133,36 @@ fn stale(what: &str) -> RepoError {
 
 #[async_trait]
 impl UnitOfWork for MemoryUnitOfWork {
-    fn shops(&mut self) -> &mut dyn ShopRepository {
-        self
-    }
-    fn accounts(&mut self) -> &mut dyn AccountRepository {
-        self
-    }
-    fn customers(&mut self) -> &mut dyn CustomerRepository {
-        self
-    }
-    fn conversations(&mut self) -> &mut dyn ConversationRepository {
-        self
-    }
-    fn messages(&mut self) -> &mut dyn MessageRepository {
-        self
-    }
-    fn deliveries(&mut self) -> &mut dyn DeliveryRepository {
-        self
-    }
-    fn templates(&mut self) -> &mut dyn TemplateRepository {
-        self
-    }
-    fn webhooks(&mut self) -> &mut dyn WebhookEventRepository {
-        self
-    }
-    fn media(&mut self) -> &mut dyn crate::media::ports::MediaRepository {
-        self
-    }
-    fn rate_cards(&mut self) -> &mut dyn crate::billing::ports::RateCardRepository {
-        self
-    }
     fn outbox(&mut self) -> &mut dyn Outbox {
-        self
+        &mut self.own
     }
     fn audit(&mut self) -> &mut dyn AuditTrail {
-        self
+        &mut self.own
+    }
+    fn repository(&mut self, port: TypeId) -> Option<&mut dyn Any> {
+        self.parts.get_mut(&port).map(|p| p.as_mut() as &mut dyn Any)
     }
     async fn commit(self: Box<Self>) -> RepoResult<()> {
-        *self.shared.lock().unwrap_or_else(|p| p.into_inner()) = self.work;
+        let work = self.own.work.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        *self.own.shared.lock().unwrap_or_else(|p| p.into_inner()) = work;
         Ok(())
     }
 }
 
 #[async_trait]
-impl ShopRepository for MemoryUnitOfWork {
+impl ShopRepository for MemoryPart {
     async fn insert_shop(&mut self, shop: &Shop) -> RepoResult<()> {
-        self.work.shops.insert(shop.id, shop.clone());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.shops.insert(shop.id, shop.clone());
         Ok(())
     }
     async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool> {
-        Ok(self.work.shops.contains_key(&id))
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.shops.contains_key(&id))
     }
     async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()> {
-        self.work.api_keys.push(key.clone());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.api_keys.push(key.clone());
         Ok(())
     }
 }
@@ -169,16 +172,18 @@ fn bumped_account(a: &WhatsAppAccount) -> WhatsAppAccount {
 }
 
 #[async_trait]
-impl AccountRepository for MemoryUnitOfWork {
+impl AccountRepository for MemoryPart {
     async fn insert(&mut self, account: &WhatsAppAccount, encrypted_token: &str) -> RepoResult<()> {
-        if self.work.accounts.values().any(|(a, _)| a.phone_number_id() == account.phone_number_id()) {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        if work.accounts.values().any(|(a, _)| a.phone_number_id() == account.phone_number_id()) {
             return Err(RepoError::Conflict("phone_number_id".into()));
         }
-        self.work.accounts.insert(account.id(), (account.clone(), encrypted_token.to_owned()));
+        work.accounts.insert(account.id(), (account.clone(), encrypted_token.to_owned()));
         Ok(())
     }
     async fn update(&mut self, account: &WhatsAppAccount, encrypted_token: Option<&str>) -> RepoResult<()> {
-        let (stored, token) = self.work.accounts.get_mut(&account.id()).ok_or_else(|| stale("account"))?;
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let (stored, token) = work.accounts.get_mut(&account.id()).ok_or_else(|| stale("account"))?;
         if stored.snapshot().version != account.snapshot().version {
             return Err(stale("account"));
         }
@@ -189,14 +194,16 @@ impl AccountRepository for MemoryUnitOfWork {
         Ok(())
     }
     async fn lock(&mut self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>> {
-        Ok(self.work.accounts.get(&id).map(|(a, _)| a.clone()).filter(|a| a.shop_id() == shop))
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.accounts.get(&id).map(|(a, _)| a.clone()).filter(|a| a.shop_id() == shop))
     }
     async fn lock_by_phone_number_id(&mut self, id: &PhoneNumberId) -> RepoResult<Option<WhatsAppAccount>> {
-        Ok(self.work.accounts.values().map(|(a, _)| a).find(|a| a.phone_number_id() == id).cloned())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.accounts.values().map(|(a, _)| a).find(|a| a.phone_number_id() == id).cloned())
     }
     async fn lock_by_waba(&mut self, waba: &WabaId) -> RepoResult<Vec<WhatsAppAccount>> {
-        Ok(self
-            .work
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work
             .accounts
             .values()
             .map(|(a, _)| a)
@@ -205,11 +212,12 @@ impl AccountRepository for MemoryUnitOfWork {
             .collect())
     }
     async fn find_by_phone_number_ids(&mut self, ids: &[PhoneNumberId]) -> RepoResult<Vec<WhatsAppAccount>> {
-        Ok(self.work.accounts.values().map(|(a, _)| a).filter(|a| ids.contains(a.phone_number_id())).cloned().collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.accounts.values().map(|(a, _)| a).filter(|a| ids.contains(a.phone_number_id())).cloned().collect())
     }
     async fn find_by_display_number(&mut self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>> {
-        Ok(self
-            .work
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work
             .accounts
             .values()
             .map(|(a, _)| a)
@@ -219,33 +227,37 @@ impl AccountRepository for MemoryUnitOfWork {
 }
 
 #[async_trait]
-impl CustomerRepository for MemoryUnitOfWork {
+impl CustomerRepository for MemoryPart {
     async fn lock_by_wa_ids(&mut self, keys: &[(ShopId, WaId)]) -> RepoResult<Vec<Customer>> {
-        Ok(self.work.customers.values().filter(|c| keys.iter().any(|(s, w)| c.shop_id() == *s && c.wa_id() == w)).cloned().collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.customers.values().filter(|c| keys.iter().any(|(s, w)| c.shop_id() == *s && c.wa_id() == w)).cloned().collect())
     }
     async fn lock_by_id(&mut self, shop: ShopId, id: CustomerId) -> RepoResult<Option<Customer>> {
-        Ok(self.work.customers.get(&id).filter(|c| c.shop_id() == shop).cloned())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.customers.get(&id).filter(|c| c.shop_id() == shop).cloned())
     }
     async fn insert_many(&mut self, customers: &[Customer]) -> RepoResult<Vec<CustomerId>> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         let rivals = std::mem::take(&mut self.shared.lock().unwrap_or_else(|p| p.into_inner()).rival_customers);
-        self.work.rival_customers.clear();
+        work.rival_customers.clear();
         for r in rivals {
             self.shared.lock().unwrap_or_else(|p| p.into_inner()).customers.insert(r.id(), r.clone());
-            self.work.customers.insert(r.id(), r);
+            work.customers.insert(r.id(), r);
         }
         let mut inserted = Vec::new();
         for c in customers {
-            if self.work.customers.values().any(|o| o.shop_id() == c.shop_id() && o.wa_id() == c.wa_id()) {
+            if work.customers.values().any(|o| o.shop_id() == c.shop_id() && o.wa_id() == c.wa_id()) {
                 continue;
             }
-            self.work.customers.insert(c.id(), c.clone());
+            work.customers.insert(c.id(), c.clone());
             inserted.push(c.id());
         }
         Ok(inserted)
     }
     async fn update_many(&mut self, customers: &[&Customer]) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         for c in customers {
-            let stored = self.work.customers.get_mut(&c.id()).ok_or_else(|| stale("customer"))?;
+            let stored = work.customers.get_mut(&c.id()).ok_or_else(|| stale("customer"))?;
             if stored.snapshot().version != c.snapshot().version {
                 return Err(stale("customer"));
             }
@@ -254,14 +266,17 @@ impl CustomerRepository for MemoryUnitOfWork {
         Ok(())
     }
     async fn append_consent(&mut self, entries: &[ConsentEntry]) -> RepoResult<()> {
-        self.work.consent_ledger.extend(entries.iter().cloned());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.consent_ledger.extend(entries.iter().cloned());
         Ok(())
     }
     async fn consent_settings(&mut self, shops: &[ShopId]) -> RepoResult<std::collections::HashMap<ShopId, ConsentSettings>> {
-        Ok(shops.iter().map(|s| (*s, self.work.consent_settings.get(s).cloned().unwrap_or_default())).collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(shops.iter().map(|s| (*s, work.consent_settings.get(s).cloned().unwrap_or_default())).collect())
     }
     async fn save_consent_settings(&mut self, shop: ShopId, settings: &ConsentSettings, _now: DateTime<Utc>) -> RepoResult<()> {
-        self.work.consent_settings.insert(shop, settings.clone());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.consent_settings.insert(shop, settings.clone());
         Ok(())
     }
     fn pseudonym(&self, shop: ShopId, wa_id: &WaId) -> WaId {
@@ -274,41 +289,46 @@ impl CustomerRepository for MemoryUnitOfWork {
         WaId::parse(&format!("0{:014}", n % 100_000_000_000_000)).expect("15 digits")
     }
     async fn reindex(&mut self, customers: &[&Customer]) -> RepoResult<()> {
-        self.work.reindexed.extend(customers.iter().map(|c| c.id()));
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.reindexed.extend(customers.iter().map(|c| c.id()));
         Ok(())
     }
     async fn field_definitions(&mut self, shop: ShopId) -> RepoResult<Vec<FieldDefinition>> {
-        Ok(self.work.field_definitions.iter().filter(|(s, _)| *s == shop).map(|(_, d)| d.clone()).collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.field_definitions.iter().filter(|(s, _)| *s == shop).map(|(_, d)| d.clone()).collect())
     }
     async fn insert_field_definition(&mut self, shop: ShopId, def: &FieldDefinition, _now: DateTime<Utc>) -> RepoResult<()> {
-        if self.work.field_definitions.iter().any(|(s, d)| *s == shop && d.key == def.key) {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        if work.field_definitions.iter().any(|(s, d)| *s == shop && d.key == def.key) {
             return Err(RepoError::Conflict("key".into()));
         }
-        self.work.field_definitions.push((shop, def.clone()));
+        work.field_definitions.push((shop, def.clone()));
         Ok(())
     }
     async fn refresh_statistics(&mut self) -> RepoResult<()> {
         Ok(())
     }
     async fn insert_segment(&mut self, segment: &Segment) -> RepoResult<()> {
-        if self.work.segments.iter().any(|s| s.shop_id == segment.shop_id && s.name == segment.name) {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        if work.segments.iter().any(|s| s.shop_id == segment.shop_id && s.name == segment.name) {
             return Err(RepoError::Conflict("name".into()));
         }
-        self.work.segments.push(segment.clone());
+        work.segments.push(segment.clone());
         Ok(())
     }
     async fn delete_segment(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool> {
-        let before = self.work.segments.len();
-        self.work.segments.retain(|s| !(s.shop_id == shop && s.id == id));
-        Ok(self.work.segments.len() != before)
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let before = work.segments.len();
+        work.segments.retain(|s| !(s.shop_id == shop && s.id == id));
+        Ok(work.segments.len() != before)
     }
 }
 
 #[async_trait]
-impl ConversationRepository for MemoryUnitOfWork {
+impl ConversationRepository for MemoryPart {
     async fn lock_active(&mut self, keys: &[(AccountId, WaId)]) -> RepoResult<Vec<Conversation>> {
-        Ok(self
-            .work
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work
             .conversations
             .values()
             .filter(|c| c.is_active() && keys.iter().any(|(a, w)| c.account_id() == *a && c.wa_id() == w))
@@ -316,8 +336,8 @@ impl ConversationRepository for MemoryUnitOfWork {
             .collect())
     }
     async fn latest(&mut self, account: AccountId, wa_id: &WaId) -> RepoResult<Option<Conversation>> {
-        Ok(self
-            .work
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work
             .conversations
             .values()
             .filter(|c| c.account_id() == account && c.wa_id() == wa_id)
@@ -325,11 +345,12 @@ impl ConversationRepository for MemoryUnitOfWork {
             .cloned())
     }
     async fn lock_many(&mut self, ids: &[ConversationId]) -> RepoResult<Vec<Conversation>> {
-        Ok(ids.iter().filter_map(|id| self.work.conversations.get(id).cloned()).collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(ids.iter().filter_map(|id| work.conversations.get(id).cloned()).collect())
     }
     async fn lock_stale_active(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Conversation>> {
-        Ok(self
-            .work
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work
             .conversations
             .values()
             .filter(|c| c.is_active() && c.last_inbound_at().unwrap_or(c.snapshot().started_at) <= before)
@@ -338,21 +359,22 @@ impl ConversationRepository for MemoryUnitOfWork {
             .collect())
     }
     async fn insert_many(&mut self, conversations: &[Conversation]) -> RepoResult<Vec<ConversationId>> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         let mut inserted = Vec::new();
         for c in conversations {
-            let taken =
-                self.work.conversations.values().any(|o| o.is_active() && o.account_id() == c.account_id() && o.wa_id() == c.wa_id());
+            let taken = work.conversations.values().any(|o| o.is_active() && o.account_id() == c.account_id() && o.wa_id() == c.wa_id());
             if taken {
                 continue;
             }
-            self.work.conversations.insert(c.id(), c.clone());
+            work.conversations.insert(c.id(), c.clone());
             inserted.push(c.id());
         }
         Ok(inserted)
     }
     async fn update_many(&mut self, conversations: &[&Conversation]) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         for c in conversations {
-            let stored = self.work.conversations.get_mut(&c.id()).ok_or_else(|| stale("conversation"))?;
+            let stored = work.conversations.get_mut(&c.id()).ok_or_else(|| stale("conversation"))?;
             if stored.snapshot().version != c.snapshot().version {
                 return Err(stale("conversation"));
             }
@@ -363,33 +385,39 @@ impl ConversationRepository for MemoryUnitOfWork {
 }
 
 #[async_trait]
-impl MessageRepository for MemoryUnitOfWork {
+impl MessageRepository for MemoryPart {
     async fn existing_wamids(&mut self, wamids: &[String]) -> RepoResult<HashSet<String>> {
-        Ok(self.work.messages.values().filter_map(|m| m.wamid()).filter(|w| wamids.iter().any(|x| x == w)).map(str::to_owned).collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.messages.values().filter_map(|m| m.wamid()).filter(|w| wamids.iter().any(|x| x == w)).map(str::to_owned).collect())
     }
     async fn insert_many(&mut self, messages: &[Message]) -> RepoResult<Vec<MessageId>> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         let mut inserted = Vec::new();
         for m in messages {
-            if m.wamid().is_some() && self.work.messages.values().any(|o| o.wamid() == m.wamid()) {
+            if m.wamid().is_some() && work.messages.values().any(|o| o.wamid() == m.wamid()) {
                 continue;
             }
-            self.work.messages.insert(m.id(), m.clone());
+            work.messages.insert(m.id(), m.clone());
             inserted.push(m.id());
         }
         Ok(inserted)
     }
     async fn lock(&mut self, shop: ShopId, id: MessageId) -> RepoResult<Option<Message>> {
-        Ok(self.work.messages.get(&id).filter(|m| m.shop_id() == shop).cloned())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.messages.get(&id).filter(|m| m.shop_id() == shop).cloned())
     }
     async fn lock_many(&mut self, ids: &[MessageId]) -> RepoResult<Vec<Message>> {
-        Ok(ids.iter().filter_map(|id| self.work.messages.get(id).cloned()).collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(ids.iter().filter_map(|id| work.messages.get(id).cloned()).collect())
     }
     async fn lock_by_wamids(&mut self, wamids: &[String]) -> RepoResult<Vec<Message>> {
-        Ok(self.work.messages.values().filter(|m| m.wamid().is_some_and(|w| wamids.iter().any(|x| x == w))).cloned().collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.messages.values().filter(|m| m.wamid().is_some_and(|w| wamids.iter().any(|x| x == w))).cloned().collect())
     }
     async fn update_many(&mut self, messages: &[&Message]) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         for m in messages {
-            let stored = self.work.messages.get_mut(&m.id()).ok_or_else(|| stale("message"))?;
+            let stored = work.messages.get_mut(&m.id()).ok_or_else(|| stale("message"))?;
             if stored.snapshot().version != m.snapshot().version {
                 return Err(stale("message"));
             }
@@ -402,23 +430,26 @@ impl MessageRepository for MemoryUnitOfWork {
         statuses: &[StatusRecord],
         _received_at: DateTime<Utc>,
     ) -> RepoResult<Vec<(String, MessageStatus)>> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         let mut inserted = Vec::new();
         for s in statuses {
-            if self.work.statuses.iter().any(|o| o.wamid == s.wamid && o.status == s.status) {
+            if work.statuses.iter().any(|o| o.wamid == s.wamid && o.status == s.status) {
                 continue;
             }
-            self.work.statuses.push(s.clone());
+            work.statuses.push(s.clone());
             inserted.push((s.wamid.clone(), s.status));
         }
         Ok(inserted)
     }
     async fn statuses_for(&mut self, wamids: &[String]) -> RepoResult<Vec<StatusRecord>> {
-        Ok(self.work.statuses.iter().filter(|s| wamids.contains(&s.wamid)).cloned().collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.statuses.iter().filter(|s| wamids.contains(&s.wamid)).cloned().collect())
     }
     async fn erase_customer(&mut self, shop: ShopId, customer: CustomerId, pseudonym: &WaId) -> RepoResult<u64> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         let phone = pseudonym.to_phone();
         let mut n = 0;
-        for m in self.work.messages.values_mut().filter(|m| m.shop_id() == shop && m.snapshot().customer_id == customer) {
+        for m in work.messages.values_mut().filter(|m| m.shop_id() == shop && m.snapshot().customer_id == customer) {
             let mut s = m.snapshot().clone();
             s.content = domain::messaging::MessageContent::Erased;
             s.context = None;
@@ -432,7 +463,7 @@ impl MessageRepository for MemoryUnitOfWork {
             *m = Message::restore(s);
             n += 1;
         }
-        for c in self.work.conversations.values_mut().filter(|c| c.shop_id() == shop && c.customer_id() == customer) {
+        for c in work.conversations.values_mut().filter(|c| c.shop_id() == shop && c.customer_id() == customer) {
             *c = Conversation::restore(ConversationSnapshot { wa_id: pseudonym.clone(), ..c.snapshot().clone() });
         }
         Ok(n)
@@ -440,90 +471,101 @@ impl MessageRepository for MemoryUnitOfWork {
 }
 
 #[async_trait]
-impl DeliveryRepository for MemoryUnitOfWork {
+impl DeliveryRepository for MemoryPart {
     async fn enqueue(&mut self, delivery: &Delivery) -> RepoResult<()> {
-        self.work.deliveries.insert(delivery.message_id, delivery.clone());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.deliveries.insert(delivery.message_id, delivery.clone());
         Ok(())
     }
     async fn get_many(&mut self, messages: &[MessageId]) -> RepoResult<Vec<Delivery>> {
-        Ok(messages.iter().filter_map(|id| self.work.deliveries.get(id).cloned()).collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(messages.iter().filter_map(|id| work.deliveries.get(id).cloned()).collect())
     }
     async fn reschedule(&mut self, delivery: &Delivery, _last_error: Option<&str>) -> RepoResult<()> {
-        self.work.deliveries.insert(delivery.message_id, delivery.clone());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.deliveries.insert(delivery.message_id, delivery.clone());
         Ok(())
     }
     async fn finish_many(&mut self, messages: &[MessageId]) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         for id in messages {
-            self.work.deliveries.remove(id);
+            work.deliveries.remove(id);
         }
         Ok(())
     }
 }
 
 #[async_trait]
-impl TemplateRepository for MemoryUnitOfWork {
+impl TemplateRepository for MemoryPart {
     async fn lock_status(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<TemplateStatus>> {
-        Ok(self.work.templates.iter().find(|t| t.shop_id == shop && t.meta_template_id == meta_template_id).cloned())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.templates.iter().find(|t| t.shop_id == shop && t.meta_template_id == meta_template_id).cloned())
     }
     async fn save_status(&mut self, status: &TemplateStatus) -> RepoResult<()> {
-        self.work.templates.retain(|t| !(t.shop_id == status.shop_id && t.meta_template_id == status.meta_template_id));
-        self.work.templates.push(status.clone());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.templates.retain(|t| !(t.shop_id == status.shop_id && t.meta_template_id == status.meta_template_id));
+        work.templates.push(status.clone());
         Ok(())
     }
     async fn category_of(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Option<TemplateCategory>> {
-        Ok(self.work.template_categories.get(&(shop, name.to_owned(), language.to_owned())).copied())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.template_categories.get(&(shop, name.to_owned(), language.to_owned())).copied())
     }
     async fn save_category(&mut self, shop: ShopId, name: &str, language: &str, category: TemplateCategory) -> RepoResult<bool> {
-        Ok(self.work.template_categories.insert((shop, name.to_owned(), language.to_owned()), category) != Some(category))
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.template_categories.insert((shop, name.to_owned(), language.to_owned()), category) != Some(category))
     }
     async fn lock(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<domain::templates::Template>> {
-        Ok(self.work.stored_templates.iter().find(|t| t.shop_id == shop && t.meta_template_id == meta_template_id).cloned())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.stored_templates.iter().find(|t| t.shop_id == shop && t.meta_template_id == meta_template_id).cloned())
     }
     async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<domain::templates::Template>> {
-        Ok(self.work.stored_templates.iter().filter(|t| t.shop_id == shop && t.name == name && t.language == language).cloned().collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.stored_templates.iter().filter(|t| t.shop_id == shop && t.name == name && t.language == language).cloned().collect())
     }
     async fn lock_many(&mut self, shop: ShopId, meta_template_ids: &[String]) -> RepoResult<Vec<domain::templates::Template>> {
-        Ok(self
-            .work
-            .stored_templates
-            .iter()
-            .filter(|t| t.shop_id == shop && meta_template_ids.contains(&t.meta_template_id))
-            .cloned()
-            .collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.stored_templates.iter().filter(|t| t.shop_id == shop && meta_template_ids.contains(&t.meta_template_id)).cloned().collect())
     }
     async fn save_many(&mut self, templates: &[(domain::templates::Template, bool)]) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         for (template, _) in templates {
-            self.work.stored_templates.retain(|t| !(t.shop_id == template.shop_id && t.meta_template_id == template.meta_template_id));
-            self.work.stored_templates.push(template.clone());
+            work.stored_templates.retain(|t| !(t.shop_id == template.shop_id && t.meta_template_id == template.meta_template_id));
+            work.stored_templates.push(template.clone());
         }
         Ok(())
     }
     async fn any_on_waba(&mut self, shop: ShopId, waba_id: &str) -> RepoResult<bool> {
-        Ok(self.work.stored_templates.iter().any(|t| t.shop_id == shop && t.waba_id == waba_id))
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.stored_templates.iter().any(|t| t.shop_id == shop && t.waba_id == waba_id))
     }
     async fn delete(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool> {
-        let before = self.work.stored_templates.len();
-        self.work.stored_templates.retain(|t| !(t.shop_id == shop && t.id == id));
-        Ok(self.work.stored_templates.len() != before)
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let before = work.stored_templates.len();
+        work.stored_templates.retain(|t| !(t.shop_id == shop && t.id == id));
+        Ok(work.stored_templates.len() != before)
     }
 }
 
 #[async_trait]
-impl crate::media::ports::MediaRepository for MemoryUnitOfWork {
+impl crate::media::ports::MediaRepository for MemoryPart {
     async fn insert_many(&mut self, files: &[domain::media::MediaFile]) -> RepoResult<()> {
-        self.work.media.extend(files.iter().map(|f| (f.id, f.clone())));
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.media.extend(files.iter().map(|f| (f.id, f.clone())));
         Ok(())
     }
     async fn lock(&mut self, shop: ShopId, id: domain::MediaId) -> RepoResult<Option<domain::media::MediaFile>> {
-        Ok(self.work.media.get(&id).filter(|f| f.shop_id == shop).cloned())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.media.get(&id).filter(|f| f.shop_id == shop).cloned())
     }
     async fn lock_many(&mut self, shop: ShopId, ids: &[domain::MediaId]) -> RepoResult<Vec<domain::media::MediaFile>> {
-        Ok(ids.iter().filter_map(|id| self.work.media.get(id)).filter(|f| f.shop_id == shop).cloned().collect())
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(ids.iter().filter_map(|id| work.media.get(id)).filter(|f| f.shop_id == shop).cloned().collect())
     }
     async fn lock_of_customer(&mut self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<domain::media::MediaFile>> {
-        let messages = &self.work.messages;
-        Ok(self
-            .work
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let messages = &work.messages;
+        Ok(work
             .media
             .values()
             .filter(|f| f.shop_id == shop)
@@ -532,57 +574,65 @@ impl crate::media::ports::MediaRepository for MemoryUnitOfWork {
             .collect())
     }
     async fn save(&mut self, file: &domain::media::MediaFile) -> RepoResult<()> {
-        self.work.media.insert(file.id, file.clone());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.media.insert(file.id, file.clone());
         Ok(())
     }
     async fn save_many(&mut self, files: &[domain::media::MediaFile]) -> RepoResult<()> {
-        self.work.media.extend(files.iter().map(|f| (f.id, f.clone())));
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.media.extend(files.iter().map(|f| (f.id, f.clone())));
         Ok(())
     }
     async fn set_retention(&mut self, shop: ShopId, days: Option<u32>, _now: DateTime<Utc>) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         match days {
-            Some(d) => self.work.media_retention.insert(shop, d),
-            None => self.work.media_retention.remove(&shop),
+            Some(d) => work.media_retention.insert(shop, d),
+            None => work.media_retention.remove(&shop),
         };
         Ok(())
     }
 }
 
 #[async_trait]
-impl crate::billing::ports::RateCardRepository for MemoryUnitOfWork {
+impl crate::billing::ports::RateCardRepository for MemoryPart {
     async fn save(&mut self, shop: ShopId, card: &domain::billing::RateCard, _now: DateTime<Utc>) -> RepoResult<()> {
-        self.work.rate_cards.insert(shop, card.clone());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.rate_cards.insert(shop, card.clone());
         Ok(())
     }
 }
 
 #[async_trait]
-impl WebhookEventRepository for MemoryUnitOfWork {
+impl WebhookEventRepository for MemoryPart {
     async fn take_pending(&mut self, take: &Take) -> RepoResult<Vec<RawWebhookEvent>> {
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         Ok(match take {
-            Take::Oldest(n) => self.work.inbox.iter().take(*n as usize).cloned().collect(),
-            Take::Ids(ids) => self.work.inbox.iter().filter(|d| ids.contains(&d.id)).cloned().collect(),
+            Take::Oldest(n) => work.inbox.iter().take(*n as usize).cloned().collect(),
+            Take::Ids(ids) => work.inbox.iter().filter(|d| ids.contains(&d.id)).cloned().collect(),
         })
     }
     async fn mark_many(&mut self, marks: &[WebhookMark], at: DateTime<Utc>) -> RepoResult<()> {
-        self.work.inbox.retain(|d| !marks.iter().any(|m| m.id == d.id));
-        self.work.webhooks.extend(marks.iter().map(|m| (m.clone(), at)));
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.inbox.retain(|d| !marks.iter().any(|m| m.id == d.id));
+        work.webhooks.extend(marks.iter().map(|m| (m.clone(), at)));
         Ok(())
     }
 }
 
 #[async_trait]
-impl Outbox for MemoryUnitOfWork {
+impl Outbox for MemoryPart {
     async fn append(&mut self, events: &Events, _recorded_at: DateTime<Utc>) -> RepoResult<()> {
-        self.work.outbox.extend(events.iter().map(|e| StoredEvent { event_type: e.event_type(), subject: e.subject(), data: e.data() }));
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.outbox.extend(events.iter().map(|e| StoredEvent { event_type: e.event_type(), subject: e.subject(), data: e.data() }));
         Ok(())
     }
 }
 
 #[async_trait]
-impl AuditTrail for MemoryUnitOfWork {
+impl AuditTrail for MemoryPart {
     async fn record(&mut self, entries: &[AuditEntry]) -> RepoResult<()> {
-        self.work.audit.extend(entries.iter().cloned());
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.audit.extend(entries.iter().cloned());
         Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! The unit of work: one database transaction, and each context's repository inside it. The
 //! repositories share the transaction; `commit` drops them and commits it.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -14,7 +16,7 @@ use application::inbound::ports::WebhookEventRepository;
 use application::media::ports::MediaRepository;
 use application::messaging::ports::{ConversationRepository, DeliveryRepository, MessageRepository};
 use application::shared::outbox::Outbox;
-use application::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory};
+use application::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory, part};
 use application::templates::ports::TemplateRepository;
 use application::tenancy::ports::ShopRepository;
 use application::{RepoError, RepoResult};
@@ -50,17 +52,23 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
             None => None,
         };
         let tx: Txn = Arc::new(self.db.conn.begin().await.map_err(repo_err)?);
+        // Each context's repository over the one transaction (a new context adds its own here).
+        let parts: HashMap<TypeId, Box<dyn Any + Send>> = [
+            part::<dyn ShopRepository>(Box::new(SeaShopRepository { tx: tx.clone() })),
+            part::<dyn AccountRepository>(Box::new(SeaAccountRepository { tx: tx.clone() })),
+            part::<dyn CustomerRepository>(Box::new(SeaCustomerRepository { tx: tx.clone(), pseudonyms: self.pseudonyms.clone() })),
+            part::<dyn ConversationRepository>(Box::new(SeaConversationRepository { tx: tx.clone() })),
+            part::<dyn MessageRepository>(Box::new(SeaMessageRepository { tx: tx.clone() })),
+            part::<dyn DeliveryRepository>(Box::new(SeaDeliveryRepository { tx: tx.clone() })),
+            part::<dyn TemplateRepository>(Box::new(SeaTemplateRepository { tx: tx.clone() })),
+            part::<dyn MediaRepository>(Box::new(SeaMediaRepository { tx: tx.clone() })),
+            part::<dyn RateCardRepository>(Box::new(SeaRateCardRepository { tx: tx.clone() })),
+            part::<dyn WebhookEventRepository>(Box::new(SeaWebhookEventRepository { tx: tx.clone() })),
+        ]
+        .into_iter()
+        .collect();
         Ok(Box::new(SeaUnitOfWork {
-            shops: SeaShopRepository { tx: tx.clone() },
-            accounts: SeaAccountRepository { tx: tx.clone() },
-            customers: SeaCustomerRepository { tx: tx.clone(), pseudonyms: self.pseudonyms.clone() },
-            conversations: SeaConversationRepository { tx: tx.clone() },
-            messages: SeaMessageRepository { tx: tx.clone() },
-            deliveries: SeaDeliveryRepository { tx: tx.clone() },
-            templates: SeaTemplateRepository { tx: tx.clone() },
-            media: SeaMediaRepository { tx: tx.clone() },
-            rate_cards: SeaRateCardRepository { tx: tx.clone() },
-            webhooks: SeaWebhookEventRepository { tx: tx.clone() },
+            parts,
             outbox: SeaOutbox { tx: tx.clone() },
             audit: super::audit::SeaAuditTrail { tx: tx.clone() },
             tx,
@@ -71,16 +79,7 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
 
 pub struct SeaUnitOfWork {
     tx: Txn,
-    shops: SeaShopRepository,
-    accounts: SeaAccountRepository,
-    customers: SeaCustomerRepository,
-    conversations: SeaConversationRepository,
-    messages: SeaMessageRepository,
-    deliveries: SeaDeliveryRepository,
-    templates: SeaTemplateRepository,
-    media: SeaMediaRepository,
-    rate_cards: SeaRateCardRepository,
-    webhooks: SeaWebhookEventRepository,
+    parts: HashMap<TypeId, Box<dyn Any + Send>>,
     outbox: SeaOutbox,
     audit: super::audit::SeaAuditTrail,
     /// SQLite: the in-process writer lock, held until commit or rollback.
@@ -89,61 +88,19 @@ pub struct SeaUnitOfWork {
 
 #[async_trait]
 impl UnitOfWork for SeaUnitOfWork {
-    fn shops(&mut self) -> &mut dyn ShopRepository {
-        &mut self.shops
-    }
-    fn accounts(&mut self) -> &mut dyn AccountRepository {
-        &mut self.accounts
-    }
-    fn customers(&mut self) -> &mut dyn CustomerRepository {
-        &mut self.customers
-    }
-    fn conversations(&mut self) -> &mut dyn ConversationRepository {
-        &mut self.conversations
-    }
-    fn messages(&mut self) -> &mut dyn MessageRepository {
-        &mut self.messages
-    }
-    fn deliveries(&mut self) -> &mut dyn DeliveryRepository {
-        &mut self.deliveries
-    }
-    fn templates(&mut self) -> &mut dyn TemplateRepository {
-        &mut self.templates
-    }
-    fn webhooks(&mut self) -> &mut dyn WebhookEventRepository {
-        &mut self.webhooks
-    }
-    fn media(&mut self) -> &mut dyn MediaRepository {
-        &mut self.media
-    }
-    fn rate_cards(&mut self) -> &mut dyn RateCardRepository {
-        &mut self.rate_cards
-    }
     fn outbox(&mut self) -> &mut dyn Outbox {
         &mut self.outbox
     }
     fn audit(&mut self) -> &mut dyn application::shared::audit::AuditTrail {
         &mut self.audit
     }
+    fn repository(&mut self, port: TypeId) -> Option<&mut dyn Any> {
+        self.parts.get_mut(&port).map(|p| p.as_mut() as &mut dyn Any)
+    }
 
     async fn commit(self: Box<Self>) -> RepoResult<()> {
-        let Self {
-            tx,
-            shops,
-            accounts,
-            customers,
-            conversations,
-            messages,
-            deliveries,
-            templates,
-            media,
-            rate_cards,
-            webhooks,
-            outbox,
-            audit,
-            _guard,
-        } = *self;
-        drop((shops, accounts, customers, conversations, messages, deliveries, templates, media, rate_cards, webhooks, outbox, audit));
+        let Self { tx, parts, outbox, audit, _guard } = *self;
+        drop((parts, outbox, audit));
         let tx = Arc::try_unwrap(tx).map_err(|_| RepoError::Other("the transaction is still shared at commit".into()))?;
         tx.commit().await.map_err(repo_err)
     }
