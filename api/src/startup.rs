@@ -8,64 +8,28 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::{EndpointExt, Response, Route, Server, get};
 use tokio::sync::{Notify, watch};
 
-use crate::http::templates::TemplatesHttp;
-use application::accounts::connect_account::{ConnectAccountError, ConnectAccountHandler, ConnectAccountService, ConnectWhatsAppAccount};
+use application::accounts::connect_account::{ConnectAccountError, ConnectAccountHandler, ConnectWhatsAppAccount};
 use application::accounts::credentials::StoredCredentials;
-use application::accounts::disconnect_account::DisconnectAccountHandler;
-use application::accounts::get_account::GetAccountHandler;
-use application::accounts::list_accounts::ListAccountsHandler;
 use application::accounts::ports::{AccountReads, AccountsUnitOfWork, NumberCredentials};
 use application::accounts::record_quality_updates::RecordQualityHandler;
-use application::accounts::update_account::{UpdateAccountHandler, UpdateAccountService};
 use application::billing::ports::RateCardReads;
-use application::billing::rate_card::{GetRateCardHandler, SetRateCardHandler};
-use application::customers::create_customer::CreateCustomerHandler;
-use application::customers::create_segment::CreateSegmentHandler;
-use application::customers::define_custom_field::DefineCustomFieldHandler;
-use application::customers::delete_segment::DeleteSegmentHandler;
-use application::customers::get_consent::GetConsentHandler;
-use application::customers::get_consent_settings::GetConsentSettingsHandler;
-use application::customers::get_customer::GetCustomerHandler;
-use application::customers::get_segments::GetSegmentsHandler;
-use application::customers::import_customers::{ImportCustomersHandler, SettleAfterImport};
-use application::customers::list_custom_fields::ListCustomFieldsHandler;
-use application::customers::list_customers::ListCustomersHandler;
 use application::customers::personal_data::CustomerProfiles;
 use application::customers::ports::CustomerReads;
-use application::customers::record_consent::RecordConsentHandler;
 use application::customers::record_preferences::RecordUserPreferencesHandler;
-use application::customers::segment_customers::SegmentCustomersHandler;
-use application::customers::start_export::StartCustomersExportHandler;
-use application::customers::tag_customer::TagCustomerHandler;
-use application::customers::update_consent_settings::UpdateConsentSettingsHandler;
-use application::customers::update_customer::UpdateCustomerHandler;
 use application::inbound::ports::WebhookInbox;
 use application::inbound::process_webhooks::ProcessWebhooksHandler;
 use application::media::apply_retention::{ApplyRetentionService, MarkExpiredHandler};
 use application::media::fetch_media::{FetchMediaService, RecordFetchHandler};
-use application::media::get_media::GetMediaService;
-use application::media::media_settings::UpdateMediaSettingsHandler;
 use application::media::memory::FileMemory;
 use application::media::personal_data::CustomerFiles;
 use application::media::ports::{MediaApi, MediaReads, MediaStore};
-use application::media::upload_media::UploadMediaService;
 use application::messaging::apply_statuses::ApplyStatusesHandler;
 use application::messaging::count_stuck_messages::CountStuckHandler;
 use application::messaging::expire_conversations::ExpireConversationsHandler;
-use application::messaging::get_conversation::GetConversationHandler;
-use application::messaging::get_conversation_status::GetConversationStatusHandler;
-use application::messaging::get_message::GetMessageHandler;
-use application::messaging::get_messages::GetMessagesHandler;
-use application::messaging::list_conversations::ListConversationsHandler;
-use application::messaging::mark_read::{MarkReadService, RecordReadHandler};
 use application::messaging::personal_data::Conversations;
-use application::messaging::ports::{MessagingReads, SendOutcomes};
+use application::messaging::ports::MessagingReads;
 use application::messaging::receive_messages::ReceiveMessagesHandler;
 use application::messaging::record_delivery_outcomes::RecordOutcomesHandler;
-use application::messaging::send_media::{RecordReuploadHandler, SendMediaService};
-use application::messaging::send_message::{SendMessageHandler, SendMessageService};
-use application::privacy::erase_customer::{EraseCustomerHandler, EraseCustomerService};
-use application::privacy::export_customer::ExportCustomerHandler;
 use application::privacy::prune_raw_copies::PruneRawCopies;
 use application::shared::leases::Leases;
 use application::shared::outbox::{EventPublisher, OutboxRelayStore};
@@ -73,20 +37,12 @@ use application::shared::personal_data::PersonalData;
 use application::shared::ports::RateLimiter;
 use application::shared::ports::{Clock, SecretCipher, SystemClock};
 use application::shared::unit_of_work::UnitOfWorkFactory;
-use application::templates::create_template::{CreateTemplateService, RecordCreatedTemplateHandler};
-use application::templates::delete_template::DeleteTemplateService;
-use application::templates::edit_template::{EditTemplateService, RecordTemplateEditHandler};
-use application::templates::get_templates::GetTemplatesHandler;
 use application::templates::ports::{TemplateApi, TemplateReads};
 use application::templates::record_template_categories::RecordTemplateCategoriesHandler;
 use application::templates::record_template_statuses::RecordTemplateStatusesHandler;
 use application::templates::sync_templates::{RecordTemplatePageHandler, SyncTemplatesService};
 use application::tenancy::authenticate::AuthenticateHandler;
-use application::tenancy::create_api_key::CreateApiKeyHandler;
 use application::tenancy::create_shop::{CreateShop, CreateShopHandler};
-use application::tenancy::get_audit_log::GetAuditLogHandler;
-use application::tenancy::get_shop::GetShopHandler;
-use application::tenancy::list_api_keys::ListApiKeysHandler;
 use application::tenancy::ports::TenancyReads;
 use application::{Pipeline, RequestContext};
 use infrastructure::config::{Config, DEFAULT_GRAPH_BASE, redact_url};
@@ -112,20 +68,12 @@ use infrastructure::persistence::tenancy::reads::SeaTenancyReads;
 use infrastructure::persistence::unit_of_work::SeaUnitOfWorkFactory;
 use infrastructure::publisher::{InProcessBus, RabbitPublisher};
 
-use crate::http::accounts::AccountsHttp;
+use crate::adapters::Adapters;
 use crate::http::auth::Authenticator;
-use crate::http::billing::BillingHttp;
-use crate::http::customers::CustomersHttp;
 use crate::http::guard::BodyLimits;
-use crate::http::inbound::WebhooksHttp;
 use crate::http::listener::GuardedAcceptor;
-use crate::http::media::MediaHttp;
-use crate::http::media::gate::UploadGate;
-use crate::http::messaging::MessagingHttp;
 use crate::http::ops::OpsHttp;
-use crate::http::privacy::PrivacyHttp;
 use crate::http::rate_limit::ApiRateLimits;
-use crate::http::tenancy::TenancyHttp;
 use crate::http::{self, error};
 use crate::metrics::Metrics;
 use crate::sandbox::{self, Sandbox};
@@ -268,31 +216,6 @@ impl Application {
             authenticate: AuthenticateHandler { reads: tenancy_reads.clone() },
             admin_key: config.admin_api_key.clone(),
         });
-        let tenancy = Arc::new(TenancyHttp {
-            pipeline: pipeline.clone(),
-            create_shop: CreateShopHandler { clock: clock.clone() },
-            create_api_key: CreateApiKeyHandler { clock: clock.clone() },
-            get_shop: GetShopHandler { reads: tenancy_reads.clone() },
-            list_api_keys: ListApiKeysHandler { reads: tenancy_reads },
-            audit_log: GetAuditLogHandler { reads: Arc::new(infrastructure::persistence::audit::SeaAuditReads::new(db.clone())) },
-        });
-        let accounts = Arc::new(AccountsHttp {
-            pipeline: pipeline.clone(),
-            connect: ConnectAccountService {
-                pipeline: pipeline.clone(),
-                directory: cloud.clone(),
-                handler: ConnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
-            },
-            update: UpdateAccountService {
-                pipeline: pipeline.clone(),
-                accounts: account_reads.clone(),
-                directory: cloud.clone(),
-                handler: UpdateAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
-            },
-            disconnect: DisconnectAccountHandler { clock: clock.clone(), cipher: cipher.clone() },
-            get: GetAccountHandler { reads: account_reads.clone() },
-            list: ListAccountsHandler { reads: account_reads.clone() },
-        });
         let template_api: Arc<dyn TemplateApi> = cloud.clone();
         let template_reads: Arc<dyn TemplateReads> = Arc::new(SeaTemplateReads::new(db.clone()));
         let sync_templates = Arc::new(SyncTemplatesService {
@@ -302,147 +225,49 @@ impl Application {
             api: template_api.clone(),
             record: RecordTemplatePageHandler { clock: clock.clone() },
         });
-        let messaging = Arc::new(MessagingHttp {
-            pipeline: pipeline.clone(),
-            clock: clock.clone(),
-            send: SendMessageService {
-                pipeline: pipeline.clone(),
-                handler: SendMessageHandler { clock: clock.clone() },
-                sync: sync_templates.clone(),
-                media: Arc::new(SendMediaService {
-                    pipeline: pipeline.clone(),
-                    reads: media_reads.clone(),
-                    accounts: account_reads.clone(),
-                    credentials: credentials.clone(),
-                    api: media_api.clone(),
-                    store: media_store.clone(),
-                    clock: clock.clone(),
-                    record: RecordReuploadHandler { clock: clock.clone() },
-                    memory: file_memory.clone(),
-                }),
-            },
-            mark_read: MarkReadService {
-                pipeline: pipeline.clone(),
-                messages: messaging_reads.clone(),
-                accounts: account_reads.clone(),
-                credentials: credentials.clone(),
-                cloud: cloud.clone(),
-                record: RecordReadHandler { clock: clock.clone() },
-            },
-            get_messages: GetMessagesHandler { reads: messaging_reads.clone(), customers: customer_reads.clone() },
-            get_message: GetMessageHandler { reads: messaging_reads.clone() },
-            conversation_status: GetConversationStatusHandler {
-                reads: messaging_reads.clone(),
-                customers: customer_reads.clone(),
-                accounts: account_reads.clone(),
-            },
-            list_conversations: ListConversationsHandler { reads: messaging_reads.clone() },
-            get_conversation: GetConversationHandler { reads: messaging_reads.clone() },
-            outcomes: options.workers.then(|| outcomes.clone() as Arc<dyn SendOutcomes>),
-            send_wait: config.send_wait,
-        });
         // Every context's share of a customer's personal data, in the house's lock order
         // (customers, then conversations and messages, then files): what an erasure runs and an
         // export asks. A new context with personal data adds its own here.
         let personal_data: Vec<Arc<dyn PersonalData>> =
             vec![Arc::new(CustomerProfiles), Arc::new(Conversations), Arc::new(CustomerFiles { reads: media_reads.clone() })];
-        let privacy = Arc::new(PrivacyHttp {
+        let a = Adapters {
+            config: config.clone(),
+            workers: options.workers,
+            db: db.clone(),
             pipeline: pipeline.clone(),
             clock: clock.clone(),
-            erase: EraseCustomerService {
-                pipeline: pipeline.clone(),
-                handler: EraseCustomerHandler { clock: clock.clone(), holders: personal_data.clone() },
-                store: media_store.clone(),
-            },
-            export: ExportCustomerHandler {
-                clock: clock.clone(),
-                customers: customer_reads.clone(),
-                messaging: messaging_reads.clone(),
-                holders: personal_data.clone(),
-            },
-        });
-        let customers = Arc::new(CustomersHttp {
-            pipeline: pipeline.clone(),
-            clock: clock.clone(),
-            list: ListCustomersHandler { reads: customer_reads.clone(), clock: clock.clone() },
-            get: GetCustomerHandler { reads: customer_reads.clone() },
-            tag: TagCustomerHandler { clock: clock.clone() },
-            consent: GetConsentHandler { reads: customer_reads.clone() },
-            record_consent: RecordConsentHandler { clock: clock.clone() },
-            consent_settings: GetConsentSettingsHandler { reads: customer_reads.clone() },
-            update_consent_settings: UpdateConsentSettingsHandler { clock: clock.clone() },
-            create: CreateCustomerHandler { clock: clock.clone() },
-            update: UpdateCustomerHandler { clock: clock.clone() },
-            fields: ListCustomFieldsHandler { reads: customer_reads.clone() },
-            define_field: DefineCustomFieldHandler { clock: clock.clone() },
-            segments: GetSegmentsHandler { reads: customer_reads.clone(), clock: clock.clone() },
-            create_segment: CreateSegmentHandler { clock: clock.clone() },
-            delete_segment: DeleteSegmentHandler,
-            segment_customers: SegmentCustomersHandler { reads: customer_reads.clone(), clock: clock.clone() },
-            import: ImportCustomersHandler { clock: clock.clone() },
-            settle_import: SettleAfterImport { reads: customer_reads.clone() },
-            start_export: StartCustomersExportHandler,
-            import_max_bytes: config.import_max_body_bytes,
-        });
-        let templates = Arc::new(TemplatesHttp {
-            pipeline: pipeline.clone(),
-            create: CreateTemplateService {
-                pipeline: pipeline.clone(),
-                accounts: account_reads.clone(),
-                credentials: credentials.clone(),
-                api: template_api.clone(),
-                record: RecordCreatedTemplateHandler { clock: clock.clone() },
-            },
-            get: GetTemplatesHandler { reads: template_reads.clone(), rate_cards: rate_card_reads.clone() },
-            sync: sync_templates.clone(),
-            edit: EditTemplateService {
-                pipeline: pipeline.clone(),
-                reads: template_reads.clone(),
-                accounts: account_reads.clone(),
-                credentials: credentials.clone(),
-                api: template_api.clone(),
-                record: RecordTemplateEditHandler { clock: clock.clone() },
-            },
-            delete: DeleteTemplateService {
-                pipeline: pipeline.clone(),
-                reads: template_reads,
-                accounts: account_reads.clone(),
-                credentials: credentials.clone(),
-                api: template_api,
-            },
-        });
-        let billing = Arc::new(BillingHttp {
-            pipeline: pipeline.clone(),
-            get: GetRateCardHandler { reads: rate_card_reads.clone() },
-            set: SetRateCardHandler { clock: clock.clone() },
-        });
-        let media = Arc::new(MediaHttp {
-            pipeline: pipeline.clone(),
-            upload: UploadMediaService {
-                pipeline: pipeline.clone(),
-                accounts: account_reads.clone(),
-                credentials: credentials.clone(),
-                api: media_api.clone(),
-                store: media_store.clone(),
-                clock: clock.clone(),
-            },
-            get: GetMediaService { reads: media_reads.clone(), store: media_store.clone() },
-            gate: UploadGate::new(file_memory.clone(), config.media_uploads_per_shop),
-            reads: media_reads.clone(),
-            settings: UpdateMediaSettingsHandler { clock: clock.clone() },
-        });
-        let media_wake = Arc::new(Notify::new());
-        let webhooks = Arc::new(WebhooksHttp {
-            inbox: inbox.clone(),
-            clock: clock.clone(),
-            app_secret: config.meta_app_secret.clone(),
-            verify_token: config.webhook_verify_token.clone(),
-            stored: webhook_stored.clone(),
+            cipher: cipher.clone(),
             metrics: metrics.clone(),
-            max_body_bytes: config.webhook_max_body_bytes,
-            body_budget: Arc::new(tokio::sync::Semaphore::new(config.webhook_body_budget_bytes.div_ceil(1024))),
-            body_timeout: config.http_body_timeout,
-        });
+            tenancy_reads: tenancy_reads.clone(),
+            account_reads: account_reads.clone(),
+            credentials: credentials.clone(),
+            customer_reads: customer_reads.clone(),
+            messaging_reads: messaging_reads.clone(),
+            template_reads,
+            rate_card_reads: rate_card_reads.clone(),
+            media_reads: media_reads.clone(),
+            media_store: media_store.clone(),
+            file_memory: file_memory.clone(),
+            cloud: cloud.clone(),
+            template_api,
+            media_api: media_api.clone(),
+            sync_templates: sync_templates.clone(),
+            outcomes: outcomes.clone(),
+            personal_data: personal_data.clone(),
+            inbox: inbox.clone(),
+            webhook_stored: webhook_stored.clone(),
+        };
+        // One handle per context, each wired by its own `http::<context>::wire`.
+        let tenancy = http::tenancy::wire(&a);
+        let accounts = http::accounts::wire(&a);
+        let messaging = http::messaging::wire(&a);
+        let privacy = http::privacy::wire(&a);
+        let customers = http::customers::wire(&a);
+        let templates = http::templates::wire(&a);
+        let billing = http::billing::wire(&a);
+        let media = http::media::wire(&a);
+        let webhooks = http::inbound::wire(&a);
+        let media_wake = Arc::new(Notify::new());
         let ops = Arc::new(OpsHttp {
             db: db.clone(),
             outbox: relay_store.clone(),

@@ -43,7 +43,11 @@ async fn status_becomes(app: &TestApp, key: &str, id: &str, status: &str) -> Val
 }
 
 async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // Meta's review comes 300 ms after a submission: long enough that, on a loaded machine, the
+    // creation's answer is recorded before the approval arrives (the test reads both in order).
+    let mut opts = Opts::new(backend);
+    opts.extra_env.push(("SANDBOX_STATUS_DELAY_MS", "300".into()));
+    let app = spawn_with(opts).await;
     let shop = app.create_shop("s").await;
     let k = shop.admin.clone();
     app.connect(&k, PNID, NUMBER).await;

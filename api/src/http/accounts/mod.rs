@@ -18,6 +18,9 @@ use application::accounts::list_accounts::{ListAccountsError, ListAccountsHandle
 use application::accounts::update_account::{UpdateAccountError, UpdateAccountService};
 
 use super::error::ApiError;
+use application::accounts::connect_account::ConnectAccountHandler;
+use application::accounts::update_account::UpdateAccountHandler;
+use std::sync::Arc;
 
 /// What the accounts routes use, wired once at start-up.
 pub struct AccountsHttp {
@@ -96,4 +99,25 @@ impl From<ListAccountsError> for ApiError {
             ListAccountsError::Storage(s) => s.into(),
         }
     }
+}
+
+/// This context's HTTP handle, wired from the service's adapters (once, at start-up).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<AccountsHttp> {
+    Arc::new(AccountsHttp {
+        pipeline: a.pipeline.clone(),
+        connect: ConnectAccountService {
+            pipeline: a.pipeline.clone(),
+            directory: a.cloud.clone(),
+            handler: ConnectAccountHandler { clock: a.clock.clone(), cipher: a.cipher.clone() },
+        },
+        update: UpdateAccountService {
+            pipeline: a.pipeline.clone(),
+            accounts: a.account_reads.clone(),
+            directory: a.cloud.clone(),
+            handler: UpdateAccountHandler { clock: a.clock.clone(), cipher: a.cipher.clone() },
+        },
+        disconnect: DisconnectAccountHandler { clock: a.clock.clone(), cipher: a.cipher.clone() },
+        get: GetAccountHandler { reads: a.account_reads.clone() },
+        list: ListAccountsHandler { reads: a.account_reads.clone() },
+    })
 }

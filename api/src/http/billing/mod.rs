@@ -16,6 +16,7 @@ use application::Pipeline;
 use application::billing::rate_card::{GetRateCardHandler, RateCardError, SetRateCardHandler};
 
 use crate::http::error::ApiError;
+use std::sync::Arc;
 
 pub struct BillingHttp {
     pub pipeline: Pipeline,
@@ -32,4 +33,13 @@ impl From<RateCardError> for ApiError {
             RateCardError::Storage(s) => s.into(),
         }
     }
+}
+
+/// This context's HTTP handle, wired from the service's adapters (once, at start-up).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<BillingHttp> {
+    Arc::new(BillingHttp {
+        pipeline: a.pipeline.clone(),
+        get: GetRateCardHandler { reads: a.rate_card_reads.clone() },
+        set: SetRateCardHandler { clock: a.clock.clone() },
+    })
 }

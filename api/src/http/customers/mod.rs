@@ -245,3 +245,30 @@ impl From<GetCustomerError> for ApiError {
         }
     }
 }
+
+/// This context's HTTP handle, wired from the service's adapters (once, at start-up).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<CustomersHttp> {
+    Arc::new(CustomersHttp {
+        pipeline: a.pipeline.clone(),
+        clock: a.clock.clone(),
+        list: ListCustomersHandler { reads: a.customer_reads.clone(), clock: a.clock.clone() },
+        get: GetCustomerHandler { reads: a.customer_reads.clone() },
+        tag: TagCustomerHandler { clock: a.clock.clone() },
+        consent: GetConsentHandler { reads: a.customer_reads.clone() },
+        record_consent: RecordConsentHandler { clock: a.clock.clone() },
+        consent_settings: GetConsentSettingsHandler { reads: a.customer_reads.clone() },
+        update_consent_settings: UpdateConsentSettingsHandler { clock: a.clock.clone() },
+        create: CreateCustomerHandler { clock: a.clock.clone() },
+        update: UpdateCustomerHandler { clock: a.clock.clone() },
+        fields: ListCustomFieldsHandler { reads: a.customer_reads.clone() },
+        define_field: DefineCustomFieldHandler { clock: a.clock.clone() },
+        segments: GetSegmentsHandler { reads: a.customer_reads.clone(), clock: a.clock.clone() },
+        create_segment: CreateSegmentHandler { clock: a.clock.clone() },
+        delete_segment: DeleteSegmentHandler,
+        segment_customers: SegmentCustomersHandler { reads: a.customer_reads.clone(), clock: a.clock.clone() },
+        import: ImportCustomersHandler { clock: a.clock.clone() },
+        settle_import: SettleAfterImport { reads: a.customer_reads.clone() },
+        start_export: StartCustomersExportHandler,
+        import_max_bytes: a.config.import_max_body_bytes,
+    })
+}

@@ -28,3 +28,18 @@ pub struct WebhooksHttp {
     /// `HTTP_BODY_TIMEOUT_MS`: the whole body must arrive within this (408).
     pub body_timeout: std::time::Duration,
 }
+
+/// This context's HTTP handle, wired from the service's adapters (once, at start-up).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<WebhooksHttp> {
+    Arc::new(WebhooksHttp {
+        inbox: a.inbox.clone(),
+        clock: a.clock.clone(),
+        app_secret: a.config.meta_app_secret.clone(),
+        verify_token: a.config.webhook_verify_token.clone(),
+        stored: a.webhook_stored.clone(),
+        metrics: a.metrics.clone(),
+        max_body_bytes: a.config.webhook_max_body_bytes,
+        body_budget: Arc::new(tokio::sync::Semaphore::new(a.config.webhook_body_budget_bytes.div_ceil(1024))),
+        body_timeout: a.config.http_body_timeout,
+    })
+}

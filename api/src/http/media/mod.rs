@@ -25,6 +25,7 @@ use application::media::ports::MediaReads;
 use application::media::upload_media::{UploadMediaError, UploadMediaService};
 
 use crate::http::error::{ApiError, body};
+use crate::http::media::gate::UploadGate;
 
 /// What the media routes need, wired once at start-up.
 pub struct MediaHttp {
@@ -82,4 +83,23 @@ impl From<MediaSettingsError> for ApiError {
             MediaSettingsError::Storage(s) => s.into(),
         }
     }
+}
+
+/// This context's HTTP handle, wired from the service's adapters (once, at start-up).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<MediaHttp> {
+    Arc::new(MediaHttp {
+        pipeline: a.pipeline.clone(),
+        upload: UploadMediaService {
+            pipeline: a.pipeline.clone(),
+            accounts: a.account_reads.clone(),
+            credentials: a.credentials.clone(),
+            api: a.media_api.clone(),
+            store: a.media_store.clone(),
+            clock: a.clock.clone(),
+        },
+        get: GetMediaService { reads: a.media_reads.clone(), store: a.media_store.clone() },
+        gate: UploadGate::new(a.file_memory.clone(), a.config.media_uploads_per_shop),
+        reads: a.media_reads.clone(),
+        settings: UpdateMediaSettingsHandler { clock: a.clock.clone() },
+    })
 }

@@ -26,7 +26,11 @@ use application::messaging::send_message::{SendMessageError, SendMessageService}
 use application::shared::ports::Clock;
 
 use super::error::{ApiError, body};
+use application::messaging::mark_read::RecordReadHandler;
 use application::messaging::ports::SendOutcomes;
+use application::messaging::send_media::RecordReuploadHandler;
+use application::messaging::send_media::SendMediaService;
+use application::messaging::send_message::SendMessageHandler;
 
 /// What the messaging routes use, wired once at start-up.
 pub struct MessagingHttp {
@@ -152,4 +156,47 @@ impl From<GetConversationError> for ApiError {
             GetConversationError::Storage(s) => s.into(),
         }
     }
+}
+
+/// This context's HTTP handle, wired from the service's adapters (once, at start-up).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<MessagingHttp> {
+    Arc::new(MessagingHttp {
+        pipeline: a.pipeline.clone(),
+        clock: a.clock.clone(),
+        send: SendMessageService {
+            pipeline: a.pipeline.clone(),
+            handler: SendMessageHandler { clock: a.clock.clone() },
+            sync: a.sync_templates.clone(),
+            media: Arc::new(SendMediaService {
+                pipeline: a.pipeline.clone(),
+                reads: a.media_reads.clone(),
+                accounts: a.account_reads.clone(),
+                credentials: a.credentials.clone(),
+                api: a.media_api.clone(),
+                store: a.media_store.clone(),
+                clock: a.clock.clone(),
+                record: RecordReuploadHandler { clock: a.clock.clone() },
+                memory: a.file_memory.clone(),
+            }),
+        },
+        mark_read: MarkReadService {
+            pipeline: a.pipeline.clone(),
+            messages: a.messaging_reads.clone(),
+            accounts: a.account_reads.clone(),
+            credentials: a.credentials.clone(),
+            cloud: a.cloud.clone(),
+            record: RecordReadHandler { clock: a.clock.clone() },
+        },
+        get_messages: GetMessagesHandler { reads: a.messaging_reads.clone(), customers: a.customer_reads.clone() },
+        get_message: GetMessageHandler { reads: a.messaging_reads.clone() },
+        conversation_status: GetConversationStatusHandler {
+            reads: a.messaging_reads.clone(),
+            customers: a.customer_reads.clone(),
+            accounts: a.account_reads.clone(),
+        },
+        list_conversations: ListConversationsHandler { reads: a.messaging_reads.clone() },
+        get_conversation: GetConversationHandler { reads: a.messaging_reads.clone() },
+        outcomes: a.workers.then(|| a.outcomes.clone() as Arc<dyn SendOutcomes>),
+        send_wait: a.config.send_wait,
+    })
 }

@@ -17,6 +17,7 @@ use application::privacy::export_customer::{ExportCustomerError, ExportCustomerH
 use application::shared::ports::Clock;
 
 use super::error::ApiError;
+use application::privacy::erase_customer::EraseCustomerHandler;
 
 /// What the privacy routes use, wired once at start-up.
 pub struct PrivacyHttp {
@@ -44,4 +45,23 @@ impl From<ExportCustomerError> for ApiError {
             ExportCustomerError::Storage(s) => s.into(),
         }
     }
+}
+
+/// This context's HTTP handle, wired from the service's adapters (once, at start-up).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<PrivacyHttp> {
+    Arc::new(PrivacyHttp {
+        pipeline: a.pipeline.clone(),
+        clock: a.clock.clone(),
+        erase: EraseCustomerService {
+            pipeline: a.pipeline.clone(),
+            handler: EraseCustomerHandler { clock: a.clock.clone(), holders: a.personal_data.clone() },
+            store: a.media_store.clone(),
+        },
+        export: ExportCustomerHandler {
+            clock: a.clock.clone(),
+            customers: a.customer_reads.clone(),
+            messaging: a.messaging_reads.clone(),
+            holders: a.personal_data.clone(),
+        },
+    })
 }

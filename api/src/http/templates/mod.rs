@@ -23,6 +23,8 @@ use application::templates::get_templates::{GetTemplatesError, GetTemplatesHandl
 use application::templates::sync_templates::{SyncTemplatesError, SyncTemplatesService};
 
 use crate::http::error::{ApiError, body};
+use application::templates::create_template::RecordCreatedTemplateHandler;
+use application::templates::edit_template::RecordTemplateEditHandler;
 
 /// What the templates routes need, wired once at start-up.
 pub struct TemplatesHttp {
@@ -113,4 +115,35 @@ impl From<EditTemplateError> for ApiError {
             EditTemplateError::Storage(s) => s.into(),
         }
     }
+}
+
+/// This context's HTTP handle, wired from the service's adapters (once, at start-up).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<TemplatesHttp> {
+    Arc::new(TemplatesHttp {
+        pipeline: a.pipeline.clone(),
+        create: CreateTemplateService {
+            pipeline: a.pipeline.clone(),
+            accounts: a.account_reads.clone(),
+            credentials: a.credentials.clone(),
+            api: a.template_api.clone(),
+            record: RecordCreatedTemplateHandler { clock: a.clock.clone() },
+        },
+        get: GetTemplatesHandler { reads: a.template_reads.clone(), rate_cards: a.rate_card_reads.clone() },
+        sync: a.sync_templates.clone(),
+        edit: EditTemplateService {
+            pipeline: a.pipeline.clone(),
+            reads: a.template_reads.clone(),
+            accounts: a.account_reads.clone(),
+            credentials: a.credentials.clone(),
+            api: a.template_api.clone(),
+            record: RecordTemplateEditHandler { clock: a.clock.clone() },
+        },
+        delete: DeleteTemplateService {
+            pipeline: a.pipeline.clone(),
+            reads: a.template_reads.clone(),
+            accounts: a.account_reads.clone(),
+            credentials: a.credentials.clone(),
+            api: a.template_api.clone(),
+        },
+    })
 }

@@ -18,6 +18,7 @@ use application::tenancy::get_shop::{GetShopError, GetShopHandler};
 use application::tenancy::list_api_keys::{ListApiKeysError, ListApiKeysHandler};
 
 use super::error::ApiError;
+use std::sync::Arc;
 
 /// What the tenancy routes use, wired once at start-up.
 pub struct TenancyHttp {
@@ -74,4 +75,16 @@ impl From<ListApiKeysError> for ApiError {
             ListApiKeysError::Storage(s) => s.into(),
         }
     }
+}
+
+/// This context's HTTP handle, wired from the service's adapters (once, at start-up).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<TenancyHttp> {
+    Arc::new(TenancyHttp {
+        pipeline: a.pipeline.clone(),
+        create_shop: CreateShopHandler { clock: a.clock.clone() },
+        create_api_key: CreateApiKeyHandler { clock: a.clock.clone() },
+        get_shop: GetShopHandler { reads: a.tenancy_reads.clone() },
+        list_api_keys: ListApiKeysHandler { reads: a.tenancy_reads.clone() },
+        audit_log: GetAuditLogHandler { reads: Arc::new(infrastructure::persistence::audit::SeaAuditReads::new(a.db.clone())) },
+    })
 }

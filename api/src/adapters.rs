@@ -1,0 +1,63 @@
+//! The service's adapters, built once in `startup.rs` and shared by every context's wiring
+//! (`http::<context>::wire`): the database and the pipeline, the read ports, Meta's client, the
+//! media store, the process-wide budgets. A context takes what it needs from here; adding an
+//! adapter adds a field.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use application::Pipeline;
+use application::accounts::ports::{AccountReads, NumberCredentials};
+use application::billing::ports::RateCardReads;
+use application::customers::ports::CustomerReads;
+use application::inbound::ports::WebhookInbox;
+use application::media::memory::FileMemory;
+use application::media::ports::{MediaApi, MediaReads, MediaStore};
+use application::messaging::ports::MessagingReads;
+use application::shared::personal_data::PersonalData;
+use application::shared::ports::{Clock, SecretCipher};
+use application::templates::ports::{TemplateApi, TemplateReads};
+use application::templates::sync_templates::SyncTemplatesService;
+use application::tenancy::ports::TenancyReads;
+use infrastructure::config::Config;
+use infrastructure::meta::CloudApiClient;
+use infrastructure::persistence::Db;
+
+use crate::metrics::Metrics;
+use crate::workers::dispatcher::OutcomeWaiters;
+
+pub struct Adapters {
+    pub config: Config,
+    /// This replica runs the workers (sends wait for their outcome).
+    pub workers: bool,
+    pub db: Db,
+    pub pipeline: Pipeline,
+    pub clock: Arc<dyn Clock>,
+    pub cipher: Arc<dyn SecretCipher>,
+    pub metrics: Metrics,
+    pub tenancy_reads: Arc<dyn TenancyReads>,
+    pub account_reads: Arc<dyn AccountReads>,
+    pub credentials: Arc<dyn NumberCredentials>,
+    pub customer_reads: Arc<dyn CustomerReads>,
+    pub messaging_reads: Arc<dyn MessagingReads>,
+    pub template_reads: Arc<dyn TemplateReads>,
+    pub rate_card_reads: Arc<dyn RateCardReads>,
+    pub media_reads: Arc<dyn MediaReads>,
+    pub media_store: Arc<dyn MediaStore>,
+    /// One budget of file bytes in memory for the whole process.
+    pub file_memory: FileMemory,
+    /// Meta's Graph API (each context sees it through its own port).
+    pub cloud: Arc<CloudApiClient>,
+    pub template_api: Arc<dyn TemplateApi>,
+    pub media_api: Arc<dyn MediaApi>,
+    /// Shared by template sends (a name the service does not know) and the hourly job.
+    pub sync_templates: Arc<SyncTemplatesService>,
+    /// Where a request that queued a send waits for its outcome.
+    pub outcomes: Arc<OutcomeWaiters>,
+    /// Every context's share of a customer's personal data, in lock order.
+    pub personal_data: Vec<Arc<dyn PersonalData>>,
+    pub inbox: Arc<dyn WebhookInbox>,
+    /// Woken by the webhook endpoint as soon as a delivery is stored.
+    pub webhook_stored: Arc<Notify>,
+}
