@@ -1,4 +1,5 @@
 //! Billing: the shop's rate card, which prices the billable messages Meta's webhooks report.
 
+pub mod get_rate_card;
 pub mod ports;
-pub mod rate_card;
+pub mod set_rate_card;

@@ -13,7 +13,8 @@ pub fn api() -> Api {
 }
 
 use application::Pipeline;
-use application::billing::rate_card::{GetRateCardHandler, RateCardError, SetRateCardHandler};
+use application::billing::get_rate_card::{GetRateCardError, GetRateCardHandler};
+use application::billing::set_rate_card::{SetRateCardError, SetRateCardHandler};
 
 use crate::http::error::ApiError;
 use std::sync::Arc;
@@ -24,13 +25,22 @@ pub struct BillingHttp {
     pub set: SetRateCardHandler,
 }
 
-impl From<RateCardError> for ApiError {
-    fn from(e: RateCardError) -> Self {
+impl From<GetRateCardError> for ApiError {
+    fn from(e: GetRateCardError) -> Self {
         match e {
-            RateCardError::Invalid(i) => i.into(),
-            RateCardError::Rejected(p) => ApiError::problems(&p),
-            RateCardError::NotFound => ApiError::not_found("rate card"),
-            RateCardError::Storage(s) => s.into(),
+            GetRateCardError::Invalid(i) => i.into(),
+            GetRateCardError::NotFound => ApiError::not_found("rate card"),
+            GetRateCardError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<SetRateCardError> for ApiError {
+    fn from(e: SetRateCardError) -> Self {
+        match e {
+            SetRateCardError::Invalid(i) => i.into(),
+            SetRateCardError::Rejected(p) => ApiError::problems(&p),
+            SetRateCardError::Storage(s) => s.into(),
         }
     }
 }

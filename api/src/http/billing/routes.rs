@@ -6,7 +6,8 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
 
-use application::billing::rate_card::{GetRateCard, SetRateCard};
+use application::billing::get_rate_card::GetRateCard;
+use application::billing::set_rate_card::SetRateCard;
 use domain::tenancy::Role;
 
 use super::BillingHttp;

@@ -19,7 +19,9 @@ use application::Pipeline;
 use application::templates::create_template::{CreateTemplateError, CreateTemplateService};
 use application::templates::delete_template::{DeleteTemplateError, DeleteTemplateService};
 use application::templates::edit_template::{EditTemplateError, EditTemplateService};
-use application::templates::get_templates::{GetTemplatesError, GetTemplatesHandler};
+use application::templates::get_template::{GetTemplateError, GetTemplateHandler};
+use application::templates::list_templates::{ListTemplatesError, ListTemplatesHandler};
+use application::templates::preview_template::{PreviewTemplateError, PreviewTemplateHandler};
 use application::templates::sync_templates::{SyncTemplatesError, SyncTemplatesService};
 
 use crate::http::error::{ApiError, body};
@@ -30,7 +32,9 @@ use application::templates::edit_template::RecordTemplateEditHandler;
 pub struct TemplatesHttp {
     pub pipeline: Pipeline,
     pub create: CreateTemplateService,
-    pub get: GetTemplatesHandler,
+    pub list: ListTemplatesHandler,
+    pub get: GetTemplateHandler,
+    pub preview: PreviewTemplateHandler,
     pub sync: Arc<SyncTemplatesService>,
     pub delete: DeleteTemplateService,
     pub edit: EditTemplateService,
@@ -60,14 +64,33 @@ impl From<CreateTemplateError> for ApiError {
     }
 }
 
-impl From<GetTemplatesError> for ApiError {
-    fn from(e: GetTemplatesError) -> Self {
+impl From<ListTemplatesError> for ApiError {
+    fn from(e: ListTemplatesError) -> Self {
         match e {
-            GetTemplatesError::Invalid(i) => i.into(),
-            GetTemplatesError::NotFound => ApiError::not_found("template"),
-            e @ GetTemplatesError::ContentUnknown => ApiError::Unprocessable(body("TEMPLATE_CONTENT_UNKNOWN", e.to_string(), json!({}))),
-            GetTemplatesError::Parameters(p) => ApiError::problems(&p),
-            GetTemplatesError::Storage(s) => s.into(),
+            ListTemplatesError::Invalid(i) => i.into(),
+            ListTemplatesError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetTemplateError> for ApiError {
+    fn from(e: GetTemplateError) -> Self {
+        match e {
+            GetTemplateError::Invalid(i) => i.into(),
+            GetTemplateError::NotFound => ApiError::not_found("template"),
+            GetTemplateError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<PreviewTemplateError> for ApiError {
+    fn from(e: PreviewTemplateError) -> Self {
+        match e {
+            PreviewTemplateError::Invalid(i) => i.into(),
+            PreviewTemplateError::NotFound => ApiError::not_found("template"),
+            e @ PreviewTemplateError::ContentUnknown => ApiError::Unprocessable(body("TEMPLATE_CONTENT_UNKNOWN", e.to_string(), json!({}))),
+            PreviewTemplateError::Parameters(p) => ApiError::problems(&p),
+            PreviewTemplateError::Storage(s) => s.into(),
         }
     }
 }
@@ -128,7 +151,9 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<TemplatesHttp> {
             api: a.template_api.clone(),
             record: RecordCreatedTemplateHandler { clock: a.clock.clone() },
         },
-        get: GetTemplatesHandler { reads: a.template_reads.clone(), rate_cards: a.rate_card_reads.clone() },
+        list: ListTemplatesHandler { reads: a.template_reads.clone() },
+        get: GetTemplateHandler { reads: a.template_reads.clone(), rate_cards: a.rate_card_reads.clone() },
+        preview: PreviewTemplateHandler { reads: a.template_reads.clone() },
         sync: a.sync_templates.clone(),
         edit: EditTemplateService {
             pipeline: a.pipeline.clone(),

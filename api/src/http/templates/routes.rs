@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use application::templates::create_template::CreateTemplate;
 use application::templates::edit_template::EditTemplate;
-use application::templates::get_templates::{GetTemplate, ListTemplates, PreviewTemplate};
+use application::templates::get_template::GetTemplate;
+use application::templates::list_templates::ListTemplates;
+use application::templates::preview_template::PreviewTemplate;
 use domain::tenancy::Role;
 
 use super::TemplatesHttp;
@@ -58,7 +60,7 @@ impl TemplatesApi {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let (limit, offset) = page(limit.0, offset.0);
         let q = ListTemplates { shop_id: shop, status: status.0, name: name.0, limit, offset };
-        let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, q).await?;
+        let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.list, q).await?;
         Ok(Json(MessageTemplateListDto {
             items: p.items.into_iter().map(|t| MessageTemplateDto::from(t, None)).collect(),
             total: p.total,
@@ -182,6 +184,6 @@ impl TemplatesApi {
     ) -> Result<Json<PreviewDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let q = PreviewTemplate { shop_id: shop, id: id.0, components: body.0.components };
-        Ok(Json(h.pipeline.query(&ctx(&rid, Some(shop)), &h.get, q).await?.into()))
+        Ok(Json(h.pipeline.query(&ctx(&rid, Some(shop)), &h.preview, q).await?.into()))
     }
 }

@@ -1,5 +1,5 @@
-//! SetRateCard and GetRateCard: the shop's prices per pricing category and market. The card is
-//! checked whole (every problem named at once) and replaced whole; the change is audited.
+//! SetRateCard: the shop's prices per pricing category and market, checked whole (every problem
+//! named at once) and replaced whole; the change is audited.
 
 use std::sync::Arc;
 
@@ -7,10 +7,9 @@ use async_trait::async_trait;
 use serde_json::json;
 use validator::Validate;
 
-use super::ports::RateCardReads;
 use crate::billing::ports::BillingUnitOfWork;
 use crate::shared::error::Invalid;
-use crate::shared::pipeline::{Audited, Command, CommandHandler, Query, QueryHandler};
+use crate::shared::pipeline::{Audited, Command, CommandHandler};
 use crate::shared::ports::Clock;
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
@@ -19,17 +18,15 @@ use domain::billing::RateCard;
 use domain::shared::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
-pub enum RateCardError {
+pub enum SetRateCardError {
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error("the rate card has {} problems", .0.len())]
     Rejected(Vec<Problem>),
-    #[error("the shop has no rate card")]
-    NotFound,
-    #[error("could not read or store the rate card")]
+    #[error("could not store the rate card")]
     Storage(#[from] RepoError),
 }
-crate::use_case_error!(RateCardError);
+crate::use_case_error!(SetRateCardError);
 
 #[derive(Debug, Validate)]
 pub struct SetRateCard {
@@ -41,7 +38,7 @@ pub struct SetRateCard {
 
 impl Command for SetRateCard {
     type Output = RateCard;
-    type Error = RateCardError;
+    type Error = SetRateCardError;
     const NAME: &'static str = "SetRateCard";
     fn audit(&self, out: &RateCard) -> Option<Audited> {
         Some(Audited {
@@ -60,31 +57,9 @@ pub struct SetRateCardHandler {
 
 #[async_trait]
 impl CommandHandler<SetRateCard> for SetRateCardHandler {
-    async fn handle(&self, cmd: &SetRateCard, uow: &mut dyn UnitOfWork) -> Result<RateCard, RateCardError> {
-        let card = RateCard::parse(&cmd.currency, &cmd.rates).map_err(RateCardError::Rejected)?;
+    async fn handle(&self, cmd: &SetRateCard, uow: &mut dyn UnitOfWork) -> Result<RateCard, SetRateCardError> {
+        let card = RateCard::parse(&cmd.currency, &cmd.rates).map_err(SetRateCardError::Rejected)?;
         uow.rate_cards().save(cmd.shop_id, &card, self.clock.now()).await?;
         Ok(card)
-    }
-}
-
-#[derive(Debug, Validate)]
-pub struct GetRateCard {
-    pub shop_id: ShopId,
-}
-
-impl Query for GetRateCard {
-    type Output = RateCard;
-    type Error = RateCardError;
-    const NAME: &'static str = "GetRateCard";
-}
-
-pub struct GetRateCardHandler {
-    pub reads: Arc<dyn RateCardReads>,
-}
-
-#[async_trait]
-impl QueryHandler<GetRateCard> for GetRateCardHandler {
-    async fn handle(&self, q: &GetRateCard) -> Result<RateCard, RateCardError> {
-        self.reads.rate_card(q.shop_id).await?.ok_or(RateCardError::NotFound)
     }
 }
