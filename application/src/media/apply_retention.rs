@@ -71,7 +71,7 @@ impl ApplyRetentionService {
         for (shop, days) in self.reads.retention_policies().await? {
             match self.shop(ctx, shop, days).await {
                 Ok(n) => removed += n,
-                Err(e) => tracing::warn!(%shop, error = %e, "retention could not remove a shop's old files"),
+                Err(e) => tracing::warn!(%shop, error = %crate::Chain(&e), "retention could not remove a shop's old files"),
             }
         }
         Ok(removed)
@@ -86,12 +86,15 @@ impl ApplyRetentionService {
                 return Ok(removed);
             }
             for f in &files {
-                self.store.delete(&f.storage_key()).await.map_err(|e| RepoError::Other(e.to_string()))?;
+                self.store
+                    .delete(&f.storage_key())
+                    .await
+                    .map_err(|e| RepoError::Other(crate::Cause::caused_by("deleting an expired file failed", e)))?;
             }
             let ids = files.iter().map(|f| f.id).collect();
             removed += self.pipeline.execute(ctx, &self.mark, MarkExpired { shop_id: shop, ids }).await.map_err(|e| match e {
                 ApplyRetentionError::Storage(s) => s,
-                other => RepoError::Other(other.to_string()),
+                other => RepoError::Other(crate::Cause::caused_by("marking expired files failed", other)),
             })?;
             if (files.len() as u64) < self.batch {
                 return Ok(removed);

@@ -175,7 +175,7 @@ impl FetchMediaService {
         let ctx = crate::RequestContext::system("media-fetch");
         let recorded = self.pipeline.execute(&ctx, &self.record, RecordFetches { fetches }).await.map_err(|e| match e {
             FetchMediaError::Storage(s) => s,
-            other => RepoError::Other(other.to_string()),
+            other => RepoError::Other(crate::Cause::caused_by("recording the fetches failed", other)),
         })?;
         for f in recorded {
             match f.state {

@@ -3,11 +3,13 @@
 
 pub mod apply_retention;
 pub mod fetch_media;
-pub mod get_media;
-pub mod media_settings;
+pub mod get_media_info;
+pub mod get_media_settings;
 pub mod memory;
+pub mod open_media;
 pub mod personal_data;
 pub mod ports;
+pub mod update_media_settings;
 pub mod upload_media;
 
 /// Why a file could not be uploaded to Meta.

@@ -150,7 +150,7 @@ impl UploadMediaService {
         if recorded.is_err()
             && let Err(e) = self.store.delete(&key).await
         {
-            tracing::warn!(%key, error = %e, "an upload that was not recorded could not be removed from the store");
+            tracing::warn!(%key, error = %crate::Chain(&e), "an upload that was not recorded could not be removed from the store");
         }
         recorded
     }

@@ -19,9 +19,10 @@ use std::sync::Arc;
 use serde_json::json;
 
 use application::Pipeline;
-use application::media::get_media::{GetMediaError, GetMediaService};
-use application::media::media_settings::{MediaSettingsError, UpdateMediaSettingsHandler};
-use application::media::ports::MediaReads;
+use application::media::get_media_info::{GetMediaInfoError, GetMediaInfoHandler};
+use application::media::get_media_settings::{GetMediaSettingsError, GetMediaSettingsHandler};
+use application::media::open_media::{OpenMediaError, OpenMediaHandler};
+use application::media::update_media_settings::{UpdateMediaSettingsError, UpdateMediaSettingsHandler};
 use application::media::upload_media::{UploadMediaError, UploadMediaService};
 
 use crate::http::error::{ApiError, body};
@@ -31,9 +32,10 @@ use crate::http::media::gate::UploadGate;
 pub struct MediaHttp {
     pub pipeline: Pipeline,
     pub upload: UploadMediaService,
-    pub get: GetMediaService,
-    pub reads: Arc<dyn MediaReads>,
-    pub settings: UpdateMediaSettingsHandler,
+    pub info: GetMediaInfoHandler,
+    pub open: OpenMediaHandler,
+    pub settings: GetMediaSettingsHandler,
+    pub update_settings: UpdateMediaSettingsHandler,
     /// Uploads admitted before their bodies are read (the file memory, uploads per shop).
     pub gate: gate::UploadGate,
 }
@@ -59,28 +61,48 @@ impl From<UploadMediaError> for ApiError {
     }
 }
 
-impl From<GetMediaError> for ApiError {
-    fn from(e: GetMediaError) -> Self {
+impl From<GetMediaInfoError> for ApiError {
+    fn from(e: GetMediaInfoError) -> Self {
         match e {
-            GetMediaError::NotFound => ApiError::not_found("media"),
-            GetMediaError::NotReady(s) => ApiError::Conflict(body(
-                "MEDIA_NOT_READY",
-                format!("The file is not available yet: it is {}.", s.as_str()),
-                json!({"state": s.as_str()}),
-            )),
-            // The routes answer 410 themselves; elsewhere a removed file is not found.
-            GetMediaError::Removed(_) => ApiError::not_found("media"),
-            e @ GetMediaError::Store(_) => ApiError::fault(&e),
-            GetMediaError::Storage(s) => s.into(),
+            GetMediaInfoError::Invalid(i) => i.into(),
+            GetMediaInfoError::NotFound => ApiError::not_found("media"),
+            GetMediaInfoError::Storage(s) => s.into(),
         }
     }
 }
 
-impl From<MediaSettingsError> for ApiError {
-    fn from(e: MediaSettingsError) -> Self {
+impl From<OpenMediaError> for ApiError {
+    fn from(e: OpenMediaError) -> Self {
         match e {
-            MediaSettingsError::Invalid(i) => i.into(),
-            MediaSettingsError::Storage(s) => s.into(),
+            OpenMediaError::Invalid(i) => i.into(),
+            OpenMediaError::NotFound => ApiError::not_found("media"),
+            OpenMediaError::NotReady(s) => ApiError::Conflict(body(
+                "MEDIA_NOT_READY",
+                format!("The file is not available yet: it is {}.", s.as_str()),
+                json!({"state": s.as_str()}),
+            )),
+            // The route answers 410 itself; elsewhere a removed file is not found.
+            OpenMediaError::Removed(_) => ApiError::not_found("media"),
+            e @ OpenMediaError::Store(_) => ApiError::fault(&e),
+            OpenMediaError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetMediaSettingsError> for ApiError {
+    fn from(e: GetMediaSettingsError) -> Self {
+        match e {
+            GetMediaSettingsError::Invalid(i) => i.into(),
+            GetMediaSettingsError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<UpdateMediaSettingsError> for ApiError {
+    fn from(e: UpdateMediaSettingsError) -> Self {
+        match e {
+            UpdateMediaSettingsError::Invalid(i) => i.into(),
+            UpdateMediaSettingsError::Storage(s) => s.into(),
         }
     }
 }
@@ -97,9 +119,10 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<MediaHttp> {
             store: a.media_store.clone(),
             clock: a.clock.clone(),
         },
-        get: GetMediaService { reads: a.media_reads.clone(), store: a.media_store.clone() },
+        info: GetMediaInfoHandler { reads: a.media_reads.clone() },
+        open: OpenMediaHandler { reads: a.media_reads.clone(), store: a.media_store.clone() },
+        settings: GetMediaSettingsHandler { reads: a.media_reads.clone() },
+        update_settings: UpdateMediaSettingsHandler { clock: a.clock.clone() },
         gate: UploadGate::new(a.file_memory.clone(), a.config.media_uploads_per_shop),
-        reads: a.media_reads.clone(),
-        settings: UpdateMediaSettingsHandler { clock: a.clock.clone() },
     })
 }

@@ -13,8 +13,10 @@ use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::json;
 use uuid::Uuid;
 
-use application::media::get_media::GetMediaError;
-use application::media::media_settings::{UpdateMediaSettings, retention};
+use application::media::get_media_info::GetMediaInfo;
+use application::media::get_media_settings::GetMediaSettings;
+use application::media::open_media::{OpenMedia, OpenMediaError};
+use application::media::update_media_settings::UpdateMediaSettings;
 use application::media::upload_media::UploadMedia;
 use domain::MediaId;
 use domain::tenancy::Role;
@@ -146,12 +148,14 @@ impl MediaApi {
         &self,
         h: Data<&Arc<MediaHttp>>,
         authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
         req: &Request,
         auth: ApiKeyAuth,
         id: Path<Uuid>,
     ) -> Result<MediaBytes, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let file = h.get.info(shop, MediaId::from(id.0)).await?;
+        let (ctx, id) = (ctx(&rid, Some(shop)), MediaId::from(id.0));
+        let file = h.pipeline.query(&ctx, &h.info, GetMediaInfo { shop_id: shop, id }).await?;
         let size = file.size.unwrap_or(0);
         let range = match super::range::resolve(req.header("range"), size) {
             Wanted::Whole => None,
@@ -163,9 +167,9 @@ impl MediaApi {
                 ));
             }
         };
-        let stored = match h.get.open(&file, range.clone()).await {
+        let stored = match h.pipeline.query(&ctx, &h.open, OpenMedia { shop_id: shop, id, range: range.clone() }).await {
             Ok(s) => s,
-            Err(GetMediaError::Removed(s)) => {
+            Err(OpenMediaError::Removed(s)) => {
                 return Ok(MediaBytes::Gone(body(
                     "MEDIA_REMOVED",
                     format!("The file was removed ({}).", s.as_str()),
@@ -215,11 +219,12 @@ impl MediaApi {
         &self,
         h: Data<&Arc<MediaHttp>>,
         authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
         auth: ApiKeyAuth,
         id: Path<Uuid>,
     ) -> Result<Json<MediaDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let file = h.get.info(shop, MediaId::from(id.0)).await?;
+        let file = h.pipeline.query(&ctx(&rid, Some(shop)), &h.info, GetMediaInfo { shop_id: shop, id: MediaId::from(id.0) }).await?;
         Ok(Json(MediaDto::from(&file)))
     }
 
@@ -229,10 +234,12 @@ impl MediaApi {
         &self,
         h: Data<&Arc<MediaHttp>>,
         authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
         auth: ApiKeyAuth,
     ) -> Result<Json<MediaSettingsDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        Ok(Json(MediaSettingsDto { retention_days: retention(h.reads.as_ref(), shop).await? }))
+        let days = h.pipeline.query(&ctx(&rid, Some(shop)), &h.settings, GetMediaSettings { shop_id: shop }).await?;
+        Ok(Json(MediaSettingsDto { retention_days: days }))
     }
 
     /// Set how long the shop keeps its files (admin): `retentionDays` 1 to 3650, or `null` for
@@ -248,7 +255,7 @@ impl MediaApi {
     ) -> Result<Json<MediaSettingsDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Admin).await?;
         let cmd = UpdateMediaSettings { shop_id: shop, retention_days: body.0.retention_days };
-        let days = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.settings, cmd).await?;
+        let days = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.update_settings, cmd).await?;
         Ok(Json(MediaSettingsDto { retention_days: days }))
     }
 }

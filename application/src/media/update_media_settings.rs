@@ -1,4 +1,4 @@
-//! The shop's media settings: how many days its files are kept (`None`: for ever).
+//! UpdateMediaSettings: how many days the shop's files are kept (`None`: for ever); audited.
 
 use std::sync::Arc;
 
@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use serde_json::json;
 use validator::Validate;
 
-use super::ports::MediaReads;
 use crate::media::ports::MediaUnitOfWork;
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Audited, Command, CommandHandler};
@@ -16,13 +15,13 @@ use crate::shared::unit_of_work::UnitOfWork;
 use domain::ShopId;
 
 #[derive(Debug, thiserror::Error)]
-pub enum MediaSettingsError {
+pub enum UpdateMediaSettingsError {
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error("could not read or store the settings")]
     Storage(#[from] RepoError),
 }
-crate::use_case_error!(MediaSettingsError);
+crate::use_case_error!(UpdateMediaSettingsError);
 
 #[derive(Debug, Validate)]
 pub struct UpdateMediaSettings {
@@ -33,7 +32,7 @@ pub struct UpdateMediaSettings {
 
 impl Command for UpdateMediaSettings {
     type Output = Option<u32>;
-    type Error = MediaSettingsError;
+    type Error = UpdateMediaSettingsError;
     const NAME: &'static str = "UpdateMediaSettings";
     fn audit(&self, out: &Option<u32>) -> Option<Audited> {
         Some(Audited {
@@ -52,12 +51,8 @@ pub struct UpdateMediaSettingsHandler {
 
 #[async_trait]
 impl CommandHandler<UpdateMediaSettings> for UpdateMediaSettingsHandler {
-    async fn handle(&self, cmd: &UpdateMediaSettings, uow: &mut dyn UnitOfWork) -> Result<Option<u32>, MediaSettingsError> {
+    async fn handle(&self, cmd: &UpdateMediaSettings, uow: &mut dyn UnitOfWork) -> Result<Option<u32>, UpdateMediaSettingsError> {
         uow.media().set_retention(cmd.shop_id, cmd.retention_days, self.clock.now()).await?;
         Ok(cmd.retention_days)
     }
-}
-
-pub async fn retention(reads: &dyn MediaReads, shop: ShopId) -> Result<Option<u32>, MediaSettingsError> {
-    Ok(reads.retention(shop).await?)
 }
