@@ -66,7 +66,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %e, "fatal");
+            tracing::error!(error = format!("{e:#}"), "fatal");
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }

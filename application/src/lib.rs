@@ -22,6 +22,6 @@ pub mod tenancy;
 #[cfg(test)]
 mod testing;
 
-pub use shared::error::{Invalid, UseCaseError};
+pub use shared::error::{Chain, Invalid, UseCaseError};
 pub use shared::pipeline::{Pipeline, RequestContext};
-pub use shared::repo::{Page, Paged, RepoError, RepoResult};
+pub use shared::repo::{Cause, Page, Paged, RepoError, RepoResult};

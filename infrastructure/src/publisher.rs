@@ -92,7 +92,7 @@ impl RabbitPublisher {
                 *link = Some(l);
                 self.healthy.store(true, Ordering::Relaxed);
             }
-            Err(e) => tracing::warn!(error = %e, "RabbitMQ unavailable at start-up; events wait in the outbox"),
+            Err(e) => tracing::warn!(error = %application::Chain(&e), "RabbitMQ unavailable at start-up; events wait in the outbox"),
         }
     }
 }
@@ -168,7 +168,7 @@ impl EventPublisher for RabbitPublisher {
                 Err(e)
             }
             Some(e) => {
-                tracing::warn!(error = %e, confirmed, "partial publish; the rest is retried");
+                tracing::warn!(error = %application::Chain(&e), confirmed, "partial publish; the rest is retried");
                 *link = None;
                 self.healthy.store(false, Ordering::Relaxed);
                 Ok(confirmed)

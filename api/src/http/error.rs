@@ -167,19 +167,20 @@ impl From<Invalid> for ApiError {
 
 impl From<RepoError> for ApiError {
     /// Storage trouble: 503 while the database is unavailable, else an opaque 500 with the
-    /// request id (the cause is logged, never returned).
-    fn from(cause: RepoError) -> Self {
-        match cause {
-            RepoError::Unavailable(cause) => {
+    /// request id (the cause chain is logged, never returned).
+    fn from(e: RepoError) -> Self {
+        let cause = application::Chain(&e).to_string();
+        match e {
+            RepoError::Unavailable(_) => {
                 tracing::error!(%cause, "storage unavailable");
                 ApiError::unavailable("The database is unavailable; retry shortly.", 5)
             }
-            RepoError::Concurrency(cause) => {
+            RepoError::Concurrency(_) => {
                 tracing::warn!(%cause, "concurrent changes kept conflicting");
                 ApiError::Conflict(body("CONFLICT", "The resource kept changing concurrently; retry.", json!({})))
             }
-            cause => {
-                tracing::error!(error = ?cause, "storage error");
+            _ => {
+                tracing::error!(error = %cause, "storage error");
                 ApiError::internal(&current_request_id())
             }
         }
@@ -189,13 +190,7 @@ impl From<RepoError> for ApiError {
 impl ApiError {
     /// A server fault: logged with its cause chain, answered opaquely.
     pub fn fault(error: &(dyn std::error::Error + 'static)) -> Self {
-        let mut chain = error.to_string();
-        let mut source = error.source();
-        while let Some(s) = source {
-            chain.push_str(": ");
-            chain.push_str(&s.to_string());
-            source = s.source();
-        }
+        let chain = application::Chain(error).to_string();
         tracing::error!(error = %chain, "internal error");
         ApiError::internal(&current_request_id())
     }

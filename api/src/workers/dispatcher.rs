@@ -114,7 +114,7 @@ async fn dispatch_loop(d: Arc<Dispatcher>, tx: mpsc::Sender<DeliveryOutcome>, mu
         let due = match d.queue.due_accounts(now, 500).await {
             Ok(a) => a,
             Err(e) => {
-                tracing::warn!(error = %e, "dispatcher: cannot read the queue");
+                tracing::warn!(error = %application::Chain(&e), "dispatcher: cannot read the queue");
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 continue;
             }
@@ -160,7 +160,7 @@ async fn dispatch_loop(d: Arc<Dispatcher>, tx: mpsc::Sender<DeliveryOutcome>, mu
                 let access_token = match d.cipher.decrypt(&token) {
                     Ok(t) => t,
                     Err(e) => {
-                        tracing::error!(account_id = %account.id(), error = %e, "cannot decrypt the account's token");
+                        tracing::error!(account_id = %account.id(), error = %application::Chain(&e), "cannot decrypt the account's token");
                         continue;
                     }
                 };
@@ -250,7 +250,7 @@ async fn record_loop(d: Arc<Dispatcher>, mut rx: mpsc::Receiver<DeliveryOutcome>
                     }
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "cannot record delivery outcomes; retrying in 1 s");
+                    tracing::error!(error = %application::Chain(&e), "cannot record delivery outcomes; retrying in 1 s");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     if *shutdown.borrow() {
                         break;

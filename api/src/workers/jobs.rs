@@ -85,7 +85,7 @@ impl Jobs {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(e) => {
-                    tracing::warn!(job = name, error = %e, "cannot take the job lease");
+                    tracing::warn!(job = name, error = %application::Chain(&e), "cannot take the job lease");
                     continue;
                 }
             }
@@ -109,13 +109,17 @@ impl Jobs {
 
     async fn expire_conversations(&self) -> Result<String, String> {
         let cmd = ExpireConversations { now: self.clock.now(), limit: 1000 };
-        let out = self.pipeline.execute(&RequestContext::system("job"), &self.expire, cmd).await.map_err(|e| e.to_string())?;
+        let out = self
+            .pipeline
+            .execute(&RequestContext::system("job"), &self.expire, cmd)
+            .await
+            .map_err(|e| application::Chain(&e).to_string())?;
         Ok(format!("examined {}, expired {}", out.examined, out.expired))
     }
 
     /// Every shop in turn; one shop's failure (a revoked token) does not stop the others.
     pub async fn reconcile_templates(&self) -> Result<String, String> {
-        let shops = self.accounts.shops_with_numbers().await.map_err(|e| e.to_string())?;
+        let shops = self.accounts.shops_with_numbers().await.map_err(|e| application::Chain(&e).to_string())?;
         let (mut synced, mut failed, mut changed) = (0, 0, 0);
         for shop in &shops {
             match self.sync_templates.run(&RequestContext::system("job"), *shop).await {
@@ -125,7 +129,7 @@ impl Jobs {
                 }
                 Err(e) => {
                     failed += 1;
-                    tracing::warn!(%shop, error = %e, "template reconciliation failed for a shop");
+                    tracing::warn!(%shop, error = %application::Chain(&e), "template reconciliation failed for a shop");
                 }
             }
         }
@@ -134,19 +138,23 @@ impl Jobs {
 
     /// Each shop's files past its retention policy.
     pub async fn apply_media_retention(&self) -> Result<String, String> {
-        let n = self.media_retention.run(&RequestContext::system("job")).await.map_err(|e| e.to_string())?;
+        let n = self.media_retention.run(&RequestContext::system("job")).await.map_err(|e| application::Chain(&e).to_string())?;
         Ok(format!("{n} files removed"))
     }
 
     /// Raw copies past their retention.
     pub async fn prune_raw_copies(&self) -> Result<String, String> {
-        let p = self.raw_retention.run().await.map_err(|e| e.to_string())?;
+        let p = self.raw_retention.run().await.map_err(|e| application::Chain(&e).to_string())?;
         Ok(format!("{} webhook deliveries and {} published events removed", p.deliveries, p.events))
     }
 
     async fn flag_stuck_messages(&self) -> Result<String, String> {
         let q = CountStuckMessages { now: self.clock.now() };
-        let n = self.pipeline.query(&RequestContext::system("job"), &self.count_stuck, q).await.map_err(|e| e.to_string())?;
+        let n = self
+            .pipeline
+            .query(&RequestContext::system("job"), &self.count_stuck, q)
+            .await
+            .map_err(|e| application::Chain(&e).to_string())?;
         self.metrics.messages_stuck.set(n as i64);
         if n > 0 {
             tracing::warn!(count = n, "outbound messages without a final status for over 24 h");

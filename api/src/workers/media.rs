@@ -66,7 +66,7 @@ impl MediaWorker {
                     m.with_label_values(&["superseded"]).inc_by(pass.superseded() as u64);
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "media fetch pass failed; retrying in 1 s");
+                    tracing::warn!(error = %application::Chain(&e), "media fetch pass failed; retrying in 1 s");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }

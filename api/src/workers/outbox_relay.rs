@@ -49,7 +49,7 @@ impl OutboxRelay {
                     continue;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "outbox relay: cannot take its lease");
+                    tracing::warn!(error = %application::Chain(&e), "outbox relay: cannot take its lease");
                     idle(Duration::from_secs(1)).await;
                     continue;
                 }
@@ -57,7 +57,7 @@ impl OutboxRelay {
             let batch = match self.store.unpublished(self.batch).await {
                 Ok(b) => b,
                 Err(e) => {
-                    tracing::warn!(error = %e, "outbox relay: cannot read the outbox");
+                    tracing::warn!(error = %application::Chain(&e), "outbox relay: cannot read the outbox");
                     idle(Duration::from_secs(1)).await;
                     continue;
                 }
@@ -78,7 +78,7 @@ impl OutboxRelay {
                     let seqs: Vec<i64> = batch[..n].iter().map(|r| r.seq).collect();
                     if let Err(e) = self.store.mark_published(&seqs, self.clock.now()).await {
                         // Published but not marked: they will be published again (at least once).
-                        tracing::warn!(error = %e, "outbox relay: could not mark events published");
+                        tracing::warn!(error = %application::Chain(&e), "outbox relay: could not mark events published");
                     }
                     m.events_published.with_label_values(&[self.publisher.name()]).inc_by(n as u64);
                     if n < batch.len() {
@@ -89,7 +89,7 @@ impl OutboxRelay {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "outbox relay: publish failed; events wait in the outbox");
+                    tracing::warn!(error = %application::Chain(&e), retry_in_ms = backoff.as_millis() as u64, "outbox relay: publish failed; events wait in the outbox");
                     idle(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                 }

@@ -66,7 +66,7 @@ impl WebhookWorker {
                 }
                 Err(e) => {
                     self.metrics.webhook_batches.with_label_values(&["failed"]).inc();
-                    tracing::warn!(error = %e, "batch failed; processing its deliveries one by one");
+                    tracing::warn!(error = %application::Chain(&e), "batch failed; processing its deliveries one by one");
                     if !self.one_by_one().await {
                         tokio::time::sleep(Duration::from_millis(500)).await;
                     }
@@ -106,7 +106,7 @@ impl WebhookWorker {
         let pending = match self.inbox.pending(self.per_transaction).await {
             Ok(p) => p,
             Err(e) => {
-                tracing::error!(error = %e, "cannot read stored webhooks; retrying in 1 s");
+                tracing::error!(error = %application::Chain(&e), "cannot read stored webhooks; retrying in 1 s");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 return false;
             }
@@ -125,9 +125,9 @@ impl WebhookWorker {
                     if dead {
                         self.metrics.webhook_dead_letters.with_label_values(&["failed"]).inc();
                     }
-                    tracing::error!(event_id = %id, attempts = attempts + 1, dead, error = %e, "webhook processing failed");
+                    tracing::error!(event_id = %id, attempts = attempts + 1, dead, error = %application::Chain(&e), "webhook processing failed");
                     if let Err(e2) = self.inbox.record_failure(id, &e.to_string(), dead).await {
-                        tracing::error!(error = %e2, "could not record the failure");
+                        tracing::error!(error = %application::Chain(&e2), "could not record the failure");
                     }
                 }
             }

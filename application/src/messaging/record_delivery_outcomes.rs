@@ -127,7 +127,9 @@ impl CommandHandler<RecordDeliveryOutcomes> for RecordOutcomesHandler {
                         conversations.get_mut(&message.conversation_id()).ok_or(RecordOutcomesError::MissingMessage(o.message_id))?;
                     match conversation.record_sent(message, receipt.wamid.clone(), now) {
                         Ok(e) => events.push(e),
-                        Err(e) => tracing::warn!(message_id = %o.message_id, error = %e, "Meta's answer does not fit the message"),
+                        Err(e) => {
+                            tracing::warn!(message_id = %o.message_id, error = %crate::Chain(&e), "Meta's answer does not fit the message")
+                        }
                     }
                     let mut statuses = early.remove(&receipt.wamid).unwrap_or_default();
                     statuses.sort_by_key(|s| s.occurred_at);

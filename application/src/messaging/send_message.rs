@@ -152,7 +152,7 @@ impl SendMessageService {
         match self.pipeline.execute(ctx, &self.handler, cmd.clone()).await {
             Err(SendMessageError::TemplateUnknown { .. }) => {
                 if let Err(e) = self.sync.run(ctx, shop).await {
-                    tracing::warn!(%shop, error = %e, "the template list could not be read again before a send");
+                    tracing::warn!(%shop, error = %crate::Chain(&e), "the template list could not be read again before a send");
                 }
                 self.pipeline.execute(ctx, &self.handler, cmd).await.map_err(|e| match e {
                     SendMessageError::TemplateUnknown { name, language } => {

@@ -105,7 +105,7 @@ impl EraseCustomerService {
         let (customer, keys) = self.pipeline.execute(ctx, &self.handler, cmd).await?;
         for key in keys {
             if let Err(e) = self.store.delete(&key).await {
-                tracing::warn!(%key, error = %e, "an erased customer's file could not be removed from the media store");
+                tracing::warn!(%key, error = %crate::Chain(&e), "an erased customer's file could not be removed from the media store");
             }
         }
         Ok(customer)

@@ -68,3 +68,45 @@ macro_rules! use_case_error {
         }
     )*};
 }
+
+/// Shows an error and every source under it on one line (`what: why: why underneath`), for
+/// logs: `tracing::warn!(error = %Chain(&e), "…")`. An error's own `Display` names only its
+/// level (a use case's "could not tag the customer"); the database's words are further down.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shared::repo::Cause;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("deadlock detected")]
+    struct DriverError;
+
+    #[derive(Debug, thiserror::Error)]
+    enum TagError {
+        #[error("could not tag the customer")]
+        Storage(#[from] RepoError),
+    }
+
+    #[test]
+    fn a_chain_names_every_level_down_to_the_database() {
+        let e = TagError::from(RepoError::Concurrency(Cause::caused_by("the database saw a concurrent change", DriverError)));
+        assert_eq!(
+            Chain(&e).to_string(),
+            "could not tag the customer: concurrent change: the database saw a concurrent change: deadlock detected"
+        );
+    }
+}

@@ -121,7 +121,7 @@ impl Pipeline {
                 let result = self.attempt(ctx, handler, &cmd).await;
                 match result {
                     Err(e) if is_concurrency(&e) && attempt < MAX_ATTEMPTS => {
-                        tracing::debug!(attempt, cause = ?e.storage(), "concurrent change; running the command again");
+                        tracing::info!(attempt, cause = %crate::Chain(&e), "concurrent change; running the command again");
                         *self.reruns.lock().unwrap_or_else(|p| p.into_inner()).entry(C::NAME).or_default() += 1;
                         // A short, growing, jittered pause lets the other transaction finish.
                         let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 8);
@@ -134,8 +134,10 @@ impl Pipeline {
             let ms = started.elapsed().as_secs_f64() * 1e3;
             match &result {
                 Ok(_) => tracing::info!(elapsed_ms = ms, attempts = attempt, "command handled"),
-                Err(e) if e.storage().is_some() => tracing::error!(elapsed_ms = ms, attempts = attempt, error = ?e, "command failed"),
-                Err(e) => tracing::info!(elapsed_ms = ms, error = %e, "command refused"),
+                Err(e) if e.storage().is_some() => {
+                    tracing::error!(elapsed_ms = ms, attempts = attempt, error = %crate::Chain(e), "command failed")
+                }
+                Err(e) => tracing::info!(elapsed_ms = ms, error = %crate::Chain(e), "command refused"),
             }
             result
         }
@@ -179,8 +181,8 @@ impl Pipeline {
             query.validate().map_err(|e| Q::Error::from(Invalid::from(e)))?;
             let result = handler.handle(&query).await;
             match &result {
-                Err(e) if e.storage().is_some() => tracing::error!(error = ?e, "query failed"),
-                Err(e) => tracing::debug!(error = %e, "query refused"),
+                Err(e) if e.storage().is_some() => tracing::error!(error = %crate::Chain(e), "query failed"),
+                Err(e) => tracing::debug!(error = %crate::Chain(e), "query refused"),
                 Ok(_) => {}
             }
             result

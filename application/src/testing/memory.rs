@@ -128,7 +128,7 @@ pub struct MemoryPart {
 }
 
 fn stale(what: &str) -> RepoError {
-    RepoError::Concurrency(format!("{what} changed since it was read"))
+    RepoError::Concurrency(format!("{what} changed since it was read").into())
 }
 
 #[async_trait]

@@ -27,7 +27,8 @@ impl SeaLeases {
 impl Leases for SeaLeases {
     /// Take or renew the lease `name` for `holder` until `now + ttl`. `true` if held now.
     async fn acquire(&self, name: &str, holder: &str, ttl: Duration, now: DateTime<Utc>) -> RepoResult<bool> {
-        let until = now + chrono::Duration::from_std(ttl).map_err(|e| RepoError::Other(e.to_string()))?;
+        let until =
+            now + chrono::Duration::from_std(ttl).map_err(|e| RepoError::Other(application::Cause::caused_by("a lease too long", e)))?;
         let sql = match self.db.backend() {
             DbBackend::Postgres => {
                 "INSERT INTO job_leases (name, holder, expires_at) VALUES ($1, $2, $3) \

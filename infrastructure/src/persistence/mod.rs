@@ -112,17 +112,17 @@ fn ensure_sqlite_dir(url: &str) {
 /// A database error as the ports see it. Postgres deadlocks and serialization failures are
 /// concurrent changes (the pipeline runs the command again); unique violations are conflicts.
 pub(crate) fn repo_err(e: DbErr) -> RepoError {
+    use application::Cause;
     if let Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) = e.sql_err() {
-        return RepoError::Conflict(m);
+        return RepoError::Conflict(Cause::caused_by(m, e));
     }
-    let text = e.to_string();
     // 40P01 deadlock_detected, 40001 serialization_failure (Postgres); 5 SQLITE_BUSY.
     if matches!(sqlstate(&e).as_deref(), Some("40P01" | "40001" | "5" | "517")) {
-        return RepoError::Concurrency(text);
+        return RepoError::Concurrency(Cause::caused_by("the database saw a concurrent change", e));
     }
     match &e {
-        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => RepoError::Unavailable(text),
-        _ => RepoError::Other(text),
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => RepoError::Unavailable(Cause::caused_by("no connection to the database", e)),
+        _ => RepoError::Other(Cause::caused_by("the database refused a statement", e)),
     }
 }
 
@@ -138,5 +138,28 @@ fn sqlstate(e: &DbErr) -> Option<String> {
 }
 
 pub(crate) fn corrupt(what: &str, v: impl std::fmt::Display) -> RepoError {
-    RepoError::Corrupt(format!("{what}: {v}"))
+    RepoError::Corrupt(format!("{what}: {v}").into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[tokio::test]
+    async fn a_database_error_stays_the_source_of_the_storage_error() {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let e = db.conn.execute_unprepared("SELECT * FROM no_such_table").await.map(|_| ()).map_err(repo_err).unwrap_err();
+        assert!(matches!(e, RepoError::Other(_)), "{e:?}");
+        let source = e.source().expect("the driver's error is kept");
+        assert!(source.downcast_ref::<DbErr>().is_some());
+        assert!(application::Chain(&e).to_string().contains("no such table: no_such_table"), "{}", application::Chain(&e));
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_with_its_cause() {
+        let e = repo_err(DbErr::Conn(sea_orm::RuntimeErr::Internal("connection refused".into())));
+        assert!(matches!(e, RepoError::Unavailable(_)), "{e:?}");
+        assert!(e.source().unwrap().to_string().contains("connection refused"));
+    }
 }

@@ -18,7 +18,7 @@ pub(crate) async fn set_on(conn: &mut PgConnection) -> Result<(), sea_orm::sqlx:
         match set_for_local_port(port) {
             Ok(true) => {}
             Ok(false) => tracing::warn!(port, "no socket found for a Postgres connection; TCP_NODELAY not set"),
-            Err(e) => tracing::warn!(port, error = %e, "TCP_NODELAY not set on a Postgres connection"),
+            Err(e) => tracing::warn!(port, error = %application::Chain(&e), "TCP_NODELAY not set on a Postgres connection"),
         }
     }
     Ok(())

@@ -157,7 +157,9 @@ pub(crate) async fn update_columns<C: ConnectionTrait>(
         changed += res.rows_affected();
     }
     if changed != expected {
-        return Err(RepoError::Concurrency(format!("{table}: {} of {expected} rows changed since they were read", expected - changed)));
+        return Err(RepoError::Concurrency(
+            format!("{table}: {} of {expected} rows changed since they were read", expected - changed).into(),
+        ));
     }
     Ok(())
 }

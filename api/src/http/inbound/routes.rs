@@ -82,7 +82,7 @@ pub async fn receive(req: &Request, body: Body, h: Data<&Arc<WebhooksHttp>>) -> 
         Err(e) => {
             // Not stored: make Meta retry later rather than lose the event.
             m.webhook_requests.with_label_values(&["store_failed"]).inc();
-            tracing::error!(error = %e, "webhook not stored; answering 503 so Meta redelivers");
+            tracing::error!(error = %application::Chain(&e), "webhook not stored; answering 503 so Meta redelivers");
             error(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", "Could not store the event; retry.")
         }
     }

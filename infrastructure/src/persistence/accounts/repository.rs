@@ -35,7 +35,7 @@ impl AccountRepository for SeaAccountRepository {
             .await
             .map_err(repo_err)?;
         if res.rows_affected != 1 {
-            return Err(RepoError::Concurrency(format!("account {} changed since it was read", account.id())));
+            return Err(RepoError::Concurrency(format!("account {} changed since it was read", account.id()).into()));
         }
         Ok(())
     }

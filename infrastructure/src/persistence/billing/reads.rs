@@ -26,7 +26,8 @@ impl SeaRateCardReads {
 impl RateCardReads for SeaRateCardReads {
     async fn rate_card(&self, shop: ShopId) -> RepoResult<Option<RateCard>> {
         let Some(row) = Entity::find_by_id(shop.as_uuid()).one(&self.db.conn).await.map_err(repo_err)? else { return Ok(None) };
-        let rates = serde_json::from_value(row.rates).map_err(|e| RepoError::Other(format!("rate card of {shop}: {e}")))?;
+        let rates = serde_json::from_value(row.rates)
+            .map_err(|e| RepoError::Corrupt(application::Cause::caused_by(format!("rate card of {shop}"), e)))?;
         Ok(Some(RateCard { currency: row.currency, rates }))
     }
 }

@@ -81,7 +81,7 @@ async fn commit_loop(inbox: SeaWebhookInbox, rx: Arc<Mutex<mpsc::Receiver<Pendin
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, size = group.len(), "a webhook group failed to commit; storing its bodies one by one");
+                tracing::warn!(error = %application::Chain(&e), size = group.len(), "a webhook group failed to commit; storing its bodies one by one");
                 for p in group {
                     let r = inbox.store(p.body, p.received_at).await;
                     let _ = p.reply.send(r);

@@ -55,11 +55,9 @@ impl WebhookEventRepository for SeaWebhookEventRepository {
                     .await
                     .map_err(repo_err)?;
                 if res.rows_affected != chunk.len() as u64 {
-                    return Err(RepoError::Other(format!(
-                        "{} of {} webhook deliveries not found",
-                        chunk.len() as u64 - res.rows_affected,
-                        chunk.len()
-                    )));
+                    return Err(RepoError::Other(
+                        format!("{} of {} webhook deliveries not found", chunk.len() as u64 - res.rows_affected, chunk.len()).into(),
+                    ));
                 }
             }
         }

@@ -15,7 +15,7 @@ fn origin_str(o: Origin) -> &'static str {
 }
 
 pub fn file(m: Model) -> RepoResult<MediaFile> {
-    let bad = |what: &str, v: &str| RepoError::Other(format!("media {}: unknown {what} {v:?}", m.id));
+    let bad = |what: &str, v: &str| RepoError::Corrupt(format!("media {}: unknown {what} {v:?}", m.id).into());
     Ok(MediaFile {
         id: m.id.into(),
         shop_id: m.shop_id.into(),
