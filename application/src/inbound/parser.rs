@@ -234,7 +234,7 @@ fn template_report(waba_id: Option<WabaId>, v: &Value, at: Option<DateTime<Utc>>
         meta_template_id: text("message_template_id")?,
         name: text("message_template_name").unwrap_or_default(),
         language: text("message_template_language").unwrap_or_default(),
-        status: text("event")?,
+        status: domain::templates::ReviewStatus::parse(&text("event")?),
         reason: text("reason"),
         at,
     })

@@ -274,7 +274,7 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
             // with parameters that fit it. A name it does not know on a WABA whose templates it
             // keeps is unknown; on a WABA it knows nothing of, Meta decides.
             let waba = account.snapshot().waba_id.to_string();
-            let stored = uow.templates().by_name(cmd.shop_id, &t.name, &t.language).await?.into_iter().find(|s| s.waba_id == waba);
+            let stored = uow.templates().by_name(cmd.shop_id, &t.name, &t.language).await?.into_iter().find(|s| s.waba_id() == waba);
             if stored.is_none() && uow.templates().any_on_waba(cmd.shop_id, &waba).await? {
                 return Err(SendMessageError::TemplateUnknown { name: t.name.clone(), language: t.language.clone() });
             }
@@ -285,7 +285,7 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
                 }
             }
             // Consent, for every business-initiated template (free-form replies always pass).
-            let category = uow.templates().category_of(cmd.shop_id, &t.name, &t.language).await?.or(stored.and_then(|s| s.category));
+            let category = uow.templates().category_of(cmd.shop_id, &t.name, &t.language).await?.or(stored.and_then(|s| s.category()));
             let settings = uow.customers().consent_settings(&[cmd.shop_id]).await?.remove(&cmd.shop_id).unwrap_or_default();
             may_send(Outgoing::Template(category), customer.consent(), window.is_open, settings.require_marketing_opt_in).map_err(|r| {
                 match r {
@@ -402,15 +402,19 @@ mod tests {
 
     #[tokio::test]
     async fn given_a_kept_template_when_sending_then_only_approved_goes_with_parameters_that_fit() {
-        use domain::templates::{Template, TemplateDefinition};
+        use domain::templates::{ReviewStatus, Template, TemplateDefinition, TemplateSnapshot};
         use serde_json::json;
+        // The template as stored later (Meta's review, another WABA), rebuilt as persistence would.
+        let stored_as = |t: &Template, status: &str, waba: &str| {
+            Template::restore(TemplateSnapshot { status: ReviewStatus::parse(status), waba_id: waba.into(), ..t.snapshot().clone() })
+        };
         let s = Scenario::new();
         let account = s.given_account(BUSINESS, PNID).await;
         given_the_customer_wrote(&s, &account, 25 * 60).await;
         let c = json!([{"type": "BODY", "text": "Hi {{1}}, your order ships.", "example": {"body_text": [["Ana"]]}}]);
         let def = TemplateDefinition::parse("order_update", "en_US", "UTILITY", None, &c).unwrap();
         let waba = account.snapshot().waba_id.to_string();
-        let (mut kept, _) = Template::submitted(s.shop, account.id(), &waba, def, "77", "PENDING", None, s.now());
+        let (kept, _) = Template::submitted(s.shop, account.id(), &waba, def, "77", &ReviewStatus::Pending, None, None, s.now());
         s.memory.write(|st| st.stored_templates.push(kept.clone()));
         let h = SendMessageHandler { clock: s.clock() };
         let with = |components: Vec<serde_json::Value>| SendMessage {
@@ -422,8 +426,8 @@ mod tests {
 
         let r = s.when(&h, with(body.clone())).await;
         assert!(matches!(&r, Err(SendMessageError::TemplateNotApproved(e)) if e.status == "PENDING"), "{r:?}");
-        kept.status = "approved".into();
-        s.memory.write(|st| st.stored_templates = vec![kept.clone()]);
+        let approved = stored_as(&kept, "approved", &waba);
+        s.memory.write(|st| st.stored_templates = vec![approved.clone()]);
         let r = s.when(&h, with(vec![])).await;
         let Err(SendMessageError::TemplateParameters(problems)) = r else { panic!("{r:?}") };
         assert_eq!(problems[0].field, "template.components.body.parameters");
@@ -436,9 +440,8 @@ mod tests {
         let r = s.when(&h, other).await;
         assert!(matches!(&r, Err(SendMessageError::TemplateUnknown { name, .. }) if name == "not_kept"), "{r:?}");
         // A template of another WABA with the same name does not decide for this number.
-        kept.waba_id = "other".into();
-        kept.status = "paused".into();
-        s.memory.write(|st| st.stored_templates = vec![kept]);
+        let elsewhere = stored_as(&approved, "paused", "other");
+        s.memory.write(|st| st.stored_templates = vec![elsewhere]);
         s.when(&h, with(vec![])).await.expect("not kept for this WABA: Meta decides");
     }
 

@@ -74,8 +74,8 @@ impl Command for RecordCreatedTemplate {
             shop_id: self.shop_id,
             action: "template.created",
             subject_type: "template",
-            subject_id: Some(out.id.to_string()),
-            details: json!({"name": out.name, "language": out.language, "metaTemplateId": out.meta_template_id}),
+            subject_id: Some(out.id().to_string()),
+            details: json!({"name": out.name(), "language": out.language(), "metaTemplateId": out.meta_template_id()}),
         })
     }
 }
@@ -90,7 +90,8 @@ impl CommandHandler<RecordCreatedTemplate> for RecordCreatedTemplateHandler {
         let now = self.clock.now();
         // A status webhook may have been faster than Meta's answer: keep its status.
         let earlier = uow.templates().lock(cmd.shop_id, &cmd.submitted.id).await?;
-        let (mut template, event) = Template::submitted(
+        let first_status = earlier.is_none();
+        let (template, event) = Template::submitted(
             cmd.shop_id,
             cmd.account_id,
             &cmd.waba_id,
@@ -98,14 +99,9 @@ impl CommandHandler<RecordCreatedTemplate> for RecordCreatedTemplateHandler {
             &cmd.submitted.id,
             &cmd.submitted.status,
             cmd.submitted.category,
+            earlier.as_ref(),
             now,
         );
-        let first_status = earlier.is_none();
-        if let Some(e) = earlier {
-            template.id = e.id;
-            template.status = e.status;
-            template.reason = e.reason;
-        }
         uow.templates().save_many(&[(template.clone(), first_status)]).await?;
         uow.outbox().append(&Events::from(event), now).await?;
         Ok(template)

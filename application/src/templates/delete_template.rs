@@ -77,17 +77,17 @@ impl DeleteTemplateService {
     pub async fn run(&self, ctx: &crate::RequestContext, shop: ShopId, id: uuid::Uuid) -> Result<(), DeleteTemplateError> {
         let t = self.reads.by_id(shop, id).await?.ok_or(DeleteTemplateError::NotFound)?;
         // The token of a number of the shop on the template's WABA.
-        let account = super::account_on_waba(self.accounts.as_ref(), shop, &t.waba_id).await?;
+        let account = super::account_on_waba(self.accounts.as_ref(), shop, t.waba_id()).await?;
         if let Some(account) = account
             && let Some(token) = self.credentials.token(account.id()).await?
         {
-            match self.api.delete(&t.waba_id, &token, &t.name, &t.meta_template_id).await {
+            match self.api.delete(t.waba_id(), &token, t.name(), t.meta_template_id()).await {
                 Ok(()) => {}
                 // Already gone at Meta: forget it here too.
                 Err(e) if e.http_status == Some(404) => {}
                 Err(e) => return Err(DeleteTemplateError::Meta(e)),
             }
         }
-        self.pipeline.execute(ctx, &ForgetTemplateHandler, ForgetTemplate { shop_id: shop, id, name: t.name }).await
+        self.pipeline.execute(ctx, &ForgetTemplateHandler, ForgetTemplate { shop_id: shop, id, name: t.name().to_owned() }).await
     }
 }

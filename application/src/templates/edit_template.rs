@@ -67,8 +67,8 @@ impl Command for RecordTemplateEdit {
             shop_id: self.shop_id,
             action: "template.edited",
             subject_type: "template",
-            subject_id: Some(out.id.to_string()),
-            details: json!({"name": out.name, "language": out.language, "category": out.category.map(|c| c.as_str())}),
+            subject_id: Some(out.id().to_string()),
+            details: json!({"name": out.name(), "language": out.language(), "category": out.category().map(|c| c.as_str())}),
         })
     }
 }
@@ -101,24 +101,24 @@ impl EditTemplateService {
     #[tracing::instrument(name = "edit_template", skip_all, fields(request_id = %ctx.request_id))]
     pub async fn run(&self, ctx: &crate::RequestContext, cmd: EditTemplate) -> Result<Template, EditTemplateError> {
         let t = self.reads.by_id(cmd.shop_id, cmd.id).await?.ok_or(EditTemplateError::NotFound)?;
-        let category = match (&cmd.category, t.category) {
+        let category = match (&cmd.category, t.category()) {
             (Some(c), _) => c.clone(),
             (None, Some(c)) => c.as_str().to_owned(),
             (None, None) => String::new(),
         };
-        let format = cmd.parameter_format.clone().or_else(|| t.definition.as_ref().map(|d| d.format.as_str().to_owned()));
-        let next = TemplateDefinition::parse(&t.name, &t.language, &category, format.as_deref(), &cmd.components)
+        let format = cmd.parameter_format.clone().or_else(|| t.definition().map(|d| d.format.as_str().to_owned()));
+        let next = TemplateDefinition::parse(t.name(), t.language(), &category, format.as_deref(), &cmd.components)
             .map_err(EditTemplateError::Rejected)?;
         t.check_edit(&next).map_err(EditTemplateError::Rejected)?;
-        let account = super::account_on_waba(self.accounts.as_ref(), cmd.shop_id, &t.waba_id).await?;
+        let account = super::account_on_waba(self.accounts.as_ref(), cmd.shop_id, t.waba_id()).await?;
         let account = account.ok_or(EditTemplateError::NoAccount)?;
         let token = self.credentials.token(account.id()).await?.ok_or(EditTemplateError::NoAccount)?;
         let mut change = json!({"components": next.components});
         if cmd.category.is_some() {
             change["category"] = json!(next.category.as_str());
         }
-        self.api.edit(&t.meta_template_id, &token, &change).await.map_err(EditTemplateError::Meta)?;
-        let record = RecordTemplateEdit { shop_id: cmd.shop_id, meta_template_id: t.meta_template_id, definition: next };
+        self.api.edit(t.meta_template_id(), &token, &change).await.map_err(EditTemplateError::Meta)?;
+        let record = RecordTemplateEdit { shop_id: cmd.shop_id, meta_template_id: t.meta_template_id().to_owned(), definition: next };
         self.pipeline.execute(ctx, &self.record, record).await
     }
 }

@@ -46,10 +46,10 @@ pub struct GetTemplateHandler {
 impl QueryHandler<GetTemplate> for GetTemplateHandler {
     async fn handle(&self, q: &GetTemplate) -> Result<(Template, Vec<StatusChange>, TemplateFigures), GetTemplateError> {
         let t = self.reads.by_id(q.shop_id, q.id).await?.ok_or(GetTemplateError::NotFound)?;
-        let history = self.reads.history(q.shop_id, &t.meta_template_id).await?;
-        let mut figures = self.reads.figures(q.shop_id, &t.waba_id, &t.name, &t.language).await?;
+        let history = self.reads.history(q.shop_id, t.meta_template_id()).await?;
+        let mut figures = self.reads.figures(q.shop_id, t.waba_id(), t.name(), t.language()).await?;
         if let Some(card) = self.rate_cards.rate_card(q.shop_id).await? {
-            let counts = self.reads.billable_by_market(q.shop_id, &t.waba_id, &t.name, &t.language).await?;
+            let counts = self.reads.billable_by_market(q.shop_id, t.waba_id(), t.name(), t.language()).await?;
             let cost = card.cost(counts.iter().map(|(c, d, n)| (c.as_str(), d.as_str(), *n)));
             figures.cost = Some((card.currency, cost));
         }

@@ -8,6 +8,7 @@ pub mod delete_template;
 pub mod edit_template;
 pub mod get_template;
 pub mod list_templates;
+pub mod listed;
 pub mod ports;
 pub mod preview_template;
 pub mod record_template_categories;

@@ -7,7 +7,7 @@ use crate::shared::meta::CloudApiError;
 use crate::shared::ports::Secret;
 use crate::shared::repo::{Page, RepoResult};
 use domain::ShopId;
-use domain::templates::{Template, TemplateCategory, TemplateStatus};
+use domain::templates::{ReviewStatus, Template, TemplateCategory, TemplateStatus};
 
 /// The write side, inside a unit of work.
 #[async_trait]
@@ -82,7 +82,7 @@ pub trait TemplateReads: Send + Sync {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Submitted {
     pub id: String,
-    pub status: String,
+    pub status: ReviewStatus,
     pub category: Option<TemplateCategory>,
 }
 

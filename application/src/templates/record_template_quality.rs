@@ -16,7 +16,7 @@ use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use crate::templates::ports::TemplatesUnitOfWork;
 use domain::Events;
-use domain::templates::{TemplateEvent, TemplateQualityReport, TemplateQualityUpdated};
+use domain::templates::TemplateQualityReport;
 
 #[derive(Debug, Validate)]
 pub struct RecordTemplateQuality {
@@ -65,18 +65,9 @@ impl CommandHandler<RecordTemplateQuality> for RecordTemplateQualityHandler {
             for shop in shops {
                 let Some(mut t) = uow.templates().lock(shop, &report.meta_template_id).await? else { continue };
                 kept = true;
-                let previous = t.quality.clone();
-                if t.rate(&report.quality, now) {
-                    uow.templates().save_many(&[(t.clone(), false)]).await?;
-                    events.push(TemplateEvent::from(TemplateQualityUpdated {
-                        shop_id: shop,
-                        waba_id: t.waba_id.clone(),
-                        template_id: t.meta_template_id.clone(),
-                        template_name: t.name.clone(),
-                        language: t.language.clone(),
-                        quality: t.quality.clone().unwrap_or_default(),
-                        previous_quality: previous,
-                    }));
+                if let Some(event) = t.rate(&report.quality, now) {
+                    uow.templates().save_many(&[(t, false)]).await?;
+                    events.push(event);
                     out.changed += 1;
                 }
             }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::ports::TemplateApi;
 use crate::accounts::ports::{AccountReads, NumberCredentials};
@@ -18,7 +18,7 @@ use crate::shared::ports::{CipherError, Clock};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use crate::templates::ports::TemplatesUnitOfWork;
-use domain::templates::{Template, TemplateEvent, TemplateStatusUpdated};
+use domain::templates::{ListedTemplate, Reconciled, Template};
 use domain::{Events, ShopId};
 
 /// At most this many pages per WABA in one sync (100 templates a page: 50,000 templates).
@@ -52,7 +52,7 @@ crate::credentials_error!(SyncTemplatesError);
 pub struct RecordTemplatePage {
     pub shop_id: ShopId,
     pub waba_id: String,
-    pub templates: Vec<Value>,
+    pub templates: Vec<ListedTemplate>,
 }
 
 impl Command for RecordTemplatePage {
@@ -82,52 +82,27 @@ impl CommandHandler<RecordTemplatePage> for RecordTemplatePageHandler {
         let mut events = Events::new();
         // Each template once (a page that repeats one would make the upsert touch a row twice).
         let mut seen = std::collections::HashSet::new();
-        let page: Vec<Template> = cmd
-            .templates
-            .iter()
-            .filter_map(|e| Template::from_meta(cmd.shop_id, &cmd.waba_id, e, now))
-            .filter(|t| seen.insert(t.meta_template_id.clone()))
-            .collect();
+        let page: Vec<&ListedTemplate> = cmd.templates.iter().filter(|t| seen.insert(t.meta_template_id.clone())).collect();
         let ids: Vec<String> = page.iter().map(|t| t.meta_template_id.clone()).collect();
-        let held: HashMap<String, Template> =
-            uow.templates().lock_many(cmd.shop_id, &ids).await?.into_iter().map(|t| (t.meta_template_id.clone(), t)).collect();
+        let mut held: HashMap<String, Template> =
+            uow.templates().lock_many(cmd.shop_id, &ids).await?.into_iter().map(|t| (t.meta_template_id().to_owned(), t)).collect();
         let mut to_save: Vec<(Template, bool)> = Vec::new();
-        for mut t in page {
-            let status_changed = match held.get(&t.meta_template_id) {
+        for listed in page {
+            match held.remove(&listed.meta_template_id) {
                 None => {
                     created += 1;
-                    true
+                    to_save.push((Template::listed(cmd.shop_id, &cmd.waba_id, listed.clone(), now), true));
                 }
-                Some(old) => {
-                    let same = old.status == t.status
-                        && old.category == t.category
-                        && (t.quality.is_none() || old.quality == t.quality)
-                        && old.definition.as_ref().map(|d| &d.components) == t.definition.as_ref().map(|d| &d.components);
-                    if same {
-                        continue;
+                Some(mut t) => match t.reconcile(listed.clone(), now) {
+                    Reconciled::Unchanged => {}
+                    Reconciled::Changed { status } => {
+                        updated += 1;
+                        let status_changed = status.is_some();
+                        events.push_opt(status);
+                        to_save.push((t, status_changed));
                     }
-                    if old.status != t.status {
-                        // As the webhook would have said it.
-                        events.push(TemplateEvent::from(TemplateStatusUpdated {
-                            shop_id: cmd.shop_id,
-                            waba_id: cmd.waba_id.clone(),
-                            template_id: t.meta_template_id.clone(),
-                            template_name: t.name.clone(),
-                            language: t.language.clone(),
-                            status: t.status.clone(),
-                            previous_status: Some(old.status.clone()),
-                            reason: t.reason.clone(),
-                        }));
-                    }
-                    t.id = old.id;
-                    t.account_id = old.account_id;
-                    t.quality = t.quality.or(old.quality.clone());
-                    t.created_at = old.created_at;
-                    updated += 1;
-                    old.status != t.status
-                }
-            };
-            to_save.push((t, status_changed));
+                },
+            }
         }
         uow.templates().save_many(&to_save).await?;
         uow.outbox().append(&events, now).await?;
@@ -161,9 +136,10 @@ impl SyncTemplatesService {
                 let page = self.api.list(&waba, &token, after.as_deref()).await.map_err(SyncTemplatesError::Meta)?;
                 out.pages += 1;
                 out.seen += page.templates.len() as u32;
+                let listed = page.templates.iter().filter_map(super::listed::parse_listed).collect();
                 let (c, u) = self
                     .pipeline
-                    .execute(ctx, &self.record, RecordTemplatePage { shop_id: shop, waba_id: waba.clone(), templates: page.templates })
+                    .execute(ctx, &self.record, RecordTemplatePage { shop_id: shop, waba_id: waba.clone(), templates: listed })
                     .await?;
                 out.created += c;
                 out.updated += u;

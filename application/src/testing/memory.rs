@@ -499,11 +499,12 @@ impl DeliveryRepository for MemoryPart {
 impl TemplateRepository for MemoryPart {
     async fn lock_status(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<TemplateStatus>> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(work.templates.iter().find(|t| t.shop_id == shop && t.meta_template_id == meta_template_id).cloned())
+        Ok(work.templates.iter().find(|t| t.snapshot().shop_id == shop && t.snapshot().meta_template_id == meta_template_id).cloned())
     }
     async fn save_status(&mut self, status: &TemplateStatus) -> RepoResult<()> {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        work.templates.retain(|t| !(t.shop_id == status.shop_id && t.meta_template_id == status.meta_template_id));
+        let (shop, id) = (status.snapshot().shop_id, &status.snapshot().meta_template_id);
+        work.templates.retain(|t| !(t.snapshot().shop_id == shop && &t.snapshot().meta_template_id == id));
         work.templates.push(status.clone());
         Ok(())
     }
@@ -517,32 +518,37 @@ impl TemplateRepository for MemoryPart {
     }
     async fn lock(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<domain::templates::Template>> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(work.stored_templates.iter().find(|t| t.shop_id == shop && t.meta_template_id == meta_template_id).cloned())
+        Ok(work.stored_templates.iter().find(|t| t.shop_id() == shop && t.meta_template_id() == meta_template_id).cloned())
     }
     async fn by_name(&mut self, shop: ShopId, name: &str, language: &str) -> RepoResult<Vec<domain::templates::Template>> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(work.stored_templates.iter().filter(|t| t.shop_id == shop && t.name == name && t.language == language).cloned().collect())
+        Ok(work.stored_templates.iter().filter(|t| t.shop_id() == shop && t.name() == name && t.language() == language).cloned().collect())
     }
     async fn lock_many(&mut self, shop: ShopId, meta_template_ids: &[String]) -> RepoResult<Vec<domain::templates::Template>> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(work.stored_templates.iter().filter(|t| t.shop_id == shop && meta_template_ids.contains(&t.meta_template_id)).cloned().collect())
+        Ok(work
+            .stored_templates
+            .iter()
+            .filter(|t| t.shop_id() == shop && meta_template_ids.iter().any(|m| m == t.meta_template_id()))
+            .cloned()
+            .collect())
     }
     async fn save_many(&mut self, templates: &[(domain::templates::Template, bool)]) -> RepoResult<()> {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         for (template, _) in templates {
-            work.stored_templates.retain(|t| !(t.shop_id == template.shop_id && t.meta_template_id == template.meta_template_id));
+            work.stored_templates.retain(|t| !(t.shop_id() == template.shop_id() && t.meta_template_id() == template.meta_template_id()));
             work.stored_templates.push(template.clone());
         }
         Ok(())
     }
     async fn any_on_waba(&mut self, shop: ShopId, waba_id: &str) -> RepoResult<bool> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(work.stored_templates.iter().any(|t| t.shop_id == shop && t.waba_id == waba_id))
+        Ok(work.stored_templates.iter().any(|t| t.shop_id() == shop && t.waba_id() == waba_id))
     }
     async fn delete(&mut self, shop: ShopId, id: uuid::Uuid) -> RepoResult<bool> {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         let before = work.stored_templates.len();
-        work.stored_templates.retain(|t| !(t.shop_id == shop && t.id == id));
+        work.stored_templates.retain(|t| !(t.shop_id() == shop && t.id() == id));
         Ok(work.stored_templates.len() != before)
     }
 }

@@ -5,6 +5,7 @@ pub mod category;
 pub mod definition;
 pub mod events;
 pub mod parameters;
+pub mod review;
 pub mod template;
 pub mod template_status;
 
@@ -13,5 +14,6 @@ pub use category::{TemplateCategory, TemplateCategoryReport};
 pub use definition::TemplateDefinition;
 pub use events::{TemplateCreated, TemplateEvent, TemplateQualityUpdated, TemplateStatusUpdated};
 pub use parameters::RenderedTemplate;
-pub use template::{NotApproved, Template, TemplateQualityReport};
-pub use template_status::{TemplateStatus, TemplateStatusReport};
+pub use review::ReviewStatus;
+pub use template::{ListedTemplate, NotApproved, Reconciled, Template, TemplateQualityReport, TemplateSnapshot};
+pub use template_status::{TemplateStatus, TemplateStatusReport, TemplateStatusSnapshot};

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::events::{TemplateEvent, TemplateStatusUpdated};
+use super::review::ReviewStatus;
 use crate::ShopId;
 use crate::shared::phone::WabaId;
 
@@ -14,8 +15,8 @@ pub struct TemplateStatusReport {
     pub meta_template_id: String,
     pub name: String,
     pub language: String,
-    /// Meta's `event`, lowercased: `approved`, `rejected`, `paused`, `disabled`, ...
-    pub status: String,
+    /// Meta's `event`.
+    pub status: ReviewStatus,
     pub reason: Option<String>,
     /// When Meta says it happened (the webhook entry's `time`, in seconds).
     pub at: Option<DateTime<Utc>>,
@@ -26,15 +27,15 @@ pub struct TemplateStatusReport {
 /// own changes carry our clock) the later delivery wins.
 pub const STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
 
-/// The stored status of one template for one shop.
+/// The stored status of one template for one shop, as stored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TemplateStatus {
+pub struct TemplateStatusSnapshot {
     pub shop_id: ShopId,
     pub waba_id: String,
     pub meta_template_id: String,
     pub name: String,
     pub language: String,
-    pub status: String,
+    pub status: ReviewStatus,
     pub reason: Option<String>,
     pub updated_at: DateTime<Utc>,
     /// When the status held happened: Meta's time for a webhook's, ours for the service's own
@@ -42,43 +43,63 @@ pub struct TemplateStatus {
     pub status_at: Option<DateTime<Utc>>,
 }
 
+/// The review status of one template for one shop (a template known only from webhooks has
+/// nothing else). Private state: `restore` and `snapshot` for persistence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateStatus {
+    s: TemplateStatusSnapshot,
+}
+
 impl TemplateStatus {
+    pub fn restore(snapshot: TemplateStatusSnapshot) -> Self {
+        Self { s: snapshot }
+    }
+
+    pub fn snapshot(&self) -> &TemplateStatusSnapshot {
+        &self.s
+    }
+
+    pub fn status(&self) -> &ReviewStatus {
+        &self.s.status
+    }
+
     /// Record a report for `shop_id`; `None` when the status is the one already recorded (a
-    /// redelivery or a repeat), so nothing is written and no event is emitted.
+    /// redelivery or a repeat) or older than it, so nothing is written and no event is emitted.
     pub fn record(
         previous: Option<&TemplateStatus>,
         shop_id: ShopId,
         report: &TemplateStatusReport,
         now: DateTime<Utc>,
     ) -> Option<(TemplateStatus, TemplateEvent)> {
-        let status = report.status.to_ascii_lowercase();
-        if previous.is_some_and(|p| p.status == status) {
+        if previous.is_some_and(|p| p.s.status == report.status) {
             return None;
         }
         let at = report.at.unwrap_or(now);
-        if previous.and_then(|p| p.status_at).is_some_and(|held| at + STALE_AFTER < held) {
+        if previous.and_then(|p| p.s.status_at).is_some_and(|held| at + STALE_AFTER < held) {
             return None;
         }
         let reason = report.reason.clone().filter(|r| !r.is_empty() && r != "NONE");
         let record = TemplateStatus {
-            shop_id,
-            waba_id: report.waba_id.to_string(),
-            meta_template_id: report.meta_template_id.clone(),
-            name: report.name.clone(),
-            language: report.language.clone(),
-            status: status.clone(),
-            reason: reason.clone(),
-            updated_at: now,
-            status_at: Some(at),
+            s: TemplateStatusSnapshot {
+                shop_id,
+                waba_id: report.waba_id.to_string(),
+                meta_template_id: report.meta_template_id.clone(),
+                name: report.name.clone(),
+                language: report.language.clone(),
+                status: report.status.clone(),
+                reason: reason.clone(),
+                updated_at: now,
+                status_at: Some(at),
+            },
         };
         let event = TemplateEvent::from(TemplateStatusUpdated {
             shop_id,
-            waba_id: record.waba_id.clone(),
-            template_id: record.meta_template_id.clone(),
-            template_name: record.name.clone(),
-            language: record.language.clone(),
-            status,
-            previous_status: previous.map(|p| p.status.clone()),
+            waba_id: record.s.waba_id.clone(),
+            template_id: record.s.meta_template_id.clone(),
+            template_name: record.s.name.clone(),
+            language: record.s.language.clone(),
+            status: report.status.as_str().to_owned(),
+            previous_status: previous.map(|p| p.s.status.as_str().to_owned()),
             reason,
         });
         Some((record, event))
@@ -96,7 +117,7 @@ mod tests {
             meta_template_id: "123".into(),
             name: "order_update".into(),
             language: "en_US".into(),
-            status: status.into(),
+            status: ReviewStatus::parse(status),
             reason: Some("NONE".into()),
             at: None,
         }
@@ -111,14 +132,14 @@ mod tests {
         assert!(TemplateStatus::record(Some(&paused), shop, &at("APPROVED", -3600), t).is_none(), "an hour-old approval arrived late");
         assert!(TemplateStatus::record(Some(&paused), shop, &at("APPROVED", -1), t).is_some(), "the same second: the later delivery wins");
         let (approved, _) = TemplateStatus::record(Some(&paused), shop, &at("APPROVED", 60), t).unwrap();
-        assert_eq!(approved.status_at, Some(t + chrono::TimeDelta::seconds(60)));
+        assert_eq!(approved.snapshot().status_at, Some(t + chrono::TimeDelta::seconds(60)));
     }
 
     #[test]
     fn given_no_status_when_approved_then_recorded_with_an_event() {
         let shop = ShopId::new();
         let (record, event) = TemplateStatus::record(None, shop, &report("APPROVED"), Utc::now()).unwrap();
-        assert_eq!((record.status.as_str(), record.reason.as_deref()), ("approved", None));
+        assert_eq!((record.status(), record.snapshot().reason.as_deref()), (&ReviewStatus::Approved, None));
         assert_eq!(event.event_type(), "template.status.updated");
         assert_eq!(event.data()["previousStatus"], serde_json::Value::Null);
         assert_eq!(event.subject(), "123");

@@ -19,7 +19,7 @@ impl TemplateApi for CloudApiClient {
         }
         Ok(Submitted {
             id,
-            status: v.get("status").and_then(Value::as_str).unwrap_or("PENDING").to_owned(),
+            status: domain::templates::ReviewStatus::parse(v.get("status").and_then(Value::as_str).unwrap_or("PENDING")),
             category: v.get("category").and_then(Value::as_str).and_then(TemplateCategory::parse),
         })
     }

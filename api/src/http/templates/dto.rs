@@ -154,6 +154,7 @@ impl MessageTemplateDto {
     }
 
     pub fn with(t: Template, history: Option<Vec<StatusChange>>, figures: Option<TemplateFigures>) -> Self {
+        let t = t.into_snapshot();
         Self {
             id: t.id,
             meta_template_id: t.meta_template_id,
@@ -162,7 +163,7 @@ impl MessageTemplateDto {
             name: t.name,
             language: t.language,
             category: t.category.map(|c| c.as_str().to_owned()),
-            status: t.status.to_ascii_uppercase(),
+            status: t.status.as_str().to_ascii_uppercase(),
             reason: t.reason,
             quality: t.quality,
             parameter_format: t.definition.as_ref().map(|d| d.format.as_str().to_owned()),

@@ -2,7 +2,7 @@
 
 use sea_orm::ActiveValue::{NotSet, Set};
 
-use domain::templates::{Template, TemplateCategory, TemplateDefinition};
+use domain::templates::{ReviewStatus, Template, TemplateCategory, TemplateDefinition, TemplateSnapshot};
 
 use super::entities::templates::{ActiveModel, Model};
 
@@ -11,7 +11,7 @@ pub(crate) fn template(m: Model) -> Template {
     let definition = m.components.as_ref().and_then(|c| {
         TemplateDefinition::parse(&m.name, &m.language, category.map_or("", |c| c.as_str()), m.parameter_format.as_deref(), c).ok()
     });
-    Template {
+    Template::restore(TemplateSnapshot {
         id: m.id,
         shop_id: m.shop_id.into(),
         account_id: m.account_id.map(Into::into),
@@ -21,15 +21,16 @@ pub(crate) fn template(m: Model) -> Template {
         language: m.language,
         category,
         definition,
-        status: m.status,
+        status: ReviewStatus::parse(&m.status),
         reason: m.reason,
         quality: m.quality,
         created_at: m.created_at,
         updated_at: m.updated_at,
-    }
+    })
 }
 
 pub(crate) fn row(t: &Template) -> ActiveModel {
+    let t = t.snapshot();
     ActiveModel {
         id: Set(t.id),
         shop_id: Set(t.shop_id.as_uuid()),
@@ -37,7 +38,7 @@ pub(crate) fn row(t: &Template) -> ActiveModel {
         meta_template_id: Set(t.meta_template_id.clone()),
         name: Set(t.name.clone()),
         language: Set(t.language.clone()),
-        status: Set(t.status.clone()),
+        status: Set(t.status.as_str().to_owned()),
         reason: Set(t.reason.clone()),
         updated_at: Set(t.updated_at),
         category: Set(t.category.map(|c| c.as_str().to_owned())),

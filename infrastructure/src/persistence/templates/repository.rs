@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use application::RepoResult;
 use application::templates::ports::TemplateRepository;
 use domain::ShopId;
-use domain::templates::{Template, TemplateCategory, TemplateStatus};
+use domain::templates::{ReviewStatus, Template, TemplateCategory, TemplateStatus, TemplateStatusSnapshot};
 
 use super::entities::template_categories as categories;
 use super::entities::template_status_history as hist;
@@ -29,20 +29,24 @@ fn by_meta_id(shop: ShopId, meta_template_id: &str) -> sea_orm::Select<Entity> {
 #[async_trait]
 impl TemplateRepository for SeaTemplateRepository {
     async fn lock_status(&mut self, shop: ShopId, meta_template_id: &str) -> RepoResult<Option<TemplateStatus>> {
-        Ok(by_meta_id(shop, meta_template_id).lock_exclusive().one(self.tx.as_ref()).await.map_err(repo_err)?.map(|m| TemplateStatus {
-            shop_id: m.shop_id.into(),
-            waba_id: m.waba_id,
-            meta_template_id: m.meta_template_id,
-            name: m.name,
-            language: m.language,
-            status: m.status,
-            reason: m.reason,
-            updated_at: m.updated_at,
-            status_at: m.status_at,
+        let row = by_meta_id(shop, meta_template_id).lock_exclusive().one(self.tx.as_ref()).await.map_err(repo_err)?;
+        Ok(row.map(|m| {
+            TemplateStatus::restore(TemplateStatusSnapshot {
+                shop_id: m.shop_id.into(),
+                waba_id: m.waba_id,
+                meta_template_id: m.meta_template_id,
+                name: m.name,
+                language: m.language,
+                status: ReviewStatus::parse(&m.status),
+                reason: m.reason,
+                updated_at: m.updated_at,
+                status_at: m.status_at,
+            })
         }))
     }
 
     async fn save_status(&mut self, r: &TemplateStatus) -> RepoResult<()> {
+        let r = r.snapshot();
         let row = ActiveModel {
             id: Set(uuid::Uuid::now_v7()),
             shop_id: Set(r.shop_id.as_uuid()),
@@ -50,7 +54,7 @@ impl TemplateRepository for SeaTemplateRepository {
             meta_template_id: Set(r.meta_template_id.clone()),
             name: Set(r.name.clone()),
             language: Set(r.language.clone()),
-            status: Set(r.status.clone()),
+            status: Set(r.status.as_str().to_owned()),
             reason: Set(r.reason.clone()),
             updated_at: Set(r.updated_at),
             category: NotSet,
@@ -61,7 +65,7 @@ impl TemplateRepository for SeaTemplateRepository {
             quality: NotSet,
             status_at: Set(r.status_at),
         };
-        history(self.tx.as_ref(), r.shop_id, &r.meta_template_id, &r.status, r.reason.as_deref(), r.updated_at).await?;
+        history(self.tx.as_ref(), r.shop_id, &r.meta_template_id, r.status.as_str(), r.reason.as_deref(), r.updated_at).await?;
         Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([Column::ShopId, Column::MetaTemplateId])
@@ -139,14 +143,14 @@ impl TemplateRepository for SeaTemplateRepository {
 
     async fn save_many(&mut self, templates: &[(Template, bool)]) -> RepoResult<()> {
         let changed: Vec<&Template> = templates.iter().filter(|(_, c)| *c).map(|(t, _)| t).collect();
-        for chunk in chunks(&changed, 6, |t| 120 + t.meta_template_id.len() + t.reason.as_ref().map_or(0, String::len)) {
+        for chunk in chunks(&changed, 6, |t| 120 + t.meta_template_id().len() + t.reason().map_or(0, str::len)) {
             let rows = chunk.iter().map(|t| hist::ActiveModel {
                 id: Set(uuid::Uuid::now_v7()),
-                shop_id: Set(t.shop_id.as_uuid()),
-                meta_template_id: Set(t.meta_template_id.clone()),
-                status: Set(t.status.clone()),
-                reason: Set(t.reason.clone()),
-                at: Set(t.updated_at),
+                shop_id: Set(t.shop_id().as_uuid()),
+                meta_template_id: Set(t.meta_template_id().to_owned()),
+                status: Set(t.status().as_str().to_owned()),
+                reason: Set(t.reason().map(str::to_owned)),
+                at: Set(t.updated_at()),
             });
             hist::Entity::insert_many(rows).exec_without_returning(self.tx.as_ref()).await.map_err(repo_err)?;
         }
@@ -154,12 +158,11 @@ impl TemplateRepository for SeaTemplateRepository {
         for status_changed in [true, false] {
             let part: Vec<&Template> = templates.iter().filter(|(_, c)| *c == status_changed).map(|(t, _)| t).collect();
             let update = updated_columns(status_changed);
-            for chunk in chunks(&part, 16, |t| 600 + t.definition.as_ref().map_or(0, |d| crate::persistence::sql::json_len(&d.components)))
-            {
+            for chunk in chunks(&part, 16, |t| 600 + t.definition().map_or(0, |d| crate::persistence::sql::json_len(&d.components))) {
                 let rows = chunk.iter().map(|t| {
                     let mut row = mapping::row(t);
-                    row.components = Set(t.definition.as_ref().map(|d| d.components.clone()));
-                    row.status_at = if status_changed { Set(Some(t.updated_at)) } else { NotSet };
+                    row.components = Set(t.definition().map(|d| d.components.clone()));
+                    row.status_at = if status_changed { Set(Some(t.updated_at())) } else { NotSet };
                     row
                 });
                 Entity::insert_many(rows)
