@@ -45,7 +45,7 @@ impl CommandHandler<MarkExpired> for MarkExpiredHandler {
     async fn handle(&self, cmd: &MarkExpired, uow: &mut dyn UnitOfWork) -> Result<usize, ApplyRetentionError> {
         let now = self.clock.now();
         let mut files = uow.media().lock_many(cmd.shop_id, &cmd.ids).await?;
-        files.retain(|f| f.state == domain::media::MediaState::Stored || f.state == domain::media::MediaState::Failed);
+        files.retain(|f| f.state() == domain::media::MediaState::Stored || f.state() == domain::media::MediaState::Failed);
         for f in &mut files {
             f.expire(now);
         }
@@ -91,7 +91,7 @@ impl ApplyRetentionService {
                     .await
                     .map_err(|e| RepoError::Other(crate::Cause::caused_by("deleting an expired file failed", e)))?;
             }
-            let ids = files.iter().map(|f| f.id).collect();
+            let ids = files.iter().map(|f| f.id()).collect();
             removed += self.pipeline.execute(ctx, &self.mark, MarkExpired { shop_id: shop, ids }).await.map_err(|e| match e {
                 ApplyRetentionError::Storage(s) => s,
                 other => RepoError::Other(crate::Cause::caused_by("marking expired files failed", other)),

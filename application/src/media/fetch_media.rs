@@ -71,14 +71,14 @@ impl CommandHandler<RecordFetches> for RecordFetchHandler {
         let mut files: HashMap<MediaId, MediaFile> = HashMap::new();
         for (shop, mut ids) in by_shop {
             ids.sort();
-            files.extend(uow.media().lock_many(shop, &ids).await?.into_iter().map(|f| (f.id, f)));
+            files.extend(uow.media().lock_many(shop, &ids).await?.into_iter().map(|f| (f.id(), f)));
         }
         let mut events = Events::new();
         let mut changed = Vec::with_capacity(files.len());
         for (_, id, outcome) in &cmd.fetches {
             // Gone (its customer was erased) or already settled by another holder: nothing to do.
             let Some(mut file) = files.remove(id) else { continue };
-            if file.state != domain::media::MediaState::Pending {
+            if file.state() != domain::media::MediaState::Pending {
                 continue;
             }
             let event = match outcome {
@@ -155,7 +155,7 @@ impl FetchMediaService {
         if claimed.is_empty() {
             return Ok(pass);
         }
-        let accounts: std::collections::BTreeSet<AccountId> = claimed.iter().filter_map(|f| f.account_id).collect();
+        let accounts: std::collections::BTreeSet<AccountId> = claimed.iter().filter_map(|f| f.account_id()).collect();
         let mut tokens: HashMap<AccountId, Result<Secret, (String, bool)>> = HashMap::new();
         for account in accounts {
             tokens.insert(account, self.token(account).await);
@@ -165,9 +165,9 @@ impl FetchMediaService {
             .map(|file| async move {
                 let outcome = self.fetch(&file, tokens).await;
                 if let Fetched::Failed { reason, .. } = &outcome {
-                    tracing::warn!(media_id = %file.id, attempts = file.attempts + 1, %reason, "a customer's file could not be fetched");
+                    tracing::warn!(media_id = %file.id(), attempts = file.attempts() + 1, %reason, "a customer's file could not be fetched");
                 }
-                (file.shop_id, file.id, outcome)
+                (file.shop_id(), file.id(), outcome)
             })
             .buffer_unordered(self.concurrency.max(1))
             .collect()
@@ -178,7 +178,7 @@ impl FetchMediaService {
             other => RepoError::Other(crate::Cause::caused_by("recording the fetches failed", other)),
         })?;
         for f in recorded {
-            match f.state {
+            match f.state() {
                 domain::media::MediaState::Stored => pass.stored += 1,
                 domain::media::MediaState::Failed => pass.failed += 1,
                 _ => pass.retrying += 1,
@@ -199,7 +199,7 @@ impl FetchMediaService {
 
     async fn fetch(&self, file: &MediaFile, tokens: &HashMap<AccountId, Result<Secret, (String, bool)>>) -> Fetched {
         let failed = |reason: String, permanent: bool| Fetched::Failed { reason, permanent };
-        let (Some(account), Some(meta_id)) = (file.account_id, file.meta_media_id.as_deref()) else {
+        let (Some(account), Some(meta_id)) = (file.account_id(), file.meta_media_id()) else {
             return failed("the file has no Meta id".into(), true);
         };
         let token = match tokens.get(&account) {
@@ -221,7 +221,7 @@ impl FetchMediaService {
         };
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let size = bytes.len() as u64;
-        if let Some(expected) = file.expected_sha256.as_deref().filter(|e| !e.eq_ignore_ascii_case(&sha256)) {
+        if let Some(expected) = file.expected_sha256().filter(|e| !e.eq_ignore_ascii_case(&sha256)) {
             // A truncated or altered download: never kept; a fresh link is asked for next time.
             return failed(format!("the file's SHA-256 is {sha256}, Meta said {expected}"), false);
         }
@@ -264,7 +264,7 @@ mod tests {
         assert_eq!(out.media, n as u32, "each photo is announced once");
         s.then_events();
         let mut files: Vec<MediaFile> = s.memory.read(|st| st.media.values().cloned().collect());
-        files.sort_by_key(|f| f.meta_media_id.clone());
+        files.sort_by_key(|f| f.meta_media_id().map(str::to_owned));
         files
     }
 
@@ -272,18 +272,18 @@ mod tests {
     async fn given_a_pass_when_recorded_then_each_file_settles_in_one_transaction_with_its_event() {
         let s = Scenario::new();
         let files = given_photos(&s, 3).await;
-        assert!(files.iter().all(|f| f.state == MediaState::Pending));
+        assert!(files.iter().all(|f| f.state() == MediaState::Pending));
         let stored = Fetched::Stored { sha256: SHA.into(), size: 4, mime_type: Some("image/jpeg".into()) };
         let cut_short = Fetched::Stored { sha256: "0".repeat(64), size: 2, mime_type: None };
         let gone = Fetched::Failed { reason: "Meta: no such media".into(), permanent: true };
-        let fetches = vec![(s.shop, files[0].id, stored), (s.shop, files[1].id, cut_short), (s.shop, files[2].id, gone)];
+        let fetches = vec![(s.shop, files[0].id(), stored), (s.shop, files[1].id(), cut_short), (s.shop, files[2].id(), gone)];
         let out = s.when(&RecordFetchHandler { clock: s.clock() }, RecordFetches { fetches }).await.unwrap();
-        let state = |i: usize| s.memory.read(|st| st.media[&files[i].id].clone());
+        let state = |i: usize| s.memory.read(|st| st.media[&files[i].id()].clone());
         assert_eq!(out.len(), 3);
-        assert_eq!(state(0).state, MediaState::Stored);
-        assert_eq!((state(1).state, state(1).attempts), (MediaState::Pending, 1), "a mismatched download is retried");
-        assert!(state(1).last_error.unwrap().contains("SHA-256"));
-        assert_eq!(state(2).state, MediaState::Failed);
+        assert_eq!(state(0).state(), MediaState::Stored);
+        assert_eq!((state(1).state(), state(1).attempts()), (MediaState::Pending, 1), "a mismatched download is retried");
+        assert!(state(1).last_error().unwrap().contains("SHA-256"));
+        assert_eq!(state(2).state(), MediaState::Failed);
         assert_eq!(s.then_events(), ["media.stored", "media.failed"]);
     }
 
@@ -293,16 +293,16 @@ mod tests {
         let files = given_photos(&s, 1).await;
         let stored = || Fetched::Stored { sha256: SHA.into(), size: 4, mime_type: None };
         let h = RecordFetchHandler { clock: s.clock() };
-        s.when(&h, RecordFetches { fetches: vec![(s.shop, files[0].id, stored())] }).await.unwrap();
+        s.when(&h, RecordFetches { fetches: vec![(s.shop, files[0].id(), stored())] }).await.unwrap();
         s.then_events();
         // Another holder's late record of the same file, and the id under another shop.
         let late = vec![
-            (s.shop, files[0].id, Fetched::Failed { reason: "timeout".into(), permanent: true }),
-            (ShopId::new(), files[0].id, stored()),
+            (s.shop, files[0].id(), Fetched::Failed { reason: "timeout".into(), permanent: true }),
+            (ShopId::new(), files[0].id(), stored()),
         ];
         let out = s.when(&h, RecordFetches { fetches: late }).await.unwrap();
         assert!(out.is_empty());
-        assert_eq!(s.memory.read(|st| st.media[&files[0].id].state), MediaState::Stored);
+        assert_eq!(s.memory.read(|st| st.media[&files[0].id()].state()), MediaState::Stored);
         assert!(s.then_events().is_empty());
     }
 }

@@ -58,7 +58,7 @@ pub struct OpenMediaHandler {
 impl QueryHandler<OpenMedia> for OpenMediaHandler {
     async fn handle(&self, q: &OpenMedia) -> Result<StoredBytes, OpenMediaError> {
         let file = self.reads.by_id(q.shop_id, q.id).await?.ok_or(OpenMediaError::NotFound)?;
-        match file.state {
+        match file.state() {
             MediaState::Stored => {}
             s @ (MediaState::Pending | MediaState::Failed) => return Err(OpenMediaError::NotReady(s)),
             s @ (MediaState::Expired | MediaState::Erased) => return Err(OpenMediaError::Removed(s)),

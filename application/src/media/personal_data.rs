@@ -42,8 +42,8 @@ impl PersonalData for CustomerFiles {
             return Ok(None);
         }
         Ok(Some(json!({"files": files.iter().map(|f| json!({
-            "id": f.id, "kind": f.kind.as_str(), "mimeType": f.mime_type, "size": f.size,
-            "filename": f.filename, "state": f.state.as_str(), "createdAt": f.created_at
+            "id": f.id(), "kind": f.kind().as_str(), "mimeType": f.mime_type(), "size": f.size(),
+            "filename": f.filename(), "state": f.state().as_str(), "createdAt": f.created_at()
         })).collect::<Vec<_>>()})))
     }
 }

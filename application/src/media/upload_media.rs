@@ -78,11 +78,11 @@ impl Command for RecordUpload {
     const NAME: &'static str = "RecordUpload";
     fn audit(&self, out: &MediaFile) -> Option<Audited> {
         Some(Audited {
-            shop_id: out.shop_id,
+            shop_id: out.shop_id(),
             action: "media.uploaded",
             subject_type: "media",
-            subject_id: Some(out.id.to_string()),
-            details: json!({"kind": out.kind.as_str(), "mimeType": out.mime_type, "size": out.size}),
+            subject_id: Some(out.id().to_string()),
+            details: json!({"kind": out.kind().as_str(), "mimeType": out.mime_type(), "size": out.size()}),
         })
     }
 }

@@ -106,18 +106,18 @@ impl SendMediaService {
         let Some(id) = media_of(content).and_then(|m| m.media_id) else { return Ok(()) };
         let file = self.reads.by_id(shop, id).await?.ok_or_else(|| Invalid::new("content.mediaId", "no such file in this shop"))?;
         if !file.is_available() {
-            return Err(Invalid::new("content.mediaId", format!("the file is {}", file.state.as_str())).into());
+            return Err(Invalid::new("content.mediaId", format!("the file is {}", file.state().as_str())).into());
         }
         let sent_as = content.type_name();
-        if sent_as != file.kind.as_str() {
-            return Err(Invalid::new("content.type", format!("the file is a {}, not a {sent_as}", file.kind.as_str())).into());
+        if sent_as != file.kind().as_str() {
+            return Err(Invalid::new("content.type", format!("the file is a {}, not a {sent_as}", file.kind().as_str())).into());
         }
         let Some(account) = self.accounts.by_display_number(shop, from).await? else { return Ok(()) };
         let now = self.clock.now();
         let meta_id = match file.meta_id_for(account.id(), now) {
             Some(m) => m.to_owned(),
             None => {
-                let _held = self.memory.try_hold(file.size.unwrap_or(domain::media::rules::LARGEST)).ok_or(SendMediaError::Busy)?;
+                let _held = self.memory.try_hold(file.size().unwrap_or(domain::media::rules::LARGEST)).ok_or(SendMediaError::Busy)?;
                 let stored = self.store.get(&file.storage_key(), None).await.map_err(SendMediaError::Store)?;
                 let bytes: BytesMut = stored
                     .body
@@ -127,16 +127,15 @@ impl SendMediaService {
                     })
                     .await
                     .map_err(SendMediaError::Store)?;
-                let mime = file.mime_type.clone().unwrap_or_else(|| "application/octet-stream".into());
-                let meta_id =
-                    upload_to_meta(self.credentials.as_ref(), self.api.as_ref(), &account, bytes.freeze(), &mime, file.filename.as_deref())
-                        .await
-                        .map_err(|e| match e {
-                            MetaUploadError::NoToken => SendMediaError::Storage(RepoError::Other("the number has no token".into())),
-                            MetaUploadError::Cipher(c) => SendMediaError::Cipher(c),
-                            MetaUploadError::Meta(m) => SendMediaError::Meta(m),
-                            MetaUploadError::Storage(s) => SendMediaError::Storage(s),
-                        })?;
+                let mime = file.mime_type().unwrap_or("application/octet-stream");
+                let meta_id = upload_to_meta(self.credentials.as_ref(), self.api.as_ref(), &account, bytes.freeze(), mime, file.filename())
+                    .await
+                    .map_err(|e| match e {
+                        MetaUploadError::NoToken => SendMediaError::Storage(RepoError::Other("the number has no token".into())),
+                        MetaUploadError::Cipher(c) => SendMediaError::Cipher(c),
+                        MetaUploadError::Meta(m) => SendMediaError::Meta(m),
+                        MetaUploadError::Storage(s) => SendMediaError::Storage(s),
+                    })?;
                 let record = RecordReupload { shop_id: shop, media_id: id, account_id: account.id(), meta_media_id: meta_id.clone() };
                 self.pipeline.execute(ctx, &self.record, record).await?;
                 meta_id

@@ -557,16 +557,16 @@ impl TemplateRepository for MemoryPart {
 impl crate::media::ports::MediaRepository for MemoryPart {
     async fn insert_many(&mut self, files: &[domain::media::MediaFile]) -> RepoResult<()> {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        work.media.extend(files.iter().map(|f| (f.id, f.clone())));
+        work.media.extend(files.iter().map(|f| (f.id(), f.clone())));
         Ok(())
     }
     async fn lock(&mut self, shop: ShopId, id: domain::MediaId) -> RepoResult<Option<domain::media::MediaFile>> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(work.media.get(&id).filter(|f| f.shop_id == shop).cloned())
+        Ok(work.media.get(&id).filter(|f| f.shop_id() == shop).cloned())
     }
     async fn lock_many(&mut self, shop: ShopId, ids: &[domain::MediaId]) -> RepoResult<Vec<domain::media::MediaFile>> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(ids.iter().filter_map(|id| work.media.get(id)).filter(|f| f.shop_id == shop).cloned().collect())
+        Ok(ids.iter().filter_map(|id| work.media.get(id)).filter(|f| f.shop_id() == shop).cloned().collect())
     }
     async fn lock_of_customer(&mut self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<domain::media::MediaFile>> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
@@ -574,19 +574,19 @@ impl crate::media::ports::MediaRepository for MemoryPart {
         Ok(work
             .media
             .values()
-            .filter(|f| f.shop_id == shop)
-            .filter(|f| f.message_id.and_then(|m| messages.get(&m)).is_some_and(|m| m.snapshot().customer_id == customer))
+            .filter(|f| f.shop_id() == shop)
+            .filter(|f| f.message_id().and_then(|m| messages.get(&m)).is_some_and(|m| m.snapshot().customer_id == customer))
             .cloned()
             .collect())
     }
     async fn save(&mut self, file: &domain::media::MediaFile) -> RepoResult<()> {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        work.media.insert(file.id, file.clone());
+        work.media.insert(file.id(), file.clone());
         Ok(())
     }
     async fn save_many(&mut self, files: &[domain::media::MediaFile]) -> RepoResult<()> {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        work.media.extend(files.iter().map(|f| (f.id, f.clone())));
+        work.media.extend(files.iter().map(|f| (f.id(), f.clone())));
         Ok(())
     }
     async fn set_retention(&mut self, shop: ShopId, days: Option<u32>, _now: DateTime<Utc>) -> RepoResult<()> {

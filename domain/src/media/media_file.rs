@@ -56,10 +56,9 @@ pub const FETCH_BACKOFF_SECS: [i64; 9] = [2, 10, 30, 120, 600, 1_800, 7_200, 21_
 /// Meta's id of an uploaded file lives 30 days; one older than this is uploaded again.
 pub const META_ID_LIFETIME: Duration = Duration::days(29);
 
-/// What the service keeps about one file (the bytes are in the media store, under
-/// [`MediaFile::storage_key`]).
+/// A file's state, as stored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MediaFile {
+pub struct MediaFileSnapshot {
     pub id: MediaId,
     pub shop_id: ShopId,
     /// The number it came through, or was last uploaded to Meta with.
@@ -85,6 +84,14 @@ pub struct MediaFile {
     pub created_at: DateTime<Utc>,
     pub stored_at: Option<DateTime<Utc>>,
     pub removed_at: Option<DateTime<Utc>>,
+}
+
+/// What the service keeps about one file (the bytes are in the media store, under
+/// [`MediaFile::storage_key`]). Its state is private: persistence reads `snapshot()` and
+/// rebuilds with `restore`; every change is a method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaFile {
+    s: MediaFileSnapshot,
 }
 
 /// Why fetched bytes were not kept.
@@ -129,6 +136,72 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 impl MediaFile {
+    pub fn restore(snapshot: MediaFileSnapshot) -> Self {
+        Self { s: snapshot }
+    }
+
+    pub fn snapshot(&self) -> &MediaFileSnapshot {
+        &self.s
+    }
+
+    pub fn into_snapshot(self) -> MediaFileSnapshot {
+        self.s
+    }
+
+    pub fn id(&self) -> MediaId {
+        self.s.id
+    }
+    pub fn shop_id(&self) -> ShopId {
+        self.s.shop_id
+    }
+    pub fn account_id(&self) -> Option<AccountId> {
+        self.s.account_id
+    }
+    pub fn origin(&self) -> Origin {
+        self.s.origin
+    }
+    pub fn kind(&self) -> MediaKind {
+        self.s.kind
+    }
+    pub fn mime_type(&self) -> Option<&str> {
+        self.s.mime_type.as_deref()
+    }
+    pub fn filename(&self) -> Option<&str> {
+        self.s.filename.as_deref()
+    }
+    pub fn size(&self) -> Option<u64> {
+        self.s.size
+    }
+    pub fn sha256(&self) -> Option<&str> {
+        self.s.sha256.as_deref()
+    }
+    pub fn message_id(&self) -> Option<MessageId> {
+        self.s.message_id
+    }
+    pub fn state(&self) -> MediaState {
+        self.s.state
+    }
+    pub fn attempts(&self) -> u32 {
+        self.s.attempts
+    }
+    pub fn removed_at(&self) -> Option<DateTime<Utc>> {
+        self.s.removed_at
+    }
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.s.created_at
+    }
+    /// Meta's media id: the webhook's (inbound), or the last upload's.
+    pub fn meta_media_id(&self) -> Option<&str> {
+        self.s.meta_media_id.as_deref()
+    }
+    /// Why the last fetch failed.
+    pub fn last_error(&self) -> Option<&str> {
+        self.s.last_error.as_deref()
+    }
+    /// What Meta said the file's SHA-256 is (inbound).
+    pub fn expected_sha256(&self) -> Option<&str> {
+        self.s.expected_sha256.as_deref()
+    }
     /// A customer's file, announced by a message: to be fetched at once.
     #[allow(clippy::too_many_arguments)]
     pub fn announced(
@@ -143,7 +216,7 @@ impl MediaFile {
         filename: Option<String>,
         now: DateTime<Utc>,
     ) -> Self {
-        Self {
+        Self::restore(MediaFileSnapshot {
             id,
             shop_id,
             account_id: Some(account_id),
@@ -164,7 +237,7 @@ impl MediaFile {
             created_at: now,
             stored_at: None,
             removed_at: None,
-        }
+        })
     }
 
     /// A file the shop uploaded, stored here and accepted by Meta as `meta_media_id`.
@@ -180,7 +253,7 @@ impl MediaFile {
         meta_media_id: &str,
         now: DateTime<Utc>,
     ) -> Self {
-        Self {
+        Self::restore(MediaFileSnapshot {
             id: MediaId::new(),
             shop_id,
             account_id: Some(account_id),
@@ -201,13 +274,13 @@ impl MediaFile {
             created_at: now,
             stored_at: Some(now),
             removed_at: None,
-        }
+        })
     }
 
     /// Where its bytes are in the media store: under the shop, so a shop's files can be listed
     /// and removed together.
     pub fn storage_key(&self) -> String {
-        format!("{}/{}", self.shop_id, self.id)
+        format!("{}/{}", self.s.shop_id, self.s.id)
     }
 
     /// The fetched bytes' SHA-256 (hex) and size: kept if they are what Meta announced.
@@ -218,25 +291,25 @@ impl MediaFile {
         mime_type: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<MediaEvent, ChecksumMismatch> {
-        if let Some(expected) = &self.expected_sha256
+        if let Some(expected) = &self.s.expected_sha256
             && !expected.eq_ignore_ascii_case(sha256)
         {
             return Err(ChecksumMismatch { expected: expected.clone(), actual: sha256.to_owned() });
         }
-        self.sha256 = Some(sha256.to_ascii_lowercase());
-        self.size = Some(size);
-        if self.mime_type.is_none() {
-            self.mime_type = mime_type;
+        self.s.sha256 = Some(sha256.to_ascii_lowercase());
+        self.s.size = Some(size);
+        if self.s.mime_type.is_none() {
+            self.s.mime_type = mime_type;
         }
-        self.state = MediaState::Stored;
-        self.stored_at = Some(now);
-        self.last_error = None;
+        self.s.state = MediaState::Stored;
+        self.s.stored_at = Some(now);
+        self.s.last_error = None;
         Ok(MediaStored {
-            shop_id: self.shop_id,
-            media_id: self.id,
-            message_id: self.message_id,
-            kind: self.kind.as_str().into(),
-            mime_type: self.mime_type.clone(),
+            shop_id: self.s.shop_id,
+            media_id: self.s.id,
+            message_id: self.s.message_id,
+            kind: self.s.kind.as_str().into(),
+            mime_type: self.s.mime_type.clone(),
             size,
         }
         .into())
@@ -245,22 +318,22 @@ impl MediaFile {
     /// A fetch did not work: try again after the next wait, or give up (`permanent`: Meta says
     /// the file is gone; or every retry is spent). Returns `media.failed` when it gives up.
     pub fn fetch_failed(&mut self, reason: &str, permanent: bool, now: DateTime<Utc>) -> Option<MediaEvent> {
-        self.attempts += 1;
-        self.last_error = Some(reason.chars().take(500).collect());
-        match FETCH_BACKOFF_SECS.get(self.attempts as usize - 1) {
+        self.s.attempts += 1;
+        self.s.last_error = Some(reason.chars().take(500).collect());
+        match FETCH_BACKOFF_SECS.get(self.s.attempts as usize - 1) {
             Some(wait) if !permanent => {
-                self.next_attempt_at = now + Duration::seconds(*wait);
+                self.s.next_attempt_at = now + Duration::seconds(*wait);
                 None
             }
             _ => {
-                self.state = MediaState::Failed;
+                self.s.state = MediaState::Failed;
                 Some(
                     MediaFailed {
-                        shop_id: self.shop_id,
-                        media_id: self.id,
-                        message_id: self.message_id,
-                        attempts: self.attempts,
-                        reason: self.last_error.clone().unwrap_or_default(),
+                        shop_id: self.s.shop_id,
+                        media_id: self.s.id,
+                        message_id: self.s.message_id,
+                        attempts: self.s.attempts,
+                        reason: self.s.last_error.clone().unwrap_or_default(),
                     }
                     .into(),
                 )
@@ -271,8 +344,8 @@ impl MediaFile {
     /// Meta's id to send this file from `account` now, if it has a fresh one; `None` means
     /// upload it again first.
     pub fn meta_id_for(&self, account: AccountId, now: DateTime<Utc>) -> Option<&str> {
-        match (self.origin, self.account_id, self.meta_uploaded_at) {
-            (Origin::Upload, Some(a), Some(at)) if a == account && now - at < META_ID_LIFETIME => self.meta_media_id.as_deref(),
+        match (self.s.origin, self.s.account_id, self.s.meta_uploaded_at) {
+            (Origin::Upload, Some(a), Some(at)) if a == account && now - at < META_ID_LIFETIME => self.s.meta_media_id.as_deref(),
             _ => None,
         }
     }
@@ -280,28 +353,28 @@ impl MediaFile {
     /// Uploaded to Meta again (for `account`), as `meta_media_id`.
     pub fn reuploaded(&mut self, account: AccountId, meta_media_id: &str, now: DateTime<Utc>) {
         // An inbound file forwarded by the shop becomes one the shop sends.
-        self.origin = Origin::Upload;
-        self.account_id = Some(account);
-        self.meta_media_id = Some(meta_media_id.to_owned());
-        self.meta_uploaded_at = Some(now);
+        self.s.origin = Origin::Upload;
+        self.s.account_id = Some(account);
+        self.s.meta_media_id = Some(meta_media_id.to_owned());
+        self.s.meta_uploaded_at = Some(now);
     }
 
     /// May its bytes be served or sent?
     pub fn is_available(&self) -> bool {
-        self.state == MediaState::Stored
+        self.s.state == MediaState::Stored
     }
 
     /// The shop's retention removed its file.
     pub fn expire(&mut self, now: DateTime<Utc>) {
-        self.state = MediaState::Expired;
-        self.removed_at = Some(now);
+        self.s.state = MediaState::Expired;
+        self.s.removed_at = Some(now);
     }
 
     /// Removed with its customer's personal data: the name goes too.
     pub fn erase(&mut self, now: DateTime<Utc>) {
-        self.state = MediaState::Erased;
-        self.filename = None;
-        self.removed_at = Some(now);
+        self.s.state = MediaState::Erased;
+        self.s.filename = None;
+        self.s.removed_at = Some(now);
     }
 }
 
@@ -321,7 +394,7 @@ mod tests {
         for announced_as in [hex, b64, &hex.to_ascii_uppercase()] {
             let mut m = announced(Some(announced_as));
             let e = m.fetched(hex, 4, Some("image/jpeg".into()), Utc::now()).unwrap();
-            assert_eq!(m.state, MediaState::Stored);
+            assert_eq!(m.s.state, MediaState::Stored);
             assert_eq!(domain_event_type(&e), "media.stored");
         }
     }
@@ -341,15 +414,15 @@ mod tests {
         let t = Utc::now();
         for (i, wait) in FETCH_BACKOFF_SECS.iter().enumerate() {
             assert_eq!(m.fetch_failed("timeout", false, t), None, "attempt {i}");
-            assert_eq!(m.next_attempt_at, t + Duration::seconds(*wait));
-            assert_eq!(m.state, MediaState::Pending);
+            assert_eq!(m.s.next_attempt_at, t + Duration::seconds(*wait));
+            assert_eq!(m.s.state, MediaState::Pending);
         }
         let e = m.fetch_failed("timeout", false, t).expect("gives up");
-        assert_eq!(m.state, MediaState::Failed);
+        assert_eq!(m.s.state, MediaState::Failed);
         assert_eq!(domain_event_type(&e), "media.failed");
         let mut gone = announced(None);
         assert!(gone.fetch_failed("Meta: no such media", true, t).is_some(), "a permanent failure gives up at once");
-        assert_eq!(gone.attempts, 1);
+        assert_eq!(gone.s.attempts, 1);
     }
 
     #[test]

@@ -6,5 +6,5 @@ pub mod media_file;
 pub mod rules;
 
 pub use events::{MediaEvent, MediaFailed, MediaStored};
-pub use media_file::{ChecksumMismatch, MediaFile, MediaState, Origin};
+pub use media_file::{ChecksumMismatch, MediaFile, MediaFileSnapshot, MediaState, Origin};
 pub use rules::{CheckedUpload, MediaKind, MediaProblem, check_upload};

@@ -54,6 +54,7 @@ pub struct MediaDto {
 
 impl From<&MediaFile> for MediaDto {
     fn from(f: &MediaFile) -> Self {
+        let f = f.snapshot();
         Self {
             id: f.id.as_uuid(),
             origin: match f.origin {

@@ -156,7 +156,7 @@ impl MediaApi {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let (ctx, id) = (ctx(&rid, Some(shop)), MediaId::from(id.0));
         let file = h.pipeline.query(&ctx, &h.info, GetMediaInfo { shop_id: shop, id }).await?;
-        let size = file.size.unwrap_or(0);
+        let size = file.size().unwrap_or(0);
         let range = match super::range::resolve(req.header("range"), size) {
             Wanted::Whole => None,
             Wanted::Part(r) => Some(r),
@@ -173,13 +173,13 @@ impl MediaApi {
                 return Ok(MediaBytes::Gone(body(
                     "MEDIA_REMOVED",
                     format!("The file was removed ({}).", s.as_str()),
-                    json!({"state": s.as_str(), "removedAt": file.removed_at}),
+                    json!({"state": s.as_str(), "removedAt": file.removed_at()}),
                 )));
             }
             Err(e) => return Err(e.into()),
         };
-        let content_type = file.mime_type.clone().unwrap_or_else(|| "application/octet-stream".into());
-        let etag = format!("\"{}\"", file.sha256.clone().unwrap_or_default());
+        let content_type = file.mime_type().unwrap_or("application/octet-stream").to_owned();
+        let etag = format!("\"{}\"", file.sha256().unwrap_or_default());
         let cache = "private, max-age=86400".to_owned();
         let length = stored.range.end - stored.range.start;
         let body = Body::from_bytes_stream(stored.body.map_err(std::io::Error::other).boxed());
@@ -190,11 +190,11 @@ impl MediaApi {
                 length,
                 "bytes".into(),
                 disposition(
-                    file.filename.as_deref(),
+                    file.filename(),
                     &format!(
                         "{}.{}",
-                        file.id,
-                        file.mime_type.as_deref().and_then(domain::media::rules::extension_of).unwrap_or(file.kind.as_str())
+                        file.id(),
+                        file.mime_type().and_then(domain::media::rules::extension_of).unwrap_or(file.kind().as_str())
                     ),
                 ),
                 etag,

@@ -3,7 +3,7 @@
 use sea_orm::ActiveValue::Set;
 
 use application::{RepoError, RepoResult};
-use domain::media::{MediaFile, MediaKind, MediaState, Origin};
+use domain::media::{MediaFile, MediaFileSnapshot, MediaKind, MediaState, Origin};
 
 use super::entities::media::{ActiveModel, Model};
 
@@ -16,7 +16,7 @@ fn origin_str(o: Origin) -> &'static str {
 
 pub fn file(m: Model) -> RepoResult<MediaFile> {
     let bad = |what: &str, v: &str| RepoError::Corrupt(format!("media {}: unknown {what} {v:?}", m.id).into());
-    Ok(MediaFile {
+    Ok(MediaFile::restore(MediaFileSnapshot {
         id: m.id.into(),
         shop_id: m.shop_id.into(),
         account_id: m.account_id.map(Into::into),
@@ -41,11 +41,12 @@ pub fn file(m: Model) -> RepoResult<MediaFile> {
         created_at: m.created_at,
         stored_at: m.stored_at,
         removed_at: m.removed_at,
-    })
+    }))
 }
 
 /// Every column; the claim is released.
 pub fn row(f: &MediaFile) -> ActiveModel {
+    let f = f.snapshot();
     ActiveModel {
         id: Set(f.id.as_uuid()),
         shop_id: Set(f.shop_id.as_uuid()),
