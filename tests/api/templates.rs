@@ -148,6 +148,23 @@ async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
     wait_for("quality green", || async { json(app.get(&k, &path).await).await["quality"] == "GREEN" }).await;
     let r = app.post(&k, "/api/v1/messages/send", send("order_update", send_params())).await;
     assert!(r.status().is_success(), "green sends again: {}", r.text().await.unwrap());
+
+    // Meta flags it: the template stays APPROVED (Meta disables it later, if ever), so it sends.
+    let flagged = json!({"object": "whatsapp_business_account", "entry": [{"id": "9001", "time": chrono::Utc::now().timestamp(),
+        "changes": [{"field": "message_template_status_update", "value": {"event": "FLAGGED",
+            "message_template_id": meta_id.parse::<u64>().unwrap(), "message_template_name": "order_update",
+            "message_template_language": "en_US", "reason": "NONE", "disable_info": {"disable_date": "2027-01-01"}}}]}]});
+    assert_eq!(app.webhook(&flagged).await.status().as_u16(), 200);
+    assert_eq!(app.webhook(&flagged).await.status().as_u16(), 200, "Meta redelivers");
+    app.drained().await;
+    let t = json(app.get(&k, &path).await).await;
+    assert_eq!((t["status"].as_str(), t["reason"].as_str()), (Some("APPROVED"), Some("FLAGGED")), "{t}");
+    let r = app.post(&k, "/api/v1/messages/send", send("order_update", send_params())).await;
+    assert!(r.status().is_success(), "a flagged template still sends: {}", r.text().await.unwrap());
+    let said = app
+        .scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'template.status.updated' AND CAST(envelope AS TEXT) LIKE '%flagged%'")
+        .await;
+    assert_eq!(said, 1, "said once, though delivered twice");
     let sent_before = app.scalar("SELECT COUNT(*) FROM messages").await;
 
     // Meta pauses it: sends are refused before Meta sees them.
@@ -187,7 +204,7 @@ async fn the_template_loop_runs_on_the_sandbox(backend: Backend) {
     assert_eq!(e["error"]["details"]["field"], "status", "a pending template waits for its review");
     let reviewed = status_becomes(&app, &k, &id, "APPROVED").await;
     let statuses: Vec<&str> = reviewed["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, ["PENDING", "APPROVED", "PAUSED", "PENDING", "APPROVED"]);
+    assert_eq!(statuses, ["PENDING", "APPROVED", "APPROVED", "PAUSED", "PENDING", "APPROVED"], "the flag is in the history");
     let e = expect_error(app.patch(&k, &format!("/api/v1/templates/{id}"), category_change).await, 422, "VALIDATION_FAILED").await;
     assert_eq!(e["error"]["details"]["field"], "category", "an approved template keeps its category");
     let preview = json(app.post(&k, &format!("/api/v1/templates/{id}/preview"), json!({"components": send_params()})).await).await;

@@ -16,6 +16,10 @@ pub struct TemplateStatusUpdated {
     pub status: String,
     pub previous_status: Option<String>,
     pub reason: Option<String>,
+    /// What Meta reported (lowercase): mostly the status itself, but `flagged` leaves a
+    /// template `approved` (at risk of being disabled), `reinstated` makes it `approved` again,
+    /// and `locked` / `unlocked` keep the status.
+    pub meta_event: String,
 }
 
 impl EventPayload for TemplateStatusUpdated {

@@ -47,6 +47,19 @@ impl ReviewStatus {
         Self::KNOWN.iter().find(|(k, _)| *k == lower).map_or(ReviewStatus::Other(lower), |(_, v)| v.clone())
     }
 
+    /// The status a template is in after Meta reports this event (`previous`: the status held).
+    /// Meta's `message_template_status_update` names what happened, which is not always the
+    /// status it leaves: a FLAGGED template stays APPROVED (and sendable) until the date Meta
+    /// disables it, a REINSTATED one is APPROVED again, and LOCKED / UNLOCKED only say whether
+    /// it may be edited.
+    pub fn resulting(&self, previous: Option<&ReviewStatus>) -> ReviewStatus {
+        match self {
+            ReviewStatus::Flagged | ReviewStatus::Reinstated => ReviewStatus::Approved,
+            ReviewStatus::Locked | ReviewStatus::Unlocked => previous.cloned().unwrap_or(ReviewStatus::Approved),
+            other => other.clone(),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             ReviewStatus::Other(s) => s,

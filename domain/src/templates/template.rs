@@ -199,7 +199,7 @@ impl Template {
                 language: listed.language,
                 category: listed.category,
                 definition: listed.definition,
-                status: listed.status,
+                status: listed.status.resulting(None),
                 reason: listed.reason,
                 quality: listed.quality,
                 created_at: None,
@@ -211,7 +211,9 @@ impl Template {
     /// Take what Meta's list says about this template: its status, category, quality (kept when
     /// the list has none) and content. Its id, number and creation time stay.
     pub fn reconcile(&mut self, listed: ListedTemplate, now: DateTime<Utc>) -> Reconciled {
-        let quality = listed.quality.or_else(|| self.s.quality.clone());
+        let quality = listed.quality.clone().or_else(|| self.s.quality.clone());
+        let reported = listed.status.clone();
+        let listed = ListedTemplate { status: reported.resulting(Some(&self.s.status)), ..listed };
         let same = self.s.status == listed.status
             && self.s.category == listed.category
             && self.s.quality == quality
@@ -229,6 +231,7 @@ impl Template {
                 status: listed.status.as_str().to_owned(),
                 previous_status: Some(self.s.status.as_str().to_owned()),
                 reason: listed.reason.clone(),
+                meta_event: reported.as_str().to_owned(),
             })
         });
         self.s.name = listed.name;

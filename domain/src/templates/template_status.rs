@@ -63,22 +63,28 @@ impl TemplateStatus {
         &self.s.status
     }
 
-    /// Record a report for `shop_id`; `None` when the status is the one already recorded (a
-    /// redelivery or a repeat) or older than it, so nothing is written and no event is emitted.
+    /// Record a report for `shop_id`; `None` when the status and reason are the ones already
+    /// recorded (a redelivery or a repeat) or older than them, so nothing is written and no event
+    /// is emitted. The status recorded is the one Meta's event leaves ([`ReviewStatus::resulting`]).
     pub fn record(
         previous: Option<&TemplateStatus>,
         shop_id: ShopId,
         report: &TemplateStatusReport,
         now: DateTime<Utc>,
     ) -> Option<(TemplateStatus, TemplateEvent)> {
-        if previous.is_some_and(|p| p.s.status == report.status) {
+        let status = report.status.resulting(previous.map(|p| &p.s.status));
+        let mut reason = report.reason.clone().filter(|r| !r.is_empty() && r != "NONE");
+        if report.status != status && reason.is_none() {
+            // What happened, when it is not the status it leaves (FLAGGED: approved, at risk).
+            reason = Some(report.status.as_str().to_ascii_uppercase());
+        }
+        if previous.is_some_and(|p| p.s.status == status && p.s.reason == reason) {
             return None;
         }
         let at = report.at.unwrap_or(now);
         if previous.and_then(|p| p.s.status_at).is_some_and(|held| at + STALE_AFTER < held) {
             return None;
         }
-        let reason = report.reason.clone().filter(|r| !r.is_empty() && r != "NONE");
         let record = TemplateStatus {
             s: TemplateStatusSnapshot {
                 shop_id,
@@ -86,7 +92,7 @@ impl TemplateStatus {
                 meta_template_id: report.meta_template_id.clone(),
                 name: report.name.clone(),
                 language: report.language.clone(),
-                status: report.status.clone(),
+                status: status.clone(),
                 reason: reason.clone(),
                 updated_at: now,
                 status_at: Some(at),
@@ -98,9 +104,10 @@ impl TemplateStatus {
             template_id: record.s.meta_template_id.clone(),
             template_name: record.s.name.clone(),
             language: record.s.language.clone(),
-            status: report.status.as_str().to_owned(),
+            status: status.as_str().to_owned(),
             previous_status: previous.map(|p| p.s.status.as_str().to_owned()),
             reason,
+            meta_event: report.status.as_str().to_owned(),
         });
         Some((record, event))
     }
@@ -152,5 +159,24 @@ mod tests {
         assert!(TemplateStatus::record(Some(&approved), shop, &report("APPROVED"), Utc::now()).is_none());
         let (_, e) = TemplateStatus::record(Some(&approved), shop, &report("PAUSED"), Utc::now()).unwrap();
         assert_eq!(e.data()["previousStatus"], "approved");
+    }
+
+    #[test]
+    fn given_approved_when_flagged_then_still_approved_with_the_flag_said_once() {
+        let shop = ShopId::new();
+        let (approved, _) = TemplateStatus::record(None, shop, &report("APPROVED"), Utc::now()).unwrap();
+        let (flagged, e) = TemplateStatus::record(Some(&approved), shop, &report("FLAGGED"), Utc::now()).unwrap();
+        assert_eq!((flagged.status(), flagged.snapshot().reason.as_deref()), (&ReviewStatus::Approved, Some("FLAGGED")));
+        assert_eq!(
+            (&e.data()["status"], &e.data()["previousStatus"], &e.data()["metaEvent"]),
+            (&"approved".into(), &"approved".into(), &"flagged".into())
+        );
+        assert!(TemplateStatus::record(Some(&flagged), shop, &report("FLAGGED"), Utc::now()).is_none(), "a redelivery says nothing new");
+        let (disabled, _) = TemplateStatus::record(Some(&flagged), shop, &report("DISABLED"), Utc::now()).unwrap();
+        assert_eq!(disabled.status(), &ReviewStatus::Disabled);
+        let (reinstated, e) = TemplateStatus::record(Some(&disabled), shop, &report("REINSTATED"), Utc::now()).unwrap();
+        assert_eq!((reinstated.status(), &e.data()["metaEvent"]), (&ReviewStatus::Approved, &"reinstated".into()));
+        let (locked, _) = TemplateStatus::record(Some(&reinstated), shop, &report("LOCKED"), Utc::now()).unwrap();
+        assert_eq!(locked.status(), &ReviewStatus::Approved, "a lock stops edits, not sends");
     }
 }

@@ -197,6 +197,7 @@ mod tests {
                 status: "approved".into(),
                 previous_status: None,
                 reason: None,
+                meta_event: "approved".into(),
             })),
             Box::new(TemplateEvent::from(domain::templates::TemplateCreated {
                 shop_id: s,
