@@ -298,6 +298,7 @@ impl Application {
                 mark: MarkExpiredHandler { clock: clock.clone() },
                 batch: 500,
             }),
+            prune_keys: application::messaging::prune_idempotency_keys::PruneIdempotencyKeysHandler { clock: clock.clone() },
             accounts: account_reads.clone(),
             leases: leases.clone(),
             clock: clock.clone(),

@@ -22,6 +22,7 @@ mod m20261127_000016_media;
 mod m20261127_000017_rate_cards;
 mod m20261127_000018_customers_audience_cover;
 mod m20261207_000019_drop_webhook_claims;
+mod m20261207_000020_idempotency_keys;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000017_rate_cards::Migration),
             Box::new(m20261127_000018_customers_audience_cover::Migration),
             Box::new(m20261207_000019_drop_webhook_claims::Migration),
+            Box::new(m20261207_000020_idempotency_keys::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod errors_and_ops;
 mod events;
 mod gdpr;
 mod hardening;
+mod idempotency;
 mod import_export;
 mod jobs;
 mod media;

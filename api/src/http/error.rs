@@ -204,6 +204,43 @@ impl ApiError {
         ApiError::Conflict(body(code, message, json!({})))
     }
 
+    /// Its HTTP status and body (to keep an answer for an `Idempotency-Key`).
+    pub fn status_and_body(&self) -> (u16, &ErrorBody) {
+        match self {
+            Self::BadRequest(b) => (400, b),
+            Self::Unauthorized(b) => (401, b),
+            Self::Forbidden(b) => (403, b),
+            Self::NotFound(b) => (404, b),
+            Self::Conflict(b) => (409, b),
+            Self::PayloadTooLarge(b) => (413, b),
+            Self::UnsupportedMediaType(b) => (415, b),
+            Self::Unprocessable(b) => (422, b),
+            Self::TooManyRequests(b, _) => (429, b),
+            Self::Internal(b) => (500, b),
+            Self::BadGateway(b) => (502, b),
+            Self::Unavailable(b, _) => (503, b),
+        }
+    }
+
+    /// An answer kept for an `Idempotency-Key`, given again.
+    pub fn replayed(status: u16, b: ErrorBody) -> Self {
+        let b = Json(b);
+        match status {
+            400 => Self::BadRequest(b),
+            401 => Self::Unauthorized(b),
+            403 => Self::Forbidden(b),
+            404 => Self::NotFound(b),
+            409 => Self::Conflict(b),
+            413 => Self::PayloadTooLarge(b),
+            415 => Self::UnsupportedMediaType(b),
+            422 => Self::Unprocessable(b),
+            429 => Self::TooManyRequests(b, "1".into()),
+            502 => Self::BadGateway(b),
+            503 => Self::Unavailable(b, "1".into()),
+            _ => Self::Internal(b),
+        }
+    }
+
     /// Meta refused or failed a call: `WHATSAPP_API_ERROR` with Meta's code and title.
     pub fn whatsapp(error: &CloudApiError, message_id: Option<domain::MessageId>) -> Self {
         let details = json!({

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use application::accounts::ports::AccountReads;
 use application::messaging::count_stuck_messages::{CountStuckHandler, CountStuckMessages};
 use application::messaging::expire_conversations::{ExpireConversations, ExpireConversationsHandler};
+use application::messaging::prune_idempotency_keys::{PruneIdempotencyKeys, PruneIdempotencyKeysHandler};
 use application::shared::leases::Leases;
 use application::shared::ports::Clock;
 use application::templates::sync_templates::SyncTemplatesService;
@@ -24,6 +25,7 @@ pub struct Jobs {
     pub sync_templates: Arc<SyncTemplatesService>,
     pub media_retention: Arc<application::media::apply_retention::ApplyRetentionService>,
     pub raw_retention: Arc<application::privacy::prune_raw_copies::PruneRawCopies>,
+    pub prune_keys: PruneIdempotencyKeysHandler,
     pub accounts: Arc<dyn AccountReads>,
     pub leases: Arc<dyn Leases>,
     pub clock: Arc<dyn Clock>,
@@ -46,6 +48,8 @@ pub enum Job {
     /// Every hour: processed webhook bodies and published event envelopes older than
     /// `RAW_RETENTION_HOURS` are deleted (ADR 11).
     RawRetention,
+    /// Every hour: sends' idempotency keys older than 24 hours are forgotten.
+    IdempotencyKeys,
 }
 
 impl Job {
@@ -56,13 +60,14 @@ impl Job {
             Job::TemplateReconciliation => "template-reconciliation",
             Job::MediaRetention => "media-retention",
             Job::RawRetention => "raw-retention",
+            Job::IdempotencyKeys => "idempotency-keys",
         }
     }
     fn every(self) -> Duration {
         match self {
             Job::ConversationExpiry => Duration::from_secs(60),
             Job::MessageStatusSync => Duration::from_secs(300),
-            Job::TemplateReconciliation | Job::MediaRetention | Job::RawRetention => Duration::from_secs(3600),
+            Job::TemplateReconciliation | Job::MediaRetention | Job::RawRetention | Job::IdempotencyKeys => Duration::from_secs(3600),
         }
     }
 }
@@ -95,6 +100,7 @@ impl Jobs {
                 Job::TemplateReconciliation => self.reconcile_templates().await,
                 Job::MediaRetention => self.apply_media_retention().await,
                 Job::RawRetention => self.prune_raw_copies().await,
+                Job::IdempotencyKeys => self.prune_idempotency_keys().await,
             };
             let label = if outcome.is_ok() { "ok" } else { "error" };
             self.metrics.job_runs.with_label_values(&[name, label]).inc();
@@ -146,6 +152,23 @@ impl Jobs {
     pub async fn prune_raw_copies(&self) -> Result<String, String> {
         let p = self.raw_retention.run().await.map_err(|e| application::Chain(&e).to_string())?;
         Ok(format!("{} webhook deliveries and {} published events removed", p.deliveries, p.events))
+    }
+
+    /// Sends' idempotency keys past their 24 hours, a batch per transaction.
+    pub async fn prune_idempotency_keys(&self) -> Result<String, String> {
+        let mut total = 0;
+        loop {
+            let cmd = PruneIdempotencyKeys { batch: 5_000 };
+            let n = self
+                .pipeline
+                .execute(&RequestContext::system("job"), &self.prune_keys, cmd)
+                .await
+                .map_err(|e| application::Chain(&e).to_string())?;
+            total += n;
+            if n < 5_000 {
+                return Ok(format!("{total} idempotency keys forgotten"));
+            }
+        }
     }
 
     async fn flag_stuck_messages(&self) -> Result<String, String> {

@@ -50,6 +50,7 @@ impl Workers {
             tokio::spawn(self.media.run(shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::MediaRetention, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::RawRetention, shutdown.clone())),
+            tokio::spawn(self.jobs.clone().run(jobs::Job::IdempotencyKeys, shutdown.clone())),
             tokio::spawn(event_metrics::run(self.events, self.metrics, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::ConversationExpiry, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::MessageStatusSync, shutdown.clone())),

@@ -201,8 +201,9 @@ mod tests {
             force_template: true,
             user_id: None,
             reply_to: None,
+            idempotency: None,
         };
-        s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap()
+        s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap().queued().unwrap()
     }
 
     async fn given_a_sent_template(s: &Scenario, wamid: &str) -> Message {

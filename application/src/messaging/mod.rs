@@ -13,8 +13,10 @@ pub mod list_conversations;
 pub mod mark_read;
 pub mod personal_data;
 pub mod ports;
+pub mod prune_idempotency_keys;
 pub mod receive_messages;
 pub mod record_delivery_outcomes;
+pub mod record_first_answer;
 pub mod send_media;
 pub mod send_message;
 

@@ -1,6 +1,7 @@
 //! The messaging context's share of a customer's personal data: their messages' contents, reply
 //! contexts, referrals and `userId`; their number in messages, conversations and the outbound
-//! queue (it becomes the pseudonym). Counts, times and statuses stay (Meta's status reports are
+//! queue (it becomes the pseudonym); the idempotency keys of their messages (a key and the
+//! answer it keeps may name them) are forgotten. Counts, times and statuses stay (Meta's status reports are
 //! kept as their errors and pricing only, which name nobody).
 
 use async_trait::async_trait;
@@ -20,7 +21,7 @@ impl PersonalData for Conversations {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["conversations", "messages", "deliveries"]
+        &["conversations", "messages", "deliveries", "idempotency_keys"]
     }
 
     async fn erase(&self, uow: &mut dyn UnitOfWork, subject: &DataSubject, _now: DateTime<Utc>) -> RepoResult<Erased> {

@@ -11,7 +11,9 @@ use super::delivery_policy::Decision;
 use crate::shared::meta::{CloudApiError, SenderCredentials};
 use crate::shared::repo::{Page, RepoResult};
 use domain::accounts::WhatsAppAccount;
-use domain::messaging::{Conversation, ConversationStatus, Direction, Message, MessageContent, MessageStatus};
+use domain::messaging::{
+    Conversation, ConversationStatus, Direction, FirstAnswer, IdempotencyKey, IdempotencyRecord, Message, MessageContent, MessageStatus,
+};
 use domain::{AccountId, ConversationId, CustomerId, MessageId, ShopId, WaId};
 
 // ---------------------------------------------------------------- write side (unit of work)
@@ -92,6 +94,24 @@ pub trait DeliveryRepository: Send {
     async fn reschedule(&mut self, delivery: &Delivery, last_error: Option<&str>) -> RepoResult<()>;
     /// The messages reached a final state: their queue rows go.
     async fn finish_many(&mut self, messages: &[MessageId]) -> RepoResult<()>;
+}
+
+/// Sends' idempotency keys, inside a unit of work: a key is remembered in the transaction that
+/// queues its message, so a retry after any crash finds either both or neither.
+#[async_trait]
+pub trait IdempotencyRepository: Send {
+    /// Remember `record`, unless its key is remembered already: then that record is returned
+    /// and nothing is written. A concurrent transaction holding the same key is waited for.
+    async fn claim(&mut self, record: &IdempotencyRecord) -> RepoResult<Option<IdempotencyRecord>>;
+    /// Put `record` in the place of `expired` (the same shop and key); `Concurrency` when
+    /// another request renewed it first.
+    async fn renew(&mut self, expired: &IdempotencyRecord, record: &IdempotencyRecord) -> RepoResult<()>;
+    /// The message the key's request queued.
+    async fn attach(&mut self, shop: ShopId, key: &IdempotencyKey, message: MessageId) -> RepoResult<()>;
+    /// What the caller was answered the first time (kept once: a later answer changes nothing).
+    async fn answer(&mut self, shop: ShopId, key: &IdempotencyKey, answer: &FirstAnswer) -> RepoResult<()>;
+    /// Forget keys remembered before `before` (at most `limit`); returns how many.
+    async fn prune(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<u64>;
 }
 
 // ---------------------------------------------------------------- the dispatcher's queue
@@ -211,6 +231,7 @@ pub trait MessagingUnitOfWork {
     fn conversations(&mut self) -> &mut dyn ConversationRepository;
     fn messages(&mut self) -> &mut dyn MessageRepository;
     fn deliveries(&mut self) -> &mut dyn DeliveryRepository;
+    fn idempotency(&mut self) -> &mut dyn IdempotencyRepository;
 }
 
 impl MessagingUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
@@ -222,5 +243,8 @@ impl MessagingUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
     }
     fn deliveries(&mut self) -> &mut dyn DeliveryRepository {
         crate::shared::unit_of_work::repository::<dyn DeliveryRepository>(self)
+    }
+    fn idempotency(&mut self) -> &mut dyn IdempotencyRepository {
+        crate::shared::unit_of_work::repository::<dyn IdempotencyRepository>(self)
     }
 }

@@ -237,8 +237,9 @@ mod tests {
             force_template: true,
             user_id: None,
             reply_to: None,
+            idempotency: None,
         };
-        let m = s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap();
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap().queued().unwrap();
         s.then_events();
         m
     }

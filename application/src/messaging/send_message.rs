@@ -25,7 +25,8 @@ use crate::templates::ports::TemplatesUnitOfWork;
 use domain::accounts::WhatsAppAccount;
 use domain::customers::{ConsentRefusal, Outgoing, may_send};
 use domain::messaging::{
-    Conversation, Message, MessageContent, MessageKind, MessageStatus, Origin, Outbound, SendRefusal, TemplateRef, choose_outbound, window,
+    Conversation, IdempotencyKey, IdempotencyRecord, Message, MessageContent, MessageKind, MessageStatus, Origin, Outbound, Reuse,
+    SendRefusal, TemplateRef, choose_outbound, window,
 };
 use domain::{Events, MessageId, PhoneNumber, ShopId, WaId};
 
@@ -42,6 +43,37 @@ pub struct SendMessage {
     pub user_id: Option<String>,
     #[validate(length(min = 1, max = 256, message = "must be a wamid"))]
     pub reply_to: Option<String>,
+    /// The caller's `Idempotency-Key`, with a fingerprint of its request.
+    pub idempotency: Option<Idempotent>,
+}
+
+/// A send named by the caller: the same key and fingerprint within 24 hours replay the first
+/// answer; another fingerprint under the key is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Idempotent {
+    pub key: IdempotencyKey,
+    /// A hash of the operation and its request, as the caller's side defines it.
+    pub fingerprint: String,
+}
+
+/// What a send did.
+#[derive(Debug, Clone)]
+pub enum SendOutcome {
+    /// Queued now.
+    Queued(Message),
+    /// The key's request was made before: nothing is queued; here is what it did (its message,
+    /// and the first answer once it was recorded).
+    Replayed(IdempotencyRecord),
+}
+
+impl SendOutcome {
+    /// The message queued now, if any.
+    pub fn queued(self) -> Option<Message> {
+        match self {
+            Self::Queued(m) => Some(m),
+            Self::Replayed(_) => None,
+        }
+    }
 }
 
 impl fmt::Debug for SendMessage {
@@ -96,6 +128,9 @@ pub enum SendMessageError {
     /// The file named by `content.mediaId` could not be made ready for Meta.
     #[error("the file could not be uploaded to Meta")]
     Media(#[source] crate::messaging::send_media::SendMediaError),
+    /// The `Idempotency-Key` named another request within the last 24 hours.
+    #[error("the Idempotency-Key was used with another request")]
+    IdempotencyKeyReused,
     #[error("could not queue the message")]
     Storage(#[from] RepoError),
 }
@@ -144,7 +179,7 @@ pub struct SendMessageService {
 }
 
 impl SendMessageService {
-    pub async fn run(&self, ctx: &crate::RequestContext, mut cmd: SendMessage) -> Result<Message, SendMessageError> {
+    pub async fn run(&self, ctx: &crate::RequestContext, mut cmd: SendMessage) -> Result<SendOutcome, SendMessageError> {
         let shop = cmd.shop_id;
         if let Some(content) = cmd.content.as_mut() {
             self.media.resolve(ctx, shop, &cmd.from, content).await?;
@@ -175,7 +210,7 @@ fn refusal(r: SendRefusal) -> SendMessageError {
 }
 
 impl Command for SendMessage {
-    type Output = Message;
+    type Output = SendOutcome;
     type Error = SendMessageError;
     const NAME: &'static str = "SendMessage";
 }
@@ -232,7 +267,7 @@ pub(crate) async fn store_conversations(uow: &mut dyn UnitOfWork, updated: &[&Co
 
 #[async_trait]
 impl CommandHandler<SendMessage> for SendMessageHandler {
-    async fn handle(&self, cmd: &SendMessage, uow: &mut dyn UnitOfWork) -> Result<Message, SendMessageError> {
+    async fn handle(&self, cmd: &SendMessage, uow: &mut dyn UnitOfWork) -> Result<SendOutcome, SendMessageError> {
         let now = self.clock.now();
         if let Some(c) = &cmd.content {
             c.validate_outbound().map_err(Invalid::from)?;
@@ -242,6 +277,18 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
         }
         if cmd.content.is_none() && cmd.template.is_none() {
             return Err(Invalid::new("content", "is required").into());
+        }
+        // A named send is remembered first: a concurrent request with the same key waits here
+        // for this transaction, then finds the key taken.
+        if let Some(i) = &cmd.idempotency {
+            let record = IdempotencyRecord::new(cmd.shop_id, i.key.clone(), i.fingerprint.clone(), now);
+            if let Some(known) = uow.idempotency().claim(&record).await? {
+                match known.reuse(&i.fingerprint, now) {
+                    Reuse::Replay => return Ok(SendOutcome::Replayed(known)),
+                    Reuse::Mismatch => return Err(SendMessageError::IdempotencyKeyReused),
+                    Reuse::Expired => uow.idempotency().renew(&known, &record).await?,
+                }
+            }
         }
         let account = uow
             .accounts()
@@ -325,9 +372,12 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
                 created_at: now,
             })
             .await?;
+        if let Some(i) = &cmd.idempotency {
+            uow.idempotency().attach(cmd.shop_id, &i.key, message.id()).await?;
+        }
         uow.outbox().append(&events, now).await?;
         debug_assert_eq!(message.status(), MessageStatus::Queued);
-        Ok(message)
+        Ok(SendOutcome::Queued(message))
     }
 }
 
@@ -351,6 +401,7 @@ mod tests {
             force_template: false,
             user_id: None,
             reply_to: None,
+            idempotency: None,
         }
     }
 
@@ -375,12 +426,67 @@ mod tests {
         assert_eq!(s.memory.read(|m| (m.messages.len(), m.deliveries.len(), m.customers.len())), (0, 0, 0), "rolled back");
     }
 
+    fn named(key: &str, fingerprint: &str) -> Option<Idempotent> {
+        Some(Idempotent { key: IdempotencyKey::parse(key).unwrap(), fingerprint: fingerprint.into() })
+    }
+
+    #[tokio::test]
+    async fn given_a_named_send_when_the_same_request_comes_again_then_nothing_more_is_queued() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        given_the_customer_wrote(&s, &account, 30).await;
+        let send = SendMessageHandler { clock: s.clock() };
+        let first = s.when(&send, SendMessage { idempotency: named("order-42", "fp1"), ..text(s.shop) }).await.unwrap().queued().unwrap();
+        s.clock.advance(Duration::hours(23));
+        let again = s.when(&send, SendMessage { idempotency: named("order-42", "fp1"), ..text(s.shop) }).await.unwrap();
+        let SendOutcome::Replayed(record) = again else { panic!("sent twice: {again:?}") };
+        assert_eq!(record.message_id, Some(first.id()), "the retry is told of the first message");
+        let other = s.when(&send, SendMessage { idempotency: named("order-42", "fp2"), ..text(s.shop) }).await;
+        assert!(matches!(other, Err(SendMessageError::IdempotencyKeyReused)), "{other:?}");
+        assert_eq!(
+            s.memory.read(|st| (
+                st.messages.values().filter(|m| m.direction() == domain::messaging::Direction::Outbound).count(),
+                st.deliveries.len()
+            )),
+            (1, 1)
+        );
+        let elsewhere = SendMessage { shop_id: ShopId::new(), idempotency: named("order-42", "fp1"), ..text(s.shop) };
+        let r = s.when(&send, elsewhere).await;
+        assert!(matches!(r, Err(SendMessageError::UnknownSender(_))), "another shop's key is its own: {r:?}");
+    }
+
+    #[tokio::test]
+    async fn given_a_key_older_than_a_day_when_used_again_then_it_names_a_new_send() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        given_the_customer_wrote(&s, &account, 0).await;
+        let send = SendMessageHandler { clock: s.clock() };
+        let first = s.when(&send, SendMessage { idempotency: named("k", "fp1"), ..text(s.shop) }).await.unwrap().queued().unwrap();
+        s.clock.advance(Duration::hours(24));
+        // The window closed meanwhile: the template goes.
+        let later = SendMessage { idempotency: named("k", "fp2"), template: Some(template()), ..text(s.shop) };
+        let second = s.when(&send, later).await.unwrap().queued().expect("a new send");
+        assert_ne!(first.id(), second.id());
+        let kept = s.memory.read(|st| st.idempotency.values().map(|r| (r.fingerprint.clone(), r.message_id)).collect::<Vec<_>>());
+        assert_eq!(kept, [("fp2".to_owned(), Some(second.id()))]);
+    }
+
+    #[tokio::test]
+    async fn given_a_refused_named_send_when_retried_then_it_is_not_remembered() {
+        let s = Scenario::new();
+        s.given_account(BUSINESS, PNID).await;
+        let send = SendMessageHandler { clock: s.clock() };
+        let r = s.when(&send, SendMessage { idempotency: named("k", "fp1"), ..text(s.shop) }).await;
+        assert!(matches!(r, Err(SendMessageError::WindowClosed { .. })), "{r:?}");
+        assert!(s.memory.read(|st| st.idempotency.is_empty()), "rolled back with the refusal");
+    }
+
     #[tokio::test]
     async fn given_the_customer_wrote_when_replying_then_free_form_is_queued_ahead_of_templates() {
         let s = Scenario::new();
         let account = s.given_account(BUSINESS, PNID).await;
         given_the_customer_wrote(&s, &account, 30).await;
-        let m = s.when(&SendMessageHandler { clock: s.clock() }, text(s.shop)).await.unwrap();
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, text(s.shop)).await.unwrap().queued().unwrap();
         assert_eq!((m.kind(), m.status(), m.wamid()), (MessageKind::Free, MessageStatus::Queued, None));
         let d = s.memory.read(|st| st.deliveries.get(&m.id()).cloned()).expect("queued durably");
         assert_eq!(d.priority, PRIORITY_REPLY);
@@ -393,7 +499,7 @@ mod tests {
         let account = s.given_account(BUSINESS, PNID).await;
         given_the_customer_wrote(&s, &account, 25 * 60).await;
         let cmd = SendMessage { template: Some(template()), ..text(s.shop) };
-        let m = s.when(&SendMessageHandler { clock: s.clock() }, cmd).await.unwrap();
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, cmd).await.unwrap().queued().unwrap();
         assert_eq!(m.kind(), MessageKind::Template);
         assert_eq!(s.then_events(), ["conversation.closed", "conversation.started"], "the expired one closes first");
         let active: Vec<_> = s.memory.read(|st| st.conversations.values().filter(|c| c.is_active()).map(|c| c.id()).collect());
@@ -462,7 +568,7 @@ mod tests {
         let s = Scenario::new();
         s.given_account(BUSINESS, PNID).await;
         let cmd = SendMessage { template: Some(template()), user_id: Some("crm-42".into()), ..text(s.shop) };
-        let m = s.when(&SendMessageHandler { clock: s.clock() }, cmd).await.unwrap();
+        let m = s.when(&SendMessageHandler { clock: s.clock() }, cmd).await.unwrap().queued().unwrap();
         assert_eq!(m.snapshot().user_id.as_deref(), Some("crm-42"));
         assert_eq!(s.then_events(), ["customer.created", "conversation.started"]);
         assert_eq!(s.memory.read(|st| st.customers.values().next().unwrap().user_id().map(str::to_owned)), Some("crm-42".into()));

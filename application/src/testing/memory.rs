@@ -15,7 +15,9 @@ use serde_json::Value;
 use crate::accounts::ports::AccountRepository;
 use crate::customers::ports::CustomerRepository;
 use crate::inbound::ports::{RawWebhookEvent, Take, WebhookEventRepository, WebhookMark};
-use crate::messaging::ports::{ConversationRepository, Delivery, DeliveryRepository, MessageRepository, StatusRecord};
+use crate::messaging::ports::{
+    ConversationRepository, Delivery, DeliveryRepository, IdempotencyRepository, MessageRepository, StatusRecord,
+};
 use crate::shared::audit::{AuditEntry, AuditTrail};
 use crate::shared::outbox::Outbox;
 use crate::shared::repo::{RepoError, RepoResult};
@@ -24,7 +26,9 @@ use crate::templates::ports::TemplateRepository;
 use crate::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
 use domain::accounts::{AccountSnapshot, AccountStatus, WhatsAppAccount};
 use domain::customers::{ConsentEntry, ConsentSettings, Customer, CustomerSnapshot, FieldDefinition, Segment};
-use domain::messaging::{Conversation, ConversationSnapshot, Message, MessageSnapshot, MessageStatus};
+use domain::messaging::{
+    Conversation, ConversationSnapshot, FirstAnswer, IdempotencyKey, IdempotencyRecord, Message, MessageSnapshot, MessageStatus,
+};
 use domain::templates::{TemplateCategory, TemplateStatus};
 use domain::{AccountId, ConversationId, CustomerId, Events, MessageId, PhoneNumber, PhoneNumberId, ShopId, WaId, WabaId};
 
@@ -65,6 +69,8 @@ pub struct State {
     pub media: BTreeMap<domain::MediaId, domain::media::MediaFile>,
     pub media_retention: BTreeMap<ShopId, u32>,
     pub rate_cards: BTreeMap<ShopId, domain::billing::RateCard>,
+    /// Sends' idempotency keys, by shop and key.
+    pub idempotency: BTreeMap<(ShopId, String), IdempotencyRecord>,
     /// A race, for tests: customers another transaction commits just as this one inserts its
     /// new customers (as a burst processed by several loops at once does).
     pub rival_customers: Vec<Customer>,
@@ -104,6 +110,7 @@ impl UnitOfWorkFactory for Memory {
             part::<dyn ConversationRepository>(p()),
             part::<dyn MessageRepository>(p()),
             part::<dyn DeliveryRepository>(p()),
+            part::<dyn IdempotencyRepository>(p()),
             part::<dyn TemplateRepository>(p()),
             part::<dyn crate::media::ports::MediaRepository>(p()),
             part::<dyn crate::billing::ports::RateCardRepository>(p()),
@@ -466,7 +473,60 @@ impl MessageRepository for MemoryPart {
         for c in work.conversations.values_mut().filter(|c| c.shop_id() == shop && c.customer_id() == customer) {
             *c = Conversation::restore(ConversationSnapshot { wa_id: pseudonym.clone(), ..c.snapshot().clone() });
         }
+        let theirs: HashSet<MessageId> =
+            work.messages.values().filter(|m| m.shop_id() == shop && m.snapshot().customer_id == customer).map(|m| m.id()).collect();
+        work.idempotency.retain(|_, r| !r.message_id.is_some_and(|m| theirs.contains(&m)));
         Ok(n)
+    }
+}
+
+#[async_trait]
+impl IdempotencyRepository for MemoryPart {
+    async fn claim(&mut self, record: &IdempotencyRecord) -> RepoResult<Option<IdempotencyRecord>> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let k = (record.shop_id, record.key.as_str().to_owned());
+        if let Some(known) = work.idempotency.get(&k) {
+            return Ok(Some(known.clone()));
+        }
+        work.idempotency.insert(k, record.clone());
+        Ok(None)
+    }
+    async fn renew(&mut self, expired: &IdempotencyRecord, record: &IdempotencyRecord) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        match work.idempotency.get_mut(&(record.shop_id, record.key.as_str().to_owned())) {
+            Some(r) if r.created_at == expired.created_at => {
+                *r = record.clone();
+                Ok(())
+            }
+            _ => Err(stale("the idempotency key")),
+        }
+    }
+    async fn attach(&mut self, shop: ShopId, key: &IdempotencyKey, message: MessageId) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = work.idempotency.get_mut(&(shop, key.as_str().to_owned())) {
+            r.message_id = Some(message);
+        }
+        Ok(())
+    }
+    async fn answer(&mut self, shop: ShopId, key: &IdempotencyKey, answer: &FirstAnswer) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = work.idempotency.get_mut(&(shop, key.as_str().to_owned()))
+            && r.answer.is_none()
+        {
+            r.answer = Some(answer.clone());
+        }
+        Ok(())
+    }
+    async fn prune(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<u64> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let mut old: Vec<_> =
+            work.idempotency.iter().filter(|(_, r)| r.created_at < before).map(|(k, r)| (r.created_at, k.clone())).collect();
+        old.sort();
+        old.truncate(limit as usize);
+        for (_, k) in &old {
+            work.idempotency.remove(k);
+        }
+        Ok(old.len() as u64)
     }
 }
 

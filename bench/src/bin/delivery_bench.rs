@@ -153,6 +153,7 @@ fn main() {
                             force_template: true,
                             user_id: None,
                             reply_to: None,
+                            idempotency: None,
                         };
                         parts.pipeline.execute(&ctx, send.as_ref(), cmd).await.unwrap();
                     }

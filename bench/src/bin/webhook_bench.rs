@@ -314,8 +314,9 @@ async fn setup(parts: &Parts, sent: u64) -> ShopId {
                     force_template: true,
                     user_id: None,
                     reply_to: None,
+                    idempotency: None,
                 };
-                (i, pipeline.execute(&RequestContext::system("bench"), send.as_ref(), cmd).await.unwrap())
+                (i, pipeline.execute(&RequestContext::system("bench"), send.as_ref(), cmd).await.unwrap().queued().unwrap())
             }));
         }
         let mut batch = Vec::new();

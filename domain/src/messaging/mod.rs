@@ -3,6 +3,7 @@
 pub mod content;
 pub mod conversation;
 pub mod events;
+pub mod idempotency;
 pub mod inbound;
 pub mod message;
 pub mod values;
@@ -13,6 +14,7 @@ pub use conversation::{Conversation, ConversationSnapshot, ConversationStatus, O
 pub use events::{
     ConversationClosed, ConversationStarted, MessageReceived, MessageRecovered, MessageSent, MessageStatusUpdated, MessagingEvent,
 };
+pub use idempotency::{FirstAnswer, IdempotencyKey, IdempotencyRecord, Reuse};
 pub use inbound::{InboundMessage, StatusUpdate};
 pub use message::{Message, MessageSnapshot, MessageStateError};
 pub use values::{Direction, MessageError, MessageKind, MessageStatus};

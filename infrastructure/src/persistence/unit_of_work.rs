@@ -14,7 +14,7 @@ use application::billing::ports::RateCardRepository;
 use application::customers::ports::CustomerRepository;
 use application::inbound::ports::WebhookEventRepository;
 use application::media::ports::MediaRepository;
-use application::messaging::ports::{ConversationRepository, DeliveryRepository, MessageRepository};
+use application::messaging::ports::{ConversationRepository, DeliveryRepository, IdempotencyRepository, MessageRepository};
 use application::shared::outbox::Outbox;
 use application::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory, part};
 use application::templates::ports::TemplateRepository;
@@ -26,7 +26,7 @@ use super::billing::repository::SeaRateCardRepository;
 use super::customers::repository::SeaCustomerRepository;
 use super::inbound::repository::SeaWebhookEventRepository;
 use super::media::repository::SeaMediaRepository;
-use super::messaging::repository::{SeaConversationRepository, SeaDeliveryRepository, SeaMessageRepository};
+use super::messaging::repository::{SeaConversationRepository, SeaDeliveryRepository, SeaIdempotencyRepository, SeaMessageRepository};
 use super::outbox::writer::SeaOutbox;
 use super::sql::Txn;
 use super::templates::repository::SeaTemplateRepository;
@@ -60,6 +60,7 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
             part::<dyn ConversationRepository>(Box::new(SeaConversationRepository { tx: tx.clone() })),
             part::<dyn MessageRepository>(Box::new(SeaMessageRepository { tx: tx.clone() })),
             part::<dyn DeliveryRepository>(Box::new(SeaDeliveryRepository { tx: tx.clone() })),
+            part::<dyn IdempotencyRepository>(Box::new(SeaIdempotencyRepository { tx: tx.clone() })),
             part::<dyn TemplateRepository>(Box::new(SeaTemplateRepository { tx: tx.clone() })),
             part::<dyn MediaRepository>(Box::new(SeaMediaRepository { tx: tx.clone() })),
             part::<dyn RateCardRepository>(Box::new(SeaRateCardRepository { tx: tx.clone() })),

@@ -28,6 +28,7 @@ use application::shared::ports::Clock;
 use super::error::{ApiError, body};
 use application::messaging::mark_read::RecordReadHandler;
 use application::messaging::ports::SendOutcomes;
+use application::messaging::record_first_answer::RecordFirstAnswerHandler;
 use application::messaging::send_media::RecordReuploadHandler;
 use application::messaging::send_media::SendMediaService;
 use application::messaging::send_message::SendMessageHandler;
@@ -47,6 +48,8 @@ pub struct MessagingHttp {
     pub outcomes: Option<Arc<dyn SendOutcomes>>,
     /// How long a send waits for Meta's answer before answering 202.
     pub send_wait: Duration,
+    /// Keeps a named send's first answer.
+    pub record_answer: RecordFirstAnswerHandler,
 }
 
 impl From<SendMessageError> for ApiError {
@@ -80,6 +83,11 @@ impl From<SendMessageError> for ApiError {
             SendMessageError::Media(application::messaging::send_media::SendMediaError::Meta(m)) => ApiError::whatsapp(&m, None),
             SendMessageError::Media(application::messaging::send_media::SendMediaError::Busy) => ApiError::files_busy(),
             e @ SendMessageError::Media(_) => ApiError::fault(&e),
+            SendMessageError::IdempotencyKeyReused => ApiError::Conflict(body(
+                "IDEMPOTENCY_KEY_REUSED",
+                "This Idempotency-Key was used with another request in the last 24 hours; use a new key for a new send.",
+                json!({ "field": "Idempotency-Key" }),
+            )),
             SendMessageError::Storage(s) => s.into(),
         }
     }
@@ -198,5 +206,6 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<MessagingHttp> {
         get_conversation: GetConversationHandler { reads: a.messaging_reads.clone() },
         outcomes: a.workers.then(|| a.outcomes.clone() as Arc<dyn SendOutcomes>),
         send_wait: a.config.send_wait,
+        record_answer: RecordFirstAnswerHandler { clock: a.clock.clone() },
     })
 }

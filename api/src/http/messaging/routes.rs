@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use poem::web::Data;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::Value;
@@ -17,10 +17,13 @@ use application::messaging::get_messages::GetMessages;
 use application::messaging::list_conversations::ListConversations;
 use application::messaging::mark_read::MarkMessageRead;
 use application::messaging::ports::Settled;
-use application::messaging::send_message::{SendMessage, SendMessageError};
-use domain::messaging::{ConversationStatus, Direction, Message, MessageContent, MessageStatus, TemplateRef};
+use application::messaging::record_first_answer::RecordFirstAnswer;
+use application::messaging::send_message::{Idempotent, SendMessage, SendMessageError, SendOutcome};
+use domain::messaging::{ConversationStatus, Direction, FirstAnswer, IdempotencyKey, Message, MessageContent, MessageStatus, TemplateRef};
 use domain::tenancy::Role;
 use domain::{ConversationId, MessageId, ShopId};
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+use sha2::{Digest, Sha256};
 
 use super::MessagingHttp;
 use super::dto::*;
@@ -75,6 +78,84 @@ async fn outcome(h: &MessagingHttp, rid: &RequestId, shop: ShopId, queued: Messa
     }
 }
 
+/// The caller's `Idempotency-Key`, with a fingerprint of the operation and its request (the
+/// parsed body, keys sorted: spacing and key order do not make another request).
+/// The header is read raw: a value that is not text is refused, never taken for no key.
+fn idempotent(req: &poem::Request, operation: &str, request: &impl ToJSON) -> Result<Option<Idempotent>, ApiError> {
+    let Some(raw) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let bad = |m: &str| ApiError::validation("Idempotency-Key", m);
+    let key = IdempotencyKey::parse(raw.to_str().map_err(|_| bad("must be visible ASCII characters"))?).map_err(bad)?;
+    let mut h = Sha256::new();
+    h.update(operation.as_bytes());
+    h.update(b"\n");
+    h.update(canonical(&request.to_json().unwrap_or_default()).to_string().as_bytes());
+    Ok(Some(Idempotent { key, fingerprint: hex::encode(h.finalize()) }))
+}
+
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<_> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The answer to a send: where a queued message ended up (kept for its key, if it has one), or
+/// a named send's first answer again.
+async fn answer(h: &MessagingHttp, rid: &RequestId, shop: ShopId, named: Option<Idempotent>, out: SendOutcome) -> Result<Sent, ApiError> {
+    match out {
+        SendOutcome::Queued(m) => {
+            let r = outcome(h, rid, shop, m).await;
+            if let Some(i) = named {
+                remember(h, rid, shop, i.key, &r).await;
+            }
+            r
+        }
+        SendOutcome::Replayed(first) => match (first.answer, first.message_id) {
+            (Some(a), _) => replay(a),
+            // The first request has not answered yet (or died first): where its message is.
+            (None, Some(id)) => {
+                let m = h.pipeline.query(&ctx(rid, Some(shop)), &h.get_message, GetMessage { shop_id: shop, message_id: id }).await?;
+                outcome(h, rid, shop, m).await
+            }
+            (None, None) => Err(ApiError::fault(&SendMessageError::Storage(application::RepoError::Other(
+                "an idempotency key without its message".into(),
+            )))),
+        },
+    }
+}
+
+/// Keep a named send's answer. A server fault (the message's state could not be read) is not
+/// kept: a retry reads it again.
+async fn remember(h: &MessagingHttp, rid: &RequestId, shop: ShopId, key: IdempotencyKey, r: &Result<Sent, ApiError>) {
+    let answer = match r {
+        Ok(Sent::Ok(Json(b))) => FirstAnswer { status: 200, body: b.to_json().unwrap_or_default() },
+        Ok(Sent::Accepted(Json(b))) => FirstAnswer { status: 202, body: b.to_json().unwrap_or_default() },
+        Err(e) => match e.status_and_body() {
+            (500 | 503, _) => return,
+            (status, b) => FirstAnswer { status, body: b.to_json().unwrap_or_default() },
+        },
+    };
+    if let Err(e) = h.pipeline.execute(&ctx(rid, Some(shop)), &h.record_answer, RecordFirstAnswer { shop_id: shop, key, answer }).await {
+        tracing::warn!(%shop, error = %application::Chain(&e), "a send's answer could not be kept for its Idempotency-Key");
+    }
+}
+
+fn replay(a: FirstAnswer) -> Result<Sent, ApiError> {
+    let corrupt = || ApiError::fault(&SendMessageError::Storage(application::RepoError::Other("a kept answer does not parse".into())));
+    match a.status {
+        200 | 202 => {
+            let b = SendMessageResponse::parse_from_json(Some(a.body)).map_err(|_| corrupt())?;
+            Ok(if a.status == 200 { Sent::Ok(Json(b)) } else { Sent::Accepted(Json(b)) })
+        }
+        status => Err(ApiError::replayed(status, crate::http::error::ErrorBody::parse_from_json(Some(a.body)).map_err(|_| corrupt())?)),
+    }
+}
+
 /// Parse `content` into the typed model, naming the offending path.
 fn parse_content(v: Value) -> Result<MessageContent, ApiError> {
     serde_path_to_error::deserialize::<_, MessageContent>(v).map_err(|e| {
@@ -102,9 +183,18 @@ impl MessagesApi {
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
+        /// Names this send (1 to 255 visible ASCII characters): the same key with the same body within 24 hours
+        /// answers what the first request answered and sends nothing more; with another body, 409
+        /// `IDEMPOTENCY_KEY_REUSED`. A request that was refused (4xx before anything was queued)
+        /// is not remembered.
+        #[oai(name = "Idempotency-Key")]
+        #[allow(unused_variables)]
+        idempotency_key: Header<Option<String>>,
+        req: &poem::Request,
         body: JsonBody<SendMessageRequest>,
     ) -> Result<Sent, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        let named = idempotent(req, "sendMessage", &body.0)?;
         let b = body.0;
         let force_template = b.force_template.unwrap_or(false);
         if b.content.is_none() && !force_template && b.template.is_none() {
@@ -119,9 +209,10 @@ impl MessagesApi {
             force_template,
             user_id: b.user_id,
             reply_to: b.reply_to,
+            idempotency: named.clone(),
         };
-        let m = h.send.run(&ctx(&rid, Some(shop)), cmd).await?;
-        outcome(&h, &rid, shop, m).await
+        let out = h.send.run(&ctx(&rid, Some(shop)), cmd).await?;
+        answer(&h, &rid, shop, named, out).await
     }
 
     /// Send an approved template (agent), inside or outside the window.
@@ -132,9 +223,15 @@ impl MessagesApi {
         authn: Data<&Arc<Authenticator>>,
         rid: Data<&RequestId>,
         auth: ApiKeyAuth,
+        /// Names this send, as on `POST /messages/send`.
+        #[oai(name = "Idempotency-Key")]
+        #[allow(unused_variables)]
+        idempotency_key: Header<Option<String>>,
+        req: &poem::Request,
         body: JsonBody<SendTemplateRequest>,
     ) -> Result<Sent, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        let named = idempotent(req, "sendTemplate", &body.0)?;
         let b = body.0;
         let cmd = SendMessage {
             shop_id: shop,
@@ -145,9 +242,10 @@ impl MessagesApi {
             force_template: true,
             user_id: b.user_id,
             reply_to: None,
+            idempotency: named.clone(),
         };
-        let m = h.send.run(&ctx(&rid, Some(shop)), cmd).await?;
-        outcome(&h, &rid, shop, m).await
+        let out = h.send.run(&ctx(&rid, Some(shop)), cmd).await?;
+        answer(&h, &rid, shop, named, out).await
     }
 
     /// List messages (viewer), newest first, filtered by `waId`, `userId` or `conversationId`.

@@ -96,3 +96,21 @@ pub mod deliveries {
     }
     crate::persistence::entities::no_relations!();
 }
+
+pub mod idempotency_keys {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub shop_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub fingerprint: String,
+        pub message_id: Option<Uuid>,
+        pub answer_status: Option<i32>,
+        pub answer_body: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+    crate::persistence::entities::no_relations!();
+}

@@ -8,14 +8,16 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use application::RepoResult;
-use application::messaging::ports::{ConversationRepository, Delivery, DeliveryRepository, MessageRepository, StatusRecord};
-use domain::messaging::{Conversation, Message, MessageStatus};
+use application::messaging::ports::{
+    ConversationRepository, Delivery, DeliveryRepository, IdempotencyRepository, MessageRepository, StatusRecord,
+};
+use domain::messaging::{Conversation, FirstAnswer, IdempotencyKey, IdempotencyRecord, Message, MessageStatus};
 use domain::{AccountId, ConversationId, MessageId, ShopId, WaId};
 
-use super::entities::{conversations, deliveries, message_statuses, messages};
+use super::entities::{conversations, deliveries, idempotency_keys, message_statuses, messages};
 use super::{mapping, queries};
 use crate::persistence::repo_err;
 use crate::persistence::sql::{Txn, chunks, insert_returning_ids, json_len, padded, update_columns};
@@ -219,6 +221,12 @@ impl MessageRepository for SeaMessageRepository {
             .filter(M::ShopId.eq(shop.as_uuid()))
             .filter(M::CustomerId.eq(customer.as_uuid()))
             .into_query();
+        idempotency_keys::Entity::delete_many()
+            .filter(idempotency_keys::Column::ShopId.eq(shop.as_uuid()))
+            .filter(idempotency_keys::Column::MessageId.in_subquery(queued.clone()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
         deliveries::Entity::update_many()
             .filter(deliveries::Column::MessageId.in_subquery(queued))
             .col_expr(deliveries::Column::WaId, Expr::value(pseudonym.as_str()))
@@ -296,5 +304,129 @@ impl DeliveryRepository for SeaDeliveryRepository {
                 .map_err(repo_err)?;
         }
         Ok(())
+    }
+}
+
+pub struct SeaIdempotencyRepository {
+    pub(crate) tx: Txn,
+}
+
+fn idempotency_record(m: idempotency_keys::Model) -> RepoResult<IdempotencyRecord> {
+    let corrupt = |what: &str| application::RepoError::Corrupt(format!("idempotency key of shop {}: {what}", m.shop_id).into());
+    let key = IdempotencyKey::parse(&m.key).map_err(|_| corrupt("the key does not parse"))?;
+    let answer = match (m.answer_status, &m.answer_body) {
+        (Some(status), Some(body)) => Some(FirstAnswer {
+            status: u16::try_from(status).map_err(|_| corrupt("the answer's status"))?,
+            body: serde_json::from_str(body).map_err(|_| corrupt("the answer's body"))?,
+        }),
+        _ => None,
+    };
+    Ok(IdempotencyRecord {
+        shop_id: m.shop_id.into(),
+        key,
+        fingerprint: m.fingerprint,
+        message_id: m.message_id.map(Into::into),
+        answer,
+        created_at: m.created_at,
+    })
+}
+
+#[async_trait]
+impl IdempotencyRepository for SeaIdempotencyRepository {
+    async fn claim(&mut self, r: &IdempotencyRecord) -> RepoResult<Option<IdempotencyRecord>> {
+        use idempotency_keys::Column as K;
+        let row = idempotency_keys::ActiveModel {
+            shop_id: Set(r.shop_id.as_uuid()),
+            key: Set(r.key.as_str().to_owned()),
+            fingerprint: Set(r.fingerprint.clone()),
+            message_id: Set(r.message_id.map(|m| m.as_uuid())),
+            answer_status: Set(None),
+            answer_body: Set(None),
+            created_at: Set(r.created_at),
+        };
+        // Postgres waits here for a concurrent transaction that inserted the same key, then
+        // does nothing if it committed; the read below sees its row.
+        let inserted = idempotency_keys::Entity::insert(row)
+            .on_conflict(OnConflict::columns([K::ShopId, K::Key]).do_nothing().to_owned())
+            .exec_without_returning(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        if inserted == 1 {
+            return Ok(None);
+        }
+        let known = idempotency_keys::Entity::find_by_id((r.shop_id.as_uuid(), r.key.as_str().to_owned()))
+            .one(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?
+            .ok_or_else(|| application::RepoError::Concurrency("an idempotency key was forgotten while it was claimed".into()))?;
+        idempotency_record(known).map(Some)
+    }
+
+    async fn renew(&mut self, expired: &IdempotencyRecord, r: &IdempotencyRecord) -> RepoResult<()> {
+        use idempotency_keys::Column as K;
+        let done = idempotency_keys::Entity::update_many()
+            .filter(K::ShopId.eq(r.shop_id.as_uuid()))
+            .filter(K::Key.eq(r.key.as_str()))
+            .filter(K::CreatedAt.eq(expired.created_at))
+            .col_expr(K::Fingerprint, Expr::value(r.fingerprint.as_str()))
+            .col_expr(K::MessageId, Expr::value(Option::<uuid::Uuid>::None))
+            .col_expr(K::AnswerStatus, Expr::value(Option::<i32>::None))
+            .col_expr(K::AnswerBody, Expr::value(Option::<String>::None))
+            .col_expr(K::CreatedAt, Expr::value(r.created_at))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        if done.rows_affected != 1 {
+            return Err(application::RepoError::Concurrency("an expired idempotency key was renewed by a concurrent request".into()));
+        }
+        Ok(())
+    }
+
+    async fn attach(&mut self, shop: ShopId, key: &IdempotencyKey, message: MessageId) -> RepoResult<()> {
+        use idempotency_keys::Column as K;
+        idempotency_keys::Entity::update_many()
+            .filter(K::ShopId.eq(shop.as_uuid()))
+            .filter(K::Key.eq(key.as_str()))
+            .col_expr(K::MessageId, Expr::value(message.as_uuid()))
+            .exec(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn answer(&mut self, shop: ShopId, key: &IdempotencyKey, answer: &FirstAnswer) -> RepoResult<()> {
+        use idempotency_keys::Column as K;
+        idempotency_keys::Entity::update_many()
+            .filter(K::ShopId.eq(shop.as_uuid()))
+            .filter(K::Key.eq(key.as_str()))
+            .filter(K::AnswerStatus.is_null())
+            .col_expr(K::AnswerStatus, Expr::value(i32::from(answer.status)))
+            .col_expr(K::AnswerBody, Expr::value(answer.body.to_string()))
+            .exec(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn prune(&mut self, before: DateTime<Utc>, limit: u64) -> RepoResult<u64> {
+        use idempotency_keys::Column as K;
+        // The batch ends at the `limit`-th oldest key (ties go with it).
+        let edge: Option<DateTime<Utc>> = idempotency_keys::Entity::find()
+            .select_only()
+            .column(K::CreatedAt)
+            .filter(K::CreatedAt.lt(before))
+            .order_by_asc(K::CreatedAt)
+            .offset(limit.saturating_sub(1))
+            .limit(1)
+            .into_tuple()
+            .one(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        let q = idempotency_keys::Entity::delete_many().filter(K::CreatedAt.lt(before));
+        let q = match edge {
+            Some(edge) => q.filter(K::CreatedAt.lte(edge)),
+            None => q,
+        };
+        Ok(q.exec(self.tx.as_ref()).await.map_err(repo_err)?.rows_affected)
     }
 }
