@@ -23,6 +23,7 @@ mod m20261127_000017_rate_cards;
 mod m20261127_000018_customers_audience_cover;
 mod m20261207_000019_drop_webhook_claims;
 mod m20261207_000020_idempotency_keys;
+mod m20261207_000021_message_senders;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000018_customers_audience_cover::Migration),
             Box::new(m20261207_000019_drop_webhook_claims::Migration),
             Box::new(m20261207_000020_idempotency_keys::Migration),
+            Box::new(m20261207_000021_message_senders::Migration),
         ]
     }
 }

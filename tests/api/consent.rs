@@ -71,6 +71,11 @@ async fn consent_is_recorded_obeyed_and_changed_by_keywords_and_meta(backend: Ba
     let confirmations = app.texts("SELECT CAST(content AS TEXT) FROM messages WHERE direction = 'outbound' AND kind = 'free'").await;
     assert_eq!(confirmations.len(), 1, "{confirmations:?}");
     assert!(confirmations[0].contains("START"), "{confirmations:?}");
+    assert_eq!(
+        app.texts("SELECT sent_by FROM messages WHERE direction = 'outbound' AND kind = 'free'").await,
+        ["system:consent_confirmation"],
+        "the service itself sent the confirmation"
+    );
 
     let e = expect_error(app.post(&shop.admin, "/api/v1/messages/send", marketing_send()).await, 422, "CUSTOMER_OPTED_OUT").await;
     assert_eq!(e["error"]["details"]["purpose"], "marketing");

@@ -55,6 +55,15 @@ async fn a_named_send_goes_once_and_is_answered_the_same(backend: Backend) {
     assert_eq!(sandbox_sends(&app).await, 1, "Meta saw one send");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM messages").await, 1);
 
+    // The message says who sent it: the key, named as the audit log names it.
+    let key_id = json(app.get(&k, &format!("/api/v1/shops/{}/api-keys", shop.id)).await).await[0]["id"].as_str().unwrap().to_owned();
+    let listed = app.messages(&k, "waId=5511987654321").await;
+    assert_eq!(listed["messages"][0]["sentBy"], json!({"type": "api_key", "id": key_id}));
+    wait_for("message.sent", || async { app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'message.sent'").await == 1 }).await;
+    let envelope = app.texts("SELECT CAST(envelope AS TEXT) FROM outbox WHERE event_type = 'message.sent'").await;
+    let envelope: Value = serde_json::from_str(&envelope[0]).unwrap();
+    assert_eq!(envelope["data"]["sentBy"], json!({"type": "api_key", "id": key_id}), "{envelope}");
+
     // Another body under the key, or the key on the other send operation: refused.
     let e = expect_error(named(&app, &k, path, "order-42", order_template("Bia").to_string()).await, 409, "IDEMPOTENCY_KEY_REUSED").await;
     assert_eq!(e["error"]["details"]["field"], "Idempotency-Key");

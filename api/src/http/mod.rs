@@ -188,6 +188,15 @@ pub fn ctx(rid: &RequestId, shop: Option<ShopId>) -> RequestContext {
     RequestContext { request_id: rid.0.clone(), shop_id: shop, actor }
 }
 
+/// Who sends what this request sends: its API key (the platform key, which no shop owns, as
+/// `system:platform`).
+pub fn sender() -> domain::messaging::Sender {
+    match auth::AUTHENTICATED.try_with(Clone::clone) {
+        Ok(auth::Principal::Shop { key_id, .. }) => domain::messaging::Sender::ApiKey(key_id),
+        _ => domain::messaging::Sender::System("platform".into()),
+    }
+}
+
 pub fn phone(field: &str, raw: &str) -> Result<PhoneNumber, ApiError> {
     PhoneNumber::parse(raw).map_err(|e| ApiError::validation(field, &e.to_string()))
 }

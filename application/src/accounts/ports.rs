@@ -23,6 +23,8 @@ pub trait AccountRepository: Send {
     async fn find_by_phone_number_ids(&mut self, ids: &[PhoneNumberId]) -> RepoResult<Vec<WhatsAppAccount>>;
     /// A connected (not disconnected) number of the shop, without locking.
     async fn find_by_display_number(&mut self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>>;
+    /// One of the shop's numbers, without locking.
+    async fn find(&mut self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>>;
 }
 
 /// The read side.

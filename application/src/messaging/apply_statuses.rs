@@ -194,14 +194,17 @@ mod tests {
     async fn given_a_queued_template(s: &Scenario) -> Message {
         let send = SendMessage {
             shop_id: s.shop,
-            from: PhoneNumber::parse(BUSINESS).unwrap(),
-            to: PhoneNumber::parse("+5511987654321").unwrap(),
+            via: crate::messaging::send_message::Via::Numbers {
+                from: PhoneNumber::parse(BUSINESS).unwrap(),
+                to: PhoneNumber::parse("+5511987654321").unwrap(),
+            },
             content: None,
             template: Some(TemplateRef { name: "order_update".into(), language: "en_US".into(), components: vec![] }),
             force_template: true,
             user_id: None,
             reply_to: None,
             idempotency: None,
+            sent_by: domain::messaging::Sender::System("test".into()),
         };
         s.when(&SendMessageHandler { clock: s.clock() }, send).await.unwrap().queued().unwrap()
     }

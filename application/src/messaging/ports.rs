@@ -26,6 +26,8 @@ pub trait ConversationRepository: Send {
     /// The most recent conversation (any status) of a number and customer, not locked: when no
     /// conversation is active, its window facts still decide what may be sent.
     async fn latest(&mut self, account: AccountId, wa_id: &WaId) -> RepoResult<Option<Conversation>>;
+    /// One of the shop's conversations, without locking.
+    async fn find(&mut self, shop: ShopId, id: ConversationId) -> RepoResult<Option<Conversation>>;
     async fn lock_many(&mut self, ids: &[ConversationId]) -> RepoResult<Vec<Conversation>>;
     /// Active conversations whose latest customer message (or start) is at or before `before`,
     /// locked; rows another transaction holds are skipped (the next run sees them).

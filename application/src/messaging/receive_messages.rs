@@ -118,6 +118,7 @@ async fn consent_keywords(
                 reply_to: Some(m.item.wamid.clone()),
                 user_id: customer.user_id().map(str::to_owned),
                 from: m.account.display_phone_number().clone(),
+                sent_by: domain::messaging::Sender::consent_confirmation(),
             };
             // One confirmation per customer and batch: the last keyword's.
             replies.insert(key, conversation.queue(outbound, now));

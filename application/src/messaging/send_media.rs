@@ -20,7 +20,7 @@ use crate::shared::ports::{CipherError, Clock};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::messaging::{Media, MessageContent};
-use domain::{AccountId, MediaId, PhoneNumber, ShopId};
+use domain::{AccountId, MediaId, ShopId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendMediaError {
@@ -73,6 +73,8 @@ pub struct SendMediaService {
     pub pipeline: Pipeline,
     pub reads: Arc<dyn MediaReads>,
     pub accounts: Arc<dyn AccountReads>,
+    /// A send named by its conversation: the number it goes out from.
+    pub conversations: Arc<dyn crate::messaging::ports::MessagingReads>,
     pub credentials: Arc<dyn NumberCredentials>,
     pub api: Arc<dyn MediaApi>,
     pub store: Arc<dyn MediaStore>,
@@ -100,7 +102,7 @@ impl SendMediaService {
         &self,
         ctx: &crate::RequestContext,
         shop: ShopId,
-        from: &PhoneNumber,
+        via: &crate::messaging::send_message::Via,
         content: &mut MessageContent,
     ) -> Result<(), SendMediaError> {
         let Some(id) = media_of(content).and_then(|m| m.media_id) else { return Ok(()) };
@@ -112,7 +114,17 @@ impl SendMediaService {
         if sent_as != file.kind().as_str() {
             return Err(Invalid::new("content.type", format!("the file is a {}, not a {sent_as}", file.kind().as_str())).into());
         }
-        let Some(account) = self.accounts.by_display_number(shop, from).await? else { return Ok(()) };
+        use crate::messaging::send_message::Via;
+        // The number it goes out from (none: the send itself refuses it).
+        let account = match via {
+            Via::Numbers { from, .. } => self.accounts.by_display_number(shop, from).await?,
+            Via::Account { account, .. } => self.accounts.account(shop, *account).await?,
+            Via::Conversation(id) => match self.conversations.conversation(shop, *id).await? {
+                Some(c) => self.accounts.account(shop, c.account_id()).await?,
+                None => None,
+            },
+        };
+        let Some(account) = account else { return Ok(()) };
         let now = self.clock.now();
         let meta_id = match file.meta_id_for(account.id(), now) {
             Some(m) => m.to_owned(),

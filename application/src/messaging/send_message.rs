@@ -26,16 +26,15 @@ use domain::accounts::WhatsAppAccount;
 use domain::customers::{ConsentRefusal, Outgoing, may_send};
 use domain::messaging::{
     Conversation, IdempotencyKey, IdempotencyRecord, Message, MessageContent, MessageKind, MessageStatus, Origin, Outbound, Reuse,
-    SendRefusal, TemplateRef, choose_outbound, window,
+    SendRefusal, Sender, TemplateRef, choose_outbound, window,
 };
-use domain::{Events, MessageId, PhoneNumber, ShopId, WaId};
+use domain::{AccountId, ConversationId, Events, MessageId, PhoneNumber, ShopId, WaId};
 
 #[derive(Clone, Validate)]
 pub struct SendMessage {
     pub shop_id: ShopId,
-    /// The business number (E.164) it goes out from.
-    pub from: PhoneNumber,
-    pub to: PhoneNumber,
+    /// The number it goes out from and the customer it goes to.
+    pub via: Via,
     pub content: Option<MessageContent>,
     pub template: Option<TemplateRef>,
     pub force_template: bool,
@@ -45,6 +44,22 @@ pub struct SendMessage {
     pub reply_to: Option<String>,
     /// The caller's `Idempotency-Key`, with a fingerprint of its request.
     pub idempotency: Option<Idempotent>,
+    /// Who sends it (recorded on the message, published with `message.sent`).
+    pub sent_by: Sender,
+}
+
+/// Where a send goes out from and to. Every sender (the API, and the service's own: turns,
+/// flows, the AI agent, teammates, campaigns) sends through `SendMessage`, with every rule:
+/// the window, consent, template approval and parameters, files.
+#[derive(Clone, PartialEq)]
+pub enum Via {
+    /// The API's way: one of the shop's business numbers (E.164), to a customer's number.
+    Numbers { from: PhoneNumber, to: PhoneNumber },
+    /// One of the shop's connected numbers, to a customer.
+    Account { account: AccountId, to: WaId },
+    /// A customer's thread with a number, named by any of its conversations: the message joins
+    /// the thread's active window, or starts one.
+    Conversation(ConversationId),
 }
 
 /// A send named by the caller: the same key and fingerprint within 24 hours replay the first
@@ -84,6 +99,7 @@ impl fmt::Debug for SendMessage {
             .field("content_type", &self.content.as_ref().map(MessageContent::type_name))
             .field("template", &self.template.as_ref().map(|t| (&t.name, &t.language)))
             .field("force_template", &self.force_template)
+            .field("sent_by", &self.sent_by)
             .finish_non_exhaustive()
     }
 }
@@ -98,6 +114,12 @@ pub enum SendMessageError {
     /// `from` is not a business number connected to this shop.
     #[error("{0} is not a WhatsApp number connected to this shop")]
     UnknownSender(PhoneNumber),
+    /// `Via::Account` names no number of this shop.
+    #[error("no such WhatsApp number in this shop")]
+    AccountNotFound,
+    /// `Via::Conversation` names no conversation of this shop.
+    #[error("no such conversation in this shop")]
+    ConversationNotFound,
     #[error("the account is not active: {0}")]
     AccountNotActive(String),
     /// Consent refuses it: the customer opted out of its purpose.
@@ -182,7 +204,7 @@ impl SendMessageService {
     pub async fn run(&self, ctx: &crate::RequestContext, mut cmd: SendMessage) -> Result<SendOutcome, SendMessageError> {
         let shop = cmd.shop_id;
         if let Some(content) = cmd.content.as_mut() {
-            self.media.resolve(ctx, shop, &cmd.from, content).await?;
+            self.media.resolve(ctx, shop, &cmd.via, content).await?;
         }
         match self.pipeline.execute(ctx, &self.handler, cmd.clone()).await {
             Err(SendMessageError::TemplateUnknown { .. }) => {
@@ -290,13 +312,20 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
                 }
             }
         }
-        let account = uow
-            .accounts()
-            .find_by_display_number(cmd.shop_id, &cmd.from)
-            .await?
-            .ok_or_else(|| SendMessageError::UnknownSender(cmd.from.clone()))?;
+        let (account, wa_id) = match &cmd.via {
+            Via::Numbers { from, to } => {
+                let account = uow.accounts().find_by_display_number(cmd.shop_id, from).await?;
+                (account.ok_or_else(|| SendMessageError::UnknownSender(from.clone()))?, to.to_wa_id())
+            }
+            Via::Account { account, to } => {
+                (uow.accounts().find(cmd.shop_id, *account).await?.ok_or(SendMessageError::AccountNotFound)?, to.clone())
+            }
+            Via::Conversation(id) => {
+                let c = uow.conversations().find(cmd.shop_id, *id).await?.ok_or(SendMessageError::ConversationNotFound)?;
+                (uow.accounts().find(cmd.shop_id, c.account_id()).await?.ok_or(SendMessageError::AccountNotFound)?, c.wa_id().clone())
+            }
+        };
         account.ensure_can_send().map_err(|e| SendMessageError::AccountNotActive(e.to_string()))?;
-        let wa_id = cmd.to.to_wa_id();
         // Rows are locked in one order everywhere (customers, then conversations, then
         // messages), so concurrent transactions queue instead of deadlocking.
         let contact =
@@ -348,6 +377,7 @@ impl CommandHandler<SendMessage> for SendMessageHandler {
             reply_to: cmd.reply_to.clone(),
             user_id: cmd.user_id.clone().or_else(|| customer.user_id().map(str::to_owned)),
             from: account.display_phone_number().clone(),
+            sent_by: cmd.sent_by.clone(),
         };
         let message = conversation.queue(outbound, now);
         let updated: Vec<&Conversation> = expired.iter().collect();
@@ -391,17 +421,21 @@ mod tests {
 
     const CUSTOMER: &str = "+5511987654321";
 
+    fn caller() -> domain::ApiKeyId {
+        uuid::Uuid::from_u128(42).into()
+    }
+
     fn text(shop: ShopId) -> SendMessage {
         SendMessage {
             shop_id: shop,
-            from: PhoneNumber::parse(BUSINESS).unwrap(),
-            to: PhoneNumber::parse(CUSTOMER).unwrap(),
+            via: Via::Numbers { from: PhoneNumber::parse(BUSINESS).unwrap(), to: PhoneNumber::parse(CUSTOMER).unwrap() },
             content: Some(MessageContent::Text { text: "my card is 4111".into(), preview_url: false }),
             template: None,
             force_template: false,
             user_id: None,
             reply_to: None,
             idempotency: None,
+            sent_by: Sender::ApiKey(caller()),
         }
     }
 
@@ -456,6 +490,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn given_a_conversation_or_an_account_when_an_internal_sender_sends_then_the_same_rules_and_thread_apply() {
+        let s = Scenario::new();
+        let account = s.given_account(BUSINESS, PNID).await;
+        given_the_customer_wrote(&s, &account, 30).await;
+        let send = SendMessageHandler { clock: s.clock() };
+        let active = s.memory.read(|st| st.conversations.values().next().unwrap().id());
+        let turn = Sender::System("turn".into());
+        let by_conversation = SendMessage { via: Via::Conversation(active), sent_by: turn.clone(), ..text(s.shop) };
+        let m = s.when(&send, by_conversation).await.unwrap().queued().unwrap();
+        assert_eq!((m.conversation_id(), m.sent_by()), (active, Some(&turn)), "joins the thread's window");
+        let wa = WaId::parse(&CUSTOMER[1..]).unwrap();
+        let by_account = SendMessage { via: Via::Account { account: account.id(), to: wa.clone() }, ..text(s.shop) };
+        assert_eq!(s.when(&send, by_account).await.unwrap().queued().unwrap().conversation_id(), active);
+        // The window closes: the thread's old conversation still names it, and the rules hold.
+        s.clock.advance(Duration::hours(25));
+        let late = SendMessage { via: Via::Conversation(active), ..text(s.shop) };
+        assert!(matches!(s.when(&send, late).await, Err(SendMessageError::WindowClosed { .. })));
+        let with_template = SendMessage { via: Via::Conversation(active), template: Some(template()), ..text(s.shop) };
+        let m = s.when(&send, with_template).await.unwrap().queued().unwrap();
+        assert_ne!(m.conversation_id(), active, "a new window in the same thread");
+        // Another shop's ids name nothing here.
+        let foreign = SendMessage { shop_id: ShopId::new(), via: Via::Conversation(active), ..text(s.shop) };
+        assert!(matches!(s.when(&send, foreign).await, Err(SendMessageError::ConversationNotFound)));
+        let foreign = SendMessage { shop_id: ShopId::new(), via: Via::Account { account: account.id(), to: wa }, ..text(s.shop) };
+        assert!(matches!(s.when(&send, foreign).await, Err(SendMessageError::AccountNotFound)));
+    }
+
+    #[tokio::test]
     async fn given_a_key_older_than_a_day_when_used_again_then_it_names_a_new_send() {
         let s = Scenario::new();
         let account = s.given_account(BUSINESS, PNID).await;
@@ -488,6 +550,7 @@ mod tests {
         given_the_customer_wrote(&s, &account, 30).await;
         let m = s.when(&SendMessageHandler { clock: s.clock() }, text(s.shop)).await.unwrap().queued().unwrap();
         assert_eq!((m.kind(), m.status(), m.wamid()), (MessageKind::Free, MessageStatus::Queued, None));
+        assert_eq!(m.sent_by(), Some(&Sender::ApiKey(caller())), "who sent it");
         let d = s.memory.read(|st| st.deliveries.get(&m.id()).cloned()).expect("queued durably");
         assert_eq!(d.priority, PRIORITY_REPLY);
         assert!(s.then_events().is_empty(), "an existing conversation goes on: nothing new to say yet");

@@ -222,6 +222,10 @@ impl AccountRepository for MemoryPart {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         Ok(work.accounts.values().map(|(a, _)| a).filter(|a| ids.contains(a.phone_number_id())).cloned().collect())
     }
+    async fn find(&mut self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>> {
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.accounts.get(&id).map(|(a, _)| a.clone()).filter(|a| a.shop_id() == shop))
+    }
     async fn find_by_display_number(&mut self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         Ok(work
@@ -341,6 +345,10 @@ impl ConversationRepository for MemoryPart {
             .filter(|c| c.is_active() && keys.iter().any(|(a, w)| c.account_id() == *a && c.wa_id() == w))
             .cloned()
             .collect())
+    }
+    async fn find(&mut self, shop: ShopId, id: ConversationId) -> RepoResult<Option<Conversation>> {
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(work.conversations.get(&id).filter(|c| c.shop_id() == shop).cloned())
     }
     async fn latest(&mut self, account: AccountId, wa_id: &WaId) -> RepoResult<Option<Conversation>> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());

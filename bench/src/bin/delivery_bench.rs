@@ -22,7 +22,7 @@ use api::startup::{Application, Options};
 use application::RequestContext;
 use application::accounts::connect_account::{ConnectAccountHandler, ConnectWhatsAppAccount};
 use application::accounts::update_account::{UpdateAccountHandler, UpdateWhatsAppAccount};
-use application::messaging::send_message::{SendMessage, SendMessageHandler};
+use application::messaging::send_message::{SendMessage, SendMessageHandler, Via};
 use application::shared::ports::Secret;
 use application::tenancy::create_shop::{CreateShop, CreateShopHandler};
 use domain::messaging::TemplateRef;
@@ -146,14 +146,17 @@ fn main() {
                     for k in (worker..count).step_by(2) {
                         let cmd = SendMessage {
                             shop_id: shop.id,
-                            from: number.clone(),
-                            to: PhoneNumber::parse(&format!("+55{ni:02}9{:07}", k % RECIPIENTS)).unwrap(),
+                            via: Via::Numbers {
+                                from: number.clone(),
+                                to: PhoneNumber::parse(&format!("+55{ni:02}9{:07}", k % RECIPIENTS)).unwrap(),
+                            },
                             content: None,
                             template: Some(TemplateRef { name: "bench".into(), language: "en_US".into(), components: vec![] }),
                             force_template: true,
                             user_id: None,
                             reply_to: None,
                             idempotency: None,
+                            sent_by: domain::messaging::Sender::System("bench".into()),
                         };
                         parts.pipeline.execute(&ctx, send.as_ref(), cmd).await.unwrap();
                     }

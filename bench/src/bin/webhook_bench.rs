@@ -50,7 +50,7 @@ use application::inbound::ports::WebhookInbox;
 use application::inbound::raw_body::RawBody;
 use application::messaging::ports::SendReceipt;
 use application::messaging::record_delivery_outcomes::{DeliveryOutcome, RecordDeliveryOutcomes, RecordOutcomesHandler};
-use application::messaging::send_message::{SendMessage, SendMessageHandler};
+use application::messaging::send_message::{SendMessage, SendMessageHandler, Via};
 use application::shared::ports::Secret;
 use application::tenancy::create_shop::{CreateShop, CreateShopHandler};
 use domain::messaging::TemplateRef;
@@ -307,14 +307,17 @@ async fn setup(parts: &Parts, sent: u64) -> ShopId {
             tasks.push(tokio::spawn(async move {
                 let cmd = SendMessage {
                     shop_id: shop.id,
-                    from: PhoneNumber::parse("+15550001111").unwrap(),
-                    to: PhoneNumber::parse(&format!("+55119{:08}", i % customers())).unwrap(),
+                    via: Via::Numbers {
+                        from: PhoneNumber::parse("+15550001111").unwrap(),
+                        to: PhoneNumber::parse(&format!("+55119{:08}", i % customers())).unwrap(),
+                    },
                     content: None,
                     template: Some(TemplateRef { name: "bench".into(), language: "en_US".into(), components: vec![] }),
                     force_template: true,
                     user_id: None,
                     reply_to: None,
                     idempotency: None,
+                    sent_by: domain::messaging::Sender::System("bench".into()),
                 };
                 (i, pipeline.execute(&RequestContext::system("bench"), send.as_ref(), cmd).await.unwrap().queued().unwrap())
             }));

@@ -12,6 +12,7 @@ use super::content::{MessageContent, TemplateRef};
 use super::events::{ConversationClosed, ConversationStarted, MessageReceived, MessageSent, MessagingEvent};
 use super::inbound::InboundMessage;
 use super::message::{Message, MessageSnapshot, MessageStateError};
+use super::sender::Sender;
 use super::values::{Direction, MessageKind, MessageStatus};
 use super::window::{self, EntryPoint, WindowState};
 use crate::shared::phone::{PhoneNumber, WaId};
@@ -118,6 +119,8 @@ pub struct Outbound {
     pub user_id: Option<String>,
     /// The business number (E.164).
     pub from: PhoneNumber,
+    /// Who sends it.
+    pub sent_by: Sender,
 }
 
 impl Conversation {
@@ -235,6 +238,7 @@ impl Conversation {
             context: inbound.context,
             referral: inbound.referral,
             user_id: user_id.clone(),
+            sent_by: None,
             from: self.s.wa_id.to_phone(),
             to: business_number.to_string(),
             timestamp: at,
@@ -277,6 +281,7 @@ impl Conversation {
             context: outbound.reply_to.map(|w| serde_json::json!({ "message_id": w })),
             referral: None,
             user_id: outbound.user_id,
+            sent_by: Some(outbound.sent_by),
             from: outbound.from.to_string(),
             to: self.s.wa_id.to_phone(),
             timestamp: now,
@@ -310,6 +315,7 @@ impl Conversation {
             user_id: message.snapshot().user_id.clone(),
             message_type: message.kind().as_str().to_owned(),
             content_type: message.content().type_name().to_owned(),
+            sent_by: message.sent_by().cloned(),
         }))
     }
 
@@ -416,7 +422,14 @@ mod tests {
     }
 
     fn outbound(kind: MessageKind, content: MessageContent) -> Outbound {
-        Outbound { kind, content, reply_to: Some("wamid.IN".into()), user_id: None, from: business() }
+        Outbound {
+            kind,
+            content,
+            reply_to: Some("wamid.IN".into()),
+            user_id: None,
+            from: business(),
+            sent_by: Sender::consent_confirmation(),
+        }
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub struct MessageSent {
     pub user_id: Option<String>,
     pub message_type: String,
     pub content_type: String,
+    /// Who sent it: `{"type": "api_key" | "member" | "flow_execution" | "ai_agent" | "campaign"
+    /// | "system", "id": …}`; null for a message stored before senders were recorded.
+    pub sent_by: Option<super::Sender>,
 }
 
 /// A send that had failed as "outcome unknown" (its answer was lost) turned out to have reached

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::content::MessageContent;
 use super::events::{MessageStatusUpdated, MessagingEvent};
+use super::sender::Sender;
 use super::values::{Direction, MessageError, MessageKind, MessageStatus};
 use crate::shared::phone::WaId;
 use crate::{AccountId, ConversationId, CustomerId, MessageId, ShopId};
@@ -33,6 +34,9 @@ pub struct MessageSnapshot {
     /// Inbound `referral` (click-to-WhatsApp ad), kept as Meta sent it.
     pub referral: Option<Value>,
     pub user_id: Option<String>,
+    /// Who sent it (outbound; `None` for a customer's message, and for outbound messages
+    /// stored before senders were recorded).
+    pub sent_by: Option<Sender>,
     /// E.164 of the sender and recipient.
     pub from: String,
     pub to: String,
@@ -85,6 +89,10 @@ impl Message {
     }
     pub fn wamid(&self) -> Option<&str> {
         self.s.wamid.as_deref()
+    }
+    /// Who sent it (outbound).
+    pub fn sent_by(&self) -> Option<&Sender> {
+        self.s.sent_by.as_ref()
     }
     pub fn kind(&self) -> MessageKind {
         self.s.kind

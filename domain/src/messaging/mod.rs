@@ -6,6 +6,7 @@ pub mod events;
 pub mod idempotency;
 pub mod inbound;
 pub mod message;
+pub mod sender;
 pub mod values;
 pub mod window;
 
@@ -17,5 +18,6 @@ pub use events::{
 pub use idempotency::{FirstAnswer, IdempotencyKey, IdempotencyRecord, Reuse};
 pub use inbound::{InboundMessage, StatusUpdate};
 pub use message::{Message, MessageSnapshot, MessageStateError};
+pub use sender::Sender;
 pub use values::{Direction, MessageError, MessageKind, MessageStatus};
 pub use window::{EntryPoint, WindowKind, WindowState};

@@ -105,6 +105,9 @@ pub struct MessageDto {
     pub to: String,
     pub wa_id: String,
     pub user_id: Option<String>,
+    /// Who sent an outbound message; null for a customer's message (and for outbound messages
+    /// stored before senders were recorded).
+    pub sent_by: Option<SentByDto>,
     pub content: Value,
     /// free or template.
     pub message_type: String,
@@ -134,6 +137,7 @@ impl From<Message> for MessageDto {
             to: m.to,
             wa_id: m.wa_id.to_string(),
             user_id: m.user_id,
+            sent_by: m.sent_by.as_ref().map(SentByDto::from),
             content: serde_json::to_value(&m.content).unwrap_or(Value::Null),
             message_type: m.kind.as_str().into(),
             status: m.status.as_str().into(),
@@ -144,6 +148,25 @@ impl From<Message> for MessageDto {
             timestamp: m.timestamp,
             updated_at: m.updated_at,
         }
+    }
+}
+
+/// Who sent a message.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct SentByDto {
+    /// `api_key` (a caller of the API), `member` (a teammate), `flow_execution`, `ai_agent`,
+    /// `campaign`, or `system` (the service itself).
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// The key's, teammate's, execution's, agent's or campaign's id; for `system`, what for
+    /// (`consent_confirmation`).
+    pub id: String,
+}
+
+impl From<&domain::messaging::Sender> for SentByDto {
+    fn from(s: &domain::messaging::Sender) -> Self {
+        Self { kind: s.kind().into(), id: s.id() }
     }
 }
 

@@ -62,6 +62,8 @@ impl From<SendMessageError> for ApiError {
                 json!({ "windowExpiredAt": expired_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)), "useTemplate": true }),
             )),
             e @ SendMessageError::UnknownSender(_) => ApiError::invalid_phone_number(e.to_string()),
+            SendMessageError::AccountNotFound => ApiError::not_found("account"),
+            SendMessageError::ConversationNotFound => ApiError::not_found("conversation"),
             SendMessageError::AccountNotActive(m) => ApiError::conflict("ACCOUNT_NOT_ACTIVE", m),
             SendMessageError::TemplateNotFound { name, language, meta_code } => ApiError::Unprocessable(body(
                 "TEMPLATE_NOT_FOUND",
@@ -179,6 +181,7 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<MessagingHttp> {
                 pipeline: a.pipeline.clone(),
                 reads: a.media_reads.clone(),
                 accounts: a.account_reads.clone(),
+                conversations: a.messaging_reads.clone(),
                 credentials: a.credentials.clone(),
                 api: a.media_api.clone(),
                 store: a.media_store.clone(),

@@ -18,7 +18,7 @@ use application::messaging::list_conversations::ListConversations;
 use application::messaging::mark_read::MarkMessageRead;
 use application::messaging::ports::Settled;
 use application::messaging::record_first_answer::RecordFirstAnswer;
-use application::messaging::send_message::{Idempotent, SendMessage, SendMessageError, SendOutcome};
+use application::messaging::send_message::{Idempotent, SendMessage, SendMessageError, SendOutcome, Via};
 use domain::messaging::{ConversationStatus, Direction, FirstAnswer, IdempotencyKey, Message, MessageContent, MessageStatus, TemplateRef};
 use domain::tenancy::Role;
 use domain::{ConversationId, MessageId, ShopId};
@@ -202,14 +202,14 @@ impl MessagesApi {
         }
         let cmd = SendMessage {
             shop_id: shop,
-            from: phone("from", &b.from)?,
-            to: phone("to", &b.to)?,
+            via: Via::Numbers { from: phone("from", &b.from)?, to: phone("to", &b.to)? },
             content: b.content.map(parse_content).transpose()?,
             template: b.template.map(template),
             force_template,
             user_id: b.user_id,
             reply_to: b.reply_to,
             idempotency: named.clone(),
+            sent_by: crate::http::sender(),
         };
         let out = h.send.run(&ctx(&rid, Some(shop)), cmd).await?;
         answer(&h, &rid, shop, named, out).await
@@ -235,14 +235,14 @@ impl MessagesApi {
         let b = body.0;
         let cmd = SendMessage {
             shop_id: shop,
-            from: phone("from", &b.from)?,
-            to: phone("to", &b.to)?,
+            via: Via::Numbers { from: phone("from", &b.from)?, to: phone("to", &b.to)? },
             content: None,
             template: Some(template(b.template)),
             force_template: true,
             user_id: b.user_id,
             reply_to: None,
             idempotency: named.clone(),
+            sent_by: crate::http::sender(),
         };
         let out = h.send.run(&ctx(&rid, Some(shop)), cmd).await?;
         answer(&h, &rid, shop, named, out).await

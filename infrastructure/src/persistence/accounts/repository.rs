@@ -59,4 +59,8 @@ impl AccountRepository for SeaAccountRepository {
     async fn find_by_display_number(&mut self, shop: ShopId, number: &PhoneNumber) -> RepoResult<Option<WhatsAppAccount>> {
         queries::one(self.tx.as_ref(), queries::by_display_number(shop, number)).await
     }
+
+    async fn find(&mut self, shop: ShopId, id: AccountId) -> RepoResult<Option<WhatsAppAccount>> {
+        queries::one(self.tx.as_ref(), queries::by_id(shop, id)).await
+    }
 }

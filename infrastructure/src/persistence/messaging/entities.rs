@@ -48,6 +48,7 @@ pub mod messages {
         pub context: Option<Json>,
         pub referral: Option<Json>,
         pub user_id: Option<String>,
+        pub sent_by: Option<String>,
         pub from_number: String,
         pub to_number: String,
         pub timestamp: DateTimeUtc,

@@ -127,6 +127,10 @@ pub(crate) fn message(m: messages::Model) -> Result<Message, RepoError> {
         context: m.context,
         referral: m.referral,
         user_id: m.user_id,
+        sent_by: match m.sent_by.as_deref() {
+            None => None,
+            Some(s) => Some(domain::messaging::Sender::parse_stored(s).ok_or_else(|| corrupt("sent_by", s))?),
+        },
         from: m.from_number,
         to: m.to_number,
         timestamp: m.timestamp,
@@ -157,6 +161,7 @@ pub(crate) fn message_row(m: &Message) -> messages::ActiveModel {
         context: Set(s.context.clone()),
         referral: Set(s.referral.clone()),
         user_id: Set(s.user_id.clone()),
+        sent_by: Set(s.sent_by.as_ref().map(domain::messaging::Sender::to_stored)),
         from_number: Set(s.from.clone()),
         to_number: Set(s.to.clone()),
         timestamp: Set(s.timestamp),

@@ -40,6 +40,10 @@ impl ConversationRepository for SeaConversationRepository {
         queries::one_conversation(self.tx.as_ref(), queries::latest(None, Some(account), wa_id)).await
     }
 
+    async fn find(&mut self, shop: ShopId, id: ConversationId) -> RepoResult<Option<Conversation>> {
+        queries::one_conversation(self.tx.as_ref(), queries::conversation(shop, id)).await
+    }
+
     async fn lock_many(&mut self, ids: &[ConversationId]) -> RepoResult<Vec<Conversation>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in chunks(ids, 1, |_| 24) {

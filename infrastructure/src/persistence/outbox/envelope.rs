@@ -102,6 +102,7 @@ mod tests {
                 user_id: None,
                 message_type: "free".into(),
                 content_type: "text".into(),
+                sent_by: Some(domain::messaging::Sender::ApiKey(domain::ApiKeyId::new())),
             })),
             Box::new(MessagingEvent::from(MessageStatusUpdated {
                 shop_id: s,
