@@ -24,6 +24,7 @@ mod m20261127_000018_customers_audience_cover;
 mod m20261207_000019_drop_webhook_claims;
 mod m20261207_000020_idempotency_keys;
 mod m20261207_000021_message_senders;
+mod m20261207_000022_shop_settings;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_drop_webhook_claims::Migration),
             Box::new(m20261207_000020_idempotency_keys::Migration),
             Box::new(m20261207_000021_message_senders::Migration),
+            Box::new(m20261207_000022_shop_settings::Migration),
         ]
     }
 }

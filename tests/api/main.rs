@@ -21,6 +21,7 @@ mod messaging;
 mod outside_checks;
 mod restart;
 mod segments;
+mod shop_settings;
 mod templates;
 mod tenancy;
 mod webhooks;

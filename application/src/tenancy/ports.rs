@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::shared::repo::RepoResult;
-use domain::tenancy::Role;
+use domain::tenancy::{Role, ShopSettings};
 use domain::{ApiKeyId, ShopId};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +39,8 @@ pub trait ShopRepository: Send {
     async fn insert_shop(&mut self, shop: &Shop) -> RepoResult<()>;
     async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool>;
     async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()>;
+    /// Replace the shop's settings.
+    async fn save_settings(&mut self, shop: ShopId, settings: &ShopSettings, now: DateTime<Utc>) -> RepoResult<()>;
 }
 
 /// The read side.
@@ -48,6 +50,8 @@ pub trait TenancyReads: Send + Sync {
     async fn api_key_by_hash(&self, hash: &str) -> RepoResult<Option<AuthenticatedKey>>;
     async fn shop(&self, id: ShopId) -> RepoResult<Option<Shop>>;
     async fn api_keys(&self, shop: ShopId) -> RepoResult<Vec<ApiKeyRecord>>;
+    /// The shop's settings and when they were last changed; `None` when it never set them.
+    async fn settings(&self, shop: ShopId) -> RepoResult<Option<(ShopSettings, DateTime<Utc>)>>;
 }
 
 /// The shops inside a unit of work. (`use` this trait to call `uow.shops()`.)

@@ -69,6 +69,8 @@ pub struct State {
     pub media: BTreeMap<domain::MediaId, domain::media::MediaFile>,
     pub media_retention: BTreeMap<ShopId, u32>,
     pub rate_cards: BTreeMap<ShopId, domain::billing::RateCard>,
+    /// Each shop's settings, and when they changed.
+    pub shop_settings: BTreeMap<ShopId, (domain::tenancy::ShopSettings, DateTime<Utc>)>,
     /// Sends' idempotency keys, by shop and key.
     pub idempotency: BTreeMap<(ShopId, String), IdempotencyRecord>,
     /// A race, for tests: customers another transaction commits just as this one inserts its
@@ -170,6 +172,11 @@ impl ShopRepository for MemoryPart {
     async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()> {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         work.api_keys.push(key.clone());
+        Ok(())
+    }
+    async fn save_settings(&mut self, shop: ShopId, settings: &domain::tenancy::ShopSettings, now: DateTime<Utc>) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        work.shop_settings.insert(shop, (settings.clone(), now));
         Ok(())
     }
 }

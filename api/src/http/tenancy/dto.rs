@@ -128,3 +128,89 @@ pub struct AuditLogDto {
     pub total: u64,
     pub has_more: bool,
 }
+
+/// One opening interval, in the shop's time zone: `open` included, `close` excluded.
+#[derive(Object, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntervalDto {
+    /// `HH:MM`.
+    pub open: String,
+    /// `HH:MM`, after `open`; `24:00` closes at midnight.
+    pub close: String,
+}
+
+/// Opening intervals per weekday (an absent or empty day is closed).
+#[derive(Object, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHoursDto {
+    pub monday: Option<Vec<IntervalDto>>,
+    pub tuesday: Option<Vec<IntervalDto>>,
+    pub wednesday: Option<Vec<IntervalDto>>,
+    pub thursday: Option<Vec<IntervalDto>>,
+    pub friday: Option<Vec<IntervalDto>>,
+    pub saturday: Option<Vec<IntervalDto>>,
+    pub sunday: Option<Vec<IntervalDto>>,
+}
+
+impl BusinessHoursDto {
+    pub fn days(&self) -> [&Option<Vec<IntervalDto>>; 7] {
+        [&self.monday, &self.tuesday, &self.wednesday, &self.thursday, &self.friday, &self.saturday, &self.sunday]
+    }
+}
+
+/// The shop's settings that answering reads: its time zone, business hours, closed dates and
+/// the quiet time of a turn.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase", example)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShopSettingsRequest {
+    /// An IANA time zone (`America/Sao_Paulo`). A customer's own valid time zone wins over it
+    /// where a customer's local time matters.
+    #[oai(validator(max_length = 64))]
+    pub time_zone: String,
+    /// Opening hours per weekday in the shop's zone; absent or null: always open.
+    pub business_hours: Option<BusinessHoursDto>,
+    /// Dates (`YYYY-MM-DD`, in the shop's zone) the shop is closed all day. Absent: none.
+    #[oai(validator(max_items = 366))]
+    pub closed_dates: Option<Vec<String>>,
+    /// How long a customer's burst of messages is waited for before it is answered once
+    /// (milliseconds, 0 to 10000). Absent: 2000.
+    pub turn_quiet_ms: Option<u32>,
+}
+
+impl poem_openapi::types::Example for ShopSettingsRequest {
+    fn example() -> Self {
+        let weekday = Some(vec![
+            IntervalDto { open: "09:00".into(), close: "12:00".into() },
+            IntervalDto { open: "13:00".into(), close: "18:00".into() },
+        ]);
+        Self {
+            time_zone: "America/Sao_Paulo".into(),
+            business_hours: Some(BusinessHoursDto {
+                monday: weekday.clone(),
+                tuesday: weekday.clone(),
+                wednesday: weekday.clone(),
+                thursday: weekday.clone(),
+                friday: weekday,
+                saturday: Some(vec![IntervalDto { open: "09:00".into(), close: "13:00".into() }]),
+                sunday: None,
+            }),
+            closed_dates: Some(vec!["2026-12-25".into()]),
+            turn_quiet_ms: Some(2000),
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ShopSettingsDto {
+    pub time_zone: String,
+    /// Null: always open.
+    pub business_hours: Option<BusinessHoursDto>,
+    pub closed_dates: Vec<String>,
+    pub turn_quiet_ms: u32,
+    /// Whether the shop is open now, by its hours and closed dates.
+    pub open_now: bool,
+    /// Null: the shop never changed the defaults (UTC, always open, 2000 ms).
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+}

@@ -2,12 +2,13 @@
 
 pub mod dto;
 pub mod routes;
+pub mod settings;
 
 /// The context's operations, one entry of the service's spec (`http::Apis`).
-pub type Api = routes::ShopsApi;
+pub type Api = (routes::ShopsApi, settings::ShopSettingsApi);
 
 pub fn api() -> Api {
-    routes::ShopsApi
+    (routes::ShopsApi, settings::ShopSettingsApi)
 }
 
 use application::Pipeline;
@@ -15,7 +16,9 @@ use application::tenancy::create_api_key::{CreateApiKeyError, CreateApiKeyHandle
 use application::tenancy::create_shop::{CreateShopError, CreateShopHandler};
 use application::tenancy::get_audit_log::{GetAuditLogError, GetAuditLogHandler};
 use application::tenancy::get_shop::{GetShopError, GetShopHandler};
+use application::tenancy::get_shop_settings::{GetShopSettingsError, GetShopSettingsHandler};
 use application::tenancy::list_api_keys::{ListApiKeysError, ListApiKeysHandler};
+use application::tenancy::update_shop_settings::{UpdateShopSettingsError, UpdateShopSettingsHandler};
 
 use super::error::ApiError;
 use std::sync::Arc;
@@ -28,6 +31,28 @@ pub struct TenancyHttp {
     pub get_shop: GetShopHandler,
     pub list_api_keys: ListApiKeysHandler,
     pub audit_log: GetAuditLogHandler,
+    pub get_settings: GetShopSettingsHandler,
+    pub update_settings: UpdateShopSettingsHandler,
+    pub clock: Arc<dyn application::shared::ports::Clock>,
+}
+
+impl From<GetShopSettingsError> for ApiError {
+    fn from(e: GetShopSettingsError) -> Self {
+        match e {
+            GetShopSettingsError::Invalid(i) => i.into(),
+            GetShopSettingsError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<UpdateShopSettingsError> for ApiError {
+    fn from(e: UpdateShopSettingsError) -> Self {
+        match e {
+            UpdateShopSettingsError::Invalid(i) => i.into(),
+            UpdateShopSettingsError::Problems(p) => ApiError::problems(&p),
+            UpdateShopSettingsError::Storage(s) => s.into(),
+        }
+    }
 }
 
 impl From<GetAuditLogError> for ApiError {
@@ -86,5 +111,8 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<TenancyHttp> {
         get_shop: GetShopHandler { reads: a.tenancy_reads.clone() },
         list_api_keys: ListApiKeysHandler { reads: a.tenancy_reads.clone() },
         audit_log: GetAuditLogHandler { reads: Arc::new(infrastructure::persistence::audit::SeaAuditReads::new(a.db.clone())) },
+        get_settings: GetShopSettingsHandler { reads: a.tenancy_reads.clone() },
+        update_settings: UpdateShopSettingsHandler { clock: a.clock.clone() },
+        clock: a.clock.clone(),
     })
 }

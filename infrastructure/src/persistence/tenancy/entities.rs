@@ -30,3 +30,19 @@ pub mod api_keys {
     }
     crate::persistence::entities::no_relations!();
 }
+
+pub mod shop_settings {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "shop_settings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub shop_id: Uuid,
+        pub time_zone: String,
+        pub business_hours: Option<Json>,
+        pub closed_dates: Json,
+        pub turn_quiet_ms: i32,
+        pub updated_at: DateTimeUtc,
+    }
+    crate::persistence::entities::no_relations!();
+}

@@ -37,6 +37,11 @@ impl TenancyReads for SeaTenancyReads {
         .transpose()
     }
 
+    async fn settings(&self, shop: ShopId) -> RepoResult<Option<(domain::tenancy::ShopSettings, chrono::DateTime<chrono::Utc>)>> {
+        let row = super::entities::shop_settings::Entity::find_by_id(shop.as_uuid()).one(&self.db.conn).await.map_err(repo_err)?;
+        row.map(mapping::settings).transpose()
+    }
+
     async fn shop(&self, id: ShopId) -> RepoResult<Option<Shop>> {
         Ok(shops::Entity::find_by_id(id.as_uuid()).one(&self.db.conn).await.map_err(repo_err)?.map(mapping::shop))
     }

@@ -26,6 +26,25 @@ impl ShopRepository for SeaShopRepository {
             .map_err(repo_err)
     }
 
+    async fn save_settings(
+        &mut self,
+        shop: ShopId,
+        settings: &domain::tenancy::ShopSettings,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> RepoResult<()> {
+        use super::entities::shop_settings::{Column as C, Entity};
+        Entity::insert(super::mapping::settings_row(shop, settings, now))
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(C::ShopId)
+                    .update_columns([C::TimeZone, C::BusinessHours, C::ClosedDates, C::TurnQuietMs, C::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec_without_returning(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
     async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool> {
         Ok(shops::Entity::find_by_id(id.as_uuid()).one(self.tx.as_ref()).await.map_err(repo_err)?.is_some())
     }
