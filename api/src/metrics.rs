@@ -27,6 +27,8 @@ pub struct Metrics {
     pub events_published: IntCounterVec,
     pub job_runs: IntCounterVec,
     pub job_last_run: prometheus::GaugeVec,
+    /// Per outbox consumer: events recorded above its watermark.
+    pub consumer_lag: prometheus::IntGaugeVec,
     pub messages_stuck: IntGauge,
     pub outbound_backlog: IntGauge,
     pub outbound_deferred: IntCounterVec,
@@ -73,6 +75,11 @@ impl Metrics {
             &["job"],
         ));
         must(registry.register(Box::new(job_last.clone())));
+        let consumer_lag = must(prometheus::IntGaugeVec::new(
+            Opts::new("whatsapp_event_consumer_lag_events", "Events recorded that an outbox consumer has not passed yet"),
+            &["consumer"],
+        ));
+        must(registry.register(Box::new(consumer_lag.clone())));
         let ms_buckets = vec![1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0];
         let s_buckets = vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
         let plain_hist = |name: &str, help: &str, buckets: Vec<f64>| {
@@ -131,6 +138,7 @@ impl Metrics {
             events_published: counter_vec("whatsapp_events_published_total", "Integration events published", &["destination"]),
             job_runs: counter_vec("whatsapp_job_runs_total", "Background job runs", &["job", "outcome"]),
             job_last_run: job_last,
+            consumer_lag,
             outbound_backlog: gauge("whatsapp_outbound_backlog", "Outbound messages waiting in the delivery queue"),
             outbound_deferred: counter_vec(
                 "whatsapp_outbound_deferred_total",

@@ -320,6 +320,17 @@ impl Application {
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let workers = if options.workers {
+            let subscriptions = Arc::new(crate::workers::subscriptions::Subscriptions {
+                store: Arc::new(infrastructure::persistence::outbox::subscriptions::SeaSubscriptionStore::new(db.clone())),
+                consumers: vec![Arc::new(crate::workers::event_metrics::ConversationDurations { metrics: metrics.clone() })],
+                leases: leases.clone(),
+                clock: clock.clone(),
+                metrics: metrics.clone(),
+                instance_id: instance_id.clone(),
+                batch: 500,
+                idle: Duration::from_millis(200),
+            });
+            subscriptions.register().await?;
             let sqlite = db.is_sqlite();
             let background = Arc::new(LowPriority::new("media-io")?);
             Workers {
@@ -404,15 +415,14 @@ impl Application {
                 relay: Arc::new(OutboxRelay {
                     store: relay_store,
                     publisher,
-                    leases,
+                    leases: leases.clone(),
                     clock: clock.clone(),
                     metrics: metrics.clone(),
-                    instance_id,
+                    instance_id: instance_id.clone(),
                     batch: 500,
                 }),
                 jobs,
-                events: bus.subscribe(),
-                metrics: metrics.clone(),
+                subscriptions,
             }
             .spawn(shutdown_rx)
         } else {

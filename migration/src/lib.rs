@@ -25,6 +25,7 @@ mod m20261207_000019_drop_webhook_claims;
 mod m20261207_000020_idempotency_keys;
 mod m20261207_000021_message_senders;
 mod m20261207_000022_shop_settings;
+mod m20261207_000023_outbox_consumers;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_idempotency_keys::Migration),
             Box::new(m20261207_000021_message_senders::Migration),
             Box::new(m20261207_000022_shop_settings::Migration),
+            Box::new(m20261207_000023_outbox_consumers::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ mod outside_checks;
 mod restart;
 mod segments;
 mod shop_settings;
+mod subscriptions;
 mod templates;
 mod tenancy;
 mod webhooks;

@@ -1,27 +1,33 @@
-//! An in-process subscriber: conversation durations for the seed 002 histogram.
+//! An outbox consumer: conversation durations for the seed 002 histogram, from
+//! `conversation.closed` (observed once, by the replica that holds the consumer's lease).
 
-use std::sync::Arc;
+use async_trait::async_trait;
 
-use serde_json::Value;
-use tokio::sync::{broadcast, watch};
+use application::shared::outbox::OutboxRecord;
+use application::shared::subscription::EventConsumer;
 
 use crate::metrics::Metrics;
 
-pub async fn run(mut rx: broadcast::Receiver<Arc<Value>>, metrics: Metrics, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = shutdown.changed() => break,
-            msg = rx.recv() => match msg {
-                Ok(env) => {
-                    if env["type"] == "whatsapp.conversation.closed" {
-                        let reason = env["data"]["reason"].as_str().unwrap_or("closed");
-                        let secs = env["data"]["durationSeconds"].as_f64().unwrap_or(0.0);
-                        metrics.conversation_duration.with_label_values(&[reason]).observe(secs);
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(_) => break,
-            }
+pub struct ConversationDurations {
+    pub metrics: Metrics,
+}
+
+#[async_trait]
+impl EventConsumer for ConversationDurations {
+    fn name(&self) -> &'static str {
+        "conversation-durations"
+    }
+
+    fn wants(&self, event_type: &str) -> bool {
+        event_type == "conversation.closed"
+    }
+
+    async fn handle(&self, events: &[OutboxRecord]) -> Result<(), String> {
+        for e in events {
+            let reason = e.envelope["data"]["reason"].as_str().unwrap_or("closed");
+            let secs = e.envelope["data"]["durationSeconds"].as_f64().unwrap_or(0.0);
+            self.metrics.conversation_duration.with_label_values(&[reason]).observe(secs);
         }
+        Ok(())
     }
 }

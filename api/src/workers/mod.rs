@@ -8,7 +8,7 @@
 //! | [`outbox_relay::OutboxRelay`] | outbox → RabbitMQ or in-process | one at a time (lease) |
 //! | [`media::MediaWorker`] | customers' files → fetched from Meta into the media store | every replica (claims skip each other's rows) |
 //! | [`jobs::Jobs`] | conversation expiry, stuck messages, template reconciliation, media retention | once per tick (lease) |
-//! | [`event_metrics`] | conversation durations from `conversation.closed` | every replica |
+//! | [`subscriptions::Subscriptions`] | the outbox's durable consumers ([`event_metrics`]: conversation durations) | one per consumer at a time (lease) |
 
 pub mod background;
 pub mod dispatcher;
@@ -16,14 +16,12 @@ pub mod event_metrics;
 pub mod jobs;
 pub mod media;
 pub mod outbox_relay;
+pub mod subscriptions;
 pub mod webhooks;
 
 use std::sync::Arc;
 
-use serde_json::Value;
-use tokio::sync::{broadcast, watch};
-
-use crate::metrics::Metrics;
+use tokio::sync::watch;
 
 /// Every worker of a replica that runs them.
 pub struct Workers {
@@ -32,14 +30,14 @@ pub struct Workers {
     pub relay: Arc<outbox_relay::OutboxRelay>,
     pub jobs: Arc<jobs::Jobs>,
     pub media: Arc<media::MediaWorker>,
-    /// In-process events, for the metrics subscriber.
-    pub events: broadcast::Receiver<Arc<Value>>,
-    pub metrics: Metrics,
+    /// The outbox's durable consumers.
+    pub subscriptions: Arc<subscriptions::Subscriptions>,
 }
 
 impl Workers {
     pub fn spawn(self, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
         let mut handles = dispatcher::spawn(self.dispatcher, shutdown.clone());
+        handles.extend(self.subscriptions.spawn(shutdown.clone()));
         // Several webhook loops: a batch spends most of its time waiting for the database, so
         // a few in flight keep both busy. Each claims its own deliveries.
         for _ in 0..self.webhooks.loops {
@@ -51,7 +49,6 @@ impl Workers {
             tokio::spawn(self.jobs.clone().run(jobs::Job::MediaRetention, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::RawRetention, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::IdempotencyKeys, shutdown.clone())),
-            tokio::spawn(event_metrics::run(self.events, self.metrics, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::ConversationExpiry, shutdown.clone())),
             tokio::spawn(self.jobs.clone().run(jobs::Job::MessageStatusSync, shutdown.clone())),
             tokio::spawn(self.jobs.run(jobs::Job::TemplateReconciliation, shutdown)),

@@ -10,4 +10,5 @@ pub mod personal_data;
 pub mod pipeline;
 pub mod ports;
 pub mod repo;
+pub mod subscription;
 pub mod unit_of_work;

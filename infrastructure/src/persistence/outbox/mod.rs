@@ -3,4 +3,5 @@
 pub mod entities;
 pub mod envelope;
 pub mod relay_store;
+pub mod subscriptions;
 pub mod writer;

@@ -11,6 +11,8 @@ use application::privacy::ports::RawCopies;
 use crate::persistence::{Db, repo_err};
 
 const CHUNK: u64 = 5_000;
+/// How long published events wait for a durable consumer that has not passed them.
+pub const CONSUMER_HOLD_DAYS: i64 = 7;
 
 #[derive(Clone)]
 pub struct SeaRawCopies {
@@ -22,18 +24,24 @@ impl SeaRawCopies {
         Self { db }
     }
 
-    /// `DELETE … WHERE <key> IN (SELECT <key> … WHERE <condition> LIMIT n)` until none is left.
-    async fn prune(&self, table: &str, key: &str, condition: &str, before: DateTime<Utc>) -> RepoResult<u64> {
+    /// `DELETE … WHERE <key> IN (SELECT <key> … WHERE <condition> LIMIT n)` until none is left;
+    /// `$1`, `$2`… in the condition are `values`.
+    async fn prune(&self, table: &str, key: &str, condition: &str, values: Vec<sea_orm::Value>) -> RepoResult<u64> {
         let backend = self.db.backend();
-        let p = if backend == DbBackend::Postgres { "$1" } else { "?1" };
-        let sql = format!("DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} WHERE {condition} {p} LIMIT {CHUNK})");
+        let mut condition = condition.to_owned();
+        if backend != DbBackend::Postgres {
+            for i in (1..=values.len()).rev() {
+                condition = condition.replace(&format!("${i}"), &format!("?{i}"));
+            }
+        }
+        let sql = format!("DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} WHERE {condition} LIMIT {CHUNK})");
         let mut total = 0;
         loop {
             let _guard = self.db.write_guard().await;
             let done = self
                 .db
                 .conn
-                .execute_raw(Statement::from_sql_and_values(backend, sql.clone(), vec![before.into()]))
+                .execute_raw(Statement::from_sql_and_values(backend, sql.clone(), values.clone()))
                 .await
                 .map_err(repo_err)?
                 .rows_affected();
@@ -48,10 +56,18 @@ impl SeaRawCopies {
 #[async_trait]
 impl RawCopies for SeaRawCopies {
     async fn prune_deliveries(&self, before: DateTime<Utc>) -> RepoResult<u64> {
-        self.prune("webhook_events", "id", "state IN ('processed', 'dead') AND received_at <", before).await
+        self.prune("webhook_events", "id", "state IN ('processed', 'dead') AND received_at < $1", vec![before.into()]).await
     }
 
     async fn prune_published_events(&self, before: DateTime<Utc>) -> RepoResult<u64> {
-        self.prune("outbox", "seq", "published_at IS NOT NULL AND published_at <", before).await
+        // A durable consumer's rows wait until it has passed them (its watermark), for at most
+        // CONSUMER_HOLD_DAYS: a consumer that stopped for longer never keeps personal data.
+        let condition = format!(
+            "published_at IS NOT NULL AND published_at < $1 \
+             AND (seq <= (SELECT COALESCE(MIN(watermark), {}) FROM outbox_consumers) OR created_at < $2)",
+            i64::MAX
+        );
+        let held = before - chrono::Duration::days(CONSUMER_HOLD_DAYS);
+        self.prune("outbox", "seq", &condition, vec![before.into(), held.into()]).await
     }
 }
