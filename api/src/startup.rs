@@ -18,19 +18,15 @@ use application::customers::ports::CustomerReads;
 use application::customers::record_preferences::RecordUserPreferencesHandler;
 use application::inbound::ports::WebhookInbox;
 use application::inbound::process_webhooks::ProcessWebhooksHandler;
-use application::media::apply_retention::{ApplyRetentionService, MarkExpiredHandler};
 use application::media::fetch_media::{FetchMediaService, RecordFetchHandler};
 use application::media::memory::FileMemory;
 use application::media::personal_data::CustomerFiles;
 use application::media::ports::{MediaApi, MediaReads, MediaStore};
 use application::messaging::apply_statuses::ApplyStatusesHandler;
-use application::messaging::count_stuck_messages::CountStuckHandler;
-use application::messaging::expire_conversations::ExpireConversationsHandler;
 use application::messaging::personal_data::Conversations;
 use application::messaging::ports::MessagingReads;
 use application::messaging::receive_messages::ReceiveMessagesHandler;
 use application::messaging::record_delivery_outcomes::RecordOutcomesHandler;
-use application::privacy::prune_raw_copies::PruneRawCopies;
 use application::shared::leases::Leases;
 use application::shared::outbox::{EventPublisher, OutboxRelayStore};
 use application::shared::personal_data::PersonalData;
@@ -62,7 +58,6 @@ use infrastructure::persistence::media::reads::SeaMediaReads;
 use infrastructure::persistence::messaging::outbound_queue::SeaOutboundQueue;
 use infrastructure::persistence::messaging::reads::SeaMessagingReads;
 use infrastructure::persistence::outbox::relay_store::SeaOutboxRelayStore;
-use infrastructure::persistence::privacy::raw_copies::SeaRawCopies;
 use infrastructure::persistence::templates::reads::SeaTemplateReads;
 use infrastructure::persistence::tenancy::reads::SeaTenancyReads;
 use infrastructure::persistence::unit_of_work::SeaUnitOfWorkFactory;
@@ -281,25 +276,7 @@ impl Application {
 
         // ---- the workers: one dependency struct each
         let jobs = Arc::new(Jobs {
-            pipeline: pipeline.clone(),
-            expire: ExpireConversationsHandler { clock: clock.clone() },
-            count_stuck: CountStuckHandler { reads: messaging_reads },
-            sync_templates,
-            raw_retention: Arc::new(PruneRawCopies {
-                copies: Arc::new(SeaRawCopies::new(db.clone())),
-                clock: clock.clone(),
-                retention: config.raw_retention,
-            }),
-            media_retention: Arc::new(ApplyRetentionService {
-                pipeline: pipeline.clone(),
-                reads: media_reads.clone(),
-                store: media_store.clone(),
-                clock: clock.clone(),
-                mark: MarkExpiredHandler { clock: clock.clone() },
-                batch: 500,
-            }),
-            prune_keys: application::messaging::prune_idempotency_keys::PruneIdempotencyKeysHandler { clock: clock.clone() },
-            accounts: account_reads.clone(),
+            jobs: crate::workers::jobs::wire(&a),
             leases: leases.clone(),
             clock: clock.clone(),
             metrics: metrics.clone(),

@@ -126,7 +126,7 @@ async fn an_erased_customer_is_nowhere_in_any_live_row(backend: Backend) {
     app.drained().await;
     wait_for("every event published", || async { app.scalar("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL").await == 0 }).await;
     // The hourly job keeps a day of raw copies by default: nothing is that old yet.
-    let kept = app.state.jobs.prune_raw_copies().await.unwrap();
+    let kept = app.state.jobs.run_now("raw-retention").await.unwrap();
     assert_eq!(kept, "0 webhook deliveries and 0 published events removed");
     // With no retention, every processed delivery and published event goes.
     let prune = application::privacy::prune_raw_copies::PruneRawCopies {

@@ -98,7 +98,7 @@ async fn a_named_send_goes_once_and_is_answered_the_same(backend: Backend) {
         app.uuid_sql(&shop.id)
     ))
     .await;
-    let summary = app.state.jobs.prune_idempotency_keys().await.unwrap();
+    let summary = app.state.jobs.run_now("idempotency-keys").await.unwrap();
     assert_eq!(summary, "1 idempotency keys forgotten");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM idempotency_keys").await, 3);
 

@@ -22,7 +22,8 @@ async fn the_expiry_job_closes_expired_conversations_once(backend: Backend) {
         let ctx = ctx.clone();
         async move {
             let cmd = ExpireConversations { now: Utc::now() + chrono::Duration::hours(hours), limit: 100 };
-            state.pipeline.execute(&ctx, &state.jobs.expire, cmd).await.unwrap()
+            let handler = application::messaging::expire_conversations::ExpireConversationsHandler { clock: state.clock.clone() };
+            state.pipeline.execute(&ctx, &handler, cmd).await.unwrap()
         }
     };
     assert_eq!(run(23).await.expired, 0, "still inside the window");
@@ -60,3 +61,17 @@ async fn a_lease_has_one_holder_until_it_expires(backend: Backend) {
 }
 
 both_backends!(the_expiry_job_closes_expired_conversations_once, a_lease_has_one_holder_until_it_expires);
+
+/// Every context's jobs are wired, each once, and an operator can run one by name.
+#[tokio::test]
+async fn every_context_contributes_its_jobs_once() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut names: Vec<&str> = app.state.jobs.jobs.iter().map(|j| j.name()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["conversation-expiry", "idempotency-keys", "media-retention", "message-status-sync", "raw-retention", "template-reconciliation"]
+    );
+    assert!(app.state.jobs.run_now("message-status-sync").await.unwrap().ends_with("stuck"));
+    assert_eq!(app.state.jobs.run_now("no-such-job").await, Err("no job named no-such-job".to_owned()));
+}

@@ -210,12 +210,12 @@ async fn retention_and_erasure_remove_files(backend: Backend) {
     assert_eq!(json(r).await["retentionDays"], 30);
 
     app.exec(&format!("UPDATE media SET created_at = '2020-01-01T00:00:00Z' WHERE id = {}", app.uuid_sql(&old))).await;
-    let summary = app.state.jobs.apply_media_retention().await.unwrap();
+    let summary = app.state.jobs.run_now("media-retention").await.unwrap();
     assert_eq!(summary, "1 files removed");
     let e = expect_error(app.get(&k, &format!("/api/v1/media/{old}")).await, 410, "MEDIA_REMOVED").await;
     assert_eq!(e["error"]["details"]["state"], "expired");
     assert_eq!(app.get(&k, &format!("/api/v1/media/{recent}")).await.status().as_u16(), 200, "a recent file stays");
-    assert_eq!(app.state.jobs.apply_media_retention().await.unwrap(), "0 files removed", "a second run changes nothing");
+    assert_eq!(app.state.jobs.run_now("media-retention").await.unwrap(), "0 files removed", "a second run changes nothing");
 
     // Erasure: the customer's files go with their data.
     let customer = json(app.get(&k, &format!("/api/v1/customers/by-wa-id/{WA}")).await).await;

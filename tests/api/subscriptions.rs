@@ -72,10 +72,10 @@ async fn a_consumer_sees_each_wanted_event_once_from_where_it_started(backend: B
     app.exec(&insert(&app, "not-yet", "test.a")).await;
     let long_ago = (Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d %H:%M:%S%.6f+00:00");
     app.exec(&format!("UPDATE outbox SET published_at = '{long_ago}'")).await;
-    app.state.jobs.prune_raw_copies().await.unwrap();
+    app.state.jobs.run_now("raw-retention").await.unwrap();
     assert_eq!(app.texts("SELECT subject FROM outbox").await, ["not-yet"], "kept for the consumer");
     pass(&store, &r, Utc::now(), 100).await.unwrap();
-    app.state.jobs.prune_raw_copies().await.unwrap();
+    app.state.jobs.run_now("raw-retention").await.unwrap();
     assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox").await, 0);
 }
 

@@ -320,7 +320,7 @@ async fn the_reconciliation_job_syncs_every_shop_with_a_number(backend: Backend)
         let r = app.http.post(&graph).bearer_auth("EAAG-test-token").json(&order_update(&format!("from_meta_{i}"))).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200);
     }
-    let summary = app.state.jobs.reconcile_templates().await.unwrap();
+    let summary = app.state.jobs.run_now("template-reconciliation").await.unwrap();
     assert!(summary.starts_with("1 shops synced, 0 failed"), "{summary}");
     assert_eq!(json(app.get(&a.admin, "/api/v1/templates").await).await["total"], 3);
     assert_eq!(json(app.get(&b.admin, "/api/v1/templates").await).await["total"], 0, "b has no number");

@@ -7,7 +7,7 @@
 //! | [`dispatcher::Dispatcher`] | the durable queue → Cloud API, paced | every replica (claims are conditional updates) |
 //! | [`outbox_relay::OutboxRelay`] | outbox → RabbitMQ or in-process | one at a time (lease) |
 //! | [`media::MediaWorker`] | customers' files → fetched from Meta into the media store | every replica (claims skip each other's rows) |
-//! | [`jobs::Jobs`] | conversation expiry, stuck messages, template reconciliation, media retention | once per tick (lease) |
+//! | [`jobs::Jobs`] | each context's [`jobs::PeriodicJob`]s (`jobs/<context>.rs`) | once per tick (lease) |
 //! | [`subscriptions::Subscriptions`] | the outbox's durable consumers ([`event_metrics`]: conversation durations) | one per consumer at a time (lease) |
 
 pub mod background;
@@ -43,16 +43,8 @@ impl Workers {
         for _ in 0..self.webhooks.loops {
             handles.push(tokio::spawn(self.webhooks.clone().run(shutdown.clone())));
         }
-        handles.extend([
-            tokio::spawn(self.relay.run(shutdown.clone())),
-            tokio::spawn(self.media.run(shutdown.clone())),
-            tokio::spawn(self.jobs.clone().run(jobs::Job::MediaRetention, shutdown.clone())),
-            tokio::spawn(self.jobs.clone().run(jobs::Job::RawRetention, shutdown.clone())),
-            tokio::spawn(self.jobs.clone().run(jobs::Job::IdempotencyKeys, shutdown.clone())),
-            tokio::spawn(self.jobs.clone().run(jobs::Job::ConversationExpiry, shutdown.clone())),
-            tokio::spawn(self.jobs.clone().run(jobs::Job::MessageStatusSync, shutdown.clone())),
-            tokio::spawn(self.jobs.run(jobs::Job::TemplateReconciliation, shutdown)),
-        ]);
+        handles.extend([tokio::spawn(self.relay.run(shutdown.clone())), tokio::spawn(self.media.run(shutdown.clone()))]);
+        handles.extend(self.jobs.spawn(shutdown));
         handles
     }
 }
