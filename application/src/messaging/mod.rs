@@ -19,6 +19,7 @@ pub mod record_delivery_outcomes;
 pub mod record_first_answer;
 pub mod send_media;
 pub mod send_message;
+pub mod via;
 
 /// A message content Meta would refuse: the field and why, as any invalid input.
 impl From<domain::messaging::ContentError> for crate::shared::error::Invalid {

@@ -102,7 +102,7 @@ impl SendMediaService {
         &self,
         ctx: &crate::RequestContext,
         shop: ShopId,
-        via: &crate::messaging::send_message::Via,
+        via: &crate::messaging::via::Via,
         content: &mut MessageContent,
     ) -> Result<(), SendMediaError> {
         let Some(id) = media_of(content).and_then(|m| m.media_id) else { return Ok(()) };
@@ -114,7 +114,7 @@ impl SendMediaService {
         if sent_as != file.kind().as_str() {
             return Err(Invalid::new("content.type", format!("the file is a {}, not a {sent_as}", file.kind().as_str())).into());
         }
-        use crate::messaging::send_message::Via;
+        use crate::messaging::via::Via;
         // The number it goes out from (none: the send itself refuses it).
         let account = match via {
             Via::Numbers { from, .. } => self.accounts.by_display_number(shop, from).await?,

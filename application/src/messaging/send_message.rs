@@ -11,6 +11,7 @@ use validator::Validate;
 
 use super::delivery_policy::{PRIORITY_REPLY, PRIORITY_TEMPLATE};
 use super::ports::Delivery;
+pub use super::via::Via;
 use crate::accounts::ports::AccountsUnitOfWork;
 use crate::customers::identify::{Contact, identify};
 use crate::customers::ports::CustomersUnitOfWork;
@@ -28,7 +29,7 @@ use domain::messaging::{
     Conversation, IdempotencyKey, IdempotencyRecord, Message, MessageContent, MessageKind, MessageStatus, Origin, Outbound, Reuse,
     SendRefusal, Sender, TemplateRef, choose_outbound, window,
 };
-use domain::{AccountId, ConversationId, Events, MessageId, PhoneNumber, ShopId, WaId};
+use domain::{Events, MessageId, PhoneNumber, ShopId, WaId};
 
 #[derive(Clone, Validate)]
 pub struct SendMessage {
@@ -46,20 +47,6 @@ pub struct SendMessage {
     pub idempotency: Option<Idempotent>,
     /// Who sends it (recorded on the message, published with `message.sent`).
     pub sent_by: Sender,
-}
-
-/// Where a send goes out from and to. Every sender (the API, and the service's own: turns,
-/// flows, the AI agent, teammates, campaigns) sends through `SendMessage`, with every rule:
-/// the window, consent, template approval and parameters, files.
-#[derive(Clone, PartialEq)]
-pub enum Via {
-    /// The API's way: one of the shop's business numbers (E.164), to a customer's number.
-    Numbers { from: PhoneNumber, to: PhoneNumber },
-    /// One of the shop's connected numbers, to a customer.
-    Account { account: AccountId, to: WaId },
-    /// A customer's thread with a number, named by any of its conversations: the message joins
-    /// the thread's active window, or starts one.
-    Conversation(ConversationId),
 }
 
 /// A send named by the caller: the same key and fingerprint within 24 hours replay the first

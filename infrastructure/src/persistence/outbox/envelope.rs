@@ -19,6 +19,18 @@ pub fn stored(event: &dyn IntegrationEvent) -> Value {
 }
 
 /// The envelope of a stored event.
+/// A row as its readers (the relay, the consumers) see it: the whole envelope.
+pub fn record(r: outbox::Model) -> application::shared::outbox::OutboxRecord {
+    application::shared::outbox::OutboxRecord {
+        envelope: complete(&r),
+        seq: r.seq,
+        event_id: r.event_id,
+        event_type: r.event_type,
+        subject: r.subject,
+        created_at: r.created_at,
+    }
+}
+
 pub fn complete(row: &outbox::Model) -> Value {
     if row.envelope.get("specversion").is_some() {
         return row.envelope.clone();

@@ -9,7 +9,7 @@ use application::RepoResult;
 use application::shared::outbox::{OutboxRecord, OutboxRelayStore};
 
 use super::entities::outbox;
-use super::envelope::complete;
+use super::envelope::record;
 use crate::persistence::sql::{chunks, padded};
 use crate::persistence::{Db, repo_err};
 
@@ -34,17 +34,7 @@ impl OutboxRelayStore for SeaOutboxRelayStore {
             .all(&self.db.conn)
             .await
             .map_err(repo_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OutboxRecord {
-                envelope: complete(&r),
-                seq: r.seq,
-                event_id: r.event_id,
-                event_type: r.event_type,
-                subject: r.subject,
-                created_at: r.created_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(record).collect())
     }
 
     async fn mark_published(&self, seqs: &[i64], at: DateTime<Utc>) -> RepoResult<()> {

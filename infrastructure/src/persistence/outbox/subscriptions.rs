@@ -13,7 +13,7 @@ use application::shared::outbox::OutboxRecord;
 use application::shared::subscription::{Cursor, SubscriptionStore};
 
 use super::entities::{outbox, outbox_consumers};
-use super::envelope::complete;
+use super::envelope::record;
 use crate::persistence::{Db, corrupt, repo_err};
 
 #[derive(Clone)]
@@ -51,17 +51,7 @@ impl SubscriptionStore for SeaSubscriptionStore {
             .all(&self.db.conn)
             .await
             .map_err(repo_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OutboxRecord {
-                envelope: complete(&r),
-                seq: r.seq,
-                event_id: r.event_id,
-                event_type: r.event_type,
-                subject: r.subject,
-                created_at: r.created_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(record).collect())
     }
 
     async fn save(&self, consumer: &str, cursor: &Cursor, now: DateTime<Utc>) -> RepoResult<()> {
