@@ -72,7 +72,7 @@ impl ConsentApi {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let (limit, offset) = page(limit.0, offset.0);
         let q = GetConsent { shop_id: shop, customer_id: CustomerId::from(id.0), limit, offset };
-        let v = h.pipeline.query(&ctx(&rid, Some(shop)), &h.consent, q).await?;
+        let v = h.pipeline.query(&ctx(&rid, Some(shop)), &h.consent.get, q).await?;
         Ok(Json(ConsentLedgerDto {
             consent: ConsentStateDto::from(&v.state),
             entries: v.entries.items.iter().map(ConsentEntryDto::from).collect(),
@@ -98,7 +98,7 @@ impl ConsentApi {
         let b = body.0;
         let change = consent_change("", &b.purpose, &b.status, b.source.as_deref(), b.evidence, &actor)?;
         let cmd = RecordConsent { shop_id: shop, customer_id: CustomerId::from(id.0), change };
-        let out = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.record_consent, cmd).await?;
+        let out = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.consent.record, cmd).await?;
         Ok(Json(ConsentRecordedDto {
             changed: out.entry.is_some(),
             entry: out.entry.as_ref().map(ConsentEntryDto::from),
@@ -117,7 +117,7 @@ impl ConsentApi {
         auth: ApiKeyAuth,
     ) -> Result<Json<ConsentSettingsDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let s = h.pipeline.query(&ctx(&rid, Some(shop)), &h.consent_settings, GetConsentSettings { shop_id: shop }).await?;
+        let s = h.pipeline.query(&ctx(&rid, Some(shop)), &h.consent.settings, GetConsentSettings { shop_id: shop }).await?;
         Ok(Json(s.into()))
     }
 
@@ -141,7 +141,7 @@ impl ConsentApi {
             opt_out_reply: b.opt_out_reply,
             opt_in_reply: b.opt_in_reply,
         };
-        let s = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.update_consent_settings, cmd).await?;
+        let s = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.consent.update_settings, cmd).await?;
         Ok(Json(s.into()))
     }
 }

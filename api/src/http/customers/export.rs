@@ -147,11 +147,11 @@ impl ExportApi {
                 match segment {
                     Some(id) => {
                         let q = SegmentCustomers { shop_id: shop, id, sort, limit: PAGE, offset };
-                        h.pipeline.query(&c, &h.segment_customers, q).await.map_err(ApiError::from)
+                        h.pipeline.query(&c, &h.segments.members, q).await.map_err(ApiError::from)
                     }
                     None => {
                         let q = ListCustomers { shop_id: shop, filter, sort, limit: PAGE, offset };
-                        h.pipeline.query(&c, &h.list, q).await.map_err(ApiError::from)
+                        h.pipeline.query(&c, &h.profiles.list, q).await.map_err(ApiError::from)
                     }
                 }
             }
@@ -159,13 +159,13 @@ impl ExportApi {
         let first = page(0).await?;
         let keys: Vec<String> = h
             .pipeline
-            .query(&ctx(&rid, Some(shop)), &h.fields, ListCustomFields { shop_id: shop })
+            .query(&ctx(&rid, Some(shop)), &h.fields.list, ListCustomFields { shop_id: shop })
             .await?
             .into_iter()
             .map(|d| d.key)
             .collect();
         let details = json!({ "format": if csv { "csv" } else { "json" }, "segmentId": segment, "total": first.total });
-        h.pipeline.execute(&ctx(&rid, Some(shop)), &h.start_export, StartCustomersExport { shop_id: shop, details }).await?;
+        h.pipeline.execute(&ctx(&rid, Some(shop)), &h.transfers.start_export, StartCustomersExport { shop_id: shop, details }).await?;
 
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
         tokio::spawn(async move {

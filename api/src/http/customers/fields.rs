@@ -39,7 +39,7 @@ impl CustomFieldsApi {
         auth: ApiKeyAuth,
     ) -> Result<Json<CustomFieldListDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let defs = h.pipeline.query(&ctx(&rid, Some(shop)), &h.fields, ListCustomFields { shop_id: shop }).await?;
+        let defs = h.pipeline.query(&ctx(&rid, Some(shop)), &h.fields.list, ListCustomFields { shop_id: shop }).await?;
         Ok(Json(CustomFieldListDto { total: defs.len() as u64, items: defs.iter().map(CustomFieldDto::from).collect(), has_more: false }))
     }
 
@@ -61,7 +61,7 @@ impl CustomFieldsApi {
         let definition =
             FieldDefinition::new(&b.key, &b.label, field_type, b.options.unwrap_or_default(), b.pattern, b.required.unwrap_or(false))
                 .map_err(|e| ApiError::validation(&e.field, &e.reason))?;
-        let d = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.define_field, DefineCustomField { shop_id: shop, definition }).await?;
+        let d = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.fields.define, DefineCustomField { shop_id: shop, definition }).await?;
         Ok(FieldCreated::Created(Json(CustomFieldDto::from(&d))))
     }
 }

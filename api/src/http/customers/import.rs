@@ -191,7 +191,7 @@ impl ImportApi {
         let override_opt_outs = override_opt_outs.0.unwrap_or(false);
         let role = if override_opt_outs { Role::Admin } else { Role::Agent };
         let (shop, actor) = authn.shop_actor(&auth, role).await?;
-        let max = h.import_max_bytes;
+        let max = h.transfers.import_max_bytes;
         if let Some(len) = req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
             && len > max
         {
@@ -266,7 +266,7 @@ impl ImportApi {
                 let rows = std::mem::take(&mut chunk);
                 let cmd =
                     ImportCustomers { shop_id: shop, mapping: mapping.clone(), rows, dry_run, override_opt_outs, actor: actor.clone() };
-                total.add(h.pipeline.execute(&cmd_ctx, &h.import, cmd).await?);
+                total.add(h.pipeline.execute(&cmd_ctx, &h.transfers.import, cmd).await?);
             }
             let Some(record) = next else { break };
             row += 1;
@@ -328,9 +328,9 @@ impl ImportApi {
         // The rows read before the file stopped early (a line over the cap, a broken body).
         if !chunk.is_empty() {
             let cmd = ImportCustomers { shop_id: shop, mapping, rows: chunk, dry_run, override_opt_outs, actor };
-            total.add(h.pipeline.execute(&cmd_ctx, &h.import, cmd).await?);
+            total.add(h.pipeline.execute(&cmd_ctx, &h.transfers.import, cmd).await?);
         }
-        h.settle_import.run(&total, dry_run).await?;
+        h.transfers.settle_import.run(&total, dry_run).await?;
         let errors_total = total.errors.len() as u64;
         total.errors.sort_by_key(|e| e.row);
         total.errors.truncate(MAX_LISTED_ERRORS);

@@ -45,21 +45,45 @@ use super::error::ApiError;
 pub struct CustomersHttp {
     pub pipeline: Pipeline,
     pub clock: Arc<dyn Clock>,
+    /// The customers themselves (`/customers`, `/customers/{id}`, tags).
+    pub profiles: ProfilesHttp,
+    /// Consent and the shop's consent settings.
+    pub consent: ConsentHttp,
+    /// Custom field definitions.
+    pub fields: FieldsHttp,
+    pub segments: SegmentsHttp,
+    /// Imports and exports.
+    pub transfers: TransfersHttp,
+}
+
+pub struct ProfilesHttp {
     pub list: ListCustomersHandler,
     pub get: GetCustomerHandler,
     pub tag: TagCustomerHandler,
-    pub consent: GetConsentHandler,
-    pub record_consent: RecordConsentHandler,
-    pub consent_settings: GetConsentSettingsHandler,
-    pub update_consent_settings: UpdateConsentSettingsHandler,
     pub create: CreateCustomerHandler,
     pub update: UpdateCustomerHandler,
-    pub fields: ListCustomFieldsHandler,
-    pub define_field: DefineCustomFieldHandler,
-    pub segments: GetSegmentsHandler,
-    pub create_segment: CreateSegmentHandler,
-    pub delete_segment: DeleteSegmentHandler,
-    pub segment_customers: SegmentCustomersHandler,
+}
+
+pub struct ConsentHttp {
+    pub get: GetConsentHandler,
+    pub record: RecordConsentHandler,
+    pub settings: GetConsentSettingsHandler,
+    pub update_settings: UpdateConsentSettingsHandler,
+}
+
+pub struct FieldsHttp {
+    pub list: ListCustomFieldsHandler,
+    pub define: DefineCustomFieldHandler,
+}
+
+pub struct SegmentsHttp {
+    pub list: GetSegmentsHandler,
+    pub create: CreateSegmentHandler,
+    pub delete: DeleteSegmentHandler,
+    pub members: SegmentCustomersHandler,
+}
+
+pub struct TransfersHttp {
     pub import: ImportCustomersHandler,
     pub settle_import: SettleAfterImport,
     pub start_export: StartCustomersExportHandler,
@@ -251,24 +275,34 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<CustomersHttp> {
     Arc::new(CustomersHttp {
         pipeline: a.pipeline.clone(),
         clock: a.clock.clone(),
-        list: ListCustomersHandler { reads: a.customer_reads.clone(), clock: a.clock.clone() },
-        get: GetCustomerHandler { reads: a.customer_reads.clone() },
-        tag: TagCustomerHandler { clock: a.clock.clone() },
-        consent: GetConsentHandler { reads: a.customer_reads.clone() },
-        record_consent: RecordConsentHandler { clock: a.clock.clone() },
-        consent_settings: GetConsentSettingsHandler { reads: a.customer_reads.clone() },
-        update_consent_settings: UpdateConsentSettingsHandler { clock: a.clock.clone() },
-        create: CreateCustomerHandler { clock: a.clock.clone() },
-        update: UpdateCustomerHandler { clock: a.clock.clone() },
-        fields: ListCustomFieldsHandler { reads: a.customer_reads.clone() },
-        define_field: DefineCustomFieldHandler { clock: a.clock.clone() },
-        segments: GetSegmentsHandler { reads: a.customer_reads.clone(), clock: a.clock.clone() },
-        create_segment: CreateSegmentHandler { clock: a.clock.clone() },
-        delete_segment: DeleteSegmentHandler,
-        segment_customers: SegmentCustomersHandler { reads: a.customer_reads.clone(), clock: a.clock.clone() },
-        import: ImportCustomersHandler { clock: a.clock.clone() },
-        settle_import: SettleAfterImport { reads: a.customer_reads.clone() },
-        start_export: StartCustomersExportHandler,
-        import_max_bytes: a.config.import_max_body_bytes,
+        profiles: ProfilesHttp {
+            list: ListCustomersHandler { reads: a.customer_reads.clone(), clock: a.clock.clone() },
+            get: GetCustomerHandler { reads: a.customer_reads.clone() },
+            tag: TagCustomerHandler { clock: a.clock.clone() },
+            create: CreateCustomerHandler { clock: a.clock.clone() },
+            update: UpdateCustomerHandler { clock: a.clock.clone() },
+        },
+        consent: ConsentHttp {
+            get: GetConsentHandler { reads: a.customer_reads.clone() },
+            record: RecordConsentHandler { clock: a.clock.clone() },
+            settings: GetConsentSettingsHandler { reads: a.customer_reads.clone() },
+            update_settings: UpdateConsentSettingsHandler { clock: a.clock.clone() },
+        },
+        fields: FieldsHttp {
+            list: ListCustomFieldsHandler { reads: a.customer_reads.clone() },
+            define: DefineCustomFieldHandler { clock: a.clock.clone() },
+        },
+        segments: SegmentsHttp {
+            list: GetSegmentsHandler { reads: a.customer_reads.clone(), clock: a.clock.clone() },
+            create: CreateSegmentHandler { clock: a.clock.clone() },
+            delete: DeleteSegmentHandler,
+            members: SegmentCustomersHandler { reads: a.customer_reads.clone(), clock: a.clock.clone() },
+        },
+        transfers: TransfersHttp {
+            import: ImportCustomersHandler { clock: a.clock.clone() },
+            settle_import: SettleAfterImport { reads: a.customer_reads.clone() },
+            start_export: StartCustomersExportHandler,
+            import_max_bytes: a.config.import_max_body_bytes,
+        },
     })
 }

@@ -94,7 +94,7 @@ async fn detail(
     key: CustomerKey,
 ) -> Result<Json<CustomerDetailDto>, ApiError> {
     let ctx = ctx(rid, Some(shop));
-    let customer = h.pipeline.query(&ctx, &h.get, GetCustomer { shop_id: shop, key }).await?;
+    let customer = h.pipeline.query(&ctx, &h.profiles.get, GetCustomer { shop_id: shop, key }).await?;
     let q =
         ListConversations { shop_id: shop, status: None, wa_id: Some(customer.wa_id().clone()), account_id: None, limit: 50, offset: 0 };
     let conversations = messaging.pipeline.query(&ctx, &messaging.list_conversations, q).await?;
@@ -109,7 +109,7 @@ async fn detail(
 /// Add or remove tags (agent).
 async fn retag(h: &CustomersHttp, rid: &RequestId, shop: ShopId, id: Uuid, change: TagChange) -> Result<Json<CustomerDto>, ApiError> {
     let cmd = TagCustomer { shop_id: shop, customer_id: CustomerId::from(id), change };
-    let c = h.pipeline.execute(&ctx(rid, Some(shop)), &h.tag, cmd).await?;
+    let c = h.pipeline.execute(&ctx(rid, Some(shop)), &h.profiles.tag, cmd).await?;
     Ok(Json(CustomerDto::from(&c)))
 }
 
@@ -154,7 +154,7 @@ impl CustomersApi {
             window_open.0,
         );
         let q = ListCustomers { shop_id: shop, filter, sort: sort_of(sort.0.as_deref())?, limit, offset };
-        let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.list, q).await?;
+        let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.profiles.list, q).await?;
         Ok(Json(CustomerListDto { customers: p.items.iter().map(CustomerDto::from).collect(), total: p.total, has_more: p.has_more }))
     }
 
@@ -194,7 +194,7 @@ impl CustomersApi {
             custom_fields: b.custom_fields.unwrap_or_default(),
             consent,
         };
-        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.create, cmd).await?;
+        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.profiles.create, cmd).await?;
         Ok(CustomerCreated::Created(Json(CustomerDto::from(&c))))
     }
 
@@ -222,7 +222,7 @@ impl CustomersApi {
             timezone: change(b.timezone),
             custom_fields: b.custom_fields.unwrap_or_default(),
         };
-        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.update, cmd).await?;
+        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.profiles.update, cmd).await?;
         Ok(Json(CustomerDto::from(&c)))
     }
 

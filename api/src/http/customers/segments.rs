@@ -59,7 +59,7 @@ impl SegmentsApi {
         auth: ApiKeyAuth,
     ) -> Result<Json<SegmentListDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let all = h.pipeline.query(&ctx(&rid, Some(shop)), &h.segments, GetSegments { shop_id: shop, id: None }).await?;
+        let all = h.pipeline.query(&ctx(&rid, Some(shop)), &h.segments.list, GetSegments { shop_id: shop, id: None }).await?;
         Ok(Json(SegmentListDto { total: all.len() as u64, items: all.into_iter().map(dto).collect(), has_more: false }))
     }
 
@@ -80,8 +80,9 @@ impl SegmentsApi {
         let shop = authn.shop(&auth, Role::Admin).await?;
         let b = body.0;
         let cmd = CreateSegment { shop_id: shop, name: b.name, definition: b.definition };
-        let segment = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.create_segment, cmd).await?;
-        let counted = h.pipeline.query(&ctx(&rid, Some(shop)), &h.segments, GetSegments { shop_id: shop, id: Some(segment.id) }).await?;
+        let segment = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.segments.create, cmd).await?;
+        let counted =
+            h.pipeline.query(&ctx(&rid, Some(shop)), &h.segments.list, GetSegments { shop_id: shop, id: Some(segment.id) }).await?;
         let one = counted.into_iter().next().unwrap_or(CountedSegment { segment, count: 0 });
         Ok(SegmentCreated::Created(Json(dto(one))))
     }
@@ -97,7 +98,7 @@ impl SegmentsApi {
         id: Path<Uuid>,
     ) -> Result<Json<SegmentDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
-        let one = h.pipeline.query(&ctx(&rid, Some(shop)), &h.segments, GetSegments { shop_id: shop, id: Some(id.0) }).await?;
+        let one = h.pipeline.query(&ctx(&rid, Some(shop)), &h.segments.list, GetSegments { shop_id: shop, id: Some(id.0) }).await?;
         one.into_iter().next().map(|c| Json(dto(c))).ok_or_else(|| ApiError::not_found("segment"))
     }
 
@@ -112,7 +113,7 @@ impl SegmentsApi {
         id: Path<Uuid>,
     ) -> Result<Deleted, ApiError> {
         let shop = authn.shop(&auth, Role::Admin).await?;
-        h.pipeline.execute(&ctx(&rid, Some(shop)), &h.delete_segment, DeleteSegment { shop_id: shop, id: id.0 }).await?;
+        h.pipeline.execute(&ctx(&rid, Some(shop)), &h.segments.delete, DeleteSegment { shop_id: shop, id: id.0 }).await?;
         Ok(Deleted::NoContent)
     }
 
@@ -132,7 +133,7 @@ impl SegmentsApi {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let (limit, offset) = page(limit.0, offset.0);
         let q = SegmentCustomers { shop_id: shop, id: id.0, sort: sort_of(sort.0.as_deref())?, limit, offset };
-        let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.segment_customers, q).await?;
+        let p = h.pipeline.query(&ctx(&rid, Some(shop)), &h.segments.members, q).await?;
         Ok(Json(CustomerListDto { customers: p.items.iter().map(CustomerDto::from).collect(), total: p.total, has_more: p.has_more }))
     }
 }
