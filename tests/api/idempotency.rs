@@ -137,3 +137,43 @@ async fn two_replicas_racing_one_key_send_once() {
         1
     );
 }
+
+/// A named send of one of our files: a retry answers from its key before the file is made ready
+/// again (which may upload it to Meta), so it gets the first answer even once the file is gone.
+async fn a_retried_file_send_answers_from_its_key_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    app.customer_says(PNID, CUSTOMER, "send me the invoice").await;
+    app.drained().await;
+    let pdf = domain::media::rules::samples::pdf(10_000);
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(pdf).file_name("invoice.pdf").mime_str("application/pdf").unwrap());
+    let r = app.http.post(app.url("/api/v1/media")).bearer_auth(&k).multipart(form).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let file = json(r).await["id"].as_str().unwrap().to_owned();
+    let body = json!({"from": NUMBER, "to": CUSTOMER, "content": {"type": "document", "mediaId": file}}).to_string();
+    let first = named(&app, &k, "/api/v1/messages/send", "invoice-7", body.clone()).await;
+    assert!(first.status().is_success(), "{}", first.status());
+    let first = first.text().await.unwrap();
+
+    app.exec(&format!("UPDATE media SET state = 'expired' WHERE id = {}", app.uuid_sql(&file))).await;
+    let again = named(&app, &k, "/api/v1/messages/send", "invoice-7", body.clone()).await;
+    assert!(again.status().is_success(), "{}", again.status());
+    assert_eq!(again.text().await.unwrap(), first);
+    let fresh = app
+        .http
+        .post(app.url("/api/v1/messages/send"))
+        .bearer_auth(&k)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let e = expect_error(fresh, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "content.mediaId", "without the key, the gone file is refused");
+    assert_eq!(sandbox_sends(&app).await, 1);
+}
+
+both_backends!(a_retried_file_send_answers_from_its_key_first);

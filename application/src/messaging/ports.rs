@@ -226,6 +226,8 @@ pub trait MessagingReads: Send + Sync {
     async fn latest_conversation(&self, shop: ShopId, account: Option<AccountId>, wa_id: &WaId) -> RepoResult<Option<Conversation>>;
     /// Operations (all shops): outbound messages still `queued` or `sent` since before `before`.
     async fn count_stuck_messages(&self, before: DateTime<Utc>) -> RepoResult<u64>;
+    /// A send's idempotency key, as remembered (read before work outside the transaction).
+    async fn idempotency_key(&self, shop: ShopId, key: &IdempotencyKey) -> RepoResult<Option<IdempotencyRecord>>;
 }
 
 /// Conversations, messages and the outbound queue inside a unit of work. (`use` this trait to call `uow.conversations()`.)

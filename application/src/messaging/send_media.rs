@@ -95,6 +95,11 @@ fn media_of(content: &mut MessageContent) -> Option<&mut Media> {
     }
 }
 
+/// Whether `content` names one of our files (`mediaId`).
+pub fn names_our_file(content: &mut MessageContent) -> bool {
+    media_of(content).is_some_and(|m| m.media_id.is_some())
+}
+
 impl SendMediaService {
     /// Fill in Meta's id of the file `content` names by our id. An unknown sender is left to the
     /// send to refuse.

@@ -190,7 +190,20 @@ pub struct SendMessageService {
 impl SendMessageService {
     pub async fn run(&self, ctx: &crate::RequestContext, mut cmd: SendMessage) -> Result<SendOutcome, SendMessageError> {
         let shop = cmd.shop_id;
-        if let Some(content) = cmd.content.as_mut() {
+        if let Some(content) = cmd.content.as_mut()
+            && crate::messaging::send_media::names_our_file(content)
+        {
+            // Making a file ready may upload it to Meta: a retry of a named send that went
+            // answers from its key first (the send's transaction decides again anyway).
+            if let Some(i) = &cmd.idempotency
+                && let Some(known) = self.media.conversations.idempotency_key(shop, &i.key).await?
+            {
+                match known.reuse(&i.fingerprint, self.media.clock.now()) {
+                    Reuse::Replay => return Ok(SendOutcome::Replayed(known)),
+                    Reuse::Mismatch => return Err(SendMessageError::IdempotencyKeyReused),
+                    Reuse::Expired => {}
+                }
+            }
             self.media.resolve(ctx, shop, &cmd.via, content).await?;
         }
         match self.pipeline.execute(ctx, &self.handler, cmd.clone()).await {

@@ -25,6 +25,19 @@ impl SeaMessagingReads {
 
 #[async_trait]
 impl MessagingReads for SeaMessagingReads {
+    async fn idempotency_key(
+        &self,
+        shop: ShopId,
+        key: &domain::messaging::IdempotencyKey,
+    ) -> RepoResult<Option<domain::messaging::IdempotencyRecord>> {
+        use sea_orm::EntityTrait;
+        let row = super::entities::idempotency_keys::Entity::find_by_id((shop.as_uuid(), key.as_str().to_owned()))
+            .one(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        row.map(super::repository::idempotency_record).transpose()
+    }
+
     async fn messages(&self, shop: ShopId, filter: &MessageFilter, page: Page) -> RepoResult<(Vec<Message>, u64)> {
         let total = queries::message_list(shop, filter).count(&self.db.conn).await.map_err(repo_err)?;
         let q = queries::message_list(shop, filter)

@@ -315,7 +315,7 @@ pub struct SeaIdempotencyRepository {
     pub(crate) tx: Txn,
 }
 
-fn idempotency_record(m: idempotency_keys::Model) -> RepoResult<IdempotencyRecord> {
+pub(crate) fn idempotency_record(m: idempotency_keys::Model) -> RepoResult<IdempotencyRecord> {
     let corrupt = |what: &str| application::RepoError::Corrupt(format!("idempotency key of shop {}: {what}", m.shop_id).into());
     let key = IdempotencyKey::parse(&m.key).map_err(|_| corrupt("the key does not parse"))?;
     let answer = match (m.answer_status, &m.answer_body) {
