@@ -39,9 +39,11 @@ impl Cursor {
     /// more than `grace` before `now`.
     pub fn handled(&mut self, rows: &[(i64, DateTime<Utc>)], now: DateTime<Utc>, grace: Duration) {
         self.ahead.extend(rows.iter().map(|(seq, _)| *seq).filter(|seq| *seq > self.watermark));
-        let recorded = |seq: i64| rows.iter().find(|(s, _)| *s == seq).map(|(_, at)| *at);
+        // A row was inserted after every lower `seq` was handed out: the age of any row at or
+        // above the one after a hole bounds the hole's age from below.
+        let hole_older_than_grace = |next: i64| rows.iter().any(|(s, at)| *s >= next && *at + grace <= now);
         while let Some(&next) = self.ahead.first() {
-            let old_enough = || recorded(next).is_some_and(|at| at + grace <= now);
+            let old_enough = || hole_older_than_grace(next);
             if next == self.watermark + 1 || old_enough() {
                 self.ahead.remove(&next);
                 self.watermark = next;
@@ -149,5 +151,14 @@ mod tests {
         assert_eq!(c.watermark, 9, "within the grace, 10 may still commit");
         c.handled(&[(11, t(0))], t(60), GAP_GRACE);
         assert_eq!(c, Cursor::starting_at(11), "10 rolled back: passed");
+    }
+
+    #[test]
+    fn given_the_row_after_a_hole_was_pruned_when_a_later_row_is_old_enough_then_the_hole_is_passed() {
+        let mut c = Cursor { watermark: 9, ahead: [11].into() };
+        c.handled(&[(12, t(30))], t(60), GAP_GRACE);
+        assert_eq!(c.watermark, 9, "12 is younger than the grace");
+        c.handled(&[(12, t(30))], t(90), GAP_GRACE);
+        assert_eq!(c, Cursor::starting_at(12), "12 came after 10 was handed out: 10 is older still");
     }
 }

@@ -60,14 +60,28 @@ impl RawCopies for SeaRawCopies {
     }
 
     async fn prune_published_events(&self, before: DateTime<Utc>) -> RepoResult<u64> {
-        // A durable consumer's rows wait until it has passed them (its watermark), for at most
+        // A durable consumer's rows wait until it has handled them, for at most
         // CONSUMER_HOLD_DAYS: a consumer that stopped for longer never keeps personal data.
-        let condition = format!(
-            "published_at IS NOT NULL AND published_at < $1 \
-             AND (seq <= (SELECT COALESCE(MIN(watermark), {}) FROM outbox_consumers) OR created_at < $2)",
-            i64::MAX
-        );
+        let handled = self.handled_by_every_consumer().await?;
+        let condition = format!("published_at IS NOT NULL AND published_at < $1 AND ({handled} OR created_at < $2)",);
         let held = before - chrono::Duration::days(CONSUMER_HOLD_DAYS);
         self.prune("outbox", "seq", &condition, vec![before.into(), held.into()]).await
+    }
+}
+
+impl SeaRawCopies {
+    /// The rows every consumer has handled, as SQL over `seq`: at or below the lowest watermark,
+    /// or one of the rows the lowest consumer handled above it that every other consumer handled
+    /// too (a consumer handles rows above its watermark while it waits for a hole below them).
+    async fn handled_by_every_consumer(&self) -> RepoResult<String> {
+        use crate::persistence::outbox::entities::outbox_consumers;
+        use sea_orm::EntityTrait;
+        let consumers = outbox_consumers::Entity::find().all(&self.db.conn).await.map_err(repo_err)?;
+        let cursors: Vec<(i64, std::collections::BTreeSet<i64>)> =
+            consumers.into_iter().map(|c| (c.watermark, serde_json::from_value(c.ahead).unwrap_or_default())).collect();
+        let Some((low, low_ahead)) = cursors.iter().min_by_key(|(w, _)| *w) else { return Ok("TRUE".into()) };
+        let extra: Vec<String> =
+            low_ahead.iter().filter(|s| cursors.iter().all(|(w, ahead)| **s <= *w || ahead.contains(s))).map(|s| s.to_string()).collect();
+        Ok(if extra.is_empty() { format!("seq <= {low}") } else { format!("(seq <= {low} OR seq IN ({}))", extra.join(", ")) })
     }
 }
