@@ -15,8 +15,10 @@ use application::inbound::ports::WebhookInbox;
 use application::media::memory::FileMemory;
 use application::media::ports::{MediaApi, MediaReads, MediaStore};
 use application::messaging::ports::MessagingReads;
+use application::shared::leases::Leases;
+use application::shared::outbox::{EventPublisher, OutboxRelayStore};
 use application::shared::personal_data::PersonalData;
-use application::shared::ports::{Clock, SecretCipher};
+use application::shared::ports::{Clock, RateLimiter, SecretCipher};
 use application::templates::ports::{TemplateApi, TemplateReads};
 use application::templates::sync_templates::SyncTemplatesService;
 use application::tenancy::ports::TenancyReads;
@@ -60,4 +62,15 @@ pub struct Adapters {
     pub inbox: Arc<dyn WebhookInbox>,
     /// Woken by the webhook endpoint as soon as a delivery is stored.
     pub webhook_stored: Arc<Notify>,
+    /// Woken by the webhook worker when it announced customers' files.
+    pub media_wake: Arc<Notify>,
+    /// Meta's Graph API base (the sandbox's in sandbox mode).
+    pub graph_base: String,
+    pub leases: Arc<dyn Leases>,
+    /// This process's name as a lease holder.
+    pub instance_id: String,
+    /// Per number and recipient pacing, and the shops' API rate limits (Redis-shared when set).
+    pub limiter: Arc<dyn RateLimiter>,
+    pub relay_store: Arc<dyn OutboxRelayStore>,
+    pub publisher: Arc<dyn EventPublisher>,
 }

@@ -11,22 +11,15 @@ use tokio::sync::{Notify, watch};
 use application::accounts::connect_account::{ConnectAccountError, ConnectAccountHandler, ConnectWhatsAppAccount};
 use application::accounts::credentials::StoredCredentials;
 use application::accounts::ports::{AccountReads, AccountsUnitOfWork, NumberCredentials};
-use application::accounts::record_quality_updates::RecordQualityHandler;
 use application::billing::ports::RateCardReads;
 use application::customers::personal_data::CustomerProfiles;
 use application::customers::ports::CustomerReads;
-use application::customers::record_preferences::RecordUserPreferencesHandler;
 use application::inbound::ports::WebhookInbox;
-use application::inbound::process_webhooks::ProcessWebhooksHandler;
-use application::media::fetch_media::{FetchMediaService, RecordFetchHandler};
 use application::media::memory::FileMemory;
 use application::media::personal_data::CustomerFiles;
 use application::media::ports::{MediaApi, MediaReads, MediaStore};
-use application::messaging::apply_statuses::ApplyStatusesHandler;
 use application::messaging::personal_data::Conversations;
 use application::messaging::ports::MessagingReads;
-use application::messaging::receive_messages::ReceiveMessagesHandler;
-use application::messaging::record_delivery_outcomes::RecordOutcomesHandler;
 use application::shared::leases::Leases;
 use application::shared::outbox::{EventPublisher, OutboxRelayStore};
 use application::shared::personal_data::PersonalData;
@@ -34,8 +27,6 @@ use application::shared::ports::RateLimiter;
 use application::shared::ports::{Clock, SecretCipher, SystemClock};
 use application::shared::unit_of_work::UnitOfWorkFactory;
 use application::templates::ports::{TemplateApi, TemplateReads};
-use application::templates::record_template_categories::RecordTemplateCategoriesHandler;
-use application::templates::record_template_statuses::RecordTemplateStatusesHandler;
 use application::templates::sync_templates::{RecordTemplatePageHandler, SyncTemplatesService};
 use application::tenancy::authenticate::AuthenticateHandler;
 use application::tenancy::create_shop::{CreateShop, CreateShopHandler};
@@ -53,9 +44,7 @@ use infrastructure::persistence::customers::reads::SeaCustomerReads;
 use infrastructure::persistence::inbound::group_commit::{GroupCommitInbox, GroupObserver};
 use infrastructure::persistence::inbound::inbox::SeaWebhookInbox;
 use infrastructure::persistence::leases::SeaLeases;
-use infrastructure::persistence::media::queue::SeaMediaFetchQueue;
 use infrastructure::persistence::media::reads::SeaMediaReads;
-use infrastructure::persistence::messaging::outbound_queue::SeaOutboundQueue;
 use infrastructure::persistence::messaging::reads::SeaMessagingReads;
 use infrastructure::persistence::outbox::relay_store::SeaOutboxRelayStore;
 use infrastructure::persistence::templates::reads::SeaTemplateReads;
@@ -72,13 +61,8 @@ use crate::http::rate_limit::ApiRateLimits;
 use crate::http::{self, error};
 use crate::metrics::Metrics;
 use crate::sandbox::{self, Sandbox};
-use crate::workers::Workers;
-use crate::workers::background::{Background, LowPriority};
-use crate::workers::dispatcher::{Dispatcher, OutcomeWaiters};
+use crate::workers::dispatcher::OutcomeWaiters;
 use crate::workers::jobs::Jobs;
-use crate::workers::media::MediaWorker;
-use crate::workers::outbox_relay::OutboxRelay;
-use crate::workers::webhooks::WebhookWorker;
 
 pub use crate::http::openapi_json;
 
@@ -251,6 +235,13 @@ impl Application {
             personal_data: personal_data.clone(),
             inbox: inbox.clone(),
             webhook_stored: webhook_stored.clone(),
+            media_wake: Arc::new(Notify::new()),
+            graph_base: graph_base.clone(),
+            leases: leases.clone(),
+            instance_id: instance_id.clone(),
+            limiter: limiter.clone(),
+            relay_store: relay_store.clone(),
+            publisher: publisher.clone(),
         };
         // One handle per context, each wired by its own `http::<context>::wire`.
         let tenancy = http::tenancy::wire(&a);
@@ -262,7 +253,6 @@ impl Application {
         let billing = http::billing::wire(&a);
         let media = http::media::wire(&a);
         let webhooks = http::inbound::wire(&a);
-        let media_wake = Arc::new(Notify::new());
         let ops = Arc::new(OpsHttp {
             db: db.clone(),
             outbox: relay_store.clone(),
@@ -296,115 +286,7 @@ impl Application {
         bootstrap_accounts(&config, &pipeline, uow.as_ref(), &clock, &cipher).await?;
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let workers = if options.workers {
-            let subscriptions = Arc::new(crate::workers::subscriptions::Subscriptions {
-                store: Arc::new(infrastructure::persistence::outbox::subscriptions::SeaSubscriptionStore::new(db.clone())),
-                consumers: vec![Arc::new(crate::workers::event_metrics::ConversationDurations { metrics: metrics.clone() })],
-                leases: leases.clone(),
-                clock: clock.clone(),
-                metrics: metrics.clone(),
-                instance_id: instance_id.clone(),
-                batch: 500,
-                idle: Duration::from_millis(200),
-            });
-            subscriptions.register().await?;
-            let sqlite = db.is_sqlite();
-            let background = Arc::new(LowPriority::new("media-io")?);
-            Workers {
-                webhooks: Arc::new(WebhookWorker {
-                    inbox,
-                    pipeline: pipeline.clone(),
-                    process: ProcessWebhooksHandler {
-                        clock: clock.clone(),
-                        receive: ReceiveMessagesHandler { clock: clock.clone() },
-                        statuses: ApplyStatusesHandler { clock: clock.clone() },
-                        quality: RecordQualityHandler { clock: clock.clone() },
-                        templates: RecordTemplateStatusesHandler { clock: clock.clone() },
-                        categories: RecordTemplateCategoriesHandler,
-                        template_quality: application::templates::record_template_quality::RecordTemplateQualityHandler {
-                            clock: clock.clone(),
-                        },
-                        preferences: RecordUserPreferencesHandler { clock: clock.clone() },
-                    },
-                    metrics: metrics.clone(),
-                    stored: webhook_stored,
-                    // SQLite has one writer: a smaller batch keeps acknowledgements (which need
-                    // the writer too) fast.
-                    per_transaction: if sqlite { 10 } else { 200 },
-                    // Postgres: a batch mostly waits for the database, so three in flight keep
-                    // both busy (docs/BENCHMARKS.md). SQLite has one writer.
-                    loops: if sqlite { 1 } else { 3 },
-                    media_wake: media_wake.clone(),
-                }),
-                media: Arc::new(MediaWorker {
-                    fetch: FetchMediaService {
-                        pipeline: pipeline.clone(),
-                        queue: Arc::new(SeaMediaFetchQueue::new(db.clone())),
-                        credentials: credentials.clone(),
-                        // Downloads and writes on a low-priority runtime, with their own
-                        // connections: the webhook path comes first (workers/background.rs).
-                        api: Arc::new(Background::<dyn MediaApi> {
-                            inner: Arc::new(CloudApiClient::new(
-                                &graph_base,
-                                &config.whatsapp_api_version,
-                                config.cloud_api_timeout,
-                                config.cloud_api_retry_base,
-                            )),
-                            runtime: background.clone(),
-                        }),
-                        store: Arc::new(Background::<dyn MediaStore> { inner: media_store.clone(), runtime: background.clone() }),
-                        clock: clock.clone(),
-                        record: RecordFetchHandler { clock: clock.clone() },
-                        concurrency: config.media_fetch_concurrency,
-                        memory: file_memory.clone(),
-                        claim_for: chrono::Duration::minutes(5),
-                    },
-                    reads: media_reads.clone(),
-                    wake: media_wake,
-                    metrics: metrics.clone(),
-                    instance_id: instance_id.clone(),
-                    batch: (config.media_fetch_concurrency * 4) as u64,
-                }),
-                dispatcher: Arc::new(Dispatcher {
-                    queue: Arc::new(SeaOutboundQueue::new(db.clone())),
-                    limiter: limiter.clone(),
-                    cloud: Arc::new(
-                        CloudApiClient::new(
-                            &graph_base,
-                            &config.whatsapp_api_version,
-                            config.cloud_api_timeout,
-                            config.cloud_api_retry_base,
-                        )
-                        .without_retries(),
-                    ),
-                    cipher: cipher.clone(),
-                    pipeline: pipeline.clone(),
-                    record: RecordOutcomesHandler { clock: clock.clone() },
-                    clock: clock.clone(),
-                    metrics: metrics.clone(),
-                    outcomes,
-                    instance_id: instance_id.clone(),
-                    headroom: config.outbound_headroom_percent as f64 / 100.0,
-                    pair_burst: config.pair_burst as f64,
-                    retry_base: config.cloud_api_retry_base,
-                    stale_after: config.cloud_api_timeout * 2 + Duration::from_secs(5),
-                }),
-                relay: Arc::new(OutboxRelay {
-                    store: relay_store,
-                    publisher,
-                    leases: leases.clone(),
-                    clock: clock.clone(),
-                    metrics: metrics.clone(),
-                    instance_id: instance_id.clone(),
-                    batch: 500,
-                }),
-                jobs,
-                subscriptions,
-            }
-            .spawn(shutdown_rx)
-        } else {
-            Vec::new()
-        };
+        let workers = if options.workers { crate::workers::wire(&a, jobs).await?.spawn(shutdown_rx) } else { Vec::new() };
 
         let rate_limits = Arc::new(ApiRateLimits {
             shops: limiter,

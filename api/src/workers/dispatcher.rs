@@ -261,3 +261,29 @@ async fn record_loop(d: Arc<Dispatcher>, mut rx: mpsc::Receiver<DeliveryOutcome>
         }
     }
 }
+
+/// The outbound dispatcher, wired from the service's adapters (its own Cloud API client, with no
+/// retries: the dispatcher's policy decides each one).
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<Dispatcher> {
+    use infrastructure::meta::CloudApiClient;
+    use infrastructure::persistence::messaging::outbound_queue::SeaOutboundQueue;
+    let c = &a.config;
+    Arc::new(Dispatcher {
+        queue: Arc::new(SeaOutboundQueue::new(a.db.clone())),
+        limiter: a.limiter.clone(),
+        cloud: Arc::new(
+            CloudApiClient::new(&a.graph_base, &c.whatsapp_api_version, c.cloud_api_timeout, c.cloud_api_retry_base).without_retries(),
+        ),
+        cipher: a.cipher.clone(),
+        pipeline: a.pipeline.clone(),
+        record: RecordOutcomesHandler { clock: a.clock.clone() },
+        clock: a.clock.clone(),
+        metrics: a.metrics.clone(),
+        outcomes: a.outcomes.clone(),
+        instance_id: a.instance_id.clone(),
+        headroom: c.outbound_headroom_percent as f64 / 100.0,
+        pair_burst: c.pair_burst as f64,
+        retry_base: c.cloud_api_retry_base,
+        stale_after: c.cloud_api_timeout * 2 + Duration::from_secs(5),
+    })
+}

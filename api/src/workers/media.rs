@@ -74,3 +74,39 @@ impl MediaWorker {
         tracing::info!("media worker stopped");
     }
 }
+
+/// The media fetcher, wired from the service's adapters. Downloads and writes run on a
+/// low-priority runtime, with their own connections: the webhook path comes first
+/// (`workers/background.rs`).
+pub fn wire(a: &crate::adapters::Adapters) -> anyhow::Result<Arc<MediaWorker>> {
+    use application::media::fetch_media::RecordFetchHandler;
+    use application::media::ports::{MediaApi, MediaStore};
+    use infrastructure::meta::CloudApiClient;
+    use infrastructure::persistence::media::queue::SeaMediaFetchQueue;
+
+    use super::background::{Background, LowPriority};
+    let c = &a.config;
+    let background = Arc::new(LowPriority::new("media-io")?);
+    Ok(Arc::new(MediaWorker {
+        fetch: FetchMediaService {
+            pipeline: a.pipeline.clone(),
+            queue: Arc::new(SeaMediaFetchQueue::new(a.db.clone())),
+            credentials: a.credentials.clone(),
+            api: Arc::new(Background::<dyn MediaApi> {
+                inner: Arc::new(CloudApiClient::new(&a.graph_base, &c.whatsapp_api_version, c.cloud_api_timeout, c.cloud_api_retry_base)),
+                runtime: background.clone(),
+            }),
+            store: Arc::new(Background::<dyn MediaStore> { inner: a.media_store.clone(), runtime: background.clone() }),
+            clock: a.clock.clone(),
+            record: RecordFetchHandler { clock: a.clock.clone() },
+            concurrency: c.media_fetch_concurrency,
+            memory: a.file_memory.clone(),
+            claim_for: chrono::Duration::minutes(5),
+        },
+        reads: a.media_reads.clone(),
+        wake: a.media_wake.clone(),
+        metrics: a.metrics.clone(),
+        instance_id: a.instance_id.clone(),
+        batch: (c.media_fetch_concurrency * 4) as u64,
+    }))
+}

@@ -34,6 +34,21 @@ pub struct Workers {
     pub subscriptions: Arc<subscriptions::Subscriptions>,
 }
 
+/// Every worker of this replica, wired from the service's adapters (each worker's own `wire`),
+/// with the consumers' cursors made before the service takes requests.
+pub async fn wire(a: &crate::adapters::Adapters, jobs: Arc<jobs::Jobs>) -> anyhow::Result<Workers> {
+    let subscriptions = subscriptions::wire(a);
+    subscriptions.register().await?;
+    Ok(Workers {
+        webhooks: webhooks::wire(a),
+        media: media::wire(a)?,
+        dispatcher: dispatcher::wire(a),
+        relay: outbox_relay::wire(a),
+        jobs,
+        subscriptions,
+    })
+}
+
 impl Workers {
     pub fn spawn(self, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
         let mut handles = dispatcher::spawn(self.dispatcher, shutdown.clone());

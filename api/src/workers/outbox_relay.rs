@@ -97,3 +97,16 @@ impl OutboxRelay {
         }
     }
 }
+
+/// The outbox relay, wired from the service's adapters.
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<OutboxRelay> {
+    Arc::new(OutboxRelay {
+        store: a.relay_store.clone(),
+        publisher: a.publisher.clone(),
+        leases: a.leases.clone(),
+        clock: a.clock.clone(),
+        metrics: a.metrics.clone(),
+        instance_id: a.instance_id.clone(),
+        batch: 500,
+    })
+}

@@ -64,3 +64,18 @@ impl Subscriptions {
         }
     }
 }
+
+/// The outbox's consumers, wired from the service's adapters. A context that follows events adds
+/// its consumer here.
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<Subscriptions> {
+    Arc::new(Subscriptions {
+        store: Arc::new(infrastructure::persistence::outbox::subscriptions::SeaSubscriptionStore::new(a.db.clone())),
+        consumers: vec![Arc::new(super::event_metrics::ConversationDurations { metrics: a.metrics.clone() })],
+        leases: a.leases.clone(),
+        clock: a.clock.clone(),
+        metrics: a.metrics.clone(),
+        instance_id: a.instance_id.clone(),
+        batch: 500,
+        idle: Duration::from_millis(200),
+    })
+}

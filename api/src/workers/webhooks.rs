@@ -135,3 +135,39 @@ impl WebhookWorker {
         all_ok
     }
 }
+
+/// The webhook processor, wired from the service's adapters.
+pub fn wire(a: &crate::adapters::Adapters) -> Arc<WebhookWorker> {
+    use application::accounts::record_quality_updates::RecordQualityHandler;
+    use application::customers::record_preferences::RecordUserPreferencesHandler;
+    use application::messaging::apply_statuses::ApplyStatusesHandler;
+    use application::messaging::receive_messages::ReceiveMessagesHandler;
+    use application::templates::record_template_categories::RecordTemplateCategoriesHandler;
+    use application::templates::record_template_quality::RecordTemplateQualityHandler;
+    use application::templates::record_template_statuses::RecordTemplateStatusesHandler;
+    let clock = &a.clock;
+    let sqlite = a.db.is_sqlite();
+    Arc::new(WebhookWorker {
+        inbox: a.inbox.clone(),
+        pipeline: a.pipeline.clone(),
+        process: ProcessWebhooksHandler {
+            clock: clock.clone(),
+            receive: ReceiveMessagesHandler { clock: clock.clone() },
+            statuses: ApplyStatusesHandler { clock: clock.clone() },
+            quality: RecordQualityHandler { clock: clock.clone() },
+            templates: RecordTemplateStatusesHandler { clock: clock.clone() },
+            categories: RecordTemplateCategoriesHandler,
+            template_quality: RecordTemplateQualityHandler { clock: clock.clone() },
+            preferences: RecordUserPreferencesHandler { clock: clock.clone() },
+        },
+        metrics: a.metrics.clone(),
+        stored: a.webhook_stored.clone(),
+        // SQLite has one writer: a smaller batch keeps acknowledgements (which need the writer
+        // too) fast.
+        per_transaction: if sqlite { 10 } else { 200 },
+        // Postgres: a batch mostly waits for the database, so three in flight keep both busy
+        // (docs/BENCHMARKS.md). SQLite has one writer.
+        loops: if sqlite { 1 } else { 3 },
+        media_wake: a.media_wake.clone(),
+    })
+}
