@@ -27,7 +27,7 @@ use infrastructure::meta::CloudApiClient;
 use infrastructure::persistence::Db;
 
 use crate::metrics::Metrics;
-use crate::workers::dispatcher::OutcomeWaiters;
+use crate::workers::outcomes::OutcomeWaiters;
 
 pub struct Adapters {
     pub config: Config,

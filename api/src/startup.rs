@@ -61,8 +61,8 @@ use crate::http::rate_limit::ApiRateLimits;
 use crate::http::{self, error};
 use crate::metrics::Metrics;
 use crate::sandbox::{self, Sandbox};
-use crate::workers::dispatcher::OutcomeWaiters;
 use crate::workers::jobs::Jobs;
+use crate::workers::outcomes::OutcomeWaiters;
 
 pub use crate::http::openapi_json;
 

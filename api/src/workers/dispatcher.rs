@@ -9,20 +9,18 @@
 //! `sending` by a process that died mid-call are failed as "outcome unknown", never resent
 //! (docs/adr/0006).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Mutex, Notify, Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 
 use application::messaging::delivery_policy::Decision;
-use application::messaging::ports::{CloudApi, OutboundQueue, SendOutcomes, Settled};
+use application::messaging::ports::{CloudApi, OutboundQueue, Settled};
 use application::messaging::record_delivery_outcomes::{DeliveryOutcome, RecordDeliveryOutcomes, RecordOutcomesHandler};
 use application::shared::meta::{CloudApiError, SenderCredentials};
 use application::shared::ports::RateLimiter;
 use application::shared::ports::{Clock, SecretCipher};
 use application::{Pipeline, RequestContext};
-use domain::MessageId;
 use domain::accounts::AccountStatus;
 
 use crate::metrics::Metrics;
@@ -33,41 +31,7 @@ use crate::metrics::Metrics;
 /// request followed by a fast one would otherwise land inside Meta's interval).
 pub const PAIR_PER_SECOND: f64 = 1.0 / 6.5;
 
-/// Who is waiting for which send's outcome (a `POST /messages/send` in this process).
-#[derive(Default)]
-pub struct OutcomeWaiters {
-    waiters: Mutex<HashMap<MessageId, oneshot::Sender<Settled>>>,
-    /// Wakes the dispatcher (a send was just queued).
-    wake: Notify,
-}
-
-#[async_trait::async_trait]
-impl SendOutcomes for OutcomeWaiters {
-    /// Register interest in a message's outcome, then wake the dispatcher.
-    async fn watch(&self, id: MessageId) -> oneshot::Receiver<Settled> {
-        let (tx, rx) = oneshot::channel();
-        self.waiters.lock().await.insert(id, tx);
-        self.wake.notify_one();
-        rx
-    }
-
-    async fn forget(&self, id: MessageId) {
-        self.waiters.lock().await.remove(&id);
-    }
-}
-
-impl OutcomeWaiters {
-    async fn notify(&self, settled: &Settled) {
-        let id = match settled {
-            Settled::Sent(m) => m.id(),
-            Settled::Failed { message, .. } => message.id(),
-            Settled::Rescheduled { .. } | Settled::Gone(_) => return,
-        };
-        if let Some(tx) = self.waiters.lock().await.remove(&id) {
-            let _ = tx.send(settled.clone());
-        }
-    }
-}
+use super::outcomes::OutcomeWaiters;
 
 /// What the dispatcher needs, built once at start-up.
 pub struct Dispatcher {

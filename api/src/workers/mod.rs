@@ -16,6 +16,7 @@ pub mod event_metrics;
 pub mod jobs;
 pub mod media;
 pub mod outbox_relay;
+pub mod outcomes;
 pub mod subscriptions;
 pub mod webhooks;
 
