@@ -73,4 +73,5 @@ pub struct Adapters {
     pub limiter: Arc<dyn RateLimiter>,
     pub relay_store: Arc<dyn OutboxRelayStore>,
     pub publisher: Arc<dyn EventPublisher>,
+    pub turn_reads: Arc<dyn application::turns::ports::TurnReads>,
 }

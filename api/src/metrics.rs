@@ -37,6 +37,12 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     pub media_fetches: IntCounterVec,
     pub media_backlog: IntGauge,
+    /// Customers' turns by outcome (answered, unanswered, people, consent, failed).
+    pub turns: IntCounterVec,
+    /// From a turn's due time to its answer being queued (seconds).
+    pub turn_lag_seconds: prometheus::Histogram,
+    /// Threads whose customer has waited for people longer than 15 minutes.
+    pub threads_waiting: IntGauge,
 }
 
 fn must<T>(r: prometheus::Result<T>) -> T {
@@ -155,18 +161,28 @@ impl Metrics {
                 "Connections closed by the server's limits (connection_limit, header_timeout)",
                 &["reason"],
             ),
-            http_duration: hist("http_request_duration_seconds", "HTTP request latency", &["method", "route"], s_buckets),
+            http_duration: hist("http_request_duration_seconds", "HTTP request latency", &["method", "route"], s_buckets.clone()),
             media_fetches: counter_vec(
                 "whatsapp_media_fetches_total",
                 "Customers' files fetched from Meta, by outcome (stored, retrying, failed, superseded: settled by another holder after this one's claim expired)",
                 &["outcome"],
             ),
             media_backlog: gauge("whatsapp_media_backlog", "Customers' files waiting to be fetched from Meta"),
+            turns: counter_vec("whatsapp_turns_total", "Customers' turns by outcome", &["outcome"]),
+            turn_lag_seconds: plain_hist(
+                "whatsapp_turn_lag_seconds",
+                "From a customer's turn coming due (its burst's last message plus the quiet time) to its answer being queued",
+                s_buckets.clone(),
+            ),
+            threads_waiting: gauge("whatsapp_threads_waiting", "Threads whose customer has waited for people for over 15 minutes"),
             registry,
         };
         // Label sets are known up front: publish them at zero so dashboards see every series.
         for t in ["free", "template"] {
             m.messages_sent.with_label_values(&[t]);
+        }
+        for o in ["answered", "unanswered", "people", "consent", "failed"] {
+            m.turns.with_label_values(&[o]);
         }
         for o in ["stored", "retrying", "failed", "superseded"] {
             m.media_fetches.with_label_values(&[o]);

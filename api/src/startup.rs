@@ -207,8 +207,14 @@ impl Application {
         // Every context's share of a customer's personal data, in the house's lock order
         // (customers, then conversations and messages, then files): what an erasure runs and an
         // export asks. A new context with personal data adds its own here.
-        let personal_data: Vec<Arc<dyn PersonalData>> =
-            vec![Arc::new(CustomerProfiles), Arc::new(Conversations), Arc::new(CustomerFiles { reads: media_reads.clone() })];
+        let turn_reads: Arc<dyn application::turns::ports::TurnReads> =
+            Arc::new(infrastructure::persistence::turns::reads::SeaTurnReads::new(db.clone()));
+        let personal_data: Vec<Arc<dyn PersonalData>> = vec![
+            Arc::new(CustomerProfiles),
+            Arc::new(application::turns::personal_data::Turns { reads: turn_reads.clone() }),
+            Arc::new(Conversations),
+            Arc::new(CustomerFiles { reads: media_reads.clone() }),
+        ];
         let a = Adapters {
             config: config.clone(),
             workers: options.workers,
@@ -242,6 +248,7 @@ impl Application {
             limiter: limiter.clone(),
             relay_store: relay_store.clone(),
             publisher: publisher.clone(),
+            turn_reads: turn_reads.clone(),
         };
         // One handle per context, each wired by its own `http::<context>::wire`.
         let tenancy = http::tenancy::wire(&a);
@@ -253,6 +260,7 @@ impl Application {
         let billing = http::billing::wire(&a);
         let media = http::media::wire(&a);
         let webhooks = http::inbound::wire(&a);
+        let turns = http::turns::wire(&a);
         let ops = Arc::new(OpsHttp {
             db: db.clone(),
             outbox: relay_store.clone(),
@@ -336,6 +344,7 @@ impl Application {
             .data(templates)
             .data(media)
             .data(billing)
+            .data(turns)
             .data(webhooks)
             .data(ops)
             .data(metrics.clone())

@@ -18,6 +18,7 @@ pub mod privacy;
 pub mod shared;
 pub mod templates;
 pub mod tenancy;
+pub mod turns;
 
 #[cfg(test)]
 mod testing;

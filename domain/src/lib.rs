@@ -13,6 +13,7 @@ pub mod messaging;
 pub mod shared;
 pub mod templates;
 pub mod tenancy;
+pub mod turns;
 
 pub use shared::events::{Events, IntegrationEvent};
 pub use shared::ids::*;

@@ -26,6 +26,7 @@ mod m20261207_000020_idempotency_keys;
 mod m20261207_000021_message_senders;
 mod m20261207_000022_shop_settings;
 mod m20261207_000023_outbox_consumers;
+mod m20261207_000024_turns;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_message_senders::Migration),
             Box::new(m20261207_000022_shop_settings::Migration),
             Box::new(m20261207_000023_outbox_consumers::Migration),
+            Box::new(m20261207_000024_turns::Migration),
         ]
     }
 }

@@ -70,7 +70,16 @@ async fn every_context_contributes_its_jobs_once() {
     names.sort();
     assert_eq!(
         names,
-        ["conversation-expiry", "idempotency-keys", "media-retention", "message-status-sync", "raw-retention", "template-reconciliation"]
+        [
+            "conversation-expiry",
+            "idempotency-keys",
+            "media-retention",
+            "message-status-sync",
+            "raw-retention",
+            "template-reconciliation",
+            "thread-owner-expiry",
+            "waiting-threads"
+        ]
     );
     assert!(app.state.jobs.run_now("message-status-sync").await.unwrap().ends_with("stuck"));
     assert_eq!(app.state.jobs.run_now("no-such-job").await, Err("no job named no-such-job".to_owned()));

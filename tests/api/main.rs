@@ -25,4 +25,5 @@ mod shop_settings;
 mod subscriptions;
 mod templates;
 mod tenancy;
+mod turns;
 mod webhooks;

@@ -26,6 +26,7 @@ pub mod rate_limit;
 pub mod roles;
 pub mod templates;
 pub mod tenancy;
+pub mod turns;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -58,7 +59,8 @@ pub enum ApiTags {
 /// Every context's API, one entry each (poem-openapi implements `OpenApi` for tuples of at most
 /// 16, so each context nests its own operations in its `Api`): a new context adds one line here
 /// and one in `openapi_service`.
-pub type Apis = (tenancy::Api, accounts::Api, messaging::Api, customers::Api, privacy::Api, templates::Api, media::Api, billing::Api);
+pub type Apis =
+    (tenancy::Api, accounts::Api, messaging::Api, customers::Api, privacy::Api, templates::Api, media::Api, billing::Api, turns::Api);
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
@@ -71,6 +73,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             templates::api(),
             media::api(),
             billing::api(),
+            turns::api(),
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),

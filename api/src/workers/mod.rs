@@ -8,6 +8,7 @@
 //! | [`outbox_relay::OutboxRelay`] | outbox → RabbitMQ or in-process | one at a time (lease) |
 //! | [`media::MediaWorker`] | customers' files → fetched from Meta into the media store | every replica (claims skip each other's rows) |
 //! | [`jobs::Jobs`] | each context's [`jobs::PeriodicJob`]s (`jobs/<context>.rs`) | once per tick (lease) |
+//! | [`turns::TurnWorker`] | customers' due turns → the responder chain | every replica (claims skip each other's rows) |
 //! | [`subscriptions::Subscriptions`] | the outbox's durable consumers ([`event_metrics`]: conversation durations) | one per consumer at a time (lease) |
 
 pub mod background;
@@ -18,6 +19,7 @@ pub mod media;
 pub mod outbox_relay;
 pub mod outcomes;
 pub mod subscriptions;
+pub mod turns;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -33,6 +35,7 @@ pub struct Workers {
     pub media: Arc<media::MediaWorker>,
     /// The outbox's durable consumers.
     pub subscriptions: Arc<subscriptions::Subscriptions>,
+    pub turns: Arc<turns::TurnWorker>,
 }
 
 /// Every worker of this replica, wired from the service's adapters (each worker's own `wire`),
@@ -47,6 +50,7 @@ pub async fn wire(a: &crate::adapters::Adapters, jobs: Arc<jobs::Jobs>) -> anyho
         relay: outbox_relay::wire(a),
         jobs,
         subscriptions,
+        turns: turns::wire(a),
     })
 }
 
@@ -59,7 +63,11 @@ impl Workers {
         for _ in 0..self.webhooks.loops {
             handles.push(tokio::spawn(self.webhooks.clone().run(shutdown.clone())));
         }
-        handles.extend([tokio::spawn(self.relay.run(shutdown.clone())), tokio::spawn(self.media.run(shutdown.clone()))]);
+        handles.extend([
+            tokio::spawn(self.relay.run(shutdown.clone())),
+            tokio::spawn(self.media.run(shutdown.clone())),
+            tokio::spawn(self.turns.run(shutdown.clone())),
+        ]);
         handles.extend(self.jobs.spawn(shutdown));
         handles
     }

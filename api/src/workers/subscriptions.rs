@@ -70,7 +70,13 @@ impl Subscriptions {
 pub fn wire(a: &crate::adapters::Adapters) -> Arc<Subscriptions> {
     Arc::new(Subscriptions {
         store: Arc::new(infrastructure::persistence::outbox::subscriptions::SeaSubscriptionStore::new(a.db.clone())),
-        consumers: vec![Arc::new(super::event_metrics::ConversationDurations { metrics: a.metrics.clone() })],
+        consumers: vec![
+            Arc::new(super::event_metrics::ConversationDurations { metrics: a.metrics.clone() }),
+            Arc::new(application::turns::people_answers::PeopleAnswers {
+                pipeline: a.pipeline.clone(),
+                handler: application::turns::record_people_answers::RecordPeopleAnswersHandler { clock: a.clock.clone() },
+            }),
+        ],
         leases: a.leases.clone(),
         clock: a.clock.clone(),
         metrics: a.metrics.clone(),

@@ -159,6 +159,7 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<WebhookWorker> {
             categories: RecordTemplateCategoriesHandler,
             template_quality: RecordTemplateQualityHandler { clock: clock.clone() },
             preferences: RecordUserPreferencesHandler { clock: clock.clone() },
+            turns: application::turns::open_turns::OpenTurnsHandler { clock: clock.clone() },
         },
         metrics: a.metrics.clone(),
         stored: a.webhook_stored.clone(),

@@ -29,6 +29,7 @@ use crate::shared::unit_of_work::UnitOfWork;
 use crate::templates::record_template_categories::{RecordTemplateCategories, RecordTemplateCategoriesHandler};
 use crate::templates::record_template_quality::{RecordTemplateQuality, RecordTemplateQualityHandler};
 use crate::templates::record_template_statuses::{RecordTemplateStatuses, RecordTemplateStatusesHandler, TemplateStatusOutcome};
+use crate::turns::open_turns::{OpenTurns, OpenTurnsHandler};
 use domain::PhoneNumberId;
 use domain::accounts::WhatsAppAccount;
 
@@ -75,6 +76,8 @@ pub struct BatchOutcome {
     pub quality: QualityOutcome,
     pub templates: TemplateStatusOutcome,
     pub preferences: PreferencesOutcome,
+    /// Threads whose turn the batch opened or extended.
+    pub turns: u32,
     /// Template categories that changed.
     pub categories: u32,
     /// Template quality scores that changed.
@@ -121,6 +124,8 @@ pub struct ProcessWebhooksHandler {
     pub categories: RecordTemplateCategoriesHandler,
     pub template_quality: RecordTemplateQualityHandler,
     pub preferences: RecordUserPreferencesHandler,
+    /// The stored messages open or extend their threads' turns (answered by the turn worker).
+    pub turns: OpenTurnsHandler,
 }
 
 #[async_trait]
@@ -217,6 +222,8 @@ impl CommandHandler<ProcessWebhooks> for ProcessWebhooksHandler {
         }
 
         out.messages = self.receive.handle(&ReceiveMessages { messages }, uow).await.map_err(context("messages"))?;
+        let received = std::mem::take(&mut out.messages.received);
+        out.turns = self.turns.handle(&OpenTurns { received }, uow).await.map_err(context("turns"))?;
         out.statuses = self.statuses.handle(&ApplyStatuses { statuses }, uow).await.map_err(context("statuses"))?;
         for wamid in &out.statuses.foreign {
             if let Some(&i) = status_source.get(wamid) {
@@ -291,6 +298,7 @@ mod tests {
             categories: RecordTemplateCategoriesHandler,
             template_quality: RecordTemplateQualityHandler { clock: s.clock() },
             preferences: RecordUserPreferencesHandler { clock: s.clock() },
+            turns: OpenTurnsHandler { clock: s.clock() },
         }
     }
 

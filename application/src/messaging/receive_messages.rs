@@ -53,6 +53,25 @@ pub struct ReceiveOutcome {
     pub consent_changes: u32,
     /// Customers' files to fetch from Meta.
     pub media: u32,
+    /// The messages stored now (not redeliveries), in Meta's order: what answering contexts
+    /// (turns) start from.
+    pub received: Vec<Received>,
+}
+
+/// A customer's message stored now, with its thread and what it means to whoever answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub shop_id: ShopId,
+    pub account_id: AccountId,
+    pub customer_id: domain::CustomerId,
+    pub wa_id: WaId,
+    pub conversation_id: domain::ConversationId,
+    pub message_id: domain::MessageId,
+    pub wamid: String,
+    /// The customer was first seen with this batch: their first message ever.
+    pub first_contact: bool,
+    /// A whole-message opt-out or opt-in keyword (answered by the consent feature).
+    pub keyword: bool,
 }
 
 /// Keywords are short: a longer text is never one, and costs no settings lookup.
@@ -68,7 +87,7 @@ async fn consent_keywords(
     conversations: &HashMap<Key, (Conversation, bool)>,
     events: &mut Events,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<u32, RepoError> {
+) -> Result<(u32, HashSet<String>), RepoError> {
     let candidates: Vec<(&Routed<InboundMessage>, &str)> = fresh
         .iter()
         .filter_map(|m| match &m.item.content {
@@ -77,7 +96,7 @@ async fn consent_keywords(
         })
         .collect();
     if candidates.is_empty() {
-        return Ok(0);
+        return Ok((0, HashSet::new()));
     }
     let mut shops: Vec<ShopId> = candidates.iter().map(|(m, _)| m.account.shop_id()).collect();
     shops.sort();
@@ -89,8 +108,9 @@ async fn consent_keywords(
         .filter_map(|(m, text)| settings.get(&m.account.shop_id()).and_then(|s| s.classify(text)).map(|k| (m, k)))
         .collect();
     if matched.is_empty() {
-        return Ok(0);
+        return Ok((0, HashSet::new()));
     }
+    let keywords: HashSet<String> = matched.iter().map(|(m, _)| m.item.wamid.clone()).collect();
     matched.sort_by(|a, b| (a.0.item.timestamp, &a.0.item.wamid).cmp(&(b.0.item.timestamp, &b.0.item.wamid)));
     let changes: Vec<((ShopId, WaId), ConsentChange)> = matched
         .iter()
@@ -126,7 +146,7 @@ async fn consent_keywords(
     }
     let changed = recorded.iter().filter(|r| r.is_some()).count();
     if changed == 0 {
-        return Ok(0);
+        return Ok((0, keywords));
     }
     let mut replies: Vec<(Key, Message)> = replies.into_iter().collect();
     replies.sort_by(|a, b| a.0.cmp(&b.0));
@@ -149,7 +169,7 @@ async fn consent_keywords(
             })
             .await?;
     }
-    Ok(changed as u32)
+    Ok((changed as u32, keywords))
 }
 
 /// A customer's file, named by Meta's id: it gets our id (in the stored message's content, so
@@ -218,6 +238,7 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
             })
             .collect();
         let mut identified = identify(uow, &contacts, now).await?;
+        let first_seen: HashSet<(ShopId, WaId)> = identified.created.iter().map(|(k, _)| k.clone()).collect();
 
         let mut keys: Vec<Key> = fresh.iter().map(|m| (m.account.id(), m.item.from.clone())).collect();
         keys.sort();
@@ -264,6 +285,17 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
                 ));
             }
             events.push(event);
+            out.received.push(Received {
+                shop_id: shop,
+                account_id: m.account.id(),
+                customer_id: customer.id(),
+                wa_id: m.item.from.clone(),
+                conversation_id: conversation.id(),
+                message_id: message.id(),
+                wamid: m.item.wamid.clone(),
+                first_contact: first_seen.contains(&customer_key),
+                keyword: false,
+            });
             messages.push(message);
         }
 
@@ -285,7 +317,11 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
             uow.media().insert_many(&files).await?;
             out.media = files.len() as u32;
         }
-        out.consent_changes = consent_keywords(uow, &fresh, &conversations, &mut events, now).await?;
+        let (changes, keywords) = consent_keywords(uow, &fresh, &conversations, &mut events, now).await?;
+        out.consent_changes = changes;
+        for r in &mut out.received {
+            r.keyword = keywords.contains(&r.wamid);
+        }
         uow.outbox().append(&events, now).await?;
         out.stored = messages.len() as u32;
         Ok(out)
@@ -315,7 +351,9 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(out, ReceiveOutcome { stored: 1, duplicates: 0, ..Default::default() });
+        assert_eq!((out.stored, out.duplicates), (1, 0));
+        assert_eq!(out.received.len(), 1);
+        assert!(out.received[0].first_contact && !out.received[0].keyword, "a first message, not a keyword");
         assert_eq!(s.then_events(), ["customer.created", "conversation.started", "message.received"]);
     }
 
@@ -328,6 +366,7 @@ mod tests {
         let t = s.now();
         let out = s.when(&h, routed(&account, vec![text_from(wa, "wamid.1", t, " Stop! ")])).await.unwrap();
         assert_eq!(out.consent_changes, 1);
+        assert!(out.received[0].keyword);
         assert_eq!(s.then_events(), ["customer.created", "conversation.started", "message.received", "customer.opt_in.changed"]);
         let customer = s.memory.read(|st| st.customers.values().next().unwrap().clone());
         assert_eq!(customer.consent().marketing.status, domain::customers::OptInStatus::OptedOut);
@@ -342,9 +381,12 @@ mod tests {
         assert_eq!((entry.source, entry.evidence.as_deref()), (ConsentSource::Whatsapp, Some("message wamid.1 \"STOP\"")));
 
         // A second STOP changes nothing and is not confirmed again; a sentence is not a keyword.
-        s.when(&h, routed(&account, vec![text_from(wa, "wamid.2", t, "STOP"), text_from(wa, "wamid.3", t, "stop sending me the bill")]))
+        let out = s
+            .when(&h, routed(&account, vec![text_from(wa, "wamid.2", t, "STOP"), text_from(wa, "wamid.3", t, "stop sending me the bill")]))
             .await
             .unwrap();
+        let keywords: Vec<bool> = out.received.iter().map(|r| r.keyword).collect();
+        assert_eq!(keywords, [true, false], "a second STOP is still a keyword (nothing else answers it); a sentence is not");
         assert_eq!(s.then_events(), ["message.received", "message.received"]);
         assert_eq!(s.memory.read(confirmations).len(), 1);
 
@@ -364,9 +406,9 @@ mod tests {
         let m = text_from("5511987654321", "wamid.1", s.now(), "oi");
         let h = ReceiveMessagesHandler { clock: s.clock() };
         let out = s.when(&h, routed(&account, vec![m.clone(), m.clone()])).await.unwrap();
-        assert_eq!(out, ReceiveOutcome { stored: 1, duplicates: 1, ..Default::default() });
+        assert_eq!((out.stored, out.duplicates, out.received.len()), (1, 1, 1));
         let out = s.when(&h, routed(&account, vec![m])).await.unwrap();
-        assert_eq!(out, ReceiveOutcome { stored: 0, duplicates: 1, ..Default::default() });
+        assert_eq!((out.stored, out.duplicates, out.received.len()), (0, 1, 0), "a redelivery starts nothing");
         assert_eq!(s.memory.read(|st| st.messages.len()), 1);
         assert_eq!(s.then_events().iter().filter(|t| **t == "message.received").count(), 1, "a redelivery emits nothing");
     }

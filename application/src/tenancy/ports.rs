@@ -41,6 +41,8 @@ pub trait ShopRepository: Send {
     async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()>;
     /// Replace the shop's settings.
     async fn save_settings(&mut self, shop: ShopId, settings: &ShopSettings, now: DateTime<Utc>) -> RepoResult<()>;
+    /// The settings of these shops (a shop that set nothing is absent: the defaults apply).
+    async fn settings_of(&mut self, shops: &[ShopId]) -> RepoResult<std::collections::HashMap<ShopId, ShopSettings>>;
 }
 
 /// The read side.

@@ -53,6 +53,7 @@ impl Command for UpdateShopSettings {
                 "businessHours": d.business_hours.is_some(),
                 "closedDates": d.closed_dates.len(),
                 "turnQuietMs": d.turn_quiet_ms,
+                "handBackHours": d.hand_back_hours,
             }),
         })
     }
@@ -82,7 +83,7 @@ mod tests {
     use crate::testing::Scenario;
 
     fn draft(zone: &str) -> SettingsDraft {
-        SettingsDraft { time_zone: zone.into(), business_hours: None, closed_dates: Vec::new(), turn_quiet_ms: 1_500 }
+        SettingsDraft { time_zone: zone.into(), business_hours: None, closed_dates: Vec::new(), turn_quiet_ms: 1_500, hand_back_hours: 24 }
     }
 
     #[tokio::test]

@@ -76,6 +76,12 @@ pub struct State {
     /// A race, for tests: customers another transaction commits just as this one inserts its
     /// new customers (as a burst processed by several loops at once does).
     pub rival_customers: Vec<Customer>,
+    /// The turns context (`testing/turns.rs`).
+    pub threads: BTreeMap<domain::ThreadId, domain::turns::Thread>,
+    pub turns: BTreeMap<domain::TurnId, domain::turns::Turn>,
+    /// (turn, message, wamid).
+    pub turn_messages: Vec<(domain::TurnId, MessageId, String)>,
+    pub automated_responses: Vec<domain::turns::AutomatedResponse>,
     /// Transactions begun (a command the pipeline ran again shows here).
     pub transactions: usize,
 }
@@ -117,6 +123,9 @@ impl UnitOfWorkFactory for Memory {
             part::<dyn crate::media::ports::MediaRepository>(p()),
             part::<dyn crate::billing::ports::RateCardRepository>(p()),
             part::<dyn WebhookEventRepository>(p()),
+            part::<dyn crate::turns::ports::TurnRepository>(p()),
+            part::<dyn crate::turns::ports::ThreadRepository>(p()),
+            part::<dyn crate::turns::ports::AutomatedResponseRepository>(p()),
         ]
         .into_iter()
         .collect();
@@ -132,11 +141,11 @@ pub struct MemoryUnitOfWork {
 /// One context's view of the transaction's copy of the state (every part shares it).
 #[derive(Clone)]
 pub struct MemoryPart {
-    work: Arc<Mutex<State>>,
+    pub(super) work: Arc<Mutex<State>>,
     shared: Arc<Mutex<State>>,
 }
 
-fn stale(what: &str) -> RepoError {
+pub(super) fn stale(what: &str) -> RepoError {
     RepoError::Concurrency(format!("{what} changed since it was read").into())
 }
 
@@ -178,6 +187,10 @@ impl ShopRepository for MemoryPart {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         work.shop_settings.insert(shop, (settings.clone(), now));
         Ok(())
+    }
+    async fn settings_of(&mut self, shops: &[ShopId]) -> RepoResult<HashMap<ShopId, domain::tenancy::ShopSettings>> {
+        let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(shops.iter().filter_map(|s| work.shop_settings.get(s).map(|(v, _)| (*s, v.clone()))).collect())
     }
 }
 

@@ -8,6 +8,7 @@
 //! ```
 
 pub mod memory;
+mod turns;
 
 use std::sync::{Arc, Mutex};
 

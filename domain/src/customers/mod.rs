@@ -16,5 +16,5 @@ pub use consent::{
 pub use customer::{Customer, CustomerSnapshot, MAX_TAG_CHARS, ProfileChange, ProfileError, TagError, UpdateError};
 pub use events::{CustomerCreated, CustomerErased, CustomerEvent, CustomerOptInChanged, CustomerUpdated};
 pub use fields::{FieldDefinition, FieldError, FieldType, check_required, check_values};
-pub use keywords::{ConsentSettings, KeywordMatch, SettingsError};
+pub use keywords::{ConsentSettings, KeywordMatch, SettingsError, fold};
 pub use segment::Segment;

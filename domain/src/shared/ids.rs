@@ -69,6 +69,18 @@ id_type!(
 );
 id_type!(EventId);
 id_type!(
+    /// A customer's burst of messages, answered once (the turns context).
+    TurnId
+);
+id_type!(
+    /// A customer's thread with one of the shop's numbers: it outlives its 24-hour windows.
+    ThreadId
+);
+id_type!(
+    /// One of the shop's automated responses (an answer by keyword, the greeting, the away message).
+    AutomatedResponseId
+);
+id_type!(
     /// Our id of a media file: fetched from a customer's message, or uploaded by the shop.
     MediaId
 );

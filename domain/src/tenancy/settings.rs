@@ -11,6 +11,10 @@ use crate::shared::problem::Problem;
 pub const DEFAULT_TURN_QUIET_MS: u32 = 2_000;
 /// The longest quiet time (a burst is answered at most this long after its last message).
 pub const MAX_TURN_QUIET_MS: u32 = 10_000;
+/// How long people keep a thread with no activity before it is handed back, when the shop sets nothing.
+pub const DEFAULT_HAND_BACK_HOURS: u32 = 24;
+/// The longest a shop may let people keep a quiet thread (30 days).
+pub const MAX_HAND_BACK_HOURS: u32 = 720;
 /// At most this many opening intervals per weekday.
 pub const MAX_INTERVALS_PER_DAY: usize = 6;
 /// At most this many closed dates.
@@ -52,6 +56,8 @@ pub struct SettingsDraft {
     /// `YYYY-MM-DD`, in the shop's zone.
     pub closed_dates: Vec<String>,
     pub turn_quiet_ms: u32,
+    /// Hours without activity after which people hand a thread back (1 to 720).
+    pub hand_back_hours: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,12 +66,19 @@ pub struct ShopSettings {
     hours: Option<[Vec<Interval>; 7]>,
     closed: Vec<NaiveDate>,
     turn_quiet_ms: u32,
+    hand_back_hours: u32,
 }
 
 impl Default for ShopSettings {
     /// A shop that set nothing: UTC, always open, the default quiet time.
     fn default() -> Self {
-        Self { zone: Tz::UTC, hours: None, closed: Vec::new(), turn_quiet_ms: DEFAULT_TURN_QUIET_MS }
+        Self {
+            zone: Tz::UTC,
+            hours: None,
+            closed: Vec::new(),
+            turn_quiet_ms: DEFAULT_TURN_QUIET_MS,
+            hand_back_hours: DEFAULT_HAND_BACK_HOURS,
+        }
     }
 }
 
@@ -132,8 +145,13 @@ impl ShopSettings {
         if d.turn_quiet_ms > MAX_TURN_QUIET_MS {
             problems.push(Problem::new("turnQuietMs", format!("must be 0 to {MAX_TURN_QUIET_MS} milliseconds")));
         }
+        if !(1..=MAX_HAND_BACK_HOURS).contains(&d.hand_back_hours) {
+            problems.push(Problem::new("handBackHours", format!("must be 1 to {MAX_HAND_BACK_HOURS} hours")));
+        }
         match zone {
-            Some(zone) if problems.is_empty() => Ok(Self { zone, hours, closed, turn_quiet_ms: d.turn_quiet_ms }),
+            Some(zone) if problems.is_empty() => {
+                Ok(Self { zone, hours, closed, turn_quiet_ms: d.turn_quiet_ms, hand_back_hours: d.hand_back_hours })
+            }
             _ => Err(problems),
         }
     }
@@ -149,6 +167,13 @@ impl ShopSettings {
     }
     pub fn turn_quiet_ms(&self) -> u32 {
         self.turn_quiet_ms
+    }
+    /// How long people keep a thread with no activity before handing it back.
+    pub fn hand_back(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.hand_back_hours))
+    }
+    pub fn hand_back_hours(&self) -> u32 {
+        self.hand_back_hours
     }
 
     /// The zone to read a customer's local time in: their own when it is a valid IANA zone,
@@ -187,6 +212,7 @@ impl ShopSettings {
                 .map(|days| std::array::from_fn(|i| days[i].iter().map(|iv| (iv.open_text(), iv.close_text())).collect())),
             closed_dates: self.closed.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect(),
             turn_quiet_ms: self.turn_quiet_ms,
+            hand_back_hours: self.hand_back_hours,
         }
     }
 }
@@ -202,7 +228,13 @@ mod tests {
     }
 
     fn draft(zone: &str, hours: Option<[Vec<(String, String)>; 7]>) -> SettingsDraft {
-        SettingsDraft { time_zone: zone.into(), business_hours: hours, closed_dates: vec!["2026-12-25".into()], turn_quiet_ms: 2_000 }
+        SettingsDraft {
+            time_zone: zone.into(),
+            business_hours: hours,
+            closed_dates: vec!["2026-12-25".into()],
+            turn_quiet_ms: 2_000,
+            hand_back_hours: 24,
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod privacy;
 pub mod templates;
 pub mod tenancy;
+pub mod turns;
 pub mod unit_of_work;
 
 mod entities;

@@ -19,6 +19,7 @@ use application::shared::outbox::Outbox;
 use application::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory, part};
 use application::templates::ports::TemplateRepository;
 use application::tenancy::ports::ShopRepository;
+use application::turns::ports::{AutomatedResponseRepository, ThreadRepository, TurnRepository};
 use application::{RepoError, RepoResult};
 
 use super::accounts::repository::SeaAccountRepository;
@@ -31,6 +32,7 @@ use super::outbox::writer::SeaOutbox;
 use super::sql::Txn;
 use super::templates::repository::SeaTemplateRepository;
 use super::tenancy::repository::SeaShopRepository;
+use super::turns::repository::{SeaAutomatedResponseRepository, SeaThreadRepository, SeaTurnRepository};
 use super::{Db, repo_err};
 
 pub struct SeaUnitOfWorkFactory {
@@ -65,6 +67,9 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
             part::<dyn MediaRepository>(Box::new(SeaMediaRepository { tx: tx.clone() })),
             part::<dyn RateCardRepository>(Box::new(SeaRateCardRepository { tx: tx.clone() })),
             part::<dyn WebhookEventRepository>(Box::new(SeaWebhookEventRepository { tx: tx.clone() })),
+            part::<dyn TurnRepository>(Box::new(SeaTurnRepository { tx: tx.clone() })),
+            part::<dyn ThreadRepository>(Box::new(SeaThreadRepository { tx: tx.clone() })),
+            part::<dyn AutomatedResponseRepository>(Box::new(SeaAutomatedResponseRepository { tx: tx.clone() })),
         ]
         .into_iter()
         .collect();

@@ -158,13 +158,18 @@ fn replay(a: FirstAnswer) -> Result<Sent, ApiError> {
 
 /// Parse `content` into the typed model, naming the offending path.
 fn parse_content(v: Value) -> Result<MessageContent, ApiError> {
+    parse_content_at("content", v)
+}
+
+/// Parse message content found at `field` (`content`, an automated response's `answer`).
+pub(crate) fn parse_content_at(field: &str, v: Value) -> Result<MessageContent, ApiError> {
     serde_path_to_error::deserialize::<_, MessageContent>(v).map_err(|e| {
         let message = e.inner().to_string();
-        ApiError::validation(&crate::http::json_body::field_of(Some("content"), &e.path().to_string(), &message), &message)
+        ApiError::validation(&crate::http::json_body::field_of(Some(field), &e.path().to_string(), &message), &message)
     })
 }
 
-fn template(t: TemplateDto) -> TemplateRef {
+pub(crate) fn template(t: TemplateDto) -> TemplateRef {
     TemplateRef { name: t.name, language: t.language, components: t.components.unwrap_or_default() }
 }
 

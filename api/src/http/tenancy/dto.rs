@@ -176,6 +176,9 @@ pub struct ShopSettingsRequest {
     /// How long a customer's burst of messages is waited for before it is answered once
     /// (milliseconds, 0 to 10000). Absent: 2000.
     pub turn_quiet_ms: Option<u32>,
+    /// Hours without activity after which people hand a thread back to the automated
+    /// responders (1 to 720). Absent: 24.
+    pub hand_back_hours: Option<u32>,
 }
 
 impl poem_openapi::types::Example for ShopSettingsRequest {
@@ -197,6 +200,7 @@ impl poem_openapi::types::Example for ShopSettingsRequest {
             }),
             closed_dates: Some(vec!["2026-12-25".into()]),
             turn_quiet_ms: Some(2000),
+            hand_back_hours: Some(24),
         }
     }
 }
@@ -209,6 +213,7 @@ pub struct ShopSettingsDto {
     pub business_hours: Option<BusinessHoursDto>,
     pub closed_dates: Vec<String>,
     pub turn_quiet_ms: u32,
+    pub hand_back_hours: u32,
     /// Whether the shop is open now, by its hours and closed dates.
     pub open_now: bool,
     /// Null: the shop never changed the defaults (UTC, always open, 2000 ms).

@@ -41,6 +41,7 @@ fn dto(s: &ShopSettings, updated_at: Option<chrono::DateTime<chrono::Utc>>, now:
         }),
         closed_dates: d.closed_dates,
         turn_quiet_ms: d.turn_quiet_ms,
+        hand_back_hours: d.hand_back_hours,
         open_now: s.is_open(now),
         updated_at,
     }
@@ -55,6 +56,7 @@ fn draft(b: ShopSettingsRequest) -> SettingsDraft {
         }),
         closed_dates: b.closed_dates.unwrap_or_default(),
         turn_quiet_ms: b.turn_quiet_ms.unwrap_or(DEFAULT_TURN_QUIET_MS),
+        hand_back_hours: b.hand_back_hours.unwrap_or(domain::tenancy::settings::DEFAULT_HAND_BACK_HOURS),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod media;
 pub mod messaging;
 pub mod privacy;
 pub mod templates;
+pub mod turns;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +37,7 @@ pub trait PeriodicJob: Send + Sync {
 
 /// Every context's jobs, wired from the service's adapters.
 pub fn wire(a: &Adapters) -> Vec<Arc<dyn PeriodicJob>> {
-    [messaging::jobs(a), templates::jobs(a), media::jobs(a), privacy::jobs(a)].into_iter().flatten().collect()
+    [messaging::jobs(a), templates::jobs(a), media::jobs(a), privacy::jobs(a), turns::jobs(a)].into_iter().flatten().collect()
 }
 
 /// The jobs and what runs them.

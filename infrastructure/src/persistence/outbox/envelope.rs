@@ -246,6 +246,27 @@ mod tests {
                 attempts: 10,
                 reason: "timeout".into(),
             })),
+            Box::new(domain::turns::TurnEvent::from(domain::turns::OwnerChanged {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                thread_id: domain::ThreadId::new(),
+                wa_id: w(),
+                from: domain::turns::Owner::None,
+                to: domain::turns::Owner::People { member: None },
+                reason: "no_responder".into(),
+            })),
+            Box::new(domain::turns::TurnEvent::from(domain::turns::HandedOff {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                thread_id: domain::ThreadId::new(),
+                turn_id: domain::TurnId::new(),
+                wa_id: w(),
+                reason: "no_responder".into(),
+            })),
         ]
     }
 

@@ -42,6 +42,7 @@ pub mod shop_settings {
         pub business_hours: Option<Json>,
         pub closed_dates: Json,
         pub turn_quiet_ms: i32,
+        pub hand_back_hours: i32,
         pub updated_at: DateTimeUtc,
     }
     crate::persistence::entities::no_relations!();

@@ -48,6 +48,7 @@ pub(crate) fn settings_row(
         business_hours: Set(d.business_hours.as_ref().map(hours_json)),
         closed_dates: Set(serde_json::json!(d.closed_dates)),
         turn_quiet_ms: Set(d.turn_quiet_ms as i32),
+        hand_back_hours: Set(d.hand_back_hours as i32),
         updated_at: Set(now),
     }
 }
@@ -69,6 +70,7 @@ pub(crate) fn settings(
         business_hours,
         closed_dates: serde_json::from_value(m.closed_dates.clone()).map_err(|_| bad("closed dates"))?,
         turn_quiet_ms: u32::try_from(m.turn_quiet_ms).map_err(|_| bad("quiet time"))?,
+        hand_back_hours: u32::try_from(m.hand_back_hours).map_err(|_| bad("hand-back hours"))?,
     };
     let s = domain::tenancy::ShopSettings::parse(&draft).map_err(|_| bad("the settings no longer pass their rules"))?;
     Ok((s, m.updated_at))

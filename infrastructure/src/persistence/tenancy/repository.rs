@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 
 use application::RepoResult;
 use application::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
@@ -36,13 +36,23 @@ impl ShopRepository for SeaShopRepository {
         Entity::insert(super::mapping::settings_row(shop, settings, now))
             .on_conflict(
                 sea_orm::sea_query::OnConflict::column(C::ShopId)
-                    .update_columns([C::TimeZone, C::BusinessHours, C::ClosedDates, C::TurnQuietMs, C::UpdatedAt])
+                    .update_columns([C::TimeZone, C::BusinessHours, C::ClosedDates, C::TurnQuietMs, C::HandBackHours, C::UpdatedAt])
                     .to_owned(),
             )
             .exec_without_returning(self.tx.as_ref())
             .await
             .map(|_| ())
             .map_err(repo_err)
+    }
+
+    async fn settings_of(&mut self, shops: &[ShopId]) -> RepoResult<std::collections::HashMap<ShopId, domain::tenancy::ShopSettings>> {
+        use super::entities::shop_settings::{Column as C, Entity};
+        if shops.is_empty() {
+            return Ok(Default::default());
+        }
+        let ids: Vec<uuid::Uuid> = shops.iter().map(|s| s.as_uuid()).collect();
+        let rows = Entity::find().filter(C::ShopId.is_in(ids)).all(self.tx.as_ref()).await.map_err(repo_err)?;
+        rows.into_iter().map(|m| Ok((ShopId::from(m.shop_id), super::mapping::settings(m)?.0))).collect()
     }
 
     async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool> {
