@@ -19,7 +19,7 @@ mod jobs;
 mod media;
 mod messaging;
 mod outside_checks;
-mod restart;
+pub(crate) mod restart;
 mod segments;
 mod shop_settings;
 mod subscriptions;

@@ -8,11 +8,11 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start(db: &str, port: u16, workers: bool) -> KillOnDrop {
+pub(crate) fn start(db: &str, port: u16, workers: bool) -> KillOnDrop {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_whatsapp-service"));
     cmd.arg("serve");
     if !workers {
@@ -34,7 +34,7 @@ fn start(db: &str, port: u16, workers: bool) -> KillOnDrop {
     )
 }
 
-async fn wait_ready(http: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_ready(http: &reqwest::Client, base: &str) {
     wait_for("server up", || async { http.get(format!("{base}/health/ready")).send().await.is_ok_and(|r| r.status().is_success()) }).await;
 }
 
