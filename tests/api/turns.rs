@@ -284,3 +284,19 @@ async fn a_burst_across_two_replicas_with_a_kill_9_gets_one_answer() {
     assert_eq!(b.scalar("SELECT COUNT(*) FROM turn_messages").await, 3);
     assert_eq!(automated(&b).await, ["system:automated_response"]);
 }
+
+/// The largest page the spec allows is accepted (schemathesis found 200 refused).
+#[tokio::test]
+async fn the_largest_page_of_turns_is_accepted() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let shop = app.create_shop("s").await;
+    app.connect(&shop.admin, PNID, NUMBER).await;
+    app.customer_says(PNID, WA, "oi").await;
+    app.drained().await;
+    let conv = json(app.get(&shop.admin, &format!("/api/v1/conversations/status?waId={WA}")).await).await["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app.get(&shop.admin, &format!("/api/v1/conversations/{conv}/turns?limit=200")).await;
+    assert_eq!(r.status().as_u16(), 200);
+}

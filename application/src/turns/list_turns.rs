@@ -16,7 +16,8 @@ use domain::{ConversationId, ShopId};
 pub struct ListTurns {
     pub shop_id: ShopId,
     pub conversation_id: ConversationId,
-    #[validate(range(min = 1, max = 200))]
+    /// At most 201: a page of 200 and one more, to tell whether there are more.
+    #[validate(range(min = 1, max = 201))]
     pub limit: u64,
 }
 

@@ -65,6 +65,13 @@ const CUSTOMERS: u64 = 10_000;
 
 /// How many distinct customers write (`--customers`; 10,000 unless said).
 static CUSTOMER_COUNT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+/// Automated responses of the shop (`--rules`; none unless said), and the share of customers'
+/// messages that one of them answers (`--match-share`, 0.3).
+static RULES: std::sync::OnceLock<(u64, f64)> = std::sync::OnceLock::new();
+
+fn rules() -> (u64, f64) {
+    *RULES.get().unwrap_or(&(0, 0.3))
+}
 
 fn customers() -> u64 {
     *CUSTOMER_COUNT.get().unwrap_or(&CUSTOMERS)
@@ -121,6 +128,16 @@ fn args() -> Args {
             "--kind" => a.kind = value(),
             "--count" => a.count = value().parse().expect("--count N"),
             "--customers" => CUSTOMER_COUNT.set(value().parse().expect("--customers N")).expect("--customers once"),
+            "--rules" => {
+                let n = value().parse().expect("--rules N");
+                RULES.set((n, rules().1)).expect("--rules before --match-share, once");
+            }
+            "--match-share" => {
+                let (n, _) = rules();
+                let share = value().parse().expect("--match-share 0..1");
+                let _ = RULES.set((n, share));
+                assert_eq!(rules(), (n, share), "--match-share after --rules");
+            }
             "--rate" => a.rate = value().parse().expect("--rate N"),
             "--status-share" => a.status_share = value().parse().expect("--status-share 0..1"),
             "--media-share" => a.media_share = value().parse().expect("--media-share 0..1"),
@@ -138,11 +155,76 @@ fn args() -> Args {
 /// A customer's text message (customer `i % 10,000`).
 fn message_body(i: u64) -> Vec<u8> {
     let ts = chrono::Utc::now().timestamp();
+    // With `--rules`, a share of the messages asks what one of the rules answers.
+    let (rules, share) = rules();
+    let text = if rules > 0 && ((i * 7919) % 1000) as f64 / 1000.0 < share {
+        format!("qual o preco {} hoje?", i % rules)
+    } else {
+        format!("benchmark message {i}")
+    };
     format!(
-        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"9001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"{PNID}"}},"contacts":[{{"profile":{{"name":"Bench"}},"wa_id":"55119{n:08}"}}],"messages":[{{"from":"55119{n:08}","id":"wamid.BENCH{i}","timestamp":"{ts}","type":"text","text":{{"body":"benchmark message {i}"}}}}]}}}}]}}]}}"#,
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"9001","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550001111","phone_number_id":"{PNID}"}},"contacts":[{{"profile":{{"name":"Bench"}},"wa_id":"55119{n:08}"}}],"messages":[{{"from":"55119{n:08}","id":"wamid.BENCH{i}","timestamp":"{ts}","type":"text","text":{{"body":"{text}"}}}}]}}}}]}}]}}"#,
         n = i % customers()
     )
     .into_bytes()
+}
+
+/// `--rules N`: N automated responses, each with an exact, a contains and a starts-with keyword.
+async fn add_rules(parts: &Parts, shop: ShopId) {
+    use application::turns::create_automated_response::{CreateAutomatedResponse, CreateAutomatedResponseHandler};
+    let (n, _) = rules();
+    let h = CreateAutomatedResponseHandler { clock: parts.clock.clone() };
+    for j in 0..n {
+        let draft = domain::turns::ResponseDraft {
+            name: format!("rule {j}"),
+            trigger: "keywords".into(),
+            keywords: vec![
+                (format!("faq {j}"), "exact".into()),
+                (format!("preco {j}"), "contains".into()),
+                (format!("quero o {j}"), "starts_with".into()),
+            ],
+            answer: domain::messaging::MessageContent::Text { text: format!("answer {j}"), preview_url: false },
+            fallback_template: None,
+            priority: (j % 10) as i32,
+            active: true,
+            every_hours: None,
+        };
+        parts.pipeline.execute(&RequestContext::system("bench"), &h, CreateAutomatedResponse { shop_id: shop, draft }).await.unwrap();
+    }
+}
+
+/// How turns were answered: from their due time (the last message plus the quiet time) and from
+/// their last message to the answer being queued.
+fn turn_report(rt: &tokio::runtime::Runtime, parts: &Parts) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let waited = Instant::now();
+    while count(rt, parts, "SELECT COUNT(*) FROM turns WHERE state <> 'done'") > 0 && waited.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let rows = rt
+        .block_on(parts.db.conn.query_all_raw(Statement::from_string(
+            parts.db.backend(),
+            "SELECT due_at, last_at, answered_at, outcome FROM turns WHERE answered_at IS NOT NULL".to_owned(),
+        )))
+        .unwrap();
+    let (mut from_due, mut from_last) = (Vec::new(), Vec::new());
+    let mut outcomes: std::collections::BTreeMap<String, u64> = Default::default();
+    for r in &rows {
+        let due: chrono::DateTime<chrono::Utc> = r.try_get_by_index(0).unwrap();
+        let last: chrono::DateTime<chrono::Utc> = r.try_get_by_index(1).unwrap();
+        let answered: chrono::DateTime<chrono::Utc> = r.try_get_by_index(2).unwrap();
+        let outcome: String = r.try_get_by_index(3).unwrap();
+        *outcomes.entry(outcome).or_default() += 1;
+        from_due.push((answered - due).num_microseconds().unwrap_or(0) as f64 / 1e3);
+        from_last.push((answered - last).num_microseconds().unwrap_or(0) as f64 / 1e3);
+    }
+    println!(
+        "turns         {} answered {outcomes:?}, all done {:.1} s after the backlog emptied",
+        rows.len(),
+        waited.elapsed().as_secs_f64()
+    );
+    println!("turn lag      ms from due {}", percentiles(from_due));
+    println!("              ms from the last message {}", percentiles(from_last));
 }
 
 /// A customer's photo (customer `i % 10,000`): Meta's media id and SHA-256 of a file the
@@ -528,7 +610,8 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
     if !a.cold {
         // The sent messages are recorded with no dispatcher running (it would send them).
         let (parts, _, stop) = start(rt, db_url, false);
-        rt.block_on(setup(&parts, if statuses { a.count } else { 0 }));
+        let shop = rt.block_on(setup(&parts, if statuses { a.count } else { 0 }));
+        rt.block_on(add_rules(&parts, shop));
         stop();
         let (parts, _, stop) = start(rt, db_url, true);
         let inbox = SeaWebhookInbox::new(parts.db.clone());
@@ -543,6 +626,10 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
         while count(rt, &parts, "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL") > 0 {
             std::thread::sleep(Duration::from_millis(200));
         }
+        // The warm-up's turns are answered before the measurement (they are due 2 s later).
+        while count(rt, &parts, "SELECT COUNT(*) FROM turns WHERE state <> 'done'") > 0 {
+            std::thread::sleep(Duration::from_millis(200));
+        }
         analyze(rt, &parts);
         println!("warm-up       {} customers with a conversation each; statistics analysed", customers());
         stop();
@@ -551,7 +638,8 @@ fn drain(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
     {
         let (parts, _, stop) = start(rt, db_url, false);
         if a.cold {
-            rt.block_on(setup(&parts, if statuses { a.count } else { 0 }));
+            let shop = rt.block_on(setup(&parts, if statuses { a.count } else { 0 }));
+            rt.block_on(add_rules(&parts, shop));
         }
         let inbox = Arc::new(SeaWebhookInbox::new(parts.db.clone()));
         let started = Instant::now();
@@ -621,7 +709,8 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
     let sent = statuses.div_ceil(2);
     {
         let (parts, _, stop) = start(rt, db_url, false);
-        rt.block_on(setup(&parts, sent));
+        let shop = rt.block_on(setup(&parts, sent));
+        rt.block_on(add_rules(&parts, shop));
         analyze(rt, &parts);
         stop();
     }
@@ -741,6 +830,10 @@ fn sustained(a: &Args, rt: &tokio::runtime::Runtime, db_url: &str) {
         if a.media_store == "s3" {
             println!("              the bucket received {:.1} MB", S3_BYTES.load(Ordering::Relaxed) as f64 / 1e6);
         }
+    }
+    if rules().0 > 0 || a.status_share < 1.0 {
+        println!("rules         {} automated responses; {:.0} % of messages match one", rules().0, rules().1 * 100.0);
+        turn_report(rt, &parts);
     }
     if let Some(stop_worker) = stop_worker {
         stop_worker();
