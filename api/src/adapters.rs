@@ -74,4 +74,9 @@ pub struct Adapters {
     pub relay_store: Arc<dyn OutboxRelayStore>,
     pub publisher: Arc<dyn EventPublisher>,
     pub turn_reads: Arc<dyn application::turns::ports::TurnReads>,
+    pub hook_reads: Arc<dyn application::webhook_subscriptions::ports::HookReads>,
+    /// Posts merchant webhooks (signed; forbidden addresses refused at connect time).
+    pub hook_sender: Arc<dyn application::webhook_subscriptions::ports::HookSender>,
+    /// Woken when merchant webhook deliveries were queued.
+    pub hooks_wake: Arc<Notify>,
 }

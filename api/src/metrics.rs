@@ -43,6 +43,8 @@ pub struct Metrics {
     pub turn_lag_seconds: prometheus::Histogram,
     /// Threads whose customer has waited for people longer than 15 minutes.
     pub threads_waiting: IntGauge,
+    /// Merchant webhook attempts by outcome (delivered, retrying, dead).
+    pub hook_attempts: IntCounterVec,
 }
 
 fn must<T>(r: prometheus::Result<T>) -> T {
@@ -174,12 +176,16 @@ impl Metrics {
                 "From a customer's turn coming due (its burst's last message plus the quiet time) to its answer being queued",
                 s_buckets.clone(),
             ),
+            hook_attempts: counter_vec("whatsapp_webhook_deliveries_total", "Merchant webhook attempts by outcome", &["outcome"]),
             threads_waiting: gauge("whatsapp_threads_waiting", "Threads whose customer has waited for people for over 15 minutes"),
             registry,
         };
         // Label sets are known up front: publish them at zero so dashboards see every series.
         for t in ["free", "template"] {
             m.messages_sent.with_label_values(&[t]);
+        }
+        for o in ["delivered", "retrying", "dead"] {
+            m.hook_attempts.with_label_values(&[o]);
         }
         for o in ["answered", "unanswered", "people", "consent", "failed"] {
             m.turns.with_label_values(&[o]);

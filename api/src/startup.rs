@@ -91,6 +91,8 @@ pub struct Parts {
     pub metrics: Metrics,
     /// Every context's share of a customer's personal data (what an erasure runs).
     pub personal_data: Vec<Arc<dyn PersonalData>>,
+    /// The names of the outbox's durable consumers (published events wait for every one).
+    pub consumers: Vec<&'static str>,
 }
 
 pub struct Application {
@@ -214,6 +216,7 @@ impl Application {
             Arc::new(application::turns::personal_data::Turns { reads: turn_reads.clone() }),
             Arc::new(Conversations),
             Arc::new(CustomerFiles { reads: media_reads.clone() }),
+            Arc::new(application::webhook_subscriptions::personal_data::HookDeliveries),
         ];
         let a = Adapters {
             config: config.clone(),
@@ -249,6 +252,9 @@ impl Application {
             relay_store: relay_store.clone(),
             publisher: publisher.clone(),
             turn_reads: turn_reads.clone(),
+            hook_reads: Arc::new(infrastructure::persistence::webhook_subscriptions::reads::SeaHookReads::new(db.clone())),
+            hook_sender: Arc::new(infrastructure::hooks::HookClient::new(config.webhook_delivery_timeout, config.sandbox)),
+            hooks_wake: Arc::new(Notify::new()),
         };
         // One handle per context, each wired by its own `http::<context>::wire`.
         let tenancy = http::tenancy::wire(&a);
@@ -261,6 +267,7 @@ impl Application {
         let media = http::media::wire(&a);
         let webhooks = http::inbound::wire(&a);
         let turns = http::turns::wire(&a);
+        let hooks = http::webhook_subscriptions::wire(&a);
         let ops = Arc::new(OpsHttp {
             db: db.clone(),
             outbox: relay_store.clone(),
@@ -290,6 +297,7 @@ impl Application {
             jobs: jobs.clone(),
             metrics: metrics.clone(),
             personal_data: personal_data.clone(),
+            consumers: crate::workers::subscriptions::wire(&a).consumers.iter().map(|c| c.name()).collect(),
         });
         bootstrap_accounts(&config, &pipeline, uow.as_ref(), &clock, &cipher).await?;
 
@@ -345,6 +353,7 @@ impl Application {
             .data(media)
             .data(billing)
             .data(turns)
+            .data(hooks)
             .data(webhooks)
             .data(ops)
             .data(metrics.clone())

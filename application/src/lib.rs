@@ -19,6 +19,7 @@ pub mod shared;
 pub mod templates;
 pub mod tenancy;
 pub mod turns;
+pub mod webhook_subscriptions;
 
 #[cfg(test)]
 mod testing;

@@ -14,6 +14,7 @@ pub mod shared;
 pub mod templates;
 pub mod tenancy;
 pub mod turns;
+pub mod webhook_subscriptions;
 
 pub use shared::events::{Events, IntegrationEvent};
 pub use shared::ids::*;

@@ -98,6 +98,9 @@ pub struct Config {
     pub media_store_url: String,
     /// `MEDIA_FETCH_CONCURRENCY`: customers' files fetched from Meta at once per replica.
     pub media_fetch_concurrency: usize,
+    /// `WEBHOOK_DELIVERY_TIMEOUT_MS`: how long a merchant's receiver has to answer one delivery
+    /// (default 10 s); a slower answer counts as a failed attempt.
+    pub webhook_delivery_timeout: Duration,
     /// `MEDIA_MEMORY_BYTES`: bytes of files one process holds in memory at once (uploads,
     /// re-uploads, fetches); past it a request gets 503 and a fetch waits.
     pub media_memory_bytes: u64,
@@ -300,6 +303,7 @@ impl Config {
             metrics_bind_addr,
             media_store_url: get("MEDIA_STORE_URL").unwrap_or_else(|| "data/media".into()),
             media_fetch_concurrency: number("MEDIA_FETCH_CONCURRENCY", 4, 1, 256)? as usize,
+            webhook_delivery_timeout: Duration::from_millis(number("WEBHOOK_DELIVERY_TIMEOUT_MS", 10_000, 100, 60_000)?),
             media_memory_bytes: number("MEDIA_MEMORY_BYTES", 200 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024)?,
             media_uploads_per_shop: number("MEDIA_UPLOADS_PER_SHOP", 4, 1, 1000)? as usize,
             raw_retention: Duration::from_secs(3600 * number("RAW_RETENTION_HOURS", 24, 0, 24 * 365)?),

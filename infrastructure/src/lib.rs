@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod crypto;
+pub mod hooks;
 pub mod limiter;
 pub mod media_store;
 pub mod meta;

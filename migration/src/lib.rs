@@ -27,6 +27,7 @@ mod m20261207_000021_message_senders;
 mod m20261207_000022_shop_settings;
 mod m20261207_000023_outbox_consumers;
 mod m20261207_000024_turns;
+mod m20261207_000025_webhook_subscriptions;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_shop_settings::Migration),
             Box::new(m20261207_000023_outbox_consumers::Migration),
             Box::new(m20261207_000024_turns::Migration),
+            Box::new(m20261207_000025_webhook_subscriptions::Migration),
         ]
     }
 }

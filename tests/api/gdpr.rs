@@ -130,13 +130,15 @@ async fn an_erased_customer_is_nowhere_in_any_live_row(backend: Backend) {
     assert_eq!(kept, "0 webhook deliveries and 0 published events removed");
     // Published events wait for the outbox's consumers to handle them.
     let consumers = infrastructure::persistence::outbox::subscriptions::SeaSubscriptionStore::new(app.state.db.clone());
-    wait_for("every consumer handled every event", || async {
-        use application::shared::subscription::SubscriptionStore;
-        let (c, head) = (consumers.cursor("conversation-durations").await.unwrap(), consumers.head().await.unwrap());
-        let rows = app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE seq > {}", c.watermark)).await;
-        rows == c.ahead.iter().filter(|s| **s <= head).count() as i64
-    })
-    .await;
+    for consumer in app.state.consumers.iter() {
+        wait_for("every consumer handled every event", || async {
+            use application::shared::subscription::SubscriptionStore;
+            let (c, head) = (consumers.cursor(consumer).await.unwrap(), consumers.head().await.unwrap());
+            let rows = app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE seq > {}", c.watermark)).await;
+            rows == c.ahead.iter().filter(|s| **s <= head).count() as i64
+        })
+        .await;
+    }
     // With no retention, every processed delivery and published event goes.
     let prune = application::privacy::prune_raw_copies::PruneRawCopies {
         copies: std::sync::Arc::new(infrastructure::persistence::privacy::raw_copies::SeaRawCopies::new(app.state.db.clone())),

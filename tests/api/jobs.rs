@@ -78,7 +78,8 @@ async fn every_context_contributes_its_jobs_once() {
             "raw-retention",
             "template-reconciliation",
             "thread-owner-expiry",
-            "waiting-threads"
+            "waiting-threads",
+            "webhook-deliveries"
         ]
     );
     assert!(app.state.jobs.run_now("message-status-sync").await.unwrap().ends_with("stuck"));

@@ -17,6 +17,7 @@ mod idempotency;
 mod import_export;
 mod jobs;
 mod media;
+mod merchant_webhooks;
 mod messaging;
 mod outside_checks;
 pub(crate) mod restart;

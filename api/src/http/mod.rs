@@ -27,6 +27,7 @@ pub mod roles;
 pub mod templates;
 pub mod tenancy;
 pub mod turns;
+pub mod webhook_subscriptions;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -59,8 +60,18 @@ pub enum ApiTags {
 /// Every context's API, one entry each (poem-openapi implements `OpenApi` for tuples of at most
 /// 16, so each context nests its own operations in its `Api`): a new context adds one line here
 /// and one in `openapi_service`.
-pub type Apis =
-    (tenancy::Api, accounts::Api, messaging::Api, customers::Api, privacy::Api, templates::Api, media::Api, billing::Api, turns::Api);
+pub type Apis = (
+    tenancy::Api,
+    accounts::Api,
+    messaging::Api,
+    customers::Api,
+    privacy::Api,
+    templates::Api,
+    media::Api,
+    billing::Api,
+    turns::Api,
+    webhook_subscriptions::Api,
+);
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
@@ -74,6 +85,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             media::api(),
             billing::api(),
             turns::api(),
+            webhook_subscriptions::api(),
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),

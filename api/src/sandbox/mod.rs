@@ -37,6 +37,7 @@ mod customers;
 mod media;
 mod messages;
 mod numbers;
+mod receiver;
 mod templates;
 
 use customers::{customer_message, outbox};
@@ -92,6 +93,8 @@ pub struct Sandbox {
     webhook_url: OnceLock<String>,
     http: reqwest::Client,
     state: Mutex<SandboxState>,
+    /// What the merchant's receiver got (`receiver.rs`).
+    received: Mutex<std::collections::VecDeque<receiver::Received>>,
 }
 
 fn take(bucket: &mut (f64, Instant), capacity: f64, per_sec: f64) -> bool {
@@ -122,6 +125,7 @@ impl Sandbox {
             webhook_url: OnceLock::new(),
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client"),
             state: Mutex::new(SandboxState::default()),
+            received: Mutex::new(std::collections::VecDeque::new()),
         }
     }
 
@@ -206,6 +210,7 @@ pub fn routes(sandbox: Arc<Sandbox>) -> poem::endpoint::BoxEndpoint<'static> {
         .at("/templates/:id/quality", post(set_template_quality))
         .at("/customers/messages", post(customer_message))
         .at("/outbox", get(outbox))
+        .at("/webhook-receiver", post(receiver::receive).get(receiver::received))
         .data(sandbox)
         .boxed()
 }

@@ -9,11 +9,13 @@
 //! | [`media::MediaWorker`] | customers' files → fetched from Meta into the media store | every replica (claims skip each other's rows) |
 //! | [`jobs::Jobs`] | each context's [`jobs::PeriodicJob`]s (`jobs/<context>.rs`) | once per tick (lease) |
 //! | [`turns::TurnWorker`] | customers' due turns → the responder chain | every replica (claims skip each other's rows) |
+//! | [`hooks::HookWorker`] | merchant webhook deliveries → the merchants' URLs, signed, retried | every replica (claims skip each other's rows) |
 //! | [`subscriptions::Subscriptions`] | the outbox's durable consumers ([`event_metrics`]: conversation durations) | one per consumer at a time (lease) |
 
 pub mod background;
 pub mod dispatcher;
 pub mod event_metrics;
+pub mod hooks;
 pub mod jobs;
 pub mod media;
 pub mod outbox_relay;
@@ -36,6 +38,7 @@ pub struct Workers {
     /// The outbox's durable consumers.
     pub subscriptions: Arc<subscriptions::Subscriptions>,
     pub turns: Arc<turns::TurnWorker>,
+    pub hooks: Arc<hooks::HookWorker>,
 }
 
 /// Every worker of this replica, wired from the service's adapters (each worker's own `wire`),
@@ -51,6 +54,7 @@ pub async fn wire(a: &crate::adapters::Adapters, jobs: Arc<jobs::Jobs>) -> anyho
         jobs,
         subscriptions,
         turns: turns::wire(a),
+        hooks: hooks::wire(a),
     })
 }
 
@@ -67,6 +71,7 @@ impl Workers {
             tokio::spawn(self.relay.run(shutdown.clone())),
             tokio::spawn(self.media.run(shutdown.clone())),
             tokio::spawn(self.turns.run(shutdown.clone())),
+            tokio::spawn(self.hooks.run(shutdown.clone())),
         ]);
         handles.extend(self.jobs.spawn(shutdown));
         handles

@@ -76,6 +76,11 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<Subscriptions> {
                 pipeline: a.pipeline.clone(),
                 handler: application::turns::record_people_answers::RecordPeopleAnswersHandler { clock: a.clock.clone() },
             }),
+            Arc::new(application::webhook_subscriptions::fan_out::MerchantWebhooks {
+                pipeline: a.pipeline.clone(),
+                handler: application::webhook_subscriptions::fan_out::FanOutEventsHandler { clock: a.clock.clone() },
+                wake: a.hooks_wake.clone(),
+            }),
         ],
         leases: a.leases.clone(),
         clock: a.clock.clone(),

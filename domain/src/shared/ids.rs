@@ -77,6 +77,10 @@ id_type!(
     ThreadId
 );
 id_type!(
+    /// A merchant's webhook subscription (events delivered to their URL).
+    WebhookSubscriptionId
+);
+id_type!(
     /// One of the shop's automated responses (an answer by keyword, the greeting, the away message).
     AutomatedResponseId
 );

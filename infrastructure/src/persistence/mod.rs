@@ -22,6 +22,7 @@ pub mod templates;
 pub mod tenancy;
 pub mod turns;
 pub mod unit_of_work;
+pub mod webhook_subscriptions;
 
 mod entities;
 pub mod nodelay;

@@ -20,6 +20,7 @@ use application::shared::unit_of_work::{UnitOfWork, UnitOfWorkFactory, part};
 use application::templates::ports::TemplateRepository;
 use application::tenancy::ports::ShopRepository;
 use application::turns::ports::{AutomatedResponseRepository, ThreadRepository, TurnRepository};
+use application::webhook_subscriptions::ports::SubscriptionRepository;
 use application::{RepoError, RepoResult};
 
 use super::accounts::repository::SeaAccountRepository;
@@ -70,6 +71,9 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
             part::<dyn TurnRepository>(Box::new(SeaTurnRepository { tx: tx.clone() })),
             part::<dyn ThreadRepository>(Box::new(SeaThreadRepository { tx: tx.clone() })),
             part::<dyn AutomatedResponseRepository>(Box::new(SeaAutomatedResponseRepository { tx: tx.clone() })),
+            part::<dyn SubscriptionRepository>(Box::new(super::webhook_subscriptions::repository::SeaSubscriptionRepository {
+                tx: tx.clone(),
+            })),
         ]
         .into_iter()
         .collect();

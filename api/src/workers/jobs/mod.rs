@@ -8,6 +8,7 @@ pub mod messaging;
 pub mod privacy;
 pub mod templates;
 pub mod turns;
+pub mod webhook_subscriptions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,7 +38,10 @@ pub trait PeriodicJob: Send + Sync {
 
 /// Every context's jobs, wired from the service's adapters.
 pub fn wire(a: &Adapters) -> Vec<Arc<dyn PeriodicJob>> {
-    [messaging::jobs(a), templates::jobs(a), media::jobs(a), privacy::jobs(a), turns::jobs(a)].into_iter().flatten().collect()
+    [messaging::jobs(a), templates::jobs(a), media::jobs(a), privacy::jobs(a), turns::jobs(a), webhook_subscriptions::jobs(a)]
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// The jobs and what runs them.

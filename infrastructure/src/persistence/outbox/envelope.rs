@@ -267,6 +267,15 @@ mod tests {
                 wa_id: w(),
                 reason: "no_responder".into(),
             })),
+            Box::new(domain::webhook_subscriptions::WebhookSubscriptionEvent::from(
+                domain::webhook_subscriptions::WebhookSubscriptionDisabled {
+                    shop_id: s,
+                    subscription_id: domain::WebhookSubscriptionId::new(),
+                    url: "https://hooks.example.com/whatsapp".into(),
+                    reason: "failures".into(),
+                    consecutive_failures: 50,
+                },
+            )),
         ]
     }
 
@@ -294,6 +303,14 @@ mod tests {
             assert_eq!(&keys, documented, "{}: the event and docs/EVENTS.md disagree", e.event_type());
         }
         assert_eq!(docs.len(), samples().len(), "docs/EVENTS.md documents an event that does not exist");
+    }
+
+    /// A merchant may subscribe to exactly the documented event types.
+    #[test]
+    fn merchant_webhooks_offer_every_documented_event_type() {
+        let documented: BTreeSet<String> = documented().into_keys().collect();
+        let offered: BTreeSet<String> = application::webhook_subscriptions::ports::EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect();
+        assert_eq!(offered, documented);
     }
 
     #[test]
