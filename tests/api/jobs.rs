@@ -58,6 +58,11 @@ async fn a_lease_has_one_holder_until_it_expires(backend: Backend) {
     let later = now + chrono::Duration::seconds(31);
     assert!(leases.acquire("job-x", "replica-b", ttl, later).await.unwrap(), "b takes over an expired lease");
     assert!(!leases.acquire("job-x", "replica-a", ttl, later).await.unwrap());
+    // A graceful stop gives the lease up: the other replica takes it at once.
+    leases.release("job-x", "replica-a").await.unwrap();
+    assert!(!leases.acquire("job-x", "replica-a", ttl, later).await.unwrap(), "a does not hold it: releasing is only the holder's");
+    leases.release("job-x", "replica-b").await.unwrap();
+    assert!(leases.acquire("job-x", "replica-a", ttl, later).await.unwrap(), "released by its holder: taken at once");
 }
 
 both_backends!(the_expiry_job_closes_expired_conversations_once, a_lease_has_one_holder_until_it_expires);

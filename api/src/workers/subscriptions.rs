@@ -62,6 +62,11 @@ impl Subscriptions {
             };
             tokio::select! { _ = tokio::time::sleep(wait) => {}, _ = shutdown.changed() => break }
         }
+        // A graceful stop gives the lease up, so another replica (or this one restarted) takes
+        // the consumer over at once instead of after the lease's 15 s.
+        if let Err(e) = self.leases.release(&lease, &self.instance_id).await {
+            tracing::warn!(consumer = consumer.name(), error = %application::Chain(&e), "could not give the consumer's lease up");
+        }
     }
 }
 

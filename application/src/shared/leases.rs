@@ -14,4 +14,7 @@ pub trait Leases: Send + Sync {
     async fn acquire(&self, name: &str, holder: &str, ttl: Duration, now: DateTime<Utc>) -> RepoResult<bool>;
     /// Record that the job ran (for operators).
     async fn ran(&self, name: &str, at: DateTime<Utc>) -> RepoResult<()>;
+    /// Give the lease up now, if `holder` holds it (a graceful stop: another replica need not
+    /// wait for it to expire).
+    async fn release(&self, name: &str, holder: &str) -> RepoResult<()>;
 }

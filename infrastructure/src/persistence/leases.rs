@@ -47,6 +47,17 @@ impl Leases for SeaLeases {
         Ok(res.rows_affected() == 1)
     }
 
+    async fn release(&self, name: &str, holder: &str) -> RepoResult<()> {
+        let sql = match self.db.backend() {
+            DbBackend::Postgres => "UPDATE job_leases SET expires_at = $1 WHERE name = $2 AND holder = $3",
+            _ => "UPDATE job_leases SET expires_at = ?1 WHERE name = ?2 AND holder = ?3",
+        };
+        let long_ago: DateTime<Utc> = DateTime::UNIX_EPOCH;
+        let values: Vec<Value> = vec![long_ago.into(), name.into(), holder.into()];
+        let _guard = self.db.write_guard().await;
+        self.db.conn.execute_raw(Statement::from_sql_and_values(self.db.backend(), sql, values)).await.map(|_| ()).map_err(repo_err)
+    }
+
     /// Record that the job ran (for operators; metrics carry the same).
     async fn ran(&self, name: &str, at: DateTime<Utc>) -> RepoResult<()> {
         let sql = match self.db.backend() {
