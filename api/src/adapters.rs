@@ -79,4 +79,7 @@ pub struct Adapters {
     pub hook_sender: Arc<dyn application::webhook_subscriptions::ports::HookSender>,
     /// Woken when merchant webhook deliveries were queued.
     pub hooks_wake: Arc<Notify>,
+    /// The shops' automated responses, compiled, shared by the turn worker and the routes that
+    /// change them.
+    pub rule_cache: Arc<application::turns::rule_cache::RuleCache>,
 }

@@ -255,6 +255,7 @@ impl Application {
             hook_reads: Arc::new(infrastructure::persistence::webhook_subscriptions::reads::SeaHookReads::new(db.clone())),
             hook_sender: Arc::new(infrastructure::hooks::HookClient::new(config.webhook_delivery_timeout, config.sandbox)),
             hooks_wake: Arc::new(Notify::new()),
+            rule_cache: Arc::default(),
         };
         // One handle per context, each wired by its own `http::<context>::wire`.
         let tenancy = http::tenancy::wire(&a);

@@ -95,7 +95,7 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<TurnWorker> {
     Arc::new(TurnWorker {
         answer: Arc::new(AnswerTurnService {
             pipeline: a.pipeline.clone(),
-            prepare: PrepareTurnHandler { clock: a.clock.clone() },
+            prepare: PrepareTurnHandler { clock: a.clock.clone(), rules: a.rule_cache.clone() },
             record: RecordTurnAnswerHandler { clock: a.clock.clone(), send: SendMessageHandler { clock: a.clock.clone() } },
             chain: default_chain(),
         }),
@@ -104,7 +104,7 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<TurnWorker> {
         metrics: a.metrics.clone(),
         instance_id: a.instance_id.clone(),
         batch: 64,
-        concurrency: if a.db.is_sqlite() { 1 } else { 16 },
+        concurrency: if a.db.is_sqlite() { 1 } else { 32 },
         claim_for: chrono::Duration::seconds(30),
         idle: Duration::from_millis(50),
     })

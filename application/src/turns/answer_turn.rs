@@ -31,7 +31,7 @@ use crate::tenancy::ports::TenancyUnitOfWork;
 use domain::customers::OptInStatus;
 use domain::messaging::{IdempotencyKey, Sender};
 use domain::tenancy::ShopSettings;
-use domain::turns::{HandedOff, Owner, RuleBook, Thread, Turn, TurnOutcome};
+use domain::turns::{HandedOff, Owner, Thread, Turn, TurnOutcome};
 use domain::{Events, MessageId, ShopId, TurnId};
 
 // ---- 1. PrepareTurn ----
@@ -64,6 +64,8 @@ impl Command for PrepareTurn {
 
 pub struct PrepareTurnHandler {
     pub clock: Arc<dyn Clock>,
+    /// The shops' rules, compiled, for a second.
+    pub rules: Arc<super::rule_cache::RuleCache>,
 }
 
 #[async_trait]
@@ -81,9 +83,11 @@ impl CommandHandler<PrepareTurn> for PrepareTurnHandler {
         let thread = uow.threads().lock(t.account_id, &t.wa_id).await?;
         let owner = thread.as_ref().map_or(Owner::None, |th| th.owner_at(now));
         let settings = uow.shops().settings_of(&[t.shop_id]).await?.remove(&t.shop_id).unwrap_or_default();
-        let rules = uow.automated_responses().of_shop(t.shop_id).await?;
-        let book = RuleBook::new(&rules);
-        Ok(Some(Prepared { context: TurnContext { turn, texts, thread, owner, opted_out, settings, rules, book, now } }))
+        let rules = match self.rules.get(t.shop_id) {
+            Some(r) => r,
+            None => self.rules.put(t.shop_id, uow.automated_responses().of_shop(t.shop_id).await?),
+        };
+        Ok(Some(Prepared { context: TurnContext { turn, texts, thread, owner, opted_out, settings, rules, now } }))
     }
 }
 
@@ -346,7 +350,10 @@ mod tests {
     fn service(s: &Scenario) -> AnswerTurnService {
         AnswerTurnService {
             pipeline: s.pipeline.clone(),
-            prepare: PrepareTurnHandler { clock: s.clock() },
+            prepare: PrepareTurnHandler {
+                clock: s.clock(),
+                rules: Arc::new(crate::turns::rule_cache::RuleCache::new(std::time::Duration::ZERO)),
+            },
             record: RecordTurnAnswerHandler { clock: s.clock(), send: SendMessageHandler { clock: s.clock() } },
             chain: default_chain(),
         }
@@ -363,7 +370,8 @@ mod tests {
             active: true,
             every_hours: None,
         };
-        s.when(&CreateAutomatedResponseHandler { clock: s.clock() }, CreateAutomatedResponse { shop_id: s.shop, draft }).await.unwrap();
+        let h = CreateAutomatedResponseHandler { clock: s.clock(), rules: Arc::default() };
+        s.when(&h, CreateAutomatedResponse { shop_id: s.shop, draft }).await.unwrap();
     }
 
     /// The customer writes these messages in one burst; returns the turn it opened.

@@ -71,6 +71,8 @@ pub(crate) async fn second_active(uow: &mut dyn UnitOfWork, rule: &AutomatedResp
 
 pub struct CreateAutomatedResponseHandler {
     pub clock: Arc<dyn Clock>,
+    /// Forgotten for the shop, so the change answers the next turn.
+    pub rules: Arc<super::rule_cache::RuleCache>,
 }
 
 #[async_trait]
@@ -85,6 +87,7 @@ impl CommandHandler<CreateAutomatedResponse> for CreateAutomatedResponseHandler 
             return Err(CreateAutomatedResponseError::OneActive(kind));
         }
         uow.automated_responses().insert(&rule).await?;
+        self.rules.forget(cmd.shop_id);
         Ok(rule)
     }
 }

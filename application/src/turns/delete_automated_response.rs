@@ -44,11 +44,19 @@ impl Command for DeleteAutomatedResponse {
     }
 }
 
-pub struct DeleteAutomatedResponseHandler;
+pub struct DeleteAutomatedResponseHandler {
+    /// Forgotten for the shop, so the change answers the next turn.
+    pub rules: std::sync::Arc<super::rule_cache::RuleCache>,
+}
 
 #[async_trait]
 impl CommandHandler<DeleteAutomatedResponse> for DeleteAutomatedResponseHandler {
     async fn handle(&self, cmd: &DeleteAutomatedResponse, uow: &mut dyn UnitOfWork) -> Result<(), DeleteAutomatedResponseError> {
-        if uow.automated_responses().delete(cmd.shop_id, cmd.id).await? { Ok(()) } else { Err(DeleteAutomatedResponseError::NotFound) }
+        if uow.automated_responses().delete(cmd.shop_id, cmd.id).await? {
+            self.rules.forget(cmd.shop_id);
+            Ok(())
+        } else {
+            Err(DeleteAutomatedResponseError::NotFound)
+        }
     }
 }

@@ -15,3 +15,4 @@ pub mod ports;
 pub mod record_people_answers;
 pub mod replace_automated_response;
 pub mod responders;
+pub mod rule_cache;

@@ -51,6 +51,8 @@ impl Command for ReplaceAutomatedResponse {
 
 pub struct ReplaceAutomatedResponseHandler {
     pub clock: Arc<dyn Clock>,
+    /// Forgotten for the shop, so the change answers the next turn.
+    pub rules: Arc<super::rule_cache::RuleCache>,
 }
 
 #[async_trait]
@@ -66,6 +68,7 @@ impl CommandHandler<ReplaceAutomatedResponse> for ReplaceAutomatedResponseHandle
             return Err(ReplaceAutomatedResponseError::OneActive(kind));
         }
         uow.automated_responses().update(&rule).await?;
+        self.rules.forget(cmd.shop_id);
         Ok(AutomatedResponse::restore(domain::turns::AutomatedResponseSnapshot {
             version: rule.snapshot().version + 1,
             ..rule.snapshot().clone()

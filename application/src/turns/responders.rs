@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use domain::AutomatedResponseId;
 use domain::messaging::{MessageContent, TemplateRef};
 use domain::tenancy::ShopSettings;
-use domain::turns::{AutomatedResponse, Owner, RuleBook, Thread, Trigger, Turn};
+use domain::turns::{AutomatedResponse, Owner, Thread, Trigger, Turn};
 
 /// What a responder sees of a turn.
 pub struct TurnContext {
@@ -30,16 +30,15 @@ pub struct TurnContext {
     /// The customer opted out of marketing.
     pub opted_out: bool,
     pub settings: ShopSettings,
-    /// The shop's automated responses, the oldest first.
-    pub rules: Vec<AutomatedResponse>,
-    pub book: RuleBook,
+    /// The shop's automated responses (the oldest first), compiled.
+    pub rules: std::sync::Arc<super::rule_cache::CompiledRules>,
     pub now: DateTime<Utc>,
 }
 
 impl TurnContext {
     /// The active rule with this trigger kind, if any (the oldest).
     pub fn active(&self, kind: &str) -> Option<&AutomatedResponse> {
-        self.rules.iter().find(|r| r.is_active() && r.trigger().kind() == kind)
+        self.rules.rules.iter().find(|r| r.is_active() && r.trigger().kind() == kind)
     }
 }
 
@@ -102,13 +101,14 @@ impl Responder for AutomatedResponses {
         "automated_responses"
     }
     async fn respond(&self, cx: &TurnContext, replies: &mut Vec<Reply>) -> Answer {
-        if cx.book.is_empty() {
+        let (rules, book) = (&cx.rules.rules, &cx.rules.book);
+        if book.is_empty() {
             return Answer::Passed;
         }
-        let best = cx.texts.iter().filter_map(|t| cx.book.best(t)).max_by_key(|i| (cx.rules[*i].priority(), std::cmp::Reverse(*i)));
+        let best = cx.texts.iter().filter_map(|t| book.best(t)).max_by_key(|i| (rules[*i].priority(), std::cmp::Reverse(*i)));
         match best {
             Some(i) => {
-                replies.push(reply(self.name(), &cx.rules[i], "automated_response"));
+                replies.push(reply(self.name(), &rules[i], "automated_response"));
                 Answer::Handled
             }
             None => Answer::Passed,

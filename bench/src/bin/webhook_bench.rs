@@ -173,7 +173,7 @@ fn message_body(i: u64) -> Vec<u8> {
 async fn add_rules(parts: &Parts, shop: ShopId) {
     use application::turns::create_automated_response::{CreateAutomatedResponse, CreateAutomatedResponseHandler};
     let (n, _) = rules();
-    let h = CreateAutomatedResponseHandler { clock: parts.clock.clone() };
+    let h = CreateAutomatedResponseHandler { clock: parts.clock.clone(), rules: std::sync::Arc::default() };
     for j in 0..n {
         let draft = domain::turns::ResponseDraft {
             name: format!("rule {j}"),

@@ -37,9 +37,9 @@ pub struct TurnsHttp {
 pub fn wire(a: &Adapters) -> Arc<TurnsHttp> {
     Arc::new(TurnsHttp {
         pipeline: a.pipeline.clone(),
-        create: CreateAutomatedResponseHandler { clock: a.clock.clone() },
-        replace: ReplaceAutomatedResponseHandler { clock: a.clock.clone() },
-        delete: DeleteAutomatedResponseHandler,
+        create: CreateAutomatedResponseHandler { clock: a.clock.clone(), rules: a.rule_cache.clone() },
+        replace: ReplaceAutomatedResponseHandler { clock: a.clock.clone(), rules: a.rule_cache.clone() },
+        delete: DeleteAutomatedResponseHandler { rules: a.rule_cache.clone() },
         responses: ListAutomatedResponsesHandler { reads: a.turn_reads.clone() },
         turns: ListTurnsHandler { reads: a.turn_reads.clone() },
         waiting: ListWaitingThreadsHandler { reads: a.turn_reads.clone(), clock: a.clock.clone() },
