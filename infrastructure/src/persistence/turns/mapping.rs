@@ -4,8 +4,8 @@ use sea_orm::ActiveValue::Set;
 use serde_json::json;
 
 use application::RepoResult;
-use domain::turns::owner::ThreadSnapshot;
 use domain::turns::rules::{AutomatedResponseSnapshot, Keyword, MatchMode, Trigger};
+use domain::turns::thread::ThreadSnapshot;
 use domain::turns::turn::{TurnOutcome, TurnSnapshot, TurnState};
 use domain::turns::{AutomatedResponse, Owner, Thread, Turn};
 use domain::{MessageId, WaId};
