@@ -17,6 +17,9 @@ pub struct HookWorker {
     pub metrics: Metrics,
     pub instance_id: String,
     pub batch: u64,
+    /// Passes in flight at once (each claims its own deliveries): while one records its
+    /// attempts, another posts.
+    pub loops: usize,
 }
 
 impl HookWorker {
@@ -67,6 +70,7 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<HookWorker> {
         wake: a.hooks_wake.clone(),
         metrics: a.metrics.clone(),
         instance_id: a.instance_id.clone(),
-        batch: if a.db.is_sqlite() { 100 } else { 500 },
+        batch: if a.db.is_sqlite() { 100 } else { 250 },
+        loops: if a.db.is_sqlite() { 1 } else { 2 },
     })
 }

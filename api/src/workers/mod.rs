@@ -71,8 +71,11 @@ impl Workers {
             tokio::spawn(self.relay.run(shutdown.clone())),
             tokio::spawn(self.media.run(shutdown.clone())),
             tokio::spawn(self.turns.run(shutdown.clone())),
-            tokio::spawn(self.hooks.run(shutdown.clone())),
+            tokio::spawn(self.hooks.clone().run(shutdown.clone())),
         ]);
+        for _ in 1..self.hooks.loops {
+            handles.push(tokio::spawn(self.hooks.clone().run(shutdown.clone())));
+        }
         handles.extend(self.jobs.spawn(shutdown));
         handles
     }

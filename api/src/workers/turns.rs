@@ -32,21 +32,34 @@ pub struct TurnWorker {
 }
 
 impl TurnWorker {
+    /// Claims as many due turns as it has room for, and claims again as soon as a turn is
+    /// answered (never waiting for a whole batch), so one slow turn holds only its own place.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("turn worker started");
         let permits = Arc::new(Semaphore::new(self.concurrency));
+        let mut tasks = tokio::task::JoinSet::new();
         loop {
             if *shutdown.borrow() {
                 break;
             }
+            while tasks.try_join_next().is_some() {}
             if self.metrics.webhook_backlog.get() > WEBHOOK_BACKLOG_YIELD {
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_millis(250)) => {}
                     r = shutdown.changed() => if r.is_err() { break },
                 }
             }
+            let room = (permits.available_permits() as u64).min(self.batch);
+            if room == 0 {
+                // Every place is taken: wait for one to free up.
+                tokio::select! {
+                    _ = tasks.join_next() => {}
+                    r = shutdown.changed() => if r.is_err() { break },
+                }
+                continue;
+            }
             let now = self.clock.now();
-            let claimed = match self.queue.claim(&self.instance_id, now, now + self.claim_for, self.batch).await {
+            let claimed = match self.queue.claim(&self.instance_id, now, now + self.claim_for, room).await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = %application::Chain(&e), "claiming turns failed; retrying in 1 s");
@@ -54,10 +67,9 @@ impl TurnWorker {
                     continue;
                 }
             };
-            let full = claimed.len() as u64 >= self.batch;
-            let mut tasks = tokio::task::JoinSet::new();
+            let full = claimed.len() as u64 >= room;
             for turn in claimed {
-                let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                let Ok(permit) = permits.clone().try_acquire_owned() else { break };
                 let me = self.clone();
                 tasks.spawn(async move {
                     let _permit = permit;
@@ -74,7 +86,6 @@ impl TurnWorker {
                     }
                 });
             }
-            while tasks.join_next().await.is_some() {}
             if !full {
                 tokio::select! {
                     _ = tokio::time::sleep(self.idle) => {}
@@ -82,6 +93,7 @@ impl TurnWorker {
                 }
             }
         }
+        while tasks.join_next().await.is_some() {}
         tracing::info!("turn worker stopped");
     }
 }
