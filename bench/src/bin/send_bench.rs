@@ -120,6 +120,11 @@ fn main() {
         for t in tasks {
             lat.extend(t.await.unwrap());
         }
+        // Contention shows as commands run again after a concurrent change.
+        let metrics = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+        for line in metrics.lines().filter(|l| l.starts_with("whatsapp_command_reruns_total")) {
+            println!("reruns        {line}");
+        }
         (ok.load(Ordering::Relaxed), errors.load(Ordering::Relaxed), lat, started.elapsed().as_secs_f64())
     });
     let mut lat = lat;

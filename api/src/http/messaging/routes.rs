@@ -64,6 +64,8 @@ async fn outcome(h: &MessagingHttp, rid: &RequestId, shop: ShopId, queued: Messa
     let message = match settled {
         Some(Settled::Sent(m)) => m,
         Some(Settled::Failed { message, error, .. }) => return Err(SendMessageError::from_meta(error, &message).into()),
+        // Nobody waited: it is queued, as just committed (no second read).
+        None if h.send_wait.is_zero() || h.outcomes.is_none() => queued,
         // Not seen settling here (another replica, or still waiting): read where it is.
         _ => match h.pipeline.query(&ctx(rid, Some(shop)), &h.get_message, GetMessage { shop_id: shop, message_id: queued.id() }).await {
             Ok(m) => m,
