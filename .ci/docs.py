@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ["README.md", "docs/CUSTOMERS.md", "docs/TEMPLATES.md", "docs/MEDIA.md", "docs/TURNS.md", "docs/WEBHOOKS.md"]
+DOCS = ["README.md", "docs/CUSTOMERS.md", "docs/TEMPLATES.md", "docs/MEDIA.md", "docs/TURNS.md", "docs/WEBHOOKS.md", "docs/INBOX.md"]
 
 
 def blocks(path):

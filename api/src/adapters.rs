@@ -75,6 +75,8 @@ pub struct Adapters {
     pub publisher: Arc<dyn EventPublisher>,
     pub turn_reads: Arc<dyn application::turns::ports::TurnReads>,
     pub hook_reads: Arc<dyn application::webhook_subscriptions::ports::HookReads>,
+    /// The team's read side (members with their load, departments).
+    pub team_reads: Arc<dyn application::team::ports::TeamReads>,
     /// Posts merchant webhooks (signed; forbidden addresses refused at connect time).
     pub hook_sender: Arc<dyn application::webhook_subscriptions::ports::HookSender>,
     /// Woken when merchant webhook deliveries were queued.

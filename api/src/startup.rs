@@ -253,6 +253,7 @@ impl Application {
             publisher: publisher.clone(),
             turn_reads: turn_reads.clone(),
             hook_reads: Arc::new(infrastructure::persistence::webhook_subscriptions::reads::SeaHookReads::new(db.clone())),
+            team_reads: Arc::new(infrastructure::persistence::team::reads::SeaTeamReads::new(db.clone())),
             hook_sender: Arc::new(infrastructure::hooks::HookClient::new(config.webhook_delivery_timeout, config.sandbox)),
             hooks_wake: Arc::new(Notify::new()),
             rule_cache: Arc::default(),
@@ -269,6 +270,7 @@ impl Application {
         let webhooks = http::inbound::wire(&a);
         let turns = http::turns::wire(&a);
         let hooks = http::webhook_subscriptions::wire(&a);
+        let team = http::team::wire(&a);
         let ops = Arc::new(OpsHttp {
             db: db.clone(),
             outbox: relay_store.clone(),
@@ -355,6 +357,7 @@ impl Application {
             .data(billing)
             .data(turns)
             .data(hooks)
+            .data(team)
             .data(webhooks)
             .data(ops)
             .data(metrics.clone())

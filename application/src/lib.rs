@@ -16,6 +16,7 @@ pub mod media;
 pub mod messaging;
 pub mod privacy;
 pub mod shared;
+pub mod team;
 pub mod templates;
 pub mod tenancy;
 pub mod turns;

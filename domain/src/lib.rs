@@ -11,6 +11,7 @@ pub mod customers;
 pub mod media;
 pub mod messaging;
 pub mod shared;
+pub mod team;
 pub mod templates;
 pub mod tenancy;
 pub mod turns;

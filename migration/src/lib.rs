@@ -28,6 +28,7 @@ mod m20261207_000022_shop_settings;
 mod m20261207_000023_outbox_consumers;
 mod m20261207_000024_turns;
 mod m20261207_000025_webhook_subscriptions;
+mod m20261207_000026_team;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000023_outbox_consumers::Migration),
             Box::new(m20261207_000024_turns::Migration),
             Box::new(m20261207_000025_webhook_subscriptions::Migration),
+            Box::new(m20261207_000026_team::Migration),
         ]
     }
 }

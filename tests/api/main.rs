@@ -24,6 +24,7 @@ pub(crate) mod restart;
 mod segments;
 mod shop_settings;
 mod subscriptions;
+mod team;
 mod templates;
 mod tenancy;
 mod turns;

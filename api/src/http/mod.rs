@@ -24,6 +24,7 @@ pub mod ops;
 pub mod privacy;
 pub mod rate_limit;
 pub mod roles;
+pub mod team;
 pub mod templates;
 pub mod tenancy;
 pub mod turns;
@@ -55,6 +56,8 @@ pub enum ApiTags {
     Media,
     /// What Meta charges: the shop's rate card.
     Billing,
+    /// The shop's team: members (agents) and departments.
+    Team,
 }
 
 /// Every context's API, one entry each (poem-openapi implements `OpenApi` for tuples of at most
@@ -71,6 +74,7 @@ pub type Apis = (
     billing::Api,
     turns::Api,
     webhook_subscriptions::Api,
+    team::Api,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -86,6 +90,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             billing::api(),
             turns::api(),
             webhook_subscriptions::api(),
+            team::api(),
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),
@@ -195,6 +200,15 @@ fn mark_nullable(spec: &mut serde_json::Value) {
                 m.insert("nullable".into(), Value::Bool(true));
             }
         }
+    }
+}
+
+/// A PATCH field: absent → unchanged, null → cleared, a value → set.
+pub fn change<T>(v: poem_openapi::types::MaybeUndefined<T>) -> Option<Option<T>> {
+    match v {
+        poem_openapi::types::MaybeUndefined::Undefined => None,
+        poem_openapi::types::MaybeUndefined::Null => Some(None),
+        poem_openapi::types::MaybeUndefined::Value(x) => Some(Some(x)),
     }
 }
 

@@ -156,6 +156,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "conversation.owner.changed",
     "conversation.handed_off",
     "webhook_subscription.disabled",
+    "agent.created",
+    "agent.updated",
+    "agent.status.changed",
 ];
 
 /// A new signing secret: `whsec_` and 32 random bytes (two v4 UUIDs, 244 random bits), base64.

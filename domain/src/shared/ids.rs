@@ -67,6 +67,10 @@ id_type!(
     /// (`conversations.assigned_agent_id` is one of these).
     MemberId
 );
+id_type!(
+    /// A department of the shop's team (the team context).
+    DepartmentId
+);
 id_type!(EventId);
 id_type!(
     /// A customer's burst of messages, answered once (the turns context).

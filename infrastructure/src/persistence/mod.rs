@@ -18,6 +18,7 @@ pub mod media;
 pub mod messaging;
 pub mod outbox;
 pub mod privacy;
+pub mod team;
 pub mod templates;
 pub mod tenancy;
 pub mod turns;

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
@@ -32,7 +31,7 @@ use crate::http::messaging::MessagingHttp;
 use crate::http::messaging::dto::ConversationDto;
 use crate::http::middleware::RequestId;
 use crate::http::privacy::PrivacyHttp;
-use crate::http::{ApiTags, ctx, page};
+use crate::http::{ApiTags, change, ctx, page};
 
 pub struct CustomersApi;
 
@@ -72,15 +71,6 @@ pub(super) fn sort_of(s: Option<&str>) -> Result<CustomerSort, ApiError> {
         None => Ok(CustomerSort::default()),
         Some(s) => CustomerSort::parse(s)
             .ok_or_else(|| ApiError::validation("sort", "firstContactedAt, lastInboundAt, updatedAt or name, - for descending")),
-    }
-}
-
-/// Absent → unchanged, null → cleared, a value → set.
-fn change(v: MaybeUndefined<String>) -> Option<Option<String>> {
-    match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(x) => Some(Some(x)),
     }
 }
 

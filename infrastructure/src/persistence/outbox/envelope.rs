@@ -276,6 +276,30 @@ mod tests {
                     consecutive_failures: 50,
                 },
             )),
+            Box::new(domain::team::TeamEvent::from(domain::team::MemberCreated {
+                shop_id: s,
+                member_id: domain::MemberId::new(),
+                name: "Ana Souza".into(),
+                email: "ana@shop.example.com".into(),
+                status: "offline".into(),
+                capacity: 5,
+                skills: vec!["billing".into()],
+            })),
+            Box::new(domain::team::TeamEvent::from(domain::team::MemberUpdated {
+                shop_id: s,
+                member_id: domain::MemberId::new(),
+                name: "Ana Souza".into(),
+                email: "ana@shop.example.com".into(),
+                capacity: 8,
+                skills: vec!["billing".into()],
+                active: true,
+            })),
+            Box::new(domain::team::TeamEvent::from(domain::team::MemberStatusChanged {
+                shop_id: s,
+                member_id: domain::MemberId::new(),
+                from: "offline".into(),
+                to: "available".into(),
+            })),
         ]
     }
 

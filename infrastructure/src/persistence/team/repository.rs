@@ -1,0 +1,143 @@
+//! The team's write side, inside a unit of work.
+
+use async_trait::async_trait;
+use sea_orm::sea_query::LockType;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use application::team::ports::TeamRepository;
+use application::{RepoError, RepoResult};
+use domain::team::{Department, Member};
+use domain::{DepartmentId, MemberId, ShopId};
+
+use super::entities::{department_members as dm, departments as deps, team_members as members};
+use super::mapping;
+use crate::persistence::repo_err;
+use crate::persistence::sql::Txn;
+
+pub struct SeaTeamRepository {
+    pub(crate) tx: Txn,
+}
+
+impl SeaTeamRepository {
+    async fn replace_membership(&mut self, d: &Department) -> RepoResult<()> {
+        dm::Entity::delete_many().filter(dm::Column::DepartmentId.eq(d.id().as_uuid())).exec(self.tx.as_ref()).await.map_err(repo_err)?;
+        let rows = mapping::membership_rows(d);
+        if !rows.is_empty() {
+            dm::Entity::insert_many(rows).exec_without_returning(self.tx.as_ref()).await.map_err(repo_err)?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TeamRepository for SeaTeamRepository {
+    async fn insert_member(&mut self, m: &Member) -> RepoResult<()> {
+        mapping::member_row(m, 1).insert(self.tx.as_ref()).await.map(|_| ()).map_err(repo_err)
+    }
+
+    async fn lock_member(&mut self, shop: ShopId, id: MemberId) -> RepoResult<Option<Member>> {
+        let q = members::Entity::find_by_id(id.as_uuid()).filter(members::Column::ShopId.eq(shop.as_uuid())).lock(LockType::Update);
+        q.one(self.tx.as_ref()).await.map_err(repo_err)?.map(mapping::member).transpose()
+    }
+
+    async fn update_member(&mut self, m: &Member) -> RepoResult<()> {
+        let loaded = m.snapshot().version;
+        let mut row = mapping::member_row(m, loaded + 1);
+        row.id = sea_orm::ActiveValue::NotSet;
+        let res = members::Entity::update_many()
+            .set(row)
+            .filter(members::Column::Id.eq(m.id().as_uuid()))
+            .filter(members::Column::Version.eq(loaded))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        if res.rows_affected != 1 {
+            return Err(RepoError::Concurrency(format!("member {} changed since it was read", m.id()).into()));
+        }
+        Ok(())
+    }
+
+    async fn email_taken(&mut self, shop: ShopId, email: &str, except: Option<MemberId>) -> RepoResult<bool> {
+        let mut q = members::Entity::find().filter(members::Column::ShopId.eq(shop.as_uuid())).filter(members::Column::Email.eq(email));
+        if let Some(id) = except {
+            q = q.filter(members::Column::Id.ne(id.as_uuid()));
+        }
+        Ok(q.count(self.tx.as_ref()).await.map_err(repo_err)? > 0)
+    }
+
+    async fn members_of_shop(&mut self, shop: ShopId, ids: &[MemberId]) -> RepoResult<Vec<MemberId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<uuid::Uuid> = members::Entity::find()
+            .select_only()
+            .column(members::Column::Id)
+            .filter(members::Column::ShopId.eq(shop.as_uuid()))
+            .filter(members::Column::Id.is_in(ids.iter().map(|i| i.as_uuid())))
+            .into_tuple()
+            .all(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(found.into_iter().map(MemberId::from).collect())
+    }
+
+    async fn insert_department(&mut self, d: &Department) -> RepoResult<()> {
+        mapping::department_row(d, 1).insert(self.tx.as_ref()).await.map_err(repo_err)?;
+        self.replace_membership(d).await
+    }
+
+    async fn lock_department(&mut self, shop: ShopId, id: DepartmentId) -> RepoResult<Option<Department>> {
+        let q = deps::Entity::find_by_id(id.as_uuid()).filter(deps::Column::ShopId.eq(shop.as_uuid())).lock(LockType::Update);
+        let Some(row) = q.one(self.tx.as_ref()).await.map_err(repo_err)? else {
+            return Ok(None);
+        };
+        let ids: Vec<uuid::Uuid> = dm::Entity::find()
+            .select_only()
+            .column(dm::Column::MemberId)
+            .filter(dm::Column::DepartmentId.eq(id.as_uuid()))
+            .order_by_asc(dm::Column::Position)
+            .into_tuple()
+            .all(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        mapping::department(row, ids.into_iter().map(MemberId::from).collect()).map(Some)
+    }
+
+    async fn update_department(&mut self, d: &Department) -> RepoResult<()> {
+        let loaded = d.snapshot().version;
+        let mut row = mapping::department_row(d, loaded + 1);
+        row.id = sea_orm::ActiveValue::NotSet;
+        let res = deps::Entity::update_many()
+            .set(row)
+            .filter(deps::Column::Id.eq(d.id().as_uuid()))
+            .filter(deps::Column::Version.eq(loaded))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        if res.rows_affected != 1 {
+            return Err(RepoError::Concurrency(format!("department {} changed since it was read", d.id()).into()));
+        }
+        self.replace_membership(d).await
+    }
+
+    async fn delete_department(&mut self, shop: ShopId, id: DepartmentId) -> RepoResult<bool> {
+        let res = deps::Entity::delete_many()
+            .filter(deps::Column::Id.eq(id.as_uuid()))
+            .filter(deps::Column::ShopId.eq(shop.as_uuid()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        if res.rows_affected == 1 {
+            dm::Entity::delete_many().filter(dm::Column::DepartmentId.eq(id.as_uuid())).exec(self.tx.as_ref()).await.map_err(repo_err)?;
+        }
+        Ok(res.rows_affected == 1)
+    }
+
+    async fn department_name_taken(&mut self, shop: ShopId, name: &str, except: Option<DepartmentId>) -> RepoResult<bool> {
+        let mut q = deps::Entity::find().filter(deps::Column::ShopId.eq(shop.as_uuid())).filter(deps::Column::Name.eq(name));
+        if let Some(id) = except {
+            q = q.filter(deps::Column::Id.ne(id.as_uuid()));
+        }
+        Ok(q.count(self.tx.as_ref()).await.map_err(repo_err)? > 0)
+    }
+}
