@@ -271,6 +271,7 @@ impl Application {
         let turns = http::turns::wire(&a);
         let hooks = http::webhook_subscriptions::wire(&a);
         let team = http::team::wire(&a);
+        let inbox = http::inbox::wire(&a);
         let ops = Arc::new(OpsHttp {
             db: db.clone(),
             outbox: relay_store.clone(),
@@ -358,6 +359,7 @@ impl Application {
             .data(turns)
             .data(hooks)
             .data(team)
+            .data(inbox)
             .data(webhooks)
             .data(ops)
             .data(metrics.clone())

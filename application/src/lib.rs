@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod billing;
 pub mod customers;
 pub mod inbound;
+pub mod inbox;
 pub mod media;
 pub mod messaging;
 pub mod privacy;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod billing;
 pub mod customers;
+pub mod inbox;
 pub mod media;
 pub mod messaging;
 pub mod shared;

@@ -15,6 +15,7 @@ mod gdpr;
 mod hardening;
 mod idempotency;
 mod import_export;
+mod inbox;
 mod jobs;
 mod media;
 mod merchant_webhooks;

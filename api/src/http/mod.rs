@@ -15,6 +15,7 @@ pub mod customers;
 pub mod error;
 pub mod guard;
 pub mod inbound;
+pub mod inbox;
 pub mod json_body;
 pub mod listener;
 pub mod media;
@@ -75,6 +76,7 @@ pub type Apis = (
     turns::Api,
     webhook_subscriptions::Api,
     team::Api,
+    inbox::Api,
 );
 
 pub fn openapi_service() -> OpenApiService<Apis, ()> {
@@ -91,6 +93,7 @@ pub fn openapi_service() -> OpenApiService<Apis, ()> {
             turns::api(),
             webhook_subscriptions::api(),
             team::api(),
+            inbox::api(),
         ),
         "whatsapp-service",
         env!("CARGO_PKG_VERSION"),

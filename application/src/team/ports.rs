@@ -24,6 +24,9 @@ pub trait TeamRepository: Send {
     async fn update_member(&mut self, m: &Member) -> RepoResult<()>;
     /// Whether another member of the shop has this email.
     async fn email_taken(&mut self, shop: ShopId, email: &str, except: Option<MemberId>) -> RepoResult<bool>;
+    /// The member's load now: the threads people own and assigned to them whose time has not
+    /// run out (read after locking the member, so assignments to one member queue).
+    async fn load_of(&mut self, shop: ShopId, member: MemberId, now: chrono::DateTime<chrono::Utc>) -> RepoResult<u32>;
     /// Which of these ids are members of the shop.
     async fn members_of_shop(&mut self, shop: ShopId, ids: &[MemberId]) -> RepoResult<Vec<MemberId>>;
     /// The department and its members.

@@ -159,6 +159,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "agent.created",
     "agent.updated",
     "agent.status.changed",
+    "conversation.assigned",
 ];
 
 /// A new signing secret: `whsec_` and 32 random bytes (two v4 UUIDs, 244 random bits), base64.

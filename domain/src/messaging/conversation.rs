@@ -336,6 +336,16 @@ impl Conversation {
         }))
     }
 
+    /// The member people assigned this window to (`None`: nobody in particular). `false`: it
+    /// already was.
+    pub fn assign(&mut self, member: Option<MemberId>) -> bool {
+        if self.s.assigned_agent_id == member {
+            return false;
+        }
+        self.s.assigned_agent_id = member;
+        true
+    }
+
     /// Close on request (an agent resolved it).
     pub fn close(&mut self, now: DateTime<Utc>) -> Option<MessagingEvent> {
         self.end(ConversationStatus::Closed, "closed", now)

@@ -300,6 +300,17 @@ mod tests {
                 from: "offline".into(),
                 to: "available".into(),
             })),
+            Box::new(domain::inbox::InboxEvent::from(domain::inbox::ConversationAssigned {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                thread_id: domain::ThreadId::new(),
+                wa_id: w(),
+                member_id: Some(domain::MemberId::new()),
+                previous_member_id: None,
+                reason: "assigned".into(),
+            })),
         ]
     }
 

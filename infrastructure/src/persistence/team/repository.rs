@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::LockType;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use application::team::ports::TeamRepository;
 use application::{RepoError, RepoResult};
@@ -13,6 +13,7 @@ use super::entities::{department_members as dm, departments as deps, team_member
 use super::mapping;
 use crate::persistence::repo_err;
 use crate::persistence::sql::Txn;
+use crate::persistence::turns::entities::threads;
 
 pub struct SeaTeamRepository {
     pub(crate) tx: Txn,
@@ -63,6 +64,18 @@ impl TeamRepository for SeaTeamRepository {
             q = q.filter(members::Column::Id.ne(id.as_uuid()));
         }
         Ok(q.count(self.tx.as_ref()).await.map_err(repo_err)? > 0)
+    }
+
+    async fn load_of(&mut self, shop: ShopId, member: MemberId, now: chrono::DateTime<chrono::Utc>) -> RepoResult<u32> {
+        let n = threads::Entity::find()
+            .filter(threads::Column::ShopId.eq(shop.as_uuid()))
+            .filter(threads::Column::Owner.eq("people"))
+            .filter(threads::Column::OwnerMemberId.eq(member.as_uuid()))
+            .filter(Condition::any().add(threads::Column::OwnerExpiresAt.is_null()).add(threads::Column::OwnerExpiresAt.gt(now)))
+            .count(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     async fn members_of_shop(&mut self, shop: ShopId, ids: &[MemberId]) -> RepoResult<Vec<MemberId>> {

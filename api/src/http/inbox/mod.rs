@@ -1,0 +1,44 @@
+//! The team inbox API: assigning conversations (the inbox list, notes, quick replies and the
+//! stream join here).
+
+pub mod dto;
+pub mod routes;
+
+use std::sync::Arc;
+
+use application::Pipeline;
+use application::inbox::assign_conversation::{AssignConversationError, AssignConversationHandler};
+use domain::inbox::AssignRefusal;
+
+use super::error::ApiError;
+use crate::adapters::Adapters;
+
+/// The context's operations, one entry of the service's spec (`http::Apis`).
+pub type Api = routes::InboxApi;
+
+pub fn api() -> Api {
+    routes::InboxApi
+}
+
+pub struct InboxHttp {
+    pub pipeline: Pipeline,
+    pub assign: AssignConversationHandler,
+}
+
+pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
+    Arc::new(InboxHttp { pipeline: a.pipeline.clone(), assign: AssignConversationHandler { clock: a.clock.clone() } })
+}
+
+impl From<AssignConversationError> for ApiError {
+    fn from(e: AssignConversationError) -> Self {
+        match e {
+            AssignConversationError::Invalid(i) => i.into(),
+            AssignConversationError::NotFound => ApiError::not_found("conversation"),
+            AssignConversationError::Refused(r @ AssignRefusal::AtCapacity { .. }) => {
+                ApiError::conflict("CONFLICT", format!("the member {r}"))
+            }
+            AssignConversationError::Refused(r) => ApiError::validation("memberId", &r.to_string()),
+            AssignConversationError::Storage(s) => s.into(),
+        }
+    }
+}

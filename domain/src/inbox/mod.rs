@@ -1,0 +1,8 @@
+//! The team inbox: people working customers' threads (assignment; the inbox list, notes and
+//! the rest of issue 20 join here).
+
+pub mod assignment;
+pub mod events;
+
+pub use assignment::{AssignRefusal, check_assignee};
+pub use events::{ConversationAssigned, InboxEvent};

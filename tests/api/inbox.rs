@@ -1,0 +1,140 @@
+//! The inbox: people assign customers' threads to members of the team (capacity enforced in the
+//! write, also under concurrent assignments), unassign them, and the conversation shows its
+//! assignee; events and audit follow.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+const PNID: &str = "1065403522";
+const NUMBER: &str = "+15550001111";
+
+async fn member(app: &TestApp, key: &str, name: &str, capacity: u32) -> String {
+    let email = format!("{}@shop.example.com", name.to_lowercase());
+    let m = json(app.post(key, "/api/v1/agents", json!({"name": name, "email": email, "capacity": capacity})).await).await;
+    m["id"].as_str().unwrap().to_owned()
+}
+
+/// A customer writes, nothing answers, and people own the thread: its conversation's id.
+async fn waiting_conversation(app: &TestApp, key: &str, wa: &str) -> String {
+    app.customer_says(PNID, wa, "I need a person").await;
+    app.drained().await;
+    wait_for("handed to people", || async {
+        app.scalar(&format!("SELECT COUNT(*) FROM threads WHERE owner = 'people' AND wa_id = '{wa}'")).await == 1
+    })
+    .await;
+    json(app.get(key, &format!("/api/v1/conversations/status?waId={wa}")).await).await["conversationId"].as_str().unwrap().to_owned()
+}
+
+async fn load(app: &TestApp, key: &str, id: &str) -> Value {
+    json(app.get(key, &format!("/api/v1/agents/{id}")).await).await["load"].clone()
+}
+
+async fn conversations_are_assigned_to_active_members_below_capacity(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    let agent = app.create_key(&k, &shop.id, "agent").await;
+    let viewer = app.create_key(&k, &shop.id, "viewer").await;
+    app.connect(&k, PNID, NUMBER).await;
+    let ana = member(&app, &k, "Ana", 1).await;
+    let bruno = member(&app, &k, "Bruno", 3).await;
+    app.patch(&k, &format!("/api/v1/agents/{bruno}"), json!({"active": false})).await;
+    let other = app.create_shop("t").await;
+    let stranger = member(&app, &other.admin, "Ze", 3).await;
+    let c1 = waiting_conversation(&app, &k, "5511900000001").await;
+    let c2 = waiting_conversation(&app, &k, "5511900000002").await;
+
+    expect_error(app.post(&viewer, &format!("/api/v1/conversations/{c1}/assign"), json!({"memberId": ana})).await, 403, "FORBIDDEN").await;
+    let a = json(app.post(&agent, &format!("/api/v1/conversations/{c1}/assign"), json!({"memberId": ana})).await).await;
+    assert_eq!((&a["owner"], &a["memberId"], &a["previousMemberId"]), (&json!("people"), &json!(ana), &json!(null)), "{a}");
+    assert!(a["ownerExpiresAt"].is_string());
+    let conv = json(app.get(&k, &format!("/api/v1/conversations/{c1}")).await).await;
+    assert_eq!(conv["conversation"]["assignedAgentId"], json!(ana), "{conv}");
+    assert_eq!(load(&app, &k, &ana).await, 1);
+
+    // Ana is at capacity; Bruno is deactivated; Zé is another shop's.
+    let e = expect_error(app.post(&agent, &format!("/api/v1/conversations/{c2}/assign"), json!({"memberId": ana})).await, 409, "CONFLICT")
+        .await;
+    assert!(e["error"]["message"].as_str().unwrap().contains("capacity"), "{e}");
+    let e = expect_error(
+        app.post(&agent, &format!("/api/v1/conversations/{c2}/assign"), json!({"memberId": bruno})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(e["error"]["details"]["field"], "memberId", "{e}");
+    expect_error(
+        app.post(&agent, &format!("/api/v1/conversations/{c2}/assign"), json!({"memberId": stranger})).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    expect_error(app.post(&other.admin, &format!("/api/v1/conversations/{c1}/unassign"), json!({})).await, 404, "NOT_FOUND").await;
+
+    // Assigning again to the same member changes nothing; unassigning frees her.
+    let again = json(app.post(&agent, &format!("/api/v1/conversations/{c1}/assign"), json!({"memberId": ana})).await).await;
+    assert_eq!(again["previousMemberId"], json!(ana));
+    let u = json(app.post(&agent, &format!("/api/v1/conversations/{c1}/unassign"), json!({})).await).await;
+    assert_eq!((&u["owner"], &u["memberId"], &u["previousMemberId"]), (&json!("people"), &json!(null), &json!(ana)));
+    assert_eq!(load(&app, &k, &ana).await, 0);
+    assert_eq!(json(app.get(&k, &format!("/api/v1/conversations/{c1}")).await).await["conversation"]["assignedAgentId"], json!(null));
+    assert_eq!(
+        json(app.post(&agent, &format!("/api/v1/conversations/{c2}/assign"), json!({"memberId": ana})).await).await["memberId"],
+        json!(ana)
+    );
+
+    let assigned: Vec<Value> = app
+        .texts("SELECT CAST(envelope AS TEXT) FROM outbox WHERE event_type = 'conversation.assigned' ORDER BY seq")
+        .await
+        .iter()
+        .map(|t| serde_json::from_str::<Value>(t).unwrap()["data"].clone())
+        .collect();
+    let reasons: Vec<(&str, &Value)> = assigned.iter().map(|d| (d["reason"].as_str().unwrap(), &d["memberId"])).collect();
+    assert_eq!(reasons, [("assigned", &json!(ana)), ("unassigned", &json!(null)), ("assigned", &json!(ana))], "no event for a no-op");
+    let audit = json(app.get(&k, "/api/v1/audit-log?action=conversation.assigned").await).await;
+    assert_eq!(audit["total"], 2);
+}
+
+/// A thread the automated responders own (people's time ran out) is taken by people when it is
+/// assigned: `conversation.owner.changed` first, then `conversation.assigned`.
+async fn assigning_a_thread_the_bots_own_makes_people_its_owner(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let ana = member(&app, &k, "Ana", 5).await;
+    let c = waiting_conversation(&app, &k, "5511900000003").await;
+    app.exec("UPDATE threads SET owner_expires_at = '2000-01-01T00:00:00+00:00'").await;
+    let before = app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'conversation.owner.changed'").await;
+    json(app.post(&k, &format!("/api/v1/conversations/{c}/assign"), json!({"memberId": ana})).await).await;
+    let types = app.texts("SELECT event_type FROM outbox ORDER BY seq DESC LIMIT 2").await;
+    assert_eq!(types, ["conversation.assigned", "conversation.owner.changed"]);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'conversation.owner.changed'").await, before + 1);
+    assert_eq!(load(&app, &k, &ana).await, 1);
+}
+
+/// Concurrent assignments to a member with room for one: exactly one wins, whatever the
+/// interleaving (the member's row lock orders them; the loser sees the winner's load).
+async fn concurrent_assignments_never_put_a_member_above_capacity(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let ana = member(&app, &k, "Ana", 1).await;
+    let mut convs = Vec::new();
+    for i in 0..6 {
+        convs.push(waiting_conversation(&app, &k, &format!("55119000001{i:02}")).await);
+    }
+    let paths: Vec<String> = convs.iter().map(|c| format!("/api/v1/conversations/{c}/assign")).collect();
+    let tries = paths.iter().map(|p| app.post(&k, p, json!({"memberId": ana})));
+    let statuses: Vec<u16> = futures_util::future::join_all(tries).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 5, "{statuses:?}");
+    assert_eq!(load(&app, &k, &ana).await, 1);
+}
+
+both_backends!(conversations_are_assigned_to_active_members_below_capacity);
+both_backends!(assigning_a_thread_the_bots_own_makes_people_its_owner);
+both_backends!(concurrent_assignments_never_put_a_member_above_capacity);
