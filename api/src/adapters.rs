@@ -77,6 +77,8 @@ pub struct Adapters {
     pub hook_reads: Arc<dyn application::webhook_subscriptions::ports::HookReads>,
     /// The team's read side (members with their load, departments).
     pub team_reads: Arc<dyn application::team::ports::TeamReads>,
+    /// The inbox's read side (notes).
+    pub inbox_reads: Arc<dyn application::inbox::ports::InboxReads>,
     /// Posts merchant webhooks (signed; forbidden addresses refused at connect time).
     pub hook_sender: Arc<dyn application::webhook_subscriptions::ports::HookSender>,
     /// Woken when merchant webhook deliveries were queued.

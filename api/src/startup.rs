@@ -211,12 +211,15 @@ impl Application {
         // export asks. A new context with personal data adds its own here.
         let turn_reads: Arc<dyn application::turns::ports::TurnReads> =
             Arc::new(infrastructure::persistence::turns::reads::SeaTurnReads::new(db.clone()));
+        let inbox_reads: Arc<dyn application::inbox::ports::InboxReads> =
+            Arc::new(infrastructure::persistence::inbox::reads::SeaInboxReads::new(db.clone()));
         let personal_data: Vec<Arc<dyn PersonalData>> = vec![
             Arc::new(CustomerProfiles),
             Arc::new(application::turns::personal_data::Turns { reads: turn_reads.clone() }),
             Arc::new(Conversations),
             Arc::new(CustomerFiles { reads: media_reads.clone() }),
             Arc::new(application::webhook_subscriptions::personal_data::HookDeliveries),
+            Arc::new(application::inbox::personal_data::Notes { reads: inbox_reads.clone() }),
         ];
         let a = Adapters {
             config: config.clone(),
@@ -254,6 +257,7 @@ impl Application {
             turn_reads: turn_reads.clone(),
             hook_reads: Arc::new(infrastructure::persistence::webhook_subscriptions::reads::SeaHookReads::new(db.clone())),
             team_reads: Arc::new(infrastructure::persistence::team::reads::SeaTeamReads::new(db.clone())),
+            inbox_reads: inbox_reads.clone(),
             hook_sender: Arc::new(infrastructure::hooks::HookClient::new(config.webhook_delivery_timeout, config.sandbox)),
             hooks_wake: Arc::new(Notify::new()),
             rule_cache: Arc::default(),

@@ -29,6 +29,7 @@ mod m20261207_000023_outbox_consumers;
 mod m20261207_000024_turns;
 mod m20261207_000025_webhook_subscriptions;
 mod m20261207_000026_team;
+mod m20261207_000027_conversation_notes;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000024_turns::Migration),
             Box::new(m20261207_000025_webhook_subscriptions::Migration),
             Box::new(m20261207_000026_team::Migration),
+            Box::new(m20261207_000027_conversation_notes::Migration),
         ]
     }
 }

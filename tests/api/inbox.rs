@@ -138,3 +138,50 @@ async fn concurrent_assignments_never_put_a_member_above_capacity(backend: Backe
 both_backends!(conversations_are_assigned_to_active_members_below_capacity);
 both_backends!(assigning_a_thread_the_bots_own_makes_people_its_owner);
 both_backends!(concurrent_assignments_never_put_a_member_above_capacity);
+
+/// Notes: written by agents with their author, never sent, bounded, listed oldest first, and
+/// exported and erased with the customer.
+async fn notes_are_kept_with_their_author_and_go_with_the_customer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    let agent = app.create_key(&k, &shop.id, "agent").await;
+    let viewer = app.create_key(&k, &shop.id, "viewer").await;
+    app.connect(&k, PNID, NUMBER).await;
+    let c = waiting_conversation(&app, &k, "5511900000009").await;
+    let outbound = app.scalar("SELECT COUNT(*) FROM messages WHERE direction = 'outbound'").await;
+
+    expect_error(app.post(&viewer, &format!("/api/v1/conversations/{c}/notes"), json!({"body": "x"})).await, 403, "FORBIDDEN").await;
+    let r = app.post(&agent, &format!("/api/v1/conversations/{c}/notes"), json!({"body": "  Called her: refund on Monday  "})).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let n = json(r).await;
+    assert_eq!(n["body"], "Called her: refund on Monday");
+    assert!(n["author"].as_str().unwrap().starts_with("api-key:"), "{n}");
+    app.post(&k, &format!("/api/v1/conversations/{c}/notes"), json!({"body": "Refund approved"})).await;
+
+    // A 100 KB note and a blank one are refused with the contract's body; nothing is stored.
+    let big = app.post(&agent, &format!("/api/v1/conversations/{c}/notes"), json!({"body": "x".repeat(100_000)})).await;
+    let status = big.status().as_u16();
+    let e = json(big).await;
+    assert!(matches!(status, 413 | 422) && e["error"]["code"].is_string(), "{status} {e}");
+    expect_error(app.post(&agent, &format!("/api/v1/conversations/{c}/notes"), json!({"body": "   "})).await, 422, "VALIDATION_FAILED")
+        .await;
+    let other = app.create_shop("t").await;
+    expect_error(app.post(&other.admin, &format!("/api/v1/conversations/{c}/notes"), json!({"body": "hi"})).await, 404, "NOT_FOUND").await;
+    expect_error(app.get(&other.admin, &format!("/api/v1/conversations/{c}/notes")).await, 404, "NOT_FOUND").await;
+
+    let list = json(app.get(&viewer, &format!("/api/v1/conversations/{c}/notes")).await).await;
+    let bodies: Vec<&str> = list["items"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["Called her: refund on Monday", "Refund approved"]);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM messages WHERE direction = 'outbound'").await, outbound, "a note is never sent");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'conversation.note.added'").await, 2);
+
+    let customer = json(app.get(&k, "/api/v1/customers/by-wa-id/5511900000009").await).await["customer"]["id"].as_str().unwrap().to_owned();
+    let export = json(app.get(&k, &format!("/api/v1/customers/{customer}/export")).await).await;
+    let exported = export.to_string();
+    assert!(exported.contains("Called her: refund on Monday") && exported.contains("Refund approved"), "{export}");
+    assert_eq!(app.delete(&k, &format!("/api/v1/customers/{customer}")).await.status().as_u16(), 200);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM conversation_notes").await, 0, "erased with the customer");
+}
+
+both_backends!(notes_are_kept_with_their_author_and_go_with_the_customer);

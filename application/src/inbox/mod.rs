@@ -1,4 +1,8 @@
-//! The team inbox: people working customers' threads. Assignment first; the inbox list, notes,
-//! quick replies, routing and the stream join here.
+//! The team inbox: people working customers' threads: assignment and internal notes (the inbox
+//! list, quick replies, routing and the stream join here).
 
+pub mod add_note;
 pub mod assign_conversation;
+pub mod list_notes;
+pub mod personal_data;
+pub mod ports;

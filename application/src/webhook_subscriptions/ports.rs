@@ -160,6 +160,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "agent.updated",
     "agent.status.changed",
     "conversation.assigned",
+    "conversation.note.added",
 ];
 
 /// A new signing secret: `whsec_` and 32 random bytes (two v4 UUIDs, 244 random bits), base64.

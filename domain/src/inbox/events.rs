@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::note::NoteAdded;
 use crate::shared::events::EventPayload;
 use crate::turns::Thread;
 use crate::{AccountId, ConversationId, CustomerId, MemberId, ShopId, ThreadId};
@@ -53,5 +54,5 @@ impl EventPayload for ConversationAssigned {
 
 crate::context_events! {
     /// What people do in the inbox.
-    pub enum InboxEvent { ConversationAssigned }
+    pub enum InboxEvent { ConversationAssigned, NoteAdded }
 }

@@ -3,6 +3,8 @@
 
 pub mod assignment;
 pub mod events;
+pub mod note;
 
 pub use assignment::{AssignRefusal, check_assignee};
 pub use events::{ConversationAssigned, InboxEvent};
+pub use note::{Note, NoteAdded};

@@ -71,6 +71,10 @@ id_type!(
     /// A department of the shop's team (the team context).
     DepartmentId
 );
+id_type!(
+    /// An internal note on a conversation, never sent to the customer (the inbox context).
+    NoteId
+);
 id_type!(EventId);
 id_type!(
     /// A customer's burst of messages, answered once (the turns context).

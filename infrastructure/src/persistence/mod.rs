@@ -13,6 +13,7 @@ pub mod audit;
 pub mod billing;
 pub mod customers;
 pub mod inbound;
+pub mod inbox;
 pub mod leases;
 pub mod media;
 pub mod messaging;

@@ -71,6 +71,9 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
             part::<dyn TurnRepository>(Box::new(SeaTurnRepository { tx: tx.clone() })),
             part::<dyn ThreadRepository>(Box::new(SeaThreadRepository { tx: tx.clone() })),
             part::<dyn AutomatedResponseRepository>(Box::new(SeaAutomatedResponseRepository { tx: tx.clone() })),
+            part::<dyn application::inbox::ports::InboxRepository>(Box::new(super::inbox::repository::SeaInboxRepository {
+                tx: tx.clone(),
+            })),
             part::<dyn application::team::ports::TeamRepository>(Box::new(super::team::repository::SeaTeamRepository { tx: tx.clone() })),
             part::<dyn SubscriptionRepository>(Box::new(super::webhook_subscriptions::repository::SeaSubscriptionRepository {
                 tx: tx.clone(),

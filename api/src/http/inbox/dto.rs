@@ -26,3 +26,32 @@ pub struct AssignmentDto {
     /// shop's `handBackHours` after the last activity).
     pub owner_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NoteRequest {
+    /// 1 to 5,000 characters; never sent to the customer.
+    #[oai(validator(min_length = 1, max_length = 5000, pattern = r"\S"))]
+    pub body: String,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct NoteDto {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    /// Who wrote it, as the audit log names actors (`api-key:<id>`).
+    pub author: String,
+    pub body: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct NoteListDto {
+    /// Oldest first.
+    pub items: Vec<NoteDto>,
+    pub total: u64,
+    pub has_more: bool,
+}

@@ -7,7 +7,9 @@ pub mod routes;
 use std::sync::Arc;
 
 use application::Pipeline;
+use application::inbox::add_note::{AddNoteError, AddNoteHandler};
 use application::inbox::assign_conversation::{AssignConversationError, AssignConversationHandler};
+use application::inbox::list_notes::{ListNotesError, ListNotesHandler};
 use domain::inbox::AssignRefusal;
 
 use super::error::ApiError;
@@ -23,10 +25,17 @@ pub fn api() -> Api {
 pub struct InboxHttp {
     pub pipeline: Pipeline,
     pub assign: AssignConversationHandler,
+    pub add_note: AddNoteHandler,
+    pub notes: ListNotesHandler,
 }
 
 pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
-    Arc::new(InboxHttp { pipeline: a.pipeline.clone(), assign: AssignConversationHandler { clock: a.clock.clone() } })
+    Arc::new(InboxHttp {
+        pipeline: a.pipeline.clone(),
+        assign: AssignConversationHandler { clock: a.clock.clone() },
+        add_note: AddNoteHandler { clock: a.clock.clone() },
+        notes: ListNotesHandler { reads: a.inbox_reads.clone() },
+    })
 }
 
 impl From<AssignConversationError> for ApiError {
@@ -39,6 +48,27 @@ impl From<AssignConversationError> for ApiError {
             }
             AssignConversationError::Refused(r) => ApiError::validation("memberId", &r.to_string()),
             AssignConversationError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<AddNoteError> for ApiError {
+    fn from(e: AddNoteError) -> Self {
+        match e {
+            AddNoteError::Invalid(i) => i.into(),
+            AddNoteError::NotFound => ApiError::not_found("conversation"),
+            AddNoteError::Problem(p) => ApiError::problems(&[p]),
+            AddNoteError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<ListNotesError> for ApiError {
+    fn from(e: ListNotesError) -> Self {
+        match e {
+            ListNotesError::Invalid(i) => i.into(),
+            ListNotesError::NotFound => ApiError::not_found("conversation"),
+            ListNotesError::Storage(s) => s.into(),
         }
     }
 }

@@ -3,12 +3,15 @@
 use std::sync::Arc;
 
 use poem::web::Data;
-use poem_openapi::OpenApi;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
+use application::inbox::add_note::AddNote;
 use application::inbox::assign_conversation::{AssignConversation, Assigned};
+use application::inbox::list_notes::ListNotes;
+use domain::inbox::Note;
 use domain::tenancy::Role;
 
 use super::InboxHttp;
@@ -20,6 +23,22 @@ use crate::http::middleware::RequestId;
 use crate::http::{ApiTags, ctx};
 
 pub struct InboxApi;
+
+#[derive(ApiResponse)]
+enum NoteCreated {
+    #[oai(status = 201)]
+    Created(Json<NoteDto>),
+}
+
+fn note_dto(n: &Note) -> NoteDto {
+    NoteDto {
+        id: n.id.as_uuid(),
+        conversation_id: n.conversation_id.as_uuid(),
+        author: n.author.clone(),
+        body: n.body.clone(),
+        created_at: n.created_at,
+    }
+}
 
 fn dto(id: Uuid, a: &Assigned) -> AssignmentDto {
     let s = a.thread.snapshot();
@@ -70,5 +89,47 @@ impl InboxApi {
         let cmd = AssignConversation { shop_id: shop, conversation_id: id.0.into(), member_id: None };
         let a = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.assign, cmd).await?;
         Ok(Json(dto(id.0, &a)))
+    }
+
+    /// A conversation's internal notes, oldest first (viewer).
+    #[oai(path = "/conversations/:id/notes", method = "get", operation_id = "listConversationNotes")]
+    async fn notes(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        /// 1 to 500. Absent: 500.
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<NoteListDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let limit = limit.0.unwrap_or(500);
+        let q = ListNotes { shop_id: shop, conversation_id: id.0.into(), limit };
+        let items = h.pipeline.query(&ctx(&rid, Some(shop)), &h.notes, q).await?;
+        let n = items.len() as u64;
+        Ok(Json(NoteListDto { items: items.iter().map(note_dto).collect(), total: n, has_more: n == limit }))
+    }
+
+    /// Write an internal note on a conversation (agent): never sent to the customer, kept with its
+    /// author (the key that wrote it), exported and erased with the customer;
+    /// `conversation.note.added`.
+    #[oai(path = "/conversations/:id/notes", method = "post", operation_id = "addConversationNote")]
+    async fn add_note(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        body: JsonBody<NoteRequest>,
+    ) -> Result<NoteCreated, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let c = ctx(&rid, Some(shop));
+        let author = c.actor.clone().unwrap_or_else(|| "system".into());
+        let n =
+            h.pipeline.execute(&c, &h.add_note, AddNote { shop_id: shop, conversation_id: id.0.into(), author, body: body.0.body }).await?;
+        Ok(NoteCreated::Created(Json(note_dto(&n))))
     }
 }

@@ -311,6 +311,13 @@ mod tests {
                 previous_member_id: None,
                 reason: "assigned".into(),
             })),
+            Box::new(domain::inbox::InboxEvent::from(domain::inbox::NoteAdded {
+                shop_id: s,
+                conversation_id: c,
+                customer_id: cu,
+                note_id: domain::NoteId::new(),
+                author: "api-key:0193a4b2-0000-7000-8000-000000000002".into(),
+            })),
         ]
     }
 

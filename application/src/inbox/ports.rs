@@ -1,0 +1,35 @@
+//! Ports of the inbox context.
+
+use async_trait::async_trait;
+
+use crate::shared::repo::RepoResult;
+use domain::inbox::Note;
+use domain::{ConversationId, CustomerId, ShopId};
+
+/// The inbox's write side, inside a unit of work.
+#[async_trait]
+pub trait InboxRepository: Send {
+    async fn insert_note(&mut self, note: &Note) -> RepoResult<()>;
+    /// Every note about the customer goes (erasure).
+    async fn erase_customer(&mut self, shop: ShopId, customer: CustomerId) -> RepoResult<u64>;
+}
+
+#[async_trait]
+pub trait InboxReads: Send + Sync {
+    /// A conversation's notes, oldest first, at most `limit`; `None`: no such conversation in the
+    /// shop.
+    async fn notes(&self, shop: ShopId, conversation: ConversationId, limit: u64) -> RepoResult<Option<Vec<Note>>>;
+    /// Every note about a customer, oldest first (export).
+    async fn notes_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<Note>>;
+}
+
+/// The context inside a unit of work. (`use` this trait to call `uow.inbox()`.)
+pub trait InboxUnitOfWork {
+    fn inbox(&mut self) -> &mut dyn InboxRepository;
+}
+
+impl InboxUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
+    fn inbox(&mut self) -> &mut dyn InboxRepository {
+        crate::shared::unit_of_work::repository::<dyn InboxRepository>(self)
+    }
+}

@@ -1,0 +1,59 @@
+//! The inbox's read side.
+
+use async_trait::async_trait;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use application::RepoResult;
+use application::inbox::ports::InboxReads;
+use domain::inbox::Note;
+use domain::{ConversationId, CustomerId, ShopId};
+
+use super::entities::{conversation_notes as notes, note};
+use crate::persistence::messaging::entities::conversations;
+use crate::persistence::{Db, repo_err};
+
+pub struct SeaInboxReads {
+    db: Db,
+}
+
+impl SeaInboxReads {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl InboxReads for SeaInboxReads {
+    async fn notes(&self, shop: ShopId, conversation: ConversationId, limit: u64) -> RepoResult<Option<Vec<Note>>> {
+        let exists = conversations::Entity::find_by_id(conversation.as_uuid())
+            .filter(conversations::Column::ShopId.eq(shop.as_uuid()))
+            .count(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        let rows = notes::Entity::find()
+            .filter(notes::Column::ShopId.eq(shop.as_uuid()))
+            .filter(notes::Column::ConversationId.eq(conversation.as_uuid()))
+            .order_by_asc(notes::Column::CreatedAt)
+            .order_by_asc(notes::Column::Id)
+            .limit(limit)
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        Ok(Some(rows.into_iter().map(note).collect()))
+    }
+
+    async fn notes_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<Note>> {
+        let rows = notes::Entity::find()
+            .filter(notes::Column::ShopId.eq(shop.as_uuid()))
+            .filter(notes::Column::CustomerId.eq(customer.as_uuid()))
+            .order_by_asc(notes::Column::CreatedAt)
+            .order_by_asc(notes::Column::Id)
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        Ok(rows.into_iter().map(note).collect())
+    }
+}

@@ -1,0 +1,44 @@
+//! The inbox's write side, inside a unit of work.
+
+use async_trait::async_trait;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+
+use application::RepoResult;
+use application::inbox::ports::InboxRepository;
+use domain::inbox::Note;
+use domain::{CustomerId, ShopId};
+
+use super::entities::conversation_notes as notes;
+use crate::persistence::repo_err;
+use crate::persistence::sql::Txn;
+
+pub struct SeaInboxRepository {
+    pub(crate) tx: Txn,
+}
+
+#[async_trait]
+impl InboxRepository for SeaInboxRepository {
+    async fn insert_note(&mut self, n: &Note) -> RepoResult<()> {
+        let row = notes::ActiveModel {
+            id: Set(n.id.as_uuid()),
+            shop_id: Set(n.shop_id.as_uuid()),
+            conversation_id: Set(n.conversation_id.as_uuid()),
+            customer_id: Set(n.customer_id.as_uuid()),
+            author: Set(n.author.clone()),
+            body: Set(n.body.clone()),
+            created_at: Set(n.created_at),
+        };
+        row.insert(self.tx.as_ref()).await.map(|_| ()).map_err(repo_err)
+    }
+
+    async fn erase_customer(&mut self, shop: ShopId, customer: CustomerId) -> RepoResult<u64> {
+        let res = notes::Entity::delete_many()
+            .filter(notes::Column::ShopId.eq(shop.as_uuid()))
+            .filter(notes::Column::CustomerId.eq(customer.as_uuid()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(res.rows_affected)
+    }
+}
