@@ -15,7 +15,7 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$version"
 
 SANDBOX=1 BIND_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/st.db?mode=rwc" \
-  RATE_LIMIT_PER_MINUTE=1000000 RATE_LIMIT_PER_INSTANCE_PER_MINUTE=100000000 AUTH_FAILURES_PER_MINUTE=1000000 \
+  RATE_LIMIT_PER_MINUTE=1000000 RATE_LIMIT_PER_KEY_PER_MINUTE=1000000 RATE_LIMIT_PER_INSTANCE_PER_MINUTE=100000000 AUTH_FAILURES_PER_MINUTE=1000000 \
   RUST_LOG=error "$bin" serve >"$work/service.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT

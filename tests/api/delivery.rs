@@ -179,6 +179,7 @@ fn start(db: &str, port: u16, meta: &str) -> KillOnDrop {
             .env("WHATSAPP_API_TIMEOUT_MS", "1000")
             .env("SEND_WAIT_MS", "0")
             .env("RATE_LIMIT_PER_MINUTE", "100000")
+            .env("RATE_LIMIT_PER_KEY_PER_MINUTE", "100000")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -148,6 +148,7 @@ pub fn config(db_url: &str, opts: &Opts) -> Config {
         ("WHATSAPP_API_TIMEOUT_MS", "2000".into()),
         ("RATE_LIMIT_PER_MINUTE", opts.rate_limit_per_minute.to_string()),
         ("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000".into()),
+        ("RATE_LIMIT_PER_KEY_PER_MINUTE", "1000000".into()),
         ("PAIR_BURST", "45".into()),
         ("SEND_WAIT_MS", opts.send_wait_ms.to_string()),
     ]);

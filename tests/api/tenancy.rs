@@ -233,3 +233,25 @@ async fn numbers_from_the_environment_are_connected_once() {
     assert_eq!(second.scalar("SELECT COUNT(*) FROM shops").await, 1);
     assert_eq!(second.scalar("SELECT COUNT(*) FROM whatsapp_accounts").await, 2);
 }
+
+/// Each key has its own bucket under the shop's ceiling: a key over its share gets 429 while
+/// another key of the same shop goes on, until the shop's ceiling stops them all.
+#[tokio::test]
+async fn each_key_has_its_own_budget_under_the_shops_ceiling() {
+    let mut opts = Opts::new(Backend::Sqlite);
+    opts.rate_limit_per_minute = 5;
+    opts.extra_env.push(("RATE_LIMIT_PER_KEY_PER_MINUTE", "3".into()));
+    let app = spawn_with(opts).await;
+    let shop = app.create_shop("S").await;
+    let dashboard = app.create_key(&shop.admin, &shop.id, "viewer").await;
+    for _ in 0..3 {
+        assert_eq!(app.get(&dashboard, "/api/v1/accounts").await.status().as_u16(), 200);
+    }
+    expect_error(app.get(&dashboard, "/api/v1/accounts").await, 429, "RATE_LIMIT_EXCEEDED").await;
+    // The admin key (which made one request: the viewer key) still has its share…
+    assert_eq!(app.get(&shop.admin, "/api/v1/accounts").await.status().as_u16(), 200);
+    // …until the shop's five are spent (the key's refusal above spent none of them).
+    expect_error(app.get(&shop.admin, "/api/v1/accounts").await, 429, "RATE_LIMIT_EXCEEDED").await;
+    let other = app.create_shop("T").await;
+    assert_eq!(app.get(&other.admin, "/api/v1/accounts").await.status().as_u16(), 200);
+}

@@ -1,6 +1,8 @@
 //! Rate limits at the front door, each its own middleware:
-//! - per shop, `RATE_LIMIT_PER_MINUTE` (seed 002: 60), shared by every replica through Redis
-//!   when `REDIS_URL` is set, else per process;
+//! - per key, `RATE_LIMIT_PER_KEY_PER_MINUTE` (seed 002: 60), so one teammate or dashboard
+//!   cannot use up the others' share, under
+//! - per shop, `RATE_LIMIT_PER_MINUTE` (600), all its keys together; both shared by every
+//!   replica through Redis when `REDIS_URL` is set, else per process;
 //! - per instance, `RATE_LIMIT_PER_INSTANCE_PER_MINUTE` (seed 002: 1,000), all shops together;
 //! - failed authentications per client address, `AUTH_FAILURES_PER_MINUTE`, per process.
 
@@ -20,6 +22,8 @@ pub struct ApiRateLimits {
     /// Shared (Redis) or local, as configured.
     pub shops: Arc<dyn RateLimiter>,
     pub per_shop_per_minute: u32,
+    /// Each key's own bucket, under the shop's (shared the same way).
+    pub per_key_per_minute: u32,
     /// This process's own buckets (the instance's, and failed authentications per address).
     pub local: Arc<dyn RateLimiter>,
     pub per_instance_per_minute: u32,
@@ -78,7 +82,7 @@ impl ApiRateLimits {
 pub async fn limit<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let limits = req.data::<Arc<ApiRateLimits>>().cloned();
     let principal = req.data::<Principal>().copied();
-    if let (Some(limits), Some(Principal::Shop { shop_id, .. })) = (limits, principal) {
+    if let (Some(limits), Some(Principal::Shop { shop_id, key_id, .. })) = (limits, principal) {
         let metrics = req.data::<Metrics>().cloned();
         let refuse = |scope: &str, wait: u64| {
             if let Some(m) = &metrics {
@@ -89,12 +93,19 @@ pub async fn limit<E: Endpoint>(next: E, req: Request) -> poem::Result<Response>
         if let Err(wait) = limits.take_instance().await {
             return Ok(refuse("instance", wait));
         }
-        let per_minute = f64::from(limits.per_shop_per_minute);
-        match limits.shops.take(&format!("api:shop:{shop_id}"), per_minute / 60.0, per_minute, 1).await {
-            Ok((1, _)) => {}
-            Ok((_, wait)) => return Ok(refuse("shop", whole_seconds(wait))),
-            // The shared store is down: this process's own view is better than refusing all.
-            Err(e) => tracing::warn!(error = %e, "shared rate limit unavailable; request let through"),
+        // The key's own bucket first, so a key over its share does not spend the shop's.
+        let buckets = [
+            ("key", format!("api:key:{key_id}"), limits.per_key_per_minute),
+            ("shop", format!("api:shop:{shop_id}"), limits.per_shop_per_minute),
+        ];
+        for (scope, bucket, n) in buckets {
+            let (rate, burst) = per_minute(n);
+            match limits.shops.take(&bucket, rate, burst, 1).await {
+                Ok((1, _)) => {}
+                Ok((_, wait)) => return Ok(refuse(scope, whole_seconds(wait))),
+                // The shared store is down: this process's own view is better than refusing all.
+                Err(e) => tracing::warn!(error = %e, "shared rate limit unavailable; request let through"),
+            }
         }
     }
     next.call(req).await.map(IntoResponse::into_response)

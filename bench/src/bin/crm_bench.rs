@@ -65,6 +65,7 @@ fn config(db_url: &str) -> Config {
         ("DATABASE_URL", db_url.to_owned()),
         ("RUST_LOG", "warn".to_owned()),
         ("RATE_LIMIT_PER_MINUTE", "1000000".to_owned()),
+        ("RATE_LIMIT_PER_KEY_PER_MINUTE", "1000000".to_owned()),
         ("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000".to_owned()),
         ("IMPORT_MAX_BODY_BYTES", (512 * 1024 * 1024).to_string()),
     ]);

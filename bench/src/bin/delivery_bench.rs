@@ -109,6 +109,7 @@ fn main() {
         ("DATABASE_URL", db_url.clone()),
         ("WHATSAPP_API_BASE_URL", meta.clone()),
         ("RATE_LIMIT_PER_MINUTE", "1000000".to_owned()),
+        ("RATE_LIMIT_PER_KEY_PER_MINUTE", "1000000".to_owned()),
     ]);
     let enqueue_started = Instant::now();
     let total: usize = rt.block_on(async {

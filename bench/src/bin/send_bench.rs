@@ -53,6 +53,7 @@ fn main() {
         ("ADMIN_API_KEY", ADMIN.to_owned()),
         ("SEND_WAIT_MS", "0".to_owned()),
         ("RATE_LIMIT_PER_MINUTE", "1000000".to_owned()),
+        ("RATE_LIMIT_PER_KEY_PER_MINUTE", "1000000".to_owned()),
         ("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000".to_owned()),
         ("RUST_LOG", "warn".to_owned()),
     ]);

@@ -68,6 +68,7 @@ async fn main() {
         ("DATABASE_URL", db_url.clone()),
         ("RUST_LOG", "warn".to_owned()),
         ("RATE_LIMIT_PER_MINUTE", "1000000".to_owned()),
+        ("RATE_LIMIT_PER_KEY_PER_MINUTE", "1000000".to_owned()),
         ("RATE_LIMIT_PER_INSTANCE_PER_MINUTE", "100000000".to_owned()),
         // The sandbox's review webhooks (stored, never processed: no workers) come a minute later.
         ("SANDBOX_STATUS_DELAY_MS", "60000".to_owned()),
