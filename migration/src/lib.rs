@@ -30,6 +30,7 @@ mod m20261207_000024_turns;
 mod m20261207_000025_webhook_subscriptions;
 mod m20261207_000026_team;
 mod m20261207_000027_conversation_notes;
+mod m20261207_000028_inbox_state;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000025_webhook_subscriptions::Migration),
             Box::new(m20261207_000026_team::Migration),
             Box::new(m20261207_000027_conversation_notes::Migration),
+            Box::new(m20261207_000028_inbox_state::Migration),
         ]
     }
 }

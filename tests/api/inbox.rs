@@ -185,3 +185,50 @@ async fn notes_are_kept_with_their_author_and_go_with_the_customer(backend: Back
 }
 
 both_backends!(notes_are_kept_with_their_author_and_go_with_the_customer);
+
+/// Closing is the inbox's: the window stays, the thread goes back to the bots and frees its
+/// member; closing twice is a conflict; the customer writing again opens it; reopening is defined.
+async fn people_close_and_reopen_conversations_beside_the_window(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    let agent = app.create_key(&k, &shop.id, "agent").await;
+    app.connect(&k, PNID, NUMBER).await;
+    let ana = member(&app, &k, "Ana", 1).await;
+    let wa = "5511900000021";
+    let c = waiting_conversation(&app, &k, wa).await;
+    app.post(&agent, &format!("/api/v1/conversations/{c}/assign"), json!({"memberId": ana})).await;
+    assert_eq!(load(&app, &k, &ana).await, 1);
+
+    let closed = json(app.post(&agent, &format!("/api/v1/conversations/{c}/close"), json!({"reason": "refund issued"})).await).await;
+    assert_eq!(
+        (&closed["inboxState"], &closed["inboxCloseReason"], &closed["status"]),
+        (&json!("closed"), &json!("refund issued"), &json!("active")),
+        "{closed}"
+    );
+    assert_eq!(load(&app, &k, &ana).await, 0, "closing frees her");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM threads WHERE owner = 'none' AND wa_id = '{wa}'")).await, 1);
+    expect_error(app.post(&agent, &format!("/api/v1/conversations/{c}/close"), json!({})).await, 409, "CONFLICT").await;
+
+    let reopened = json(app.post(&agent, &format!("/api/v1/conversations/{c}/reopen"), json!({})).await).await;
+    assert_eq!((&reopened["inboxState"], &reopened["inboxCloseReason"]), (&json!("open"), &json!(null)));
+    assert_eq!(json(app.post(&agent, &format!("/api/v1/conversations/{c}/reopen"), json!({})).await).await["inboxState"], "open", "no-op");
+
+    // Closed again; the customer writes: open by itself.
+    app.post(&agent, &format!("/api/v1/conversations/{c}/close"), json!({})).await;
+    app.customer_says(PNID, wa, "one more thing").await;
+    app.drained().await;
+    let conv = json(app.get(&k, &format!("/api/v1/conversations/{c}")).await).await;
+    assert_eq!(conv["conversation"]["inboxState"], "open", "{conv}");
+
+    let changes =
+        app.texts("SELECT CAST(envelope AS TEXT) FROM outbox WHERE event_type = 'conversation.inbox_state.changed' ORDER BY seq").await;
+    let changes: Vec<String> =
+        changes.iter().map(|t| serde_json::from_str::<Value>(t).unwrap()["data"]["to"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(changes, ["closed", "open", "closed"]);
+    let other = app.create_shop("t").await;
+    expect_error(app.post(&other.admin, &format!("/api/v1/conversations/{c}/close"), json!({})).await, 404, "NOT_FOUND").await;
+    assert_eq!(json(app.get(&k, "/api/v1/audit-log?action=conversation.closed").await).await["total"], 2);
+}
+
+both_backends!(people_close_and_reopen_conversations_beside_the_window);

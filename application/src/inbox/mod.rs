@@ -3,6 +3,7 @@
 
 pub mod add_note;
 pub mod assign_conversation;
+pub mod close_conversation;
 pub mod list_notes;
 pub mod personal_data;
 pub mod ports;

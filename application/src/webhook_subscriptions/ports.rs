@@ -161,6 +161,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "agent.status.changed",
     "conversation.assigned",
     "conversation.note.added",
+    "conversation.inbox_state.changed",
 ];
 
 /// A new signing secret: `whsec_` and 32 random bytes (two v4 UUIDs, 244 random bits), base64.

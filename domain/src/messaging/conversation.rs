@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::content::{MessageContent, TemplateRef};
-use super::events::{ConversationClosed, ConversationStarted, MessageReceived, MessageSent, MessagingEvent};
+use super::events::{ConversationClosed, ConversationStarted, InboxStateChanged, MessageReceived, MessageSent, MessagingEvent};
 use super::inbound::InboundMessage;
 use super::message::{Message, MessageSnapshot, MessageStateError};
 use super::sender::Sender;
@@ -68,9 +68,46 @@ pub struct ConversationSnapshot {
     pub entry_point: Option<EntryPoint>,
     pub started_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Where people are with it in the inbox, beside the window's `status`.
+    pub inbox_state: InboxState,
+    /// Why people closed it (`resolved`, `spam`, …), while it is closed.
+    pub inbox_close_reason: Option<String>,
     /// Optimistic-concurrency version: bumped by every stored change.
     pub version: i64,
 }
+
+/// Where people are with a conversation in the inbox: `open`, `pending` (waiting on someone
+/// else), `closed` (done; the customer writing again opens it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InboxState {
+    #[default]
+    Open,
+    Pending,
+    Closed,
+}
+
+impl InboxState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Pending => "pending",
+            Self::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Self::Open),
+            "pending" => Some(Self::Pending),
+            "closed" => Some(Self::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// Closing a conversation people already closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the conversation is already closed")]
+pub struct AlreadyClosed;
 
 /// The Conversation aggregate.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +184,8 @@ impl Conversation {
                 entry_point: None,
                 started_at: now,
                 closed_at: None,
+                inbox_state: InboxState::Open,
+                inbox_close_reason: None,
                 version: 0,
             },
         };
@@ -211,6 +250,11 @@ impl Conversation {
         now: DateTime<Utc>,
     ) -> (Message, MessagingEvent) {
         let at = inbound.timestamp;
+        // The customer wrote again: whatever people had closed is open again.
+        if self.s.inbox_state != InboxState::Open {
+            self.s.inbox_state = InboxState::Open;
+            self.s.inbox_close_reason = None;
+        }
         if self.s.last_inbound_at.is_none_or(|t| at > t) {
             self.s.last_inbound_at = Some(at);
         }
@@ -344,6 +388,44 @@ impl Conversation {
         }
         self.s.assigned_agent_id = member;
         true
+    }
+
+    /// People closed it in the inbox (the window, `status`, is untouched). Closing a closed
+    /// conversation is refused.
+    pub fn close_in_inbox(&mut self, reason: &str) -> Result<InboxStateChanged, AlreadyClosed> {
+        if self.s.inbox_state == InboxState::Closed {
+            return Err(AlreadyClosed);
+        }
+        let from = std::mem::replace(&mut self.s.inbox_state, InboxState::Closed);
+        self.s.inbox_close_reason = Some(reason.to_owned());
+        Ok(self.inbox_changed(from, reason))
+    }
+
+    /// People opened it again; `None`: it was open.
+    pub fn reopen_in_inbox(&mut self) -> Option<InboxStateChanged> {
+        if self.s.inbox_state == InboxState::Open {
+            return None;
+        }
+        let from = std::mem::replace(&mut self.s.inbox_state, InboxState::Open);
+        self.s.inbox_close_reason = None;
+        Some(self.inbox_changed(from, "reopened"))
+    }
+
+    fn inbox_changed(&self, from: InboxState, reason: &str) -> InboxStateChanged {
+        InboxStateChanged {
+            shop_id: self.s.shop_id,
+            account_id: self.s.account_id,
+            conversation_id: self.s.id,
+            customer_id: self.s.customer_id,
+            wa_id: self.s.wa_id.to_string(),
+            from: from.as_str().to_owned(),
+            to: self.s.inbox_state.as_str().to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    pub fn inbox_state(&self) -> InboxState {
+        self.s.inbox_state
     }
 
     /// Close on request (an agent resolved it).
@@ -554,5 +636,25 @@ mod tests {
         assert_eq!(c.status(), ConversationStatus::Expired);
         assert!(c.check_expiry(t0() + Duration::hours(25)).is_none());
         assert!(c.close(t0() + Duration::hours(25)).is_none());
+    }
+
+    #[test]
+    fn given_an_open_conversation_when_people_close_it_then_closing_again_is_refused_and_reopening_is_defined() {
+        let (mut c, _) = Conversation::start(
+            ShopId::new(),
+            AccountId::new(),
+            CustomerId::new(),
+            WaId::parse("5511987654321").unwrap(),
+            Origin::Customer,
+            t0(),
+        );
+        assert!(c.reopen_in_inbox().is_none(), "already open");
+        let e = c.close_in_inbox("resolved").unwrap();
+        assert_eq!((e.from.as_str(), e.to.as_str(), e.reason.as_str()), ("open", "closed", "resolved"));
+        assert_eq!(c.close_in_inbox("again"), Err(AlreadyClosed));
+        assert_eq!(c.status(), ConversationStatus::Active, "the window is another matter");
+        let e = c.reopen_in_inbox().unwrap();
+        assert_eq!((e.from.as_str(), e.to.as_str()), ("closed", "open"));
+        assert_eq!(c.snapshot().inbox_close_reason, None);
     }
 }

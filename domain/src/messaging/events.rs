@@ -31,6 +31,21 @@ pub struct ConversationClosed {
     pub duration_seconds: i64,
 }
 
+/// `conversation.inbox_state.changed`: people closed a conversation in the inbox (with a
+/// reason) or opened it again; the window (`status`) is another matter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxStateChanged {
+    pub shop_id: ShopId,
+    pub account_id: AccountId,
+    pub conversation_id: ConversationId,
+    pub customer_id: CustomerId,
+    pub wa_id: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageReceived {
@@ -107,6 +122,7 @@ macro_rules! conversation_payload {
 conversation_payload!(
     ConversationStarted = "conversation.started",
     ConversationClosed = "conversation.closed",
+    InboxStateChanged = "conversation.inbox_state.changed",
     MessageReceived = "message.received",
     MessageSent = "message.sent",
     MessageStatusUpdated = "message.status.updated",
@@ -116,5 +132,5 @@ conversation_payload!(
 crate::context_events! {
     /// What happens in conversations. Every one has the conversation as its subject, so a
     /// consumer sees a conversation's events in order.
-    pub enum MessagingEvent { ConversationStarted, ConversationClosed, MessageReceived, MessageSent, MessageStatusUpdated, MessageRecovered }
+    pub enum MessagingEvent { ConversationStarted, ConversationClosed, InboxStateChanged, MessageReceived, MessageSent, MessageStatusUpdated, MessageRecovered }
 }

@@ -11,9 +11,12 @@ pub mod values;
 pub mod window;
 
 pub use content::{ContentError, Header, ListRow, ListSection, Media, MessageContent, ReplyButton, TemplateRef};
-pub use conversation::{Conversation, ConversationSnapshot, ConversationStatus, Origin, Outbound, SendRefusal, choose_outbound};
+pub use conversation::{
+    AlreadyClosed, Conversation, ConversationSnapshot, ConversationStatus, InboxState, Origin, Outbound, SendRefusal, choose_outbound,
+};
 pub use events::{
-    ConversationClosed, ConversationStarted, MessageReceived, MessageRecovered, MessageSent, MessageStatusUpdated, MessagingEvent,
+    ConversationClosed, ConversationStarted, InboxStateChanged, MessageReceived, MessageRecovered, MessageSent, MessageStatusUpdated,
+    MessagingEvent,
 };
 pub use idempotency::{FirstAnswer, IdempotencyKey, IdempotencyRecord, Reuse};
 pub use inbound::{InboundMessage, StatusUpdate};

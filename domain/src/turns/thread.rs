@@ -152,6 +152,13 @@ impl Thread {
         }
     }
 
+    /// People closed the conversation: nobody waits, and the thread goes back to nobody (the
+    /// responders answer the customer's next message; the member's capacity is free).
+    pub fn closed_by_people(&mut self, now: DateTime<Utc>) -> Option<OwnerChanged> {
+        self.s.waiting_since = None;
+        self.change(Owner::None, "closed", None, now)
+    }
+
     /// The owner's time ran out: the thread goes back to nobody (the responders answer again).
     pub fn expire(&mut self, now: DateTime<Utc>) -> Option<OwnerChanged> {
         match self.s.owner_expires_at {

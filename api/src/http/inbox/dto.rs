@@ -55,3 +55,12 @@ pub struct NoteListDto {
     pub total: u64,
     pub has_more: bool,
 }
+
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CloseRequest {
+    /// Why people are done (`resolved`, `spam`, …), 1 to 100 characters. Absent: `resolved`.
+    #[oai(validator(min_length = 1, max_length = 100))]
+    pub reason: Option<String>,
+}

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use application::Pipeline;
 use application::inbox::add_note::{AddNoteError, AddNoteHandler};
 use application::inbox::assign_conversation::{AssignConversationError, AssignConversationHandler};
+use application::inbox::close_conversation::{CloseConversationError, CloseConversationHandler};
 use application::inbox::list_notes::{ListNotesError, ListNotesHandler};
 use domain::inbox::AssignRefusal;
 
@@ -27,6 +28,7 @@ pub struct InboxHttp {
     pub assign: AssignConversationHandler,
     pub add_note: AddNoteHandler,
     pub notes: ListNotesHandler,
+    pub close: CloseConversationHandler,
 }
 
 pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
@@ -35,6 +37,7 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         assign: AssignConversationHandler { clock: a.clock.clone() },
         add_note: AddNoteHandler { clock: a.clock.clone() },
         notes: ListNotesHandler { reads: a.inbox_reads.clone() },
+        close: CloseConversationHandler { clock: a.clock.clone() },
     })
 }
 
@@ -69,6 +72,17 @@ impl From<ListNotesError> for ApiError {
             ListNotesError::Invalid(i) => i.into(),
             ListNotesError::NotFound => ApiError::not_found("conversation"),
             ListNotesError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<CloseConversationError> for ApiError {
+    fn from(e: CloseConversationError) -> Self {
+        match e {
+            CloseConversationError::Invalid(i) => i.into(),
+            CloseConversationError::NotFound => ApiError::not_found("conversation"),
+            CloseConversationError::AlreadyClosed => ApiError::conflict("CONFLICT", "the conversation is already closed"),
+            CloseConversationError::Storage(s) => s.into(),
         }
     }
 }

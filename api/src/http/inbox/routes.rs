@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use application::inbox::add_note::AddNote;
 use application::inbox::assign_conversation::{AssignConversation, Assigned};
+use application::inbox::close_conversation::CloseConversation;
 use application::inbox::list_notes::ListNotes;
 use domain::inbox::Note;
 use domain::tenancy::Role;
@@ -19,6 +20,7 @@ use super::dto::*;
 use crate::http::auth::{ApiKeyAuth, Authenticator};
 use crate::http::error::ApiError;
 use crate::http::json_body::JsonBody;
+use crate::http::messaging::dto::ConversationDto;
 use crate::http::middleware::RequestId;
 use crate::http::{ApiTags, ctx};
 
@@ -131,5 +133,45 @@ impl InboxApi {
         let n =
             h.pipeline.execute(&c, &h.add_note, AddNote { shop_id: shop, conversation_id: id.0.into(), author, body: body.0.body }).await?;
         Ok(NoteCreated::Created(Json(note_dto(&n))))
+    }
+
+    /// People are done with a conversation (agent), with a reason (absent: `resolved`): its inbox
+    /// state becomes `closed` (the window, `status`, is untouched), and the thread goes back to
+    /// the automated responders, freeing its member's capacity. Closing a closed conversation is
+    /// 409 `CONFLICT`. The customer writing again opens it by itself.
+    /// `conversation.inbox_state.changed`.
+    #[oai(path = "/conversations/:id/close", method = "post", operation_id = "closeConversation")]
+    async fn close(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        body: JsonBody<CloseRequest>,
+    ) -> Result<Json<ConversationDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let reason = body.0.reason.unwrap_or_else(|| "resolved".into());
+        let cmd = CloseConversation { shop_id: shop, conversation_id: id.0.into(), close_reason: Some(reason) };
+        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.close, cmd).await?;
+        Ok(Json(ConversationDto::new(c, chrono::Utc::now())))
+    }
+
+    /// Take a conversation up again (agent): its inbox state is `open`. Reopening an older
+    /// window while a newer one is active reopens the newer one (the answer is it); reopening an
+    /// open conversation changes nothing. `conversation.inbox_state.changed`.
+    #[oai(path = "/conversations/:id/reopen", method = "post", operation_id = "reopenConversation")]
+    async fn reopen(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<ConversationDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let cmd = CloseConversation { shop_id: shop, conversation_id: id.0.into(), close_reason: None };
+        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.close, cmd).await?;
+        Ok(Json(ConversationDto::new(c, chrono::Utc::now())))
     }
 }

@@ -234,6 +234,11 @@ pub struct ConversationDto {
     pub last_message_at: DateTime<Utc>,
     pub started_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Where people are with it in the inbox: `open`, `pending` or `closed` (the window is
+    /// `status`).
+    pub inbox_state: String,
+    /// Why people closed it, while it is closed.
+    pub inbox_close_reason: Option<String>,
     pub window: WindowDto,
 }
 
@@ -253,6 +258,8 @@ impl ConversationDto {
             last_message_at: c.last_message_at,
             started_at: c.started_at,
             closed_at: c.closed_at,
+            inbox_state: c.inbox_state.as_str().into(),
+            inbox_close_reason: c.inbox_close_reason.clone(),
             window,
         }
     }

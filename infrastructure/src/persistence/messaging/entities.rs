@@ -20,6 +20,8 @@ pub mod conversations {
         pub entry_first_reply_at: Option<DateTimeUtc>,
         pub started_at: DateTimeUtc,
         pub closed_at: Option<DateTimeUtc>,
+        pub inbox_state: String,
+        pub inbox_close_reason: Option<String>,
         pub version: i64,
     }
     crate::persistence::entities::no_relations!();

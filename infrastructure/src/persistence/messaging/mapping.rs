@@ -8,21 +8,30 @@ use application::RepoError;
 use application::messaging::ports::{Delivery, StatusRecord};
 use domain::WaId;
 use domain::messaging::{
-    Conversation, ConversationSnapshot, ConversationStatus, Direction, EntryPoint, Message, MessageContent, MessageError, MessageKind,
-    MessageSnapshot, MessageStatus, Origin,
+    Conversation, ConversationSnapshot, ConversationStatus, Direction, EntryPoint, InboxState, Message, MessageContent, MessageError,
+    MessageKind, MessageSnapshot, MessageStatus, Origin,
 };
 
 use super::entities::{conversations, deliveries, message_statuses, messages};
 use crate::persistence::corrupt;
 use crate::persistence::sql::json_len;
 
-pub(crate) const CONVERSATION_COLUMNS: usize = 15;
+pub(crate) const CONVERSATION_COLUMNS: usize = 17;
 /// Estimated encoded size of a conversation row (fixed-size columns only).
 pub(crate) const CONVERSATION_BYTES: usize = 240;
 
 /// The columns of a stored conversation that change.
-pub(crate) const CONVERSATION_CHANGING_COLUMNS: [&str; 7] =
-    ["status", "assigned_agent_id", "last_inbound_at", "last_message_at", "entry_referred_at", "entry_first_reply_at", "closed_at"];
+pub(crate) const CONVERSATION_CHANGING_COLUMNS: [&str; 9] = [
+    "status",
+    "assigned_agent_id",
+    "last_inbound_at",
+    "last_message_at",
+    "entry_referred_at",
+    "entry_first_reply_at",
+    "closed_at",
+    "inbox_state",
+    "inbox_close_reason",
+];
 
 /// A conversation's id, loaded version and new values of [`CONVERSATION_CHANGING_COLUMNS`], with
 /// an estimate of their encoded size.
@@ -36,6 +45,8 @@ pub(crate) fn conversation_changes(c: &Conversation) -> (uuid::Uuid, i64, Vec<se
         s.entry_point.map(|e| e.referred_at).into(),
         s.entry_point.and_then(|e| e.first_reply_at).into(),
         s.closed_at.into(),
+        s.inbox_state.as_str().to_owned().into(),
+        s.inbox_close_reason.clone().into(),
     ];
     (s.id.as_uuid(), s.version, values, 150)
 }
@@ -57,6 +68,8 @@ pub(crate) fn conversation(m: conversations::Model) -> Result<Conversation, Repo
         entry_point: m.entry_referred_at.map(|referred_at| EntryPoint { referred_at, first_reply_at: m.entry_first_reply_at }),
         started_at: m.started_at,
         closed_at: m.closed_at,
+        inbox_state: InboxState::parse(&m.inbox_state).ok_or_else(|| corrupt("inbox state", &m.inbox_state))?,
+        inbox_close_reason: m.inbox_close_reason,
         version: m.version,
     }))
 }
@@ -79,6 +92,8 @@ pub(crate) fn conversation_row(c: &Conversation) -> conversations::ActiveModel {
         entry_first_reply_at: Set(s.entry_point.and_then(|e| e.first_reply_at)),
         started_at: Set(s.started_at),
         closed_at: Set(s.closed_at),
+        inbox_state: Set(s.inbox_state.as_str().to_owned()),
+        inbox_close_reason: Set(s.inbox_close_reason.clone()),
         version: Set(s.version),
     }
 }

@@ -318,6 +318,16 @@ mod tests {
                 note_id: domain::NoteId::new(),
                 author: "api-key:0193a4b2-0000-7000-8000-000000000002".into(),
             })),
+            Box::new(MessagingEvent::from(domain::messaging::InboxStateChanged {
+                shop_id: s,
+                account_id: a,
+                conversation_id: c,
+                customer_id: cu,
+                wa_id: w(),
+                from: "open".into(),
+                to: "closed".into(),
+                reason: "resolved".into(),
+            })),
         ]
     }
 
