@@ -53,6 +53,9 @@ async fn conversations_are_assigned_to_active_members_below_capacity(backend: Ba
     let conv = json(app.get(&k, &format!("/api/v1/conversations/{c1}")).await).await;
     assert_eq!(conv["conversation"]["assignedAgentId"], json!(ana), "{conv}");
     assert_eq!(load(&app, &k, &ana).await, 1);
+    let held = json(app.get(&viewer, &format!("/api/v1/agents/{ana}/conversations")).await).await;
+    assert_eq!((held["total"].as_u64(), held["items"][0]["conversationId"].as_str()), (Some(1), Some(c1.as_str())), "{held}");
+    assert!(held["items"][0]["waitingSince"].is_string(), "the customer still waits for her answer");
 
     // Ana is at capacity; Bruno is deactivated; Zé is another shop's.
     let e = expect_error(app.post(&agent, &format!("/api/v1/conversations/{c2}/assign"), json!({"memberId": ana})).await, 409, "CONFLICT")
@@ -72,6 +75,7 @@ async fn conversations_are_assigned_to_active_members_below_capacity(backend: Ba
     )
     .await;
     expect_error(app.post(&other.admin, &format!("/api/v1/conversations/{c1}/unassign"), json!({})).await, 404, "NOT_FOUND").await;
+    expect_error(app.get(&other.admin, &format!("/api/v1/agents/{ana}/conversations")).await, 404, "NOT_FOUND").await;
 
     // Assigning again to the same member changes nothing; unassigning frees her.
     let again = json(app.post(&agent, &format!("/api/v1/conversations/{c1}/assign"), json!({"memberId": ana})).await).await;

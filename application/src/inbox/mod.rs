@@ -5,5 +5,6 @@ pub mod add_note;
 pub mod assign_conversation;
 pub mod close_conversation;
 pub mod list_notes;
+pub mod member_conversations;
 pub mod personal_data;
 pub mod ports;

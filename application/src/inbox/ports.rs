@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 
 use crate::shared::repo::RepoResult;
+use chrono::{DateTime, Utc};
 use domain::inbox::Note;
-use domain::{ConversationId, CustomerId, ShopId};
+use domain::turns::Thread;
+use domain::{ConversationId, CustomerId, MemberId, ShopId};
 
 /// The inbox's write side, inside a unit of work.
 #[async_trait]
@@ -19,6 +21,9 @@ pub trait InboxReads: Send + Sync {
     /// A conversation's notes, oldest first, at most `limit`; `None`: no such conversation in the
     /// shop.
     async fn notes(&self, shop: ShopId, conversation: ConversationId, limit: u64) -> RepoResult<Option<Vec<Note>>>;
+    /// The threads people own and assigned to this member now (whose time has not run out), the
+    /// longest held first; `None`: no such member in the shop.
+    async fn threads_of_member(&self, shop: ShopId, member: MemberId, now: DateTime<Utc>) -> RepoResult<Option<Vec<Thread>>>;
     /// Every note about a customer, oldest first (export).
     async fn notes_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<Note>>;
 }

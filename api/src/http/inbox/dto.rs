@@ -64,3 +64,29 @@ pub struct CloseRequest {
     #[oai(validator(min_length = 1, max_length = 100))]
     pub reason: Option<String>,
 }
+
+/// A thread a member holds.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct HeldThreadDto {
+    /// The thread's latest conversation (window).
+    pub conversation_id: Uuid,
+    pub thread_id: Uuid,
+    pub customer_id: Uuid,
+    pub wa_id: String,
+    /// Since when people own it.
+    pub owner_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// When people hand it back if nothing happens.
+    pub owner_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Since when the customer waits for an answer (null: answered).
+    pub waiting_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct HeldThreadListDto {
+    /// The longest held first.
+    pub items: Vec<HeldThreadDto>,
+    pub total: u64,
+    pub has_more: bool,
+}

@@ -11,6 +11,7 @@ use application::inbox::add_note::{AddNoteError, AddNoteHandler};
 use application::inbox::assign_conversation::{AssignConversationError, AssignConversationHandler};
 use application::inbox::close_conversation::{CloseConversationError, CloseConversationHandler};
 use application::inbox::list_notes::{ListNotesError, ListNotesHandler};
+use application::inbox::member_conversations::{MemberConversationsError, MemberConversationsHandler};
 use domain::inbox::AssignRefusal;
 
 use super::error::ApiError;
@@ -29,6 +30,7 @@ pub struct InboxHttp {
     pub add_note: AddNoteHandler,
     pub notes: ListNotesHandler,
     pub close: CloseConversationHandler,
+    pub member_conversations: MemberConversationsHandler,
 }
 
 pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
@@ -38,6 +40,7 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         add_note: AddNoteHandler { clock: a.clock.clone() },
         notes: ListNotesHandler { reads: a.inbox_reads.clone() },
         close: CloseConversationHandler { clock: a.clock.clone() },
+        member_conversations: MemberConversationsHandler { reads: a.inbox_reads.clone(), clock: a.clock.clone() },
     })
 }
 
@@ -83,6 +86,16 @@ impl From<CloseConversationError> for ApiError {
             CloseConversationError::NotFound => ApiError::not_found("conversation"),
             CloseConversationError::AlreadyClosed => ApiError::conflict("CONFLICT", "the conversation is already closed"),
             CloseConversationError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<MemberConversationsError> for ApiError {
+    fn from(e: MemberConversationsError) -> Self {
+        match e {
+            MemberConversationsError::Invalid(i) => i.into(),
+            MemberConversationsError::NotFound => ApiError::not_found("agent"),
+            MemberConversationsError::Storage(s) => s.into(),
         }
     }
 }

@@ -12,6 +12,7 @@ use application::inbox::add_note::AddNote;
 use application::inbox::assign_conversation::{AssignConversation, Assigned};
 use application::inbox::close_conversation::CloseConversation;
 use application::inbox::list_notes::ListNotes;
+use application::inbox::member_conversations::MemberConversations;
 use domain::inbox::Note;
 use domain::tenancy::Role;
 
@@ -173,5 +174,38 @@ impl InboxApi {
         let cmd = CloseConversation { shop_id: shop, conversation_id: id.0.into(), close_reason: None };
         let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.close, cmd).await?;
         Ok(Json(ConversationDto::new(c, chrono::Utc::now())))
+    }
+
+    /// The conversations a member holds now (viewer): people own them and assigned them to this
+    /// member, and their time has not run out; the longest held first. Their count is the
+    /// member's `load`.
+    #[oai(path = "/agents/:id/conversations", method = "get", operation_id = "listAgentConversations")]
+    async fn member_conversations(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<HeldThreadListDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let q = MemberConversations { shop_id: shop, member_id: id.0.into() };
+        let threads = h.pipeline.query(&ctx(&rid, Some(shop)), &h.member_conversations, q).await?;
+        let items: Vec<HeldThreadDto> = threads
+            .iter()
+            .map(|t| {
+                let s = t.snapshot();
+                HeldThreadDto {
+                    conversation_id: s.conversation_id.as_uuid(),
+                    thread_id: s.id.as_uuid(),
+                    customer_id: s.customer_id.as_uuid(),
+                    wa_id: s.wa_id.to_string(),
+                    owner_since: s.owner_since,
+                    owner_expires_at: s.owner_expires_at,
+                    waiting_since: s.waiting_since,
+                }
+            })
+            .collect();
+        Ok(Json(HeldThreadListDto { total: items.len() as u64, items, has_more: false }))
     }
 }

@@ -1,15 +1,19 @@
 //! The inbox's read side.
 
 use async_trait::async_trait;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use application::RepoResult;
 use application::inbox::ports::InboxReads;
 use domain::inbox::Note;
-use domain::{ConversationId, CustomerId, ShopId};
+use domain::turns::Thread;
+use domain::{ConversationId, CustomerId, MemberId, ShopId};
 
 use super::entities::{conversation_notes as notes, note};
 use crate::persistence::messaging::entities::conversations;
+use crate::persistence::team::entities::team_members;
+use crate::persistence::turns::entities::threads;
 use crate::persistence::{Db, repo_err};
 
 pub struct SeaInboxReads {
@@ -43,6 +47,28 @@ impl InboxReads for SeaInboxReads {
             .await
             .map_err(repo_err)?;
         Ok(Some(rows.into_iter().map(note).collect()))
+    }
+
+    async fn threads_of_member(&self, shop: ShopId, member: MemberId, now: DateTime<Utc>) -> RepoResult<Option<Vec<Thread>>> {
+        let known = team_members::Entity::find_by_id(member.as_uuid())
+            .filter(team_members::Column::ShopId.eq(shop.as_uuid()))
+            .count(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        if known == 0 {
+            return Ok(None);
+        }
+        let rows = threads::Entity::find()
+            .filter(threads::Column::ShopId.eq(shop.as_uuid()))
+            .filter(threads::Column::Owner.eq("people"))
+            .filter(threads::Column::OwnerMemberId.eq(member.as_uuid()))
+            .filter(Condition::any().add(threads::Column::OwnerExpiresAt.is_null()).add(threads::Column::OwnerExpiresAt.gt(now)))
+            .order_by_asc(threads::Column::OwnerSince)
+            .order_by_asc(threads::Column::Id)
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        rows.into_iter().map(crate::persistence::turns::mapping::thread).collect::<RepoResult<Vec<_>>>().map(Some)
     }
 
     async fn notes_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<Note>> {

@@ -1,7 +1,7 @@
 //! Turns: threads and their owners, customers' turns and their queue, automated responses.
 
 pub mod entities;
-mod mapping;
+pub(crate) mod mapping;
 pub mod queue;
 pub mod reads;
 pub mod repository;
