@@ -20,7 +20,6 @@ use domain::shared::problem::Problem;
 use domain::team::department::WorkingHours;
 use domain::team::{Department, DepartmentDraft, MemberDraft, MemberStatus};
 use domain::tenancy::Role;
-use domain::tenancy::settings::WEEKDAYS;
 
 use super::TeamHttp;
 use super::dto::*;
@@ -88,7 +87,6 @@ fn hours_out(h: &WorkingHours) -> WorkingHoursOutDto {
         let d = &h.business_hours[i];
         (!d.is_empty()).then(|| d.iter().map(|(o, c)| IntervalDto { open: o.clone(), close: c.clone() }).collect())
     };
-    debug_assert_eq!(WEEKDAYS.len(), 7);
     WorkingHoursOutDto {
         time_zone: h.time_zone.clone(),
         business_hours: BusinessHoursDto {

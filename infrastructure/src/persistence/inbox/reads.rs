@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use application::RepoResult;
 use application::inbox::ports::InboxReads;
@@ -13,7 +13,7 @@ use domain::{ConversationId, CustomerId, MemberId, ShopId};
 use super::entities::{conversation_notes as notes, note};
 use crate::persistence::messaging::entities::conversations;
 use crate::persistence::team::entities::team_members;
-use crate::persistence::turns::entities::threads;
+use crate::persistence::turns::entities::{held_by, threads};
 use crate::persistence::{Db, repo_err};
 
 pub struct SeaInboxReads {
@@ -59,10 +59,7 @@ impl InboxReads for SeaInboxReads {
             return Ok(None);
         }
         let rows = threads::Entity::find()
-            .filter(threads::Column::ShopId.eq(shop.as_uuid()))
-            .filter(threads::Column::Owner.eq("people"))
-            .filter(threads::Column::OwnerMemberId.eq(member.as_uuid()))
-            .filter(Condition::any().add(threads::Column::OwnerExpiresAt.is_null()).add(threads::Column::OwnerExpiresAt.gt(now)))
+            .filter(held_by(shop.as_uuid(), vec![member.as_uuid()], now))
             .order_by_asc(threads::Column::OwnerSince)
             .order_by_asc(threads::Column::Id)
             .all(&self.db.conn)

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::Utc;
 use sea_orm::sea_query::Query as SeaQuery;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use application::RepoResult;
 use application::team::ports::{MemberFilter, MemberView, TeamReads};
@@ -15,7 +15,7 @@ use domain::{DepartmentId, MemberId, ShopId};
 
 use super::entities::{department_members as dm, departments as deps, team_members as members};
 use super::mapping;
-use crate::persistence::turns::entities::threads;
+use crate::persistence::turns::entities::{held_by, threads};
 use crate::persistence::{Db, repo_err};
 
 pub struct SeaTeamReads {
@@ -36,10 +36,7 @@ impl SeaTeamReads {
             .select_only()
             .column(threads::Column::OwnerMemberId)
             .column_as(threads::Column::Id.count(), "n")
-            .filter(threads::Column::ShopId.eq(shop.as_uuid()))
-            .filter(threads::Column::Owner.eq("people"))
-            .filter(threads::Column::OwnerMemberId.is_in(ids.clone()))
-            .filter(Condition::any().add(threads::Column::OwnerExpiresAt.is_null()).add(threads::Column::OwnerExpiresAt.gt(Utc::now())))
+            .filter(held_by(shop.as_uuid(), ids.clone(), Utc::now()))
             .group_by(threads::Column::OwnerMemberId)
             .into_tuple()
             .all(&self.db.conn)

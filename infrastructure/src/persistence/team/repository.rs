@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sea_orm::sea_query::LockType;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use application::team::ports::TeamRepository;
 use application::{RepoError, RepoResult};
@@ -13,7 +13,7 @@ use super::entities::{department_members as dm, departments as deps, team_member
 use super::mapping;
 use crate::persistence::repo_err;
 use crate::persistence::sql::Txn;
-use crate::persistence::turns::entities::threads;
+use crate::persistence::turns::entities::{held_by, threads};
 
 pub struct SeaTeamRepository {
     pub(crate) tx: Txn,
@@ -68,10 +68,7 @@ impl TeamRepository for SeaTeamRepository {
 
     async fn load_of(&mut self, shop: ShopId, member: MemberId, now: chrono::DateTime<chrono::Utc>) -> RepoResult<u32> {
         let n = threads::Entity::find()
-            .filter(threads::Column::ShopId.eq(shop.as_uuid()))
-            .filter(threads::Column::Owner.eq("people"))
-            .filter(threads::Column::OwnerMemberId.eq(member.as_uuid()))
-            .filter(Condition::any().add(threads::Column::OwnerExpiresAt.is_null()).add(threads::Column::OwnerExpiresAt.gt(now)))
+            .filter(held_by(shop.as_uuid(), vec![member.as_uuid()], now))
             .count(self.tx.as_ref())
             .await
             .map_err(repo_err)?;

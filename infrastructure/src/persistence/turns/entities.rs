@@ -97,3 +97,16 @@ pub mod automated_responses {
     }
     crate::persistence::entities::no_relations!();
 }
+
+/// Threads people own and assigned to one of `members`, whose time has not run out at `now`:
+/// what a member holds (their load), as the team's reads, the assignment's capacity check and
+/// the inbox's list count it.
+pub(crate) fn held_by(shop: uuid::Uuid, members: Vec<uuid::Uuid>, now: chrono::DateTime<chrono::Utc>) -> sea_orm::Condition {
+    use sea_orm::ColumnTrait;
+    use threads::Column as C;
+    sea_orm::Condition::all()
+        .add(C::ShopId.eq(shop))
+        .add(C::Owner.eq("people"))
+        .add(C::OwnerMemberId.is_in(members))
+        .add(sea_orm::Condition::any().add(C::OwnerExpiresAt.is_null()).add(C::OwnerExpiresAt.gt(now)))
+}
