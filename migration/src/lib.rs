@@ -31,6 +31,7 @@ mod m20261207_000025_webhook_subscriptions;
 mod m20261207_000026_team;
 mod m20261207_000027_conversation_notes;
 mod m20261207_000028_inbox_state;
+mod m20261207_000029_key_members;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000026_team::Migration),
             Box::new(m20261207_000027_conversation_notes::Migration),
             Box::new(m20261207_000028_inbox_state::Migration),
+            Box::new(m20261207_000029_key_members::Migration),
         ]
     }
 }

@@ -269,6 +269,15 @@ impl TestApp {
         self.http.post(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request")
     }
 
+    /// A POST with these headers too (`Idempotency-Key`, …).
+    pub async fn post_with(&self, key: &str, path: &str, body: Value, headers: &[(&str, &str)]) -> Response {
+        let mut r = self.http.post(self.url(path)).bearer_auth(key).json(&body);
+        for (name, value) in headers {
+            r = r.header(*name, *value);
+        }
+        r.send().await.expect("request")
+    }
+
     pub async fn patch(&self, key: &str, path: &str, body: Value) -> Response {
         self.http.patch(self.url(path)).bearer_auth(key).json(&body).send().await.expect("request")
     }

@@ -236,3 +236,68 @@ async fn people_close_and_reopen_conversations_beside_the_window(backend: Backen
 }
 
 both_backends!(people_close_and_reopen_conversations_beside_the_window);
+
+/// An `agent` key bound to a member acts for them: its replies on a conversation are sent by the
+/// member (`sentBy`), its notes carry the member, the audit log names them beside the key. Only
+/// an agent key binds, and only to an active member of its shop.
+async fn a_key_bound_to_a_member_acts_for_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let ana = member(&app, &k, "Ana", 5).await;
+    let bruno = member(&app, &k, "Bruno", 5).await;
+    app.patch(&k, &format!("/api/v1/agents/{bruno}"), json!({"active": false})).await;
+    let other = app.create_shop("t").await;
+    let stranger = member(&app, &other.admin, "Ze", 3).await;
+    let keys = format!("/api/v1/shops/{}/api-keys", shop.id);
+
+    for (role, m, why) in [("admin", &ana, "agent"), ("agent", &bruno, "deactivated"), ("agent", &stranger, "no such member")] {
+        let e = expect_error(app.post(&k, &keys, json!({"name": "x", "role": role, "memberId": m})).await, 422, "VALIDATION_FAILED").await;
+        assert_eq!(e["error"]["details"]["field"], "memberId", "{e}");
+        assert!(e["error"]["message"].as_str().unwrap().contains(why), "{e}");
+    }
+    let r = app.post(&k, &keys, json!({"name": "Ana's", "role": "agent", "memberId": ana})).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let created = json(r).await;
+    assert_eq!(created["memberId"], json!(ana));
+    let key = created["key"].as_str().unwrap().to_owned();
+    let key_id = created["id"].as_str().unwrap().to_owned();
+    let listed = json(app.get(&k, &keys).await).await;
+    assert!(listed.as_array().unwrap().iter().any(|x| x["id"] == json!(key_id) && x["memberId"] == json!(ana)), "{listed}");
+
+    let c = waiting_conversation(&app, &k, "5511900000021").await;
+    json(app.post(&key, &format!("/api/v1/conversations/{c}/assign"), json!({"memberId": ana})).await).await;
+    let audit = json(app.get(&k, "/api/v1/audit-log?action=conversation.assigned").await).await;
+    let entry = &audit["items"][0];
+    assert_eq!((&entry["actor"], &entry["actorMemberId"]), (&json!(format!("api-key:{key_id}")), &json!(ana)), "{audit}");
+
+    // The reply goes out on the conversation's number to its customer, sent by Ana.
+    let path = format!("/api/v1/conversations/{c}/messages");
+    let body = json!({"content": {"type": "text", "text": "Ana here: your refund is on its way"}});
+    let r = app.post_with(&key, &path, body.clone(), &[("Idempotency-Key", "reply-1")]).await;
+    assert!(matches!(r.status().as_u16(), 200 | 202), "{}", r.status());
+    let sent = json(r).await;
+    let again = json(app.post_with(&key, &path, body, &[("Idempotency-Key", "reply-1")]).await).await;
+    assert_eq!(again["id"], sent["id"], "the same key answers the first reply");
+    let m = json(app.get(&k, &format!("/api/v1/messages/{}", sent["id"].as_str().unwrap())).await).await;
+    assert_eq!(m["sentBy"], json!({"type": "member", "id": ana}), "{m}");
+    assert_eq!(m["to"].as_str().map(|t| t.trim_start_matches('+')), Some("5511900000021"), "{m}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM messages WHERE direction = 'outbound'").await, 1);
+    let sent_event = app.texts("SELECT CAST(envelope AS TEXT) FROM outbox WHERE event_type = 'message.sent'").await;
+    let by: Vec<Value> = sent_event.iter().map(|e| serde_json::from_str::<Value>(e).unwrap()["data"]["sentBy"].clone()).collect();
+    assert_eq!(by, [json!({"type": "member", "id": ana})]);
+
+    // Replying needs content, and another shop's conversation is not found.
+    expect_error(app.post(&key, &path, json!({})).await, 422, "VALIDATION_FAILED").await;
+    expect_error(app.post(&other.admin, &path, json!({"content": {"type": "text", "text": "hi"}})).await, 404, "NOT_FOUND").await;
+    let nowhere = format!("/api/v1/conversations/{}/messages", uuid::Uuid::now_v7());
+    expect_error(app.post(&key, &nowhere, json!({"content": {"type": "text", "text": "hi"}})).await, 404, "NOT_FOUND").await;
+
+    let n = json(app.post(&key, &format!("/api/v1/conversations/{c}/notes"), json!({"body": "promised a refund"})).await).await;
+    assert_eq!((&n["author"], &n["memberId"]), (&json!(format!("api-key:{key_id}")), &json!(ana)), "{n}");
+    let plain = json(app.post(&k, &format!("/api/v1/conversations/{c}/notes"), json!({"body": "ok"})).await).await;
+    assert_eq!(plain["memberId"], json!(null), "an unbound key is no member");
+}
+
+both_backends!(a_key_bound_to_a_member_acts_for_them);

@@ -21,7 +21,7 @@ pub struct ApiKeyAuth(pub Bearer);
 #[derive(Debug, Clone, Copy)]
 pub enum Principal {
     Platform,
-    Shop { shop_id: ShopId, role: Role, key_id: domain::ApiKeyId },
+    Shop { shop_id: ShopId, role: Role, key_id: domain::ApiKeyId, member_id: Option<domain::MemberId> },
 }
 
 impl Principal {
@@ -65,9 +65,9 @@ impl Authenticator {
         if constant_time_eq(key, self.admin_key.expose()) {
             return Ok(Principal::Platform);
         }
-        let ctx = RequestContext { request_id: super::error::current_request_id(), shop_id: None, actor: None };
+        let ctx = RequestContext { request_id: super::error::current_request_id(), shop_id: None, actor: None, member: None };
         match self.pipeline.query(&ctx, &self.authenticate, Authenticate { key: Secret::new(key) }).await {
-            Ok(k) => Ok(Principal::Shop { shop_id: k.shop_id, role: k.role, key_id: k.id }),
+            Ok(k) => Ok(Principal::Shop { shop_id: k.shop_id, role: k.role, key_id: k.id, member_id: k.member_id }),
             Err(AuthenticateError::UnknownKey | AuthenticateError::Invalid(_)) => {
                 Err(ApiError::unauthorized("Unknown or revoked API key."))
             }

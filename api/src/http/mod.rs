@@ -217,13 +217,22 @@ pub fn change<T>(v: poem_openapi::types::MaybeUndefined<T>) -> Option<Option<T>>
 
 pub fn ctx(rid: &RequestId, shop: Option<ShopId>) -> RequestContext {
     let actor = auth::AUTHENTICATED.try_with(|p| p.actor()).ok();
-    RequestContext { request_id: rid.0.clone(), shop_id: shop, actor }
+    RequestContext { request_id: rid.0.clone(), shop_id: shop, actor, member: member() }
 }
 
-/// Who sends what this request sends: its API key (the platform key, which no shop owns, as
-/// `system:platform`).
+/// The member the request's key acts for (an `agent` key bound to a member), if any.
+pub fn member() -> Option<domain::MemberId> {
+    match auth::AUTHENTICATED.try_with(Clone::clone) {
+        Ok(auth::Principal::Shop { member_id, .. }) => member_id,
+        _ => None,
+    }
+}
+
+/// Who sends what this request sends: the member its key acts for, else its API key (the
+/// platform key, which no shop owns, as `system:platform`).
 pub fn sender() -> domain::messaging::Sender {
     match auth::AUTHENTICATED.try_with(Clone::clone) {
+        Ok(auth::Principal::Shop { member_id: Some(m), .. }) => domain::messaging::Sender::Member(m),
         Ok(auth::Principal::Shop { key_id, .. }) => domain::messaging::Sender::ApiKey(key_id),
         _ => domain::messaging::Sender::System("platform".into()),
     }

@@ -16,7 +16,7 @@ use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use domain::inbox::{InboxEvent, Note};
 use domain::shared::problem::Problem;
-use domain::{ConversationId, Events, ShopId};
+use domain::{ConversationId, Events, MemberId, ShopId};
 
 #[derive(Debug, Validate)]
 pub struct AddNote {
@@ -24,6 +24,8 @@ pub struct AddNote {
     pub conversation_id: ConversationId,
     /// The actor, as the audit log names it (`api-key:<id>`).
     pub author: String,
+    /// The member the author's key acts for, if bound.
+    pub member_id: Option<MemberId>,
     pub body: String,
 }
 
@@ -55,7 +57,8 @@ impl CommandHandler<AddNote> for AddNoteHandler {
     async fn handle(&self, cmd: &AddNote, uow: &mut dyn UnitOfWork) -> Result<Note, AddNoteError> {
         let now = self.clock.now();
         let c = uow.conversations().find(cmd.shop_id, cmd.conversation_id).await?.ok_or(AddNoteError::NotFound)?;
-        let (note, e) = Note::write(cmd.shop_id, c.id(), c.customer_id(), &cmd.author, &cmd.body, now).map_err(AddNoteError::Problem)?;
+        let (note, e) =
+            Note::write(cmd.shop_id, c.id(), c.customer_id(), &cmd.author, cmd.member_id, &cmd.body, now).map_err(AddNoteError::Problem)?;
         uow.inbox().insert_note(&note).await?;
         uow.outbox().append(&Events::from(InboxEvent::from(e)), now).await?;
         Ok(note)

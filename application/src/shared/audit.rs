@@ -20,6 +20,9 @@ pub struct AuditEntry {
     /// What the action touched, without personal data.
     pub details: Value,
     pub at: DateTime<Utc>,
+    /// The member the actor's key acts for, beside it (set by the trail: see
+    /// [`AuditTrail::attribute_to`]).
+    pub actor_member_id: Option<domain::MemberId>,
 }
 
 impl AuditEntry {
@@ -32,13 +35,25 @@ impl AuditEntry {
         details: Value,
         at: DateTime<Utc>,
     ) -> Self {
-        Self { shop_id, actor: actor.to_owned(), action: action.to_owned(), subject_type: subject_type.to_owned(), subject_id, details, at }
+        Self {
+            shop_id,
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            subject_type: subject_type.to_owned(),
+            subject_id,
+            details,
+            at,
+            actor_member_id: None,
+        }
     }
 }
 
 /// The write side, inside a unit of work.
 #[async_trait]
 pub trait AuditTrail: Send {
+    /// Every entry recorded in this unit of work is attributed to `member` too (the pipeline
+    /// sets the caller's, so that handlers writing their own entries need not know it).
+    fn attribute_to(&mut self, member: Option<domain::MemberId>);
     async fn record(&mut self, entries: &[AuditEntry]) -> RepoResult<()>;
 }
 

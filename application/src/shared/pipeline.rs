@@ -31,11 +31,14 @@ pub struct RequestContext {
     pub shop_id: Option<ShopId>,
     /// Who asks (`api-key:<id>`, `platform`); none for the service's own work (`system`).
     pub actor: Option<String>,
+    /// The member the caller's key acts for (an `agent` key bound to a member): recorded beside
+    /// the actor in the audit log.
+    pub member: Option<domain::MemberId>,
 }
 
 impl RequestContext {
     pub fn system(label: &str) -> Self {
-        Self { request_id: format!("{label}-{}", uuid::Uuid::new_v4().simple()), shop_id: None, actor: None }
+        Self { request_id: format!("{label}-{}", uuid::Uuid::new_v4().simple()), shop_id: None, actor: None, member: None }
     }
 }
 
@@ -151,6 +154,7 @@ impl Pipeline {
         H: CommandHandler<C> + ?Sized,
     {
         let mut uow = self.uow.begin().await?;
+        uow.audit().attribute_to(ctx.member);
         match handler.handle(cmd, uow.as_mut()).await {
             Ok(out) => {
                 if let Some(a) = cmd.audit(&out) {

@@ -1,4 +1,6 @@
-//! CreateApiKey: a key for a shop with a role. The key is returned once; only its hash is kept.
+//! CreateApiKey: a key for a shop with a role, and for an `agent` key optionally the member it
+//! acts for (what it does is then attributed to them beside the key). The key is returned once;
+//! only its hash is kept.
 
 use std::sync::Arc;
 
@@ -13,8 +15,9 @@ use crate::shared::ports::{Clock, Secret};
 use crate::shared::repo::RepoError;
 use crate::shared::unit_of_work::UnitOfWork;
 use crate::tenancy::ports::TenancyUnitOfWork;
+use domain::shared::problem::Problem;
 use domain::tenancy::Role;
-use domain::{ApiKeyId, ShopId};
+use domain::{ApiKeyId, MemberId, ShopId};
 
 pub const API_KEY_PREFIX: &str = "wsk_";
 
@@ -33,6 +36,8 @@ pub struct CreateApiKey {
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
     pub name: String,
     pub role: Role,
+    /// The member an `agent` key acts for: an active member of the shop.
+    pub member_id: Option<MemberId>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +46,9 @@ pub enum CreateApiKeyError {
     Invalid(#[from] Invalid),
     #[error("shop not found")]
     ShopNotFound,
+    /// The key cannot act for that member: each problem names `memberId`.
+    #[error("the key cannot be bound to that member")]
+    Member(Problem),
     #[error("could not store the key")]
     Storage(#[from] RepoError),
 }
@@ -56,7 +64,7 @@ impl Command for CreateApiKey {
             action: "api_key.created",
             subject_type: "api_key",
             subject_id: Some(out.0.id.to_string()),
-            details: serde_json::json!({ "name": out.0.name, "role": out.0.role.as_str() }),
+            details: serde_json::json!({ "name": out.0.name, "role": out.0.role.as_str(), "memberId": out.0.member_id }),
         })
     }
 }
@@ -71,6 +79,16 @@ impl CommandHandler<CreateApiKey> for CreateApiKeyHandler {
         if !uow.shops().shop_exists(cmd.shop_id).await? {
             return Err(CreateApiKeyError::ShopNotFound);
         }
+        if let Some(member) = cmd.member_id {
+            if cmd.role != Role::Agent {
+                return Err(CreateApiKeyError::Member(Problem::new("memberId", "only an agent key acts for a member")));
+            }
+            match uow.shops().member_active(cmd.shop_id, member).await? {
+                Some(true) => {}
+                Some(false) => return Err(CreateApiKeyError::Member(Problem::new("memberId", "the member is deactivated"))),
+                None => return Err(CreateApiKeyError::Member(Problem::new("memberId", "no such member in this shop"))),
+            }
+        }
         let key = generate_api_key();
         let record = ApiKeyRecord {
             id: ApiKeyId::new(),
@@ -79,6 +97,7 @@ impl CommandHandler<CreateApiKey> for CreateApiKeyHandler {
             role: cmd.role,
             key_hash: hash_api_key(key.expose()),
             key_prefix: key.expose()[..12].to_owned(),
+            member_id: cmd.member_id,
             created_at: self.clock.now(),
         };
         uow.shops().insert_api_key(&record).await?;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::shared::repo::RepoResult;
 use domain::tenancy::{Role, ShopSettings};
-use domain::{ApiKeyId, ShopId};
+use domain::{ApiKeyId, MemberId, ShopId};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shop {
@@ -22,6 +22,8 @@ pub struct ApiKeyRecord {
     pub role: Role,
     pub key_hash: String,
     pub key_prefix: String,
+    /// The member an `agent` key acts for: what it does is attributed to them beside the key.
+    pub member_id: Option<MemberId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -31,6 +33,8 @@ pub struct AuthenticatedKey {
     pub id: ApiKeyId,
     pub shop_id: ShopId,
     pub role: Role,
+    /// The member it acts for, if bound.
+    pub member_id: Option<MemberId>,
 }
 
 /// The write side, inside a unit of work.
@@ -39,6 +43,10 @@ pub trait ShopRepository: Send {
     async fn insert_shop(&mut self, shop: &Shop) -> RepoResult<()>;
     async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool>;
     async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()>;
+    /// Whether a member of the shop's team (`/api/v1/agents`), whom a key may act for, is active;
+    /// `None` when the shop has no such member. (The team is another context, which builds on
+    /// this one: it is read here through the store, not imported.)
+    async fn member_active(&mut self, shop: ShopId, member: MemberId) -> RepoResult<Option<bool>>;
     /// Replace the shop's settings.
     async fn save_settings(&mut self, shop: ShopId, settings: &ShopSettings, now: DateTime<Utc>) -> RepoResult<()>;
     /// The settings of these shops (a shop that set nothing is absent: the defaults apply).

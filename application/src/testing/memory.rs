@@ -66,6 +66,8 @@ pub struct State {
     pub webhooks: Vec<(WebhookMark, DateTime<Utc>)>,
     pub outbox: Vec<StoredEvent>,
     pub audit: Vec<AuditEntry>,
+    /// The member this transaction's audit entries are attributed to.
+    pub audit_member: Option<domain::MemberId>,
     pub media: BTreeMap<domain::MediaId, domain::media::MediaFile>,
     pub media_retention: BTreeMap<ShopId, u32>,
     pub rate_cards: BTreeMap<ShopId, domain::billing::RateCard>,
@@ -177,6 +179,10 @@ impl ShopRepository for MemoryPart {
     async fn shop_exists(&mut self, id: ShopId) -> RepoResult<bool> {
         let work = self.work.lock().unwrap_or_else(|p| p.into_inner());
         Ok(work.shops.contains_key(&id))
+    }
+    async fn member_active(&mut self, _shop: ShopId, _member: domain::MemberId) -> RepoResult<Option<bool>> {
+        // The in-memory store keeps no team (the team's tests run on the databases).
+        Ok(None)
     }
     async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()> {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
@@ -724,9 +730,13 @@ impl Outbox for MemoryPart {
 
 #[async_trait]
 impl AuditTrail for MemoryPart {
+    fn attribute_to(&mut self, member: Option<domain::MemberId>) {
+        self.work.lock().unwrap_or_else(|p| p.into_inner()).audit_member = member;
+    }
     async fn record(&mut self, entries: &[AuditEntry]) -> RepoResult<()> {
         let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
-        work.audit.extend(entries.iter().cloned());
+        let member = work.audit_member;
+        work.audit.extend(entries.iter().cloned().map(|e| AuditEntry { actor_member_id: e.actor_member_id.or(member), ..e }));
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::shared::events::EventPayload;
 use crate::shared::problem::Problem;
-use crate::{ConversationId, CustomerId, NoteId, ShopId};
+use crate::{ConversationId, CustomerId, MemberId, NoteId, ShopId};
 
 /// The longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 5_000;
@@ -20,6 +20,8 @@ pub struct Note {
     pub customer_id: CustomerId,
     /// Who wrote it, as the audit log names actors (`api-key:<id>`).
     pub author: String,
+    /// The member the author's key acts for, if bound.
+    pub member_id: Option<MemberId>,
     pub body: String,
     pub created_at: DateTime<Utc>,
 }
@@ -33,6 +35,8 @@ pub struct NoteAdded {
     pub customer_id: CustomerId,
     pub note_id: NoteId,
     pub author: String,
+    /// The member the author's key acts for, if bound.
+    pub member_id: Option<MemberId>,
 }
 
 impl EventPayload for NoteAdded {
@@ -52,6 +56,7 @@ impl Note {
         conversation_id: ConversationId,
         customer_id: CustomerId,
         author: &str,
+        member_id: Option<MemberId>,
         body: &str,
         now: DateTime<Utc>,
     ) -> Result<(Self, NoteAdded), Problem> {
@@ -65,10 +70,11 @@ impl Note {
             conversation_id,
             customer_id,
             author: author.to_owned(),
+            member_id,
             body: body.to_owned(),
             created_at: now,
         };
-        let e = NoteAdded { shop_id, conversation_id, customer_id, note_id: note.id, author: note.author.clone() };
+        let e = NoteAdded { shop_id, conversation_id, customer_id, note_id: note.id, author: note.author.clone(), member_id };
         Ok((note, e))
     }
 }
@@ -80,10 +86,10 @@ mod tests {
     #[test]
     fn given_a_text_when_writing_a_note_then_it_is_trimmed_and_bounded() {
         let (s, c, cu, now) = (ShopId::new(), ConversationId::new(), CustomerId::new(), Utc::now());
-        let (n, e) = Note::write(s, c, cu, "api-key:1", "  called her back  ", now).unwrap();
+        let (n, e) = Note::write(s, c, cu, "api-key:1", None, "  called her back  ", now).unwrap();
         assert_eq!((n.body.as_str(), e.note_id, e.author.as_str()), ("called her back", n.id, "api-key:1"));
-        assert_eq!(Note::write(s, c, cu, "a", "   ", now).unwrap_err().field, "body");
-        assert!(Note::write(s, c, cu, "a", &"x".repeat(MAX_NOTE_CHARS + 1), now).is_err());
-        assert!(Note::write(s, c, cu, "a", &"é".repeat(MAX_NOTE_CHARS), now).is_ok(), "characters, not bytes");
+        assert_eq!(Note::write(s, c, cu, "a", None, "   ", now).unwrap_err().field, "body");
+        assert!(Note::write(s, c, cu, "a", None, &"x".repeat(MAX_NOTE_CHARS + 1), now).is_err());
+        assert!(Note::write(s, c, cu, "a", None, &"é".repeat(MAX_NOTE_CHARS), now).is_ok(), "characters, not bytes");
     }
 }

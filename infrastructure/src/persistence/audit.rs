@@ -26,6 +26,7 @@ pub mod audit_log {
         pub subject_id: Option<String>,
         pub details: Json,
         pub at: DateTimeUtc,
+        pub actor_member_id: Option<Uuid>,
     }
     crate::persistence::entities::no_relations!();
 }
@@ -34,10 +35,16 @@ use audit_log::{ActiveModel, Column, Entity};
 
 pub struct SeaAuditTrail {
     pub(crate) tx: Txn,
+    /// The member this transaction's entries are attributed to.
+    pub(crate) member: Option<domain::MemberId>,
 }
 
 #[async_trait]
 impl AuditTrail for SeaAuditTrail {
+    fn attribute_to(&mut self, member: Option<domain::MemberId>) {
+        self.member = member;
+    }
+
     async fn record(&mut self, entries: &[AuditEntry]) -> RepoResult<()> {
         for chunk in chunks(entries, 8, |e| 200 + e.details.to_string().len()) {
             let rows = chunk.iter().map(|e| ActiveModel {
@@ -49,6 +56,7 @@ impl AuditTrail for SeaAuditTrail {
                 subject_id: Set(e.subject_id.clone()),
                 details: Set(e.details.clone()),
                 at: Set(e.at),
+                actor_member_id: Set(e.actor_member_id.or(self.member).map(|m| m.as_uuid())),
             });
             Entity::insert_many(rows).exec_without_returning(self.tx.as_ref()).await.map_err(repo_err)?;
         }
@@ -92,6 +100,7 @@ impl AuditReads for SeaAuditReads {
                 subject_id: m.subject_id,
                 details: m.details,
                 at: m.at,
+                actor_member_id: m.actor_member_id.map(Into::into),
             })
             .collect();
         Ok((items, total))

@@ -84,7 +84,7 @@ impl UnitOfWorkFactory for SeaUnitOfWorkFactory {
         Ok(Box::new(SeaUnitOfWork {
             parts,
             outbox: SeaOutbox { tx: tx.clone() },
-            audit: super::audit::SeaAuditTrail { tx: tx.clone() },
+            audit: super::audit::SeaAuditTrail { tx: tx.clone(), member: None },
             tx,
             _guard: guard,
         }))

@@ -43,6 +43,8 @@ pub struct NoteDto {
     pub conversation_id: Uuid,
     /// Who wrote it, as the audit log names actors (`api-key:<id>`).
     pub author: String,
+    /// The member the author's key acts for (a bound `agent` key), beside it.
+    pub member_id: Option<Uuid>,
     pub body: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }

@@ -38,6 +38,7 @@ fn note_dto(n: &Note) -> NoteDto {
         id: n.id.as_uuid(),
         conversation_id: n.conversation_id.as_uuid(),
         author: n.author.clone(),
+        member_id: n.member_id.map(|m| m.as_uuid()),
         body: n.body.clone(),
         created_at: n.created_at,
     }
@@ -131,8 +132,14 @@ impl InboxApi {
         let shop = authn.shop(&auth, Role::Agent).await?;
         let c = ctx(&rid, Some(shop));
         let author = c.actor.clone().unwrap_or_else(|| "system".into());
-        let n =
-            h.pipeline.execute(&c, &h.add_note, AddNote { shop_id: shop, conversation_id: id.0.into(), author, body: body.0.body }).await?;
+        let n = h
+            .pipeline
+            .execute(
+                &c,
+                &h.add_note,
+                AddNote { shop_id: shop, conversation_id: id.0.into(), author, member_id: c.member, body: body.0.body },
+            )
+            .await?;
         Ok(NoteCreated::Created(Json(note_dto(&n))))
     }
 

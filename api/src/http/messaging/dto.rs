@@ -49,6 +49,23 @@ pub struct SendMessageRequest {
     pub reply_to: Option<String>,
 }
 
+/// A reply on a conversation (`POST /conversations/{id}/messages`): from the conversation's
+/// number to its customer.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplyRequest {
+    /// The message, as `content` of `POST /messages/send`.
+    pub content: Option<Value>,
+    /// Send this template instead of `content`, even inside the 24-hour window. Absent: false.
+    pub force_template: Option<bool>,
+    /// The template to send when the window is closed (or when forced).
+    pub template: Option<TemplateDto>,
+    /// The wamid of a message to reply to (shown quoted).
+    #[oai(validator(min_length = 1, max_length = 256))]
+    pub reply_to: Option<String>,
+}
+
 #[derive(Object, serde::Deserialize)]
 #[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

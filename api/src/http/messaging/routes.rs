@@ -159,6 +159,43 @@ fn replay(a: FirstAnswer) -> Result<Sent, ApiError> {
 }
 
 /// Parse `content` into the typed model, naming the offending path.
+/// What a free-form send (`/messages/send`, a reply on a conversation) asks to send.
+struct Outgoing {
+    content: Option<Value>,
+    template: Option<TemplateDto>,
+    force_template: Option<bool>,
+    reply_to: Option<String>,
+}
+
+/// The one send entry, from a request: `content` is needed unless a template is forced or given.
+async fn send(
+    h: &MessagingHttp,
+    rid: &RequestId,
+    shop: ShopId,
+    via: Via,
+    what: Outgoing,
+    user_id: Option<String>,
+    named: Option<Idempotent>,
+) -> Result<Sent, ApiError> {
+    let force_template = what.force_template.unwrap_or(false);
+    if what.content.is_none() && !force_template && what.template.is_none() {
+        return Err(ApiError::validation("content", "is required"));
+    }
+    let cmd = SendMessage {
+        shop_id: shop,
+        via,
+        content: what.content.map(parse_content).transpose()?,
+        template: what.template.map(template),
+        force_template,
+        user_id,
+        reply_to: what.reply_to,
+        idempotency: named.clone(),
+        sent_by: crate::http::sender(),
+    };
+    let out = h.send.run(&ctx(rid, Some(shop)), cmd).await?;
+    answer(h, rid, shop, named, out).await
+}
+
 fn parse_content(v: Value) -> Result<MessageContent, ApiError> {
     parse_content_at("content", v)
 }
@@ -203,23 +240,37 @@ impl MessagesApi {
         let shop = authn.shop(&auth, Role::Agent).await?;
         let named = idempotent(req, "sendMessage", &body.0)?;
         let b = body.0;
-        let force_template = b.force_template.unwrap_or(false);
-        if b.content.is_none() && !force_template && b.template.is_none() {
-            return Err(ApiError::validation("content", "is required"));
-        }
-        let cmd = SendMessage {
-            shop_id: shop,
-            via: Via::Numbers { from: phone("from", &b.from)?, to: phone("to", &b.to)? },
-            content: b.content.map(parse_content).transpose()?,
-            template: b.template.map(template),
-            force_template,
-            user_id: b.user_id,
-            reply_to: b.reply_to,
-            idempotency: named.clone(),
-            sent_by: crate::http::sender(),
-        };
-        let out = h.send.run(&ctx(&rid, Some(shop)), cmd).await?;
-        answer(&h, &rid, shop, named, out).await
+        let via = Via::Numbers { from: phone("from", &b.from)?, to: phone("to", &b.to)? };
+        let what = Outgoing { content: b.content, template: b.template, force_template: b.force_template, reply_to: b.reply_to };
+        send(&h, &rid, shop, via, what, b.user_id, named).await
+    }
+
+    /// Reply on a conversation (agent): from its number to its customer, through the same send
+    /// as `POST /messages/send` (the window, consent, templates, files; 200, or 202 while queued),
+    /// joining the customer's active window or starting one. The message's `sentBy` is the
+    /// member the key acts for (a bound `agent` key), else the key; people answering makes them
+    /// own the customer's thread, which silences the automated responders (docs/INBOX.md).
+    #[oai(path = "/conversations/:id/messages", method = "post", operation_id = "replyOnConversation")]
+    async fn reply(
+        &self,
+        h: Data<&Arc<MessagingHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        /// Names this send, as on `POST /messages/send`.
+        #[oai(name = "Idempotency-Key")]
+        #[allow(unused_variables)]
+        idempotency_key: Header<Option<String>>,
+        req: &poem::Request,
+        body: JsonBody<ReplyRequest>,
+    ) -> Result<Sent, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        // The conversation is part of what is named: the same key on another one is another request.
+        let named = idempotent(req, &format!("replyOnConversation:{}", id.0), &body.0)?;
+        let b = body.0;
+        let what = Outgoing { content: b.content, template: b.template, force_template: b.force_template, reply_to: b.reply_to };
+        send(&h, &rid, shop, Via::Conversation(id.0.into()), what, None, named).await
     }
 
     /// Send an approved template (agent), inside or outside the window.

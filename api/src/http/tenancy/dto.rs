@@ -67,6 +67,10 @@ pub struct CreateApiKeyRequest {
     pub name: String,
     /// admin configures, agent messages, viewer reads.
     pub role: RoleDto,
+    /// For an `agent` key: the member (`/api/v1/agents`) it acts for. What the key does is then
+    /// attributed to them beside the key: `sentBy` of its messages, its notes, the audit log's
+    /// `actorMemberId`. An active member of the shop (422 naming `memberId` otherwise).
+    pub member_id: Option<Uuid>,
 }
 
 #[derive(Object)]
@@ -78,6 +82,8 @@ pub struct ApiKeyDto {
     pub role: RoleDto,
     /// The first characters of the key, to recognise it.
     pub key_prefix: String,
+    /// The member it acts for, if bound.
+    pub member_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -89,6 +95,7 @@ impl From<ApiKeyRecord> for ApiKeyDto {
             name: k.name,
             role: k.role.into(),
             key_prefix: k.key_prefix,
+            member_id: k.member_id.map(|m| m.as_uuid()),
             created_at: k.created_at,
         }
     }
@@ -104,6 +111,8 @@ pub struct ApiKeyCreatedDto {
     /// The key itself. Shown only once: store it now.
     pub key: String,
     pub key_prefix: String,
+    /// The member it acts for, if bound.
+    pub member_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -113,6 +122,8 @@ pub struct ApiKeyCreatedDto {
 pub struct AuditEntryDto {
     /// `api-key:<id>`, `platform` or `system`.
     pub actor: String,
+    /// The member the actor's key acts for (a bound `agent` key), beside it.
+    pub actor_member_id: Option<Uuid>,
     pub action: String,
     pub subject_type: String,
     pub subject_id: Option<String>,

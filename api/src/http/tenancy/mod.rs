@@ -78,6 +78,7 @@ impl From<CreateApiKeyError> for ApiError {
         match e {
             CreateApiKeyError::Invalid(i) => i.into(),
             CreateApiKeyError::ShopNotFound => ApiError::not_found("shop"),
+            CreateApiKeyError::Member(p) => ApiError::problems(&[p]),
             CreateApiKeyError::Storage(s) => s.into(),
         }
     }

@@ -63,6 +63,7 @@ impl ShopsApi {
                 .into_iter()
                 .map(|e| AuditEntryDto {
                     actor: e.actor,
+                    actor_member_id: e.actor_member_id.map(|m| m.as_uuid()),
                     action: e.action,
                     subject_type: e.subject_type,
                     subject_id: e.subject_id,
@@ -122,7 +123,7 @@ impl ShopsApi {
     ) -> Result<KeyCreated, ApiError> {
         let shop = ShopId::from(shop_id.0);
         authn.platform_or_shop(&auth, shop, Role::Admin).await?;
-        let cmd = CreateApiKey { shop_id: shop, name: body.0.name, role: body.0.role.into() };
+        let cmd = CreateApiKey { shop_id: shop, name: body.0.name, role: body.0.role.into(), member_id: body.0.member_id.map(Into::into) };
         let (record, key) = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.create_api_key, cmd).await?;
         Ok(KeyCreated::Created(Json(ApiKeyCreatedDto {
             id: record.id.as_uuid(),
@@ -131,6 +132,7 @@ impl ShopsApi {
             role: record.role.into(),
             key: key.expose().to_owned(),
             key_prefix: record.key_prefix,
+            member_id: record.member_id.map(|m| m.as_uuid()),
             created_at: record.created_at,
         })))
     }

@@ -11,6 +11,7 @@ pub mod conversation_notes {
         pub conversation_id: Uuid,
         pub customer_id: Uuid,
         pub author: String,
+        pub member_id: Option<Uuid>,
         pub body: String,
         pub created_at: DateTimeUtc,
     }
@@ -24,6 +25,7 @@ pub(crate) fn note(m: conversation_notes::Model) -> domain::inbox::Note {
         conversation_id: m.conversation_id.into(),
         customer_id: m.customer_id.into(),
         author: m.author,
+        member_id: m.member_id.map(Into::into),
         body: m.body,
         created_at: m.created_at,
     }

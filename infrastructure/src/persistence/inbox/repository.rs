@@ -26,6 +26,7 @@ impl InboxRepository for SeaInboxRepository {
             conversation_id: Set(n.conversation_id.as_uuid()),
             customer_id: Set(n.customer_id.as_uuid()),
             author: Set(n.author.clone()),
+            member_id: Set(n.member_id.map(|m| m.as_uuid())),
             body: Set(n.body.clone()),
             created_at: Set(n.created_at),
         };

@@ -317,6 +317,7 @@ mod tests {
                 customer_id: cu,
                 note_id: domain::NoteId::new(),
                 author: "api-key:0193a4b2-0000-7000-8000-000000000002".into(),
+                member_id: Some(domain::MemberId::new()),
             })),
             Box::new(MessagingEvent::from(domain::messaging::InboxStateChanged {
                 shop_id: s,

@@ -27,6 +27,7 @@ pub mod api_keys {
         pub key_prefix: String,
         pub created_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,
+        pub member_id: Option<Uuid>,
     }
     crate::persistence::entities::no_relations!();
 }

@@ -20,6 +20,7 @@ pub(super) fn api_key(m: api_keys::Model) -> Result<ApiKeyRecord, RepoError> {
         role: Role::parse(&m.role).ok_or_else(|| corrupt("role", &m.role))?,
         key_hash: m.key_hash,
         key_prefix: m.key_prefix,
+        member_id: m.member_id.map(Into::into),
         created_at: m.created_at,
     })
 }

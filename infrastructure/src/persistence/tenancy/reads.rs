@@ -32,7 +32,7 @@ impl TenancyReads for SeaTenancyReads {
             .map_err(repo_err)?;
         row.map(|r| {
             let rec = mapping::api_key(r)?;
-            Ok(AuthenticatedKey { id: rec.id, shop_id: rec.shop_id, role: rec.role })
+            Ok(AuthenticatedKey { id: rec.id, shop_id: rec.shop_id, role: rec.role, member_id: rec.member_id })
         })
         .transpose()
     }

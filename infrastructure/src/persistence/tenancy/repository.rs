@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 
 use application::RepoResult;
 use application::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
-use domain::ShopId;
+use domain::{MemberId, ShopId};
 
 use super::entities::{api_keys, shops};
 use crate::persistence::repo_err;
@@ -59,6 +59,16 @@ impl ShopRepository for SeaShopRepository {
         Ok(shops::Entity::find_by_id(id.as_uuid()).one(self.tx.as_ref()).await.map_err(repo_err)?.is_some())
     }
 
+    async fn member_active(&mut self, shop: ShopId, member: MemberId) -> RepoResult<Option<bool>> {
+        use crate::persistence::team::entities::team_members;
+        let m = team_members::Entity::find_by_id(member.as_uuid())
+            .filter(team_members::Column::ShopId.eq(shop.as_uuid()))
+            .one(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(m.map(|m| m.active))
+    }
+
     async fn insert_api_key(&mut self, key: &ApiKeyRecord) -> RepoResult<()> {
         api_keys::ActiveModel {
             id: Set(key.id.as_uuid()),
@@ -69,6 +79,7 @@ impl ShopRepository for SeaShopRepository {
             key_prefix: Set(key.key_prefix.clone()),
             created_at: Set(key.created_at),
             revoked_at: Set(None),
+            member_id: Set(key.member_id.map(|m| m.as_uuid())),
         }
         .insert(self.tx.as_ref())
         .await
