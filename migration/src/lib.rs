@@ -32,6 +32,7 @@ mod m20261207_000026_team;
 mod m20261207_000027_conversation_notes;
 mod m20261207_000028_inbox_state;
 mod m20261207_000029_key_members;
+mod m20261207_000030_routing;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000027_conversation_notes::Migration),
             Box::new(m20261207_000028_inbox_state::Migration),
             Box::new(m20261207_000029_key_members::Migration),
+            Box::new(m20261207_000030_routing::Migration),
         ]
     }
 }

@@ -81,6 +81,7 @@ async fn every_context_contributes_its_jobs_once() {
             "media-retention",
             "message-status-sync",
             "raw-retention",
+            "routing",
             "template-reconciliation",
             "thread-owner-expiry",
             "waiting-threads",
@@ -88,5 +89,6 @@ async fn every_context_contributes_its_jobs_once() {
         ]
     );
     assert!(app.state.jobs.run_now("message-status-sync").await.unwrap().ends_with("stuck"));
+    assert_eq!(app.state.jobs.run_now("routing").await.unwrap(), "0 routed, 0 waiting");
     assert_eq!(app.state.jobs.run_now("no-such-job").await, Err("no job named no-such-job".to_owned()));
 }

@@ -22,6 +22,7 @@ mod merchant_webhooks;
 mod messaging;
 mod outside_checks;
 pub(crate) mod restart;
+mod routing;
 mod segments;
 mod shop_settings;
 mod subscriptions;

@@ -33,6 +33,18 @@ pub struct AssignConversation {
     pub conversation_id: ConversationId,
     /// `None`: unassign (people keep the thread, nobody in particular).
     pub member_id: Option<MemberId>,
+    /// A transfer from one member to another (`…/transfer`): reason `transferred`.
+    pub transfer: bool,
+}
+
+impl AssignConversation {
+    fn reason(&self) -> &'static str {
+        match (self.transfer, self.member_id) {
+            (true, _) => "transferred",
+            (false, Some(_)) => "assigned",
+            (false, None) => "unassigned",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +79,11 @@ impl Command for AssignConversation {
     fn audit(&self, a: &Assigned) -> Option<Audited> {
         a.changed.then(|| Audited {
             shop_id: self.shop_id,
-            action: if self.member_id.is_some() { "conversation.assigned" } else { "conversation.unassigned" },
+            action: match self.reason() {
+                "transferred" => "conversation.transferred",
+                "assigned" => "conversation.assigned",
+                _ => "conversation.unassigned",
+            },
             subject_type: "conversation",
             subject_id: Some(self.conversation_id.to_string()),
             details: json!({"memberId": a.member_id, "previousMemberId": a.previous_member_id}),
@@ -102,7 +118,7 @@ impl CommandHandler<AssignConversation> for AssignConversationHandler {
             check_assignee(m.as_ref(), load).map_err(AssignConversationError::Refused)?;
         }
         let settings = uow.shops().settings_of(&[cmd.shop_id]).await?.remove(&cmd.shop_id).unwrap_or_default();
-        let reason = if cmd.member_id.is_some() { "assigned" } else { "unassigned" };
+        let reason = cmd.reason();
         let mut events = Events::new();
         let was_people = matches!(thread.owner_at(now), Owner::People { .. });
         if let Some(e) = thread.hand_to_people(cmd.member_id, reason, settings.hand_back(), now) {

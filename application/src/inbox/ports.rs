@@ -24,6 +24,9 @@ pub trait InboxReads: Send + Sync {
     /// The threads people own and assigned to this member now (whose time has not run out), the
     /// longest held first; `None`: no such member in the shop.
     async fn threads_of_member(&self, shop: ShopId, member: MemberId, now: DateTime<Utc>) -> RepoResult<Option<Vec<Thread>>>;
+    /// The queue: threads people own, nobody in particular, whose customer waits, in the order
+    /// they started waiting (one shop, or every shop), at most `limit`.
+    async fn waiting_threads(&self, shop: Option<ShopId>, now: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Thread>>;
     /// Every note about a customer, oldest first (export).
     async fn notes_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<Note>>;
 }

@@ -27,6 +27,16 @@ pub trait TeamRepository: Send {
     /// The member's load now: the threads people own and assigned to them whose time has not
     /// run out (read after locking the member, so assignments to one member queue).
     async fn load_of(&mut self, shop: ShopId, member: MemberId, now: chrono::DateTime<chrono::Utc>) -> RepoResult<u32>;
+    /// Members locked for routing, in id order (the lock order among members): these ids, or
+    /// with `None` every active member of the shop.
+    async fn lock_team(&mut self, shop: ShopId, ids: Option<&[MemberId]>) -> RepoResult<Vec<Member>>;
+    /// The loads of these members now (as `load_of`, in one read; absent: 0).
+    async fn loads_of(
+        &mut self,
+        shop: ShopId,
+        ids: &[MemberId],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> RepoResult<std::collections::HashMap<MemberId, u32>>;
     /// Which of these ids are members of the shop.
     async fn members_of_shop(&mut self, shop: ShopId, ids: &[MemberId]) -> RepoResult<Vec<MemberId>>;
     /// The department and its members.

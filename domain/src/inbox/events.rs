@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::note::NoteAdded;
 use crate::shared::events::EventPayload;
 use crate::turns::Thread;
-use crate::{AccountId, ConversationId, CustomerId, MemberId, ShopId, ThreadId};
+use crate::{AccountId, ConversationId, CustomerId, DepartmentId, MemberId, ShopId, ThreadId};
 
 /// `conversation.assigned`: a thread was given to a member (`memberId`), or taken from one
 /// (`memberId: null`: people still own it, nobody in particular). Its subject is the thread's
@@ -21,8 +21,10 @@ pub struct ConversationAssigned {
     pub wa_id: String,
     pub member_id: Option<MemberId>,
     pub previous_member_id: Option<MemberId>,
-    /// `assigned` or `unassigned` (routing adds its own reasons).
+    /// `assigned`, `unassigned`, `routed` (routing chose the member) or `transferred`.
     pub reason: String,
+    /// The department the thread now waits for (a transfer to a department), else null.
+    pub department_id: Option<DepartmentId>,
 }
 
 impl ConversationAssigned {
@@ -38,6 +40,7 @@ impl ConversationAssigned {
             member_id: member,
             previous_member_id: previous,
             reason: reason.to_owned(),
+            department_id: None,
         }
     }
 }

@@ -4,7 +4,9 @@
 pub mod assignment;
 pub mod events;
 pub mod note;
+pub mod routing;
 
 pub use assignment::{AssignRefusal, check_assignee};
 pub use events::{ConversationAssigned, InboxEvent};
 pub use note::{Note, NoteAdded};
+pub use routing::{Candidate, Need, choose};

@@ -199,6 +199,21 @@ impl Department {
         Ok(changed)
     }
 
+    /// Whether the department works at `at`: its own hours (in its zone, else the shop's) or,
+    /// without them, the shop's business hours; the shop's closed dates close it too.
+    pub fn is_open(&self, shop: &ShopSettings, at: DateTime<Utc>) -> bool {
+        let Some(h) = &self.s.working_hours else { return shop.is_open(at) };
+        let draft = SettingsDraft {
+            time_zone: h.time_zone.clone().unwrap_or_else(|| shop.zone().name().to_owned()),
+            business_hours: Some(h.business_hours.clone()),
+            closed_dates: shop.closed_dates().iter().map(|d| d.format("%Y-%m-%d").to_string()).collect(),
+            hand_back_hours: 1,
+            ..Default::default()
+        };
+        // Checked when saved: a row that no longer parses counts as open rather than stranding work.
+        ShopSettings::parse(&draft).map_or(true, |own| own.is_open(at))
+    }
+
     pub fn restore(s: DepartmentSnapshot) -> Self {
         Self { s }
     }
@@ -218,6 +233,32 @@ mod tests {
         let mut h = WorkingHours { time_zone: Some("America/Sao_Paulo".into()), ..Default::default() };
         h.business_hours[0] = monday.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect();
         h
+    }
+
+    #[test]
+    fn given_hours_when_asking_if_open_then_its_own_zone_and_the_shops_closed_dates_decide() {
+        use chrono::TimeZone;
+        let now = Utc::now();
+        // Monday 2026-12-07 13:00 UTC is 10:00 in São Paulo.
+        let monday_10_sp = Utc.with_ymd_and_hms(2026, 12, 7, 13, 0, 0).unwrap();
+        let draft =
+            |h: Option<WorkingHours>| DepartmentDraft { name: Some("Billing".into()), working_hours: Some(h), ..Default::default() };
+        let own = Department::create(ShopId::new(), &draft(Some(hours(&[("09:00", "12:00")]))), now).unwrap();
+        let shop = ShopSettings::default();
+        assert!(own.is_open(&shop, monday_10_sp));
+        assert!(!own.is_open(&shop, monday_10_sp + chrono::Duration::hours(3)), "13:00 in São Paulo");
+        assert!(!own.is_open(&shop, monday_10_sp + chrono::Duration::days(1)), "no Tuesday hours");
+        let closed_today = ShopSettings::parse(&SettingsDraft {
+            time_zone: "America/Sao_Paulo".into(),
+            closed_dates: vec!["2026-12-07".into()],
+            hand_back_hours: 24,
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(!own.is_open(&closed_today, monday_10_sp), "the shop's closed dates close it");
+        let shops = Department::create(ShopId::new(), &draft(None), now).unwrap();
+        assert!(shops.is_open(&shop, monday_10_sp), "without its own hours: the shop's (always open)");
+        assert!(!shops.is_open(&closed_today, monday_10_sp));
     }
 
     #[test]

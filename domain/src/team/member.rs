@@ -66,6 +66,8 @@ pub struct MemberSnapshot {
     pub capacity: u32,
     pub skills: Vec<String>,
     pub active: bool,
+    /// When routing last gave them a thread.
+    pub last_routed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -164,6 +166,7 @@ impl Member {
             capacity,
             skills,
             active: d.active.unwrap_or(true),
+            last_routed_at: None,
             created_at: now,
             updated_at: now,
             version: 0,
@@ -240,6 +243,12 @@ impl Member {
             from: from.as_str().to_owned(),
             to: to.as_str().to_owned(),
         })
+    }
+
+    /// Routing gave them a thread (round robin goes on from here).
+    pub fn routed(&mut self, now: DateTime<Utc>) {
+        self.s.last_routed_at = Some(now);
+        self.s.updated_at = now;
     }
 
     /// Whether routing may give this member one more conversation, with `load` open now.

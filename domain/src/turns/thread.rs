@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::events::OwnerChanged;
 use super::owner::Owner;
-use crate::{AccountId, ConversationId, CustomerId, MemberId, ShopId, ThreadId, WaId};
+use crate::{AccountId, ConversationId, CustomerId, DepartmentId, MemberId, ShopId, ThreadId, WaId};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThreadSnapshot {
@@ -24,6 +24,9 @@ pub struct ThreadSnapshot {
     pub owner_expires_at: Option<DateTime<Utc>>,
     /// Since when the customer waits for people (cleared when people answer).
     pub waiting_since: Option<DateTime<Utc>>,
+    /// The department whose members it goes to when it needs a person (a transfer or a routing
+    /// rule set it); `None`: not routed yet.
+    pub department_id: Option<DepartmentId>,
     pub away_sent_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -58,6 +61,7 @@ impl Thread {
                 owner_since: None,
                 owner_expires_at: None,
                 waiting_since: None,
+                department_id: None,
                 away_sent_at: None,
                 updated_at: now,
                 version: 0,
@@ -125,6 +129,19 @@ impl Thread {
     pub fn hand_to_people(&mut self, member: Option<MemberId>, reason: &str, hold: Duration, now: DateTime<Utc>) -> Option<OwnerChanged> {
         self.s.waiting_since.get_or_insert(now);
         self.change(Owner::People { member }, reason, Some(now + hold), now)
+    }
+
+    /// The department whose members it goes to (a transfer, or the shop's routing rules).
+    pub fn route_to(&mut self, department: Option<DepartmentId>, now: DateTime<Utc>) {
+        if self.s.department_id != department {
+            self.s.department_id = department;
+            self.s.updated_at = now;
+        }
+    }
+
+    /// Whether it needs a person now: people own it, nobody in particular.
+    pub fn needs_a_person(&self, now: DateTime<Utc>) -> bool {
+        self.owner_at(now) == Owner::People { member: None }
     }
 
     /// The customer wrote again while people own the thread: they wait (since their first

@@ -22,9 +22,33 @@ pub struct AssignmentDto {
     /// The member it is assigned to (null: people, nobody in particular).
     pub member_id: Option<Uuid>,
     pub previous_member_id: Option<Uuid>,
+    /// The department whose members it goes to when it waits (a transfer set it), else null.
+    pub department_id: Option<Uuid>,
     /// When people hand the thread back to the automated responders if nothing happens (the
     /// shop's `handBackHours` after the last activity).
     pub owner_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Where a conversation goes: a member, or a department (exactly one of the two).
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TransferRequest {
+    /// An active member of the shop's team below their capacity.
+    pub member_id: Option<Uuid>,
+    /// One of the shop's departments: the thread waits for its members, and routing gives it to
+    /// one of them by the department's policy.
+    pub department_id: Option<Uuid>,
+}
+
+/// What one pass over the queue did.
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct RoutingPassDto {
+    /// Threads given to a member now.
+    pub assigned: u64,
+    /// Threads still waiting: nobody fits (away, at capacity, outside working hours, `manual`).
+    pub waiting: u64,
 }
 
 #[derive(Object, serde::Deserialize)]

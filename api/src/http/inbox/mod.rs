@@ -1,5 +1,5 @@
-//! The team inbox API: assigning conversations (the inbox list, notes, quick replies and the
-//! stream join here).
+//! The team inbox API: routing, assigning and transferring conversations, notes, closing (the
+//! inbox list, quick replies and the stream join here).
 
 pub mod dto;
 pub mod routes;
@@ -9,9 +9,12 @@ use std::sync::Arc;
 use application::Pipeline;
 use application::inbox::add_note::{AddNoteError, AddNoteHandler};
 use application::inbox::assign_conversation::{AssignConversationError, AssignConversationHandler};
+use application::inbox::auto_assign::AutoAssign;
 use application::inbox::close_conversation::{CloseConversationError, CloseConversationHandler};
 use application::inbox::list_notes::{ListNotesError, ListNotesHandler};
 use application::inbox::member_conversations::{MemberConversationsError, MemberConversationsHandler};
+use application::inbox::route_thread::{RouteThreadError, RouteThreadHandler};
+use application::inbox::transfer_to_department::{TransferToDepartmentError, TransferToDepartmentHandler};
 use domain::inbox::AssignRefusal;
 
 use super::error::ApiError;
@@ -31,6 +34,18 @@ pub struct InboxHttp {
     pub notes: ListNotesHandler,
     pub close: CloseConversationHandler,
     pub member_conversations: MemberConversationsHandler,
+    pub transfer: TransferToDepartmentHandler,
+    pub routing: AutoAssign,
+}
+
+/// The router, as the routing job and `POST /routing/auto-assign` run it.
+pub fn router(a: &Adapters) -> AutoAssign {
+    AutoAssign {
+        pipeline: a.pipeline.clone(),
+        route: RouteThreadHandler { clock: a.clock.clone(), customers: a.customer_reads.clone() },
+        reads: a.inbox_reads.clone(),
+        clock: a.clock.clone(),
+    }
 }
 
 pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
@@ -41,6 +56,8 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         notes: ListNotesHandler { reads: a.inbox_reads.clone() },
         close: CloseConversationHandler { clock: a.clock.clone() },
         member_conversations: MemberConversationsHandler { reads: a.inbox_reads.clone(), clock: a.clock.clone() },
+        transfer: TransferToDepartmentHandler { clock: a.clock.clone() },
+        routing: router(a),
     })
 }
 
@@ -96,6 +113,26 @@ impl From<MemberConversationsError> for ApiError {
             MemberConversationsError::Invalid(i) => i.into(),
             MemberConversationsError::NotFound => ApiError::not_found("agent"),
             MemberConversationsError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<TransferToDepartmentError> for ApiError {
+    fn from(e: TransferToDepartmentError) -> Self {
+        match e {
+            TransferToDepartmentError::Invalid(i) => i.into(),
+            TransferToDepartmentError::NotFound => ApiError::not_found("conversation"),
+            TransferToDepartmentError::UnknownDepartment => ApiError::validation("departmentId", &e.to_string()),
+            TransferToDepartmentError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<RouteThreadError> for ApiError {
+    fn from(e: RouteThreadError) -> Self {
+        match e {
+            RouteThreadError::Invalid(i) => i.into(),
+            RouteThreadError::Storage(s) => s.into(),
         }
     }
 }

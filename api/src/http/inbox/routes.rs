@@ -13,6 +13,8 @@ use application::inbox::assign_conversation::{AssignConversation, Assigned};
 use application::inbox::close_conversation::CloseConversation;
 use application::inbox::list_notes::ListNotes;
 use application::inbox::member_conversations::MemberConversations;
+use application::inbox::route_thread::{RouteThread, Routed};
+use application::inbox::transfer_to_department::TransferToDepartment;
 use domain::inbox::Note;
 use domain::tenancy::Role;
 
@@ -52,6 +54,7 @@ fn dto(id: Uuid, a: &Assigned) -> AssignmentDto {
         owner: s.owner.kind().into(),
         member_id: a.member_id.map(|m| m.as_uuid()),
         previous_member_id: a.previous_member_id.map(|m| m.as_uuid()),
+        department_id: s.department_id.map(|d| d.as_uuid()),
         owner_expires_at: s.owner_expires_at,
     }
 }
@@ -73,9 +76,73 @@ impl InboxApi {
         body: JsonBody<AssignRequest>,
     ) -> Result<Json<AssignmentDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
-        let cmd = AssignConversation { shop_id: shop, conversation_id: id.0.into(), member_id: Some(body.0.member_id.into()) };
+        let cmd =
+            AssignConversation { shop_id: shop, conversation_id: id.0.into(), member_id: Some(body.0.member_id.into()), transfer: false };
         let a = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.assign, cmd).await?;
         Ok(Json(dto(id.0, &a)))
+    }
+
+    /// Transfer a conversation (agent) to another member (as assigning, reason `transferred`) or
+    /// to a department: it leaves its member, waits for that department's members in the order
+    /// the customer started waiting, and routing gives it to one of them now if one fits (the
+    /// answer's `memberId`), else as soon as one does. Exactly one of `memberId` and
+    /// `departmentId`. `conversation.assigned` (reason `transferred`).
+    #[oai(path = "/conversations/:id/transfer", method = "post", operation_id = "transferConversation")]
+    async fn transfer(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        body: JsonBody<TransferRequest>,
+    ) -> Result<Json<AssignmentDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let c = ctx(&rid, Some(shop));
+        match (body.0.member_id, body.0.department_id) {
+            (Some(m), None) => {
+                let cmd = AssignConversation { shop_id: shop, conversation_id: id.0.into(), member_id: Some(m.into()), transfer: true };
+                let a = h.pipeline.execute(&c, &h.assign, cmd).await?;
+                Ok(Json(dto(id.0, &a)))
+            }
+            (None, Some(d)) => {
+                let cmd = TransferToDepartment { shop_id: shop, conversation_id: id.0.into(), department_id: d.into() };
+                let t = h.pipeline.execute(&c, &h.transfer, cmd).await?;
+                let s = t.thread.snapshot();
+                // Routed now if someone fits; a failure here leaves it queued for the routing job.
+                let route = RouteThread { shop_id: shop, conversation_id: s.conversation_id };
+                let member = match h.pipeline.execute(&c, &h.routing.route, route).await {
+                    Ok(Routed::To(m)) => Some(m),
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::warn!(error = %application::Chain(&e), "a transferred thread could not be routed now; the job will");
+                        None
+                    }
+                };
+                Ok(Json(dto(
+                    id.0,
+                    &Assigned { thread: t.thread.clone(), member_id: member, previous_member_id: t.previous_member_id, changed: true },
+                )))
+            }
+            _ => Err(ApiError::validation("memberId", "give exactly one of memberId and departmentId")),
+        }
+    }
+
+    /// Route the shop's queue now (agent): each thread waiting for a person, oldest first, goes to
+    /// a member of its department by the department's policy (of the whole team, `capacity_aware`,
+    /// when it has none), never above capacity, only to `available` members, within working
+    /// hours. What nobody can take keeps its place. The routing job does the same every 5 seconds.
+    #[oai(path = "/routing/auto-assign", method = "post", operation_id = "autoAssign")]
+    async fn auto_assign(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+    ) -> Result<Json<RoutingPassDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let p = h.routing.run(&ctx(&rid, Some(shop)), Some(shop), 500).await?;
+        Ok(Json(RoutingPassDto { assigned: p.assigned, waiting: p.waiting }))
     }
 
     /// Take the thread from its member (agent): people keep it, nobody in particular, and it
@@ -90,7 +157,7 @@ impl InboxApi {
         id: Path<Uuid>,
     ) -> Result<Json<AssignmentDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
-        let cmd = AssignConversation { shop_id: shop, conversation_id: id.0.into(), member_id: None };
+        let cmd = AssignConversation { shop_id: shop, conversation_id: id.0.into(), member_id: None, transfer: false };
         let a = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.assign, cmd).await?;
         Ok(Json(dto(id.0, &a)))
     }

@@ -3,6 +3,7 @@
 //! replicas: the lease lasts one tick, so whichever replica takes it runs the job and the others
 //! skip it. Adding a job adds a struct in its context's file and one entry in its `jobs()`.
 
+pub mod inbox;
 pub mod media;
 pub mod messaging;
 pub mod privacy;
@@ -38,10 +39,18 @@ pub trait PeriodicJob: Send + Sync {
 
 /// Every context's jobs, wired from the service's adapters.
 pub fn wire(a: &Adapters) -> Vec<Arc<dyn PeriodicJob>> {
-    [messaging::jobs(a), templates::jobs(a), media::jobs(a), privacy::jobs(a), turns::jobs(a), webhook_subscriptions::jobs(a)]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        messaging::jobs(a),
+        templates::jobs(a),
+        media::jobs(a),
+        privacy::jobs(a),
+        turns::jobs(a),
+        inbox::jobs(a),
+        webhook_subscriptions::jobs(a),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The jobs and what runs them.

@@ -68,6 +68,25 @@ impl InboxReads for SeaInboxReads {
         rows.into_iter().map(crate::persistence::turns::mapping::thread).collect::<RepoResult<Vec<_>>>().map(Some)
     }
 
+    async fn waiting_threads(&self, shop: Option<ShopId>, now: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Thread>> {
+        let mut q = threads::Entity::find()
+            .filter(threads::Column::Owner.eq("people"))
+            .filter(threads::Column::OwnerMemberId.is_null())
+            .filter(threads::Column::OwnerExpiresAt.gt(now))
+            .filter(threads::Column::WaitingSince.is_not_null());
+        if let Some(s) = shop {
+            q = q.filter(threads::Column::ShopId.eq(s.as_uuid()));
+        }
+        let rows = q
+            .order_by_asc(threads::Column::WaitingSince)
+            .order_by_asc(threads::Column::Id)
+            .limit(limit)
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        rows.into_iter().map(crate::persistence::turns::mapping::thread).collect()
+    }
+
     async fn notes_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<Note>> {
         let rows = notes::Entity::find()
             .filter(notes::Column::ShopId.eq(shop.as_uuid()))

@@ -310,6 +310,7 @@ mod tests {
                 member_id: Some(domain::MemberId::new()),
                 previous_member_id: None,
                 reason: "assigned".into(),
+                department_id: None,
             })),
             Box::new(domain::inbox::InboxEvent::from(domain::inbox::NoteAdded {
                 shop_id: s,

@@ -14,6 +14,7 @@ pub mod team_members {
         pub capacity: i32,
         pub skills: Json,
         pub active: bool,
+        pub last_routed_at: Option<DateTimeUtc>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i64,

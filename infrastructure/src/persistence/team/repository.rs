@@ -75,6 +75,39 @@ impl TeamRepository for SeaTeamRepository {
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
+    async fn lock_team(&mut self, shop: ShopId, ids: Option<&[MemberId]>) -> RepoResult<Vec<Member>> {
+        let mut q = members::Entity::find().filter(members::Column::ShopId.eq(shop.as_uuid()));
+        q = match ids {
+            Some([]) => return Ok(Vec::new()),
+            Some(ids) => q.filter(members::Column::Id.is_in(ids.iter().map(|i| i.as_uuid()))),
+            None => q.filter(members::Column::Active.eq(true)),
+        };
+        let rows = q.order_by_asc(members::Column::Id).lock(LockType::Update).all(self.tx.as_ref()).await.map_err(repo_err)?;
+        rows.into_iter().map(mapping::member).collect()
+    }
+
+    async fn loads_of(
+        &mut self,
+        shop: ShopId,
+        ids: &[MemberId],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> RepoResult<std::collections::HashMap<MemberId, u32>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows: Vec<(Option<uuid::Uuid>, i64)> = threads::Entity::find()
+            .select_only()
+            .column(threads::Column::OwnerMemberId)
+            .column_as(threads::Column::Id.count(), "n")
+            .filter(held_by(shop.as_uuid(), ids.iter().map(|i| i.as_uuid()).collect(), now))
+            .group_by(threads::Column::OwnerMemberId)
+            .into_tuple()
+            .all(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(rows.into_iter().filter_map(|(m, n)| Some((MemberId::from(m?), u32::try_from(n).unwrap_or(u32::MAX)))).collect())
+    }
+
     async fn members_of_shop(&mut self, shop: ShopId, ids: &[MemberId]) -> RepoResult<Vec<MemberId>> {
         if ids.is_empty() {
             return Ok(Vec::new());

@@ -18,6 +18,7 @@ pub mod threads {
         pub owner_since: Option<DateTimeUtc>,
         pub owner_expires_at: Option<DateTimeUtc>,
         pub waiting_since: Option<DateTimeUtc>,
+        pub department_id: Option<Uuid>,
         pub away_sent_at: Option<DateTimeUtc>,
         pub updated_at: DateTimeUtc,
         pub version: i64,
