@@ -33,6 +33,7 @@ mod m20261207_000027_conversation_notes;
 mod m20261207_000028_inbox_state;
 mod m20261207_000029_key_members;
 mod m20261207_000030_routing;
+mod m20261207_000031_routing_rules;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000028_inbox_state::Migration),
             Box::new(m20261207_000029_key_members::Migration),
             Box::new(m20261207_000030_routing::Migration),
+            Box::new(m20261207_000031_routing_rules::Migration),
         ]
     }
 }

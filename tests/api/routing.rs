@@ -227,3 +227,82 @@ async fn two_replicas_routing_at_once_never_exceed_capacity() {
     let oldest: Vec<&String> = c.iter().take(20).collect();
     assert!(c.iter().filter(|x| !queue.contains(x)).all(|x| oldest.contains(&x)), "only the oldest were taken");
 }
+
+/// Routing rules: a thread not routed yet goes to the department of the first rule (by
+/// priority) that matches its customer; a thread no rule matches goes to the whole team.
+async fn routing_rules_send_threads_to_departments(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    let agent = app.create_key(&k, &shop.id, "agent").await;
+    app.connect(&k, PNID, NUMBER).await;
+    let caio = member(&app, &k, "Caio", 5, "offline").await;
+    let dora = member(&app, &k, "Dora", 5, "offline").await;
+    let dep = |name: &str, m: &str| json!({"name": name, "memberIds": [m]});
+    let vip = json(app.post(&k, "/api/v1/departments", dep("VIP", &caio)).await).await["id"].as_str().unwrap().to_owned();
+    let pt = json(app.post(&k, "/api/v1/departments", dep("Português", &dora)).await).await["id"].as_str().unwrap().to_owned();
+
+    let rule = |name: &str, priority: i32, extra: Value, d: &str| {
+        let mut b = json!({"name": name, "priority": priority, "departmentId": d});
+        b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        b
+    };
+    expect_error(app.post(&agent, "/api/v1/routing/rules", rule("x", 1, json!({}), &vip)).await, 403, "FORBIDDEN").await;
+    let r = app.post(&k, "/api/v1/routing/rules", rule("Portuguese speakers", 5, json!({"language": "pt"}), &pt)).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let r = app.post(&k, "/api/v1/routing/rules", rule("VIPs first", 1, json!({"tags": ["VIP"]}), &vip)).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let vip_rule = json(r).await["id"].as_str().unwrap().to_owned();
+    let list = json(app.get(&agent, "/api/v1/routing/rules").await).await;
+    let names: Vec<&str> = list["items"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["VIPs first", "Portuguese speakers"], "in the order routing tries them");
+
+    let other = app.create_shop("t").await;
+    let theirs =
+        json(app.post(&other.admin, "/api/v1/departments", json!({"name": "Theirs"})).await).await["id"].as_str().unwrap().to_owned();
+    let e = expect_error(
+        app.post(&k, "/api/v1/routing/rules", rule(" ", 1, json!({"language": "not a tag", "accountId": theirs}), &theirs)).await,
+        422,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    let fields: Vec<&str> = e["error"]["details"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name", "language", "departmentId", "accountId"], "{e}");
+    assert_eq!(json(app.get(&k, "/api/v1/routing/rules").await).await["total"], 2, "nothing stored");
+
+    // A VIP who writes in Portuguese, a Portuguese speaker, and someone no rule matches.
+    let was: Vec<String> = (1..=3).map(|i| format!("55119000004{i:02}")).collect();
+    let c = waiting(&app, &k, &was).await;
+    let customer = |wa: String| {
+        let app = &app;
+        let k = k.clone();
+        async move { json(app.get(&k, &format!("/api/v1/customers/by-wa-id/{wa}")).await).await["customer"]["id"].as_str().unwrap().to_owned() }
+    };
+    let (first, second) = (customer(was[0].clone()).await, customer(was[1].clone()).await);
+    app.post(&k, &format!("/api/v1/customers/{first}/tags"), json!({"tags": ["vip"]})).await;
+    for id in [&first, &second] {
+        let r = app.patch(&k, &format!("/api/v1/customers/{id}"), json!({"language": "pt-BR"})).await;
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    for m in [&caio, &dora] {
+        app.put(&k, &format!("/api/v1/agents/{m}/status"), json!({"status": "available"})).await;
+    }
+    route(&app, &k).await;
+    let mut assigned = Vec::new();
+    for wa in &was {
+        let conv = json(app.get(&k, &format!("/api/v1/conversations/status?waId={wa}")).await).await["conversationId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assigned.push(assignee(&app, &k, &conv).await);
+    }
+    assert_eq!(assigned[..2], [json!(caio), json!(dora)], "the VIP rule first, then the Portuguese one");
+    assert!(assigned[2] == json!(caio) || assigned[2] == json!(dora), "no rule: the whole team ({assigned:?})");
+    assert_eq!(c.len(), 3);
+
+    assert_eq!(app.delete(&k, &format!("/api/v1/routing/rules/{vip_rule}")).await.status().as_u16(), 204);
+    expect_error(app.delete(&k, &format!("/api/v1/routing/rules/{vip_rule}")).await, 404, "NOT_FOUND").await;
+    expect_error(app.delete(&other.admin, "/api/v1/routing/rules/01a2517b-ebf3-71f2-b831-bddbc8a6a27b").await, 404, "NOT_FOUND").await;
+}
+
+both_backends!(routing_rules_send_threads_to_departments);

@@ -4,9 +4,9 @@ use async_trait::async_trait;
 
 use crate::shared::repo::RepoResult;
 use chrono::{DateTime, Utc};
-use domain::inbox::Note;
+use domain::inbox::{Note, RoutingRule};
 use domain::turns::Thread;
-use domain::{ConversationId, CustomerId, MemberId, ShopId};
+use domain::{ConversationId, CustomerId, MemberId, RoutingRuleId, ShopId};
 
 /// The inbox's write side, inside a unit of work.
 #[async_trait]
@@ -14,6 +14,11 @@ pub trait InboxRepository: Send {
     async fn insert_note(&mut self, note: &Note) -> RepoResult<()>;
     /// Every note about the customer goes (erasure).
     async fn erase_customer(&mut self, shop: ShopId, customer: CustomerId) -> RepoResult<u64>;
+    async fn insert_rule(&mut self, rule: &RoutingRule) -> RepoResult<()>;
+    /// `false`: the shop has no such rule.
+    async fn delete_rule(&mut self, shop: ShopId, id: RoutingRuleId) -> RepoResult<bool>;
+    /// The shop's routing rules (routing tries them by priority).
+    async fn rules_of(&mut self, shop: ShopId) -> RepoResult<Vec<RoutingRule>>;
 }
 
 #[async_trait]
@@ -27,6 +32,8 @@ pub trait InboxReads: Send + Sync {
     /// The queue: threads people own, nobody in particular, whose customer waits, in the order
     /// they started waiting (one shop, or every shop), at most `limit`.
     async fn waiting_threads(&self, shop: Option<ShopId>, now: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Thread>>;
+    /// The shop's routing rules, in the order routing tries them (priority, then oldest).
+    async fn rules(&self, shop: ShopId) -> RepoResult<Vec<RoutingRule>>;
     /// Every note about a customer, oldest first (export).
     async fn notes_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<Note>>;
 }

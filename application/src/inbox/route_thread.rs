@@ -1,6 +1,7 @@
 //! RouteThread: a thread that needs a person (people own it, nobody in particular, and the
 //! customer waits) goes to a member of its department by the department's policy, or of the
-//! whole team (`capacity_aware`) when it has no department. Nobody fits (all away, at capacity,
+//! whole team (`capacity_aware`) when it has no department. A thread not routed yet gets its
+//! department from the first routing rule that matches (`/api/v1/routing/rules`). Nobody fits (all away, at capacity,
 //! outside working hours, or a `manual` department): it stays in the queue, in the order it
 //! started waiting. Emits `conversation.owner.changed` and `conversation.assigned` (reason
 //! `routed`).
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use validator::Validate;
 
+use super::ports::InboxUnitOfWork;
 use crate::customers::ports::CustomerReads;
 use crate::messaging::ports::MessagingUnitOfWork;
 use crate::shared::error::Invalid;
@@ -24,7 +26,7 @@ use crate::shared::unit_of_work::UnitOfWork;
 use crate::team::ports::TeamUnitOfWork;
 use crate::tenancy::ports::TenancyUnitOfWork;
 use crate::turns::ports::TurnsUnitOfWork;
-use domain::inbox::{Candidate, ConversationAssigned, InboxEvent, Need, choose};
+use domain::inbox::{Candidate, ConversationAssigned, InboxEvent, Need, choose, first_match};
 use domain::team::RoutingPolicy;
 use domain::turns::{Thread, TurnEvent};
 use domain::{ConversationId, Events, MemberId, ShopId};
@@ -85,18 +87,30 @@ impl CommandHandler<RouteThread> for RouteThreadHandler {
             return Ok(Routed::NotWaiting);
         }
         let settings = uow.shops().settings_of(&[cmd.shop_id]).await?.remove(&cmd.shop_id).unwrap_or_default();
+        let unrouted = thread.snapshot().department_id.is_none();
+        if unrouted {
+            // Not routed yet: the first routing rule that matches names its department.
+            let rules = uow.inbox().rules_of(cmd.shop_id).await?;
+            if !rules.is_empty() {
+                let (tags, language) = self.customer(&thread).await?;
+                let to = first_match(&rules, &tags, language.as_deref(), thread.snapshot().account_id);
+                thread.route_to(to, now);
+            }
+        }
         let department = match thread.snapshot().department_id {
             Some(d) => uow.team().lock_department(cmd.shop_id, d).await?,
             None => None,
         };
         let (policy, ids) = match &department {
-            Some(d) if !d.is_open(&settings, now) => return Ok(Routed::Waiting),
+            Some(d) if !d.is_open(&settings, now) => {
+                return waits(uow, &thread, unrouted && thread.snapshot().department_id.is_some()).await;
+            }
             Some(d) => (d.snapshot().routing_policy, Some(d.snapshot().member_ids.clone())),
-            None if !settings.is_open(now) => return Ok(Routed::Waiting),
+            None if !settings.is_open(now) => return waits(uow, &thread, unrouted && thread.snapshot().department_id.is_some()).await,
             None => (RoutingPolicy::CapacityAware, None),
         };
         if policy == RoutingPolicy::Manual {
-            return Ok(Routed::Waiting);
+            return waits(uow, &thread, unrouted && thread.snapshot().department_id.is_some()).await;
         }
         let mut team = uow.team().lock_team(cmd.shop_id, ids.as_deref()).await?;
         let loads = uow.team().loads_of(cmd.shop_id, &team.iter().map(|m| m.id()).collect::<Vec<_>>(), now).await?;
@@ -107,7 +121,7 @@ impl CommandHandler<RouteThread> for RouteThreadHandler {
         let candidates: Vec<Candidate> = team.iter().map(|m| Candidate::of(m, loads.get(&m.id()).copied().unwrap_or(0))).collect();
         let need = self.need(policy, &thread, now).await?;
         let Some(chosen) = choose(policy, &candidates, &need) else {
-            return Ok(Routed::Waiting);
+            return waits(uow, &thread, unrouted && thread.snapshot().department_id.is_some()).await;
         };
         let mut events = Events::new();
         if let Some(e) = thread.hand_to_people(Some(chosen), "routed", settings.hand_back(), now) {
@@ -127,15 +141,28 @@ impl CommandHandler<RouteThread> for RouteThreadHandler {
     }
 }
 
+/// Nobody takes it now: it keeps its place (and the department a rule just gave it).
+async fn waits(uow: &mut dyn UnitOfWork, thread: &Thread, ruled: bool) -> Result<Routed, RouteThreadError> {
+    if ruled {
+        uow.threads().save(thread).await?;
+    }
+    Ok(Routed::Waiting)
+}
+
 impl RouteThreadHandler {
     async fn need(&self, policy: RoutingPolicy, thread: &Thread, now: chrono::DateTime<chrono::Utc>) -> Result<Need, RepoError> {
         let waited = thread.waiting_since().map_or(chrono::Duration::zero(), |w| now - w);
         if policy != RoutingPolicy::Skills {
             return Ok(Need { waited, ..Default::default() });
         }
+        let (tags, language) = self.customer(thread).await?;
+        Ok(Need { tags, language, waited })
+    }
+
+    /// The customer's tags and language.
+    async fn customer(&self, thread: &Thread) -> Result<(Vec<String>, Option<String>), RepoError> {
         let s = thread.snapshot();
         let c = self.customers.by_id(s.shop_id, s.customer_id).await?;
-        let (tags, language) = c.map(|c| (c.snapshot().tags.clone(), c.snapshot().language.clone())).unwrap_or_default();
-        Ok(Need { tags, language, waited })
+        Ok(c.map(|c| (c.snapshot().tags.clone(), c.snapshot().language.clone())).unwrap_or_default())
     }
 }

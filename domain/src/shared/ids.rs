@@ -75,6 +75,10 @@ id_type!(
     /// An internal note on a conversation, never sent to the customer (the inbox context).
     NoteId
 );
+id_type!(
+    /// A routing rule: which department a thread that needs a person goes to (the inbox context).
+    RoutingRuleId
+);
 id_type!(EventId);
 id_type!(
     /// A customer's burst of messages, answered once (the turns context).

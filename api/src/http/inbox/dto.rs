@@ -116,3 +116,60 @@ pub struct HeldThreadListDto {
     pub total: u64,
     pub has_more: bool,
 }
+
+/// A routing rule: threads of matching customers go to the department when they need a person.
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoutingRuleRequest {
+    #[oai(validator(min_length = 1, max_length = 100))]
+    pub name: String,
+    /// Rules are tried lowest first (then oldest). Absent: 100.
+    #[oai(validator(minimum(value = "-1000000"), maximum(value = "1000000")))]
+    pub priority: Option<i32>,
+    /// Any of these tags on the customer (case-insensitive). Absent or empty: any customer.
+    #[oai(validator(max_items = 20))]
+    pub tags: Option<Vec<String>>,
+    /// The customer's language (BCP 47); `pt` matches `pt-BR` too.
+    pub language: Option<String>,
+    /// Only threads with this number of the shop.
+    pub account_id: Option<Uuid>,
+    /// One of the shop's departments.
+    pub department_id: Uuid,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct RoutingRuleDto {
+    pub id: Uuid,
+    pub name: String,
+    pub priority: i32,
+    pub tags: Vec<String>,
+    pub language: Option<String>,
+    pub account_id: Option<Uuid>,
+    pub department_id: Uuid,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<&domain::inbox::RoutingRule> for RoutingRuleDto {
+    fn from(r: &domain::inbox::RoutingRule) -> Self {
+        Self {
+            id: r.id.as_uuid(),
+            name: r.name.clone(),
+            priority: r.priority,
+            tags: r.tags.clone(),
+            language: r.language.clone(),
+            account_id: r.account_id.map(|a| a.as_uuid()),
+            department_id: r.department_id.as_uuid(),
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct RoutingRuleListDto {
+    /// In the order routing tries them.
+    pub items: Vec<RoutingRuleDto>,
+    pub total: u64,
+}

@@ -11,7 +11,10 @@ use application::inbox::add_note::{AddNoteError, AddNoteHandler};
 use application::inbox::assign_conversation::{AssignConversationError, AssignConversationHandler};
 use application::inbox::auto_assign::AutoAssign;
 use application::inbox::close_conversation::{CloseConversationError, CloseConversationHandler};
+use application::inbox::create_routing_rule::{CreateRoutingRuleError, CreateRoutingRuleHandler};
+use application::inbox::delete_routing_rule::{DeleteRoutingRuleError, DeleteRoutingRuleHandler};
 use application::inbox::list_notes::{ListNotesError, ListNotesHandler};
+use application::inbox::list_routing_rules::{ListRoutingRulesError, ListRoutingRulesHandler};
 use application::inbox::member_conversations::{MemberConversationsError, MemberConversationsHandler};
 use application::inbox::route_thread::{RouteThreadError, RouteThreadHandler};
 use application::inbox::transfer_to_department::{TransferToDepartmentError, TransferToDepartmentHandler};
@@ -36,6 +39,9 @@ pub struct InboxHttp {
     pub member_conversations: MemberConversationsHandler,
     pub transfer: TransferToDepartmentHandler,
     pub routing: AutoAssign,
+    pub create_rule: CreateRoutingRuleHandler,
+    pub delete_rule: DeleteRoutingRuleHandler,
+    pub rules: ListRoutingRulesHandler,
 }
 
 /// The router, as the routing job and `POST /routing/auto-assign` run it.
@@ -58,6 +64,9 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         member_conversations: MemberConversationsHandler { reads: a.inbox_reads.clone(), clock: a.clock.clone() },
         transfer: TransferToDepartmentHandler { clock: a.clock.clone() },
         routing: router(a),
+        create_rule: CreateRoutingRuleHandler { clock: a.clock.clone() },
+        delete_rule: DeleteRoutingRuleHandler,
+        rules: ListRoutingRulesHandler { reads: a.inbox_reads.clone() },
     })
 }
 
@@ -133,6 +142,35 @@ impl From<RouteThreadError> for ApiError {
         match e {
             RouteThreadError::Invalid(i) => i.into(),
             RouteThreadError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<CreateRoutingRuleError> for ApiError {
+    fn from(e: CreateRoutingRuleError) -> Self {
+        match e {
+            CreateRoutingRuleError::Invalid(i) => i.into(),
+            CreateRoutingRuleError::Problems(p) => ApiError::problems(&p),
+            CreateRoutingRuleError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<DeleteRoutingRuleError> for ApiError {
+    fn from(e: DeleteRoutingRuleError) -> Self {
+        match e {
+            DeleteRoutingRuleError::Invalid(i) => i.into(),
+            DeleteRoutingRuleError::NotFound => ApiError::not_found("routing rule"),
+            DeleteRoutingRuleError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<ListRoutingRulesError> for ApiError {
+    fn from(e: ListRoutingRulesError) -> Self {
+        match e {
+            ListRoutingRulesError::Invalid(i) => i.into(),
+            ListRoutingRulesError::Storage(s) => s.into(),
         }
     }
 }

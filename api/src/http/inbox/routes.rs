@@ -11,11 +11,14 @@ use uuid::Uuid;
 use application::inbox::add_note::AddNote;
 use application::inbox::assign_conversation::{AssignConversation, Assigned};
 use application::inbox::close_conversation::CloseConversation;
+use application::inbox::create_routing_rule::CreateRoutingRule;
+use application::inbox::delete_routing_rule::DeleteRoutingRule;
 use application::inbox::list_notes::ListNotes;
+use application::inbox::list_routing_rules::ListRoutingRules;
 use application::inbox::member_conversations::MemberConversations;
 use application::inbox::route_thread::{RouteThread, Routed};
 use application::inbox::transfer_to_department::TransferToDepartment;
-use domain::inbox::Note;
+use domain::inbox::{Note, RoutingRuleDraft};
 use domain::tenancy::Role;
 
 use super::InboxHttp;
@@ -28,6 +31,18 @@ use crate::http::middleware::RequestId;
 use crate::http::{ApiTags, ctx};
 
 pub struct InboxApi;
+
+#[derive(ApiResponse)]
+enum RuleCreated {
+    #[oai(status = 201)]
+    Created(Json<RoutingRuleDto>),
+}
+
+#[derive(ApiResponse)]
+enum RuleDeleted {
+    #[oai(status = 204)]
+    NoContent,
+}
 
 #[derive(ApiResponse)]
 enum NoteCreated {
@@ -143,6 +158,62 @@ impl InboxApi {
         let shop = authn.shop(&auth, Role::Agent).await?;
         let p = h.routing.run(&ctx(&rid, Some(shop)), Some(shop), 500).await?;
         Ok(Json(RoutingPassDto { assigned: p.assigned, waiting: p.waiting }))
+    }
+
+    /// The shop's routing rules (viewer), in the order routing tries them.
+    #[oai(path = "/routing/rules", method = "get", operation_id = "listRoutingRules")]
+    async fn rules(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+    ) -> Result<Json<RoutingRuleListDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let rules = h.pipeline.query(&ctx(&rid, Some(shop)), &h.rules, ListRoutingRules { shop_id: shop }).await?;
+        Ok(Json(RoutingRuleListDto { total: rules.len() as u64, items: rules.iter().map(RoutingRuleDto::from).collect() }))
+    }
+
+    /// Add a routing rule (admin): a thread that needs a person and has no department yet goes to
+    /// the department of the first rule that matches its customer (any of `tags`, `language`)
+    /// and number (`accountId`). The department and the number must be the shop's (422 naming
+    /// them); audited.
+    #[oai(path = "/routing/rules", method = "post", operation_id = "createRoutingRule")]
+    async fn create_rule(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        body: JsonBody<RoutingRuleRequest>,
+    ) -> Result<RuleCreated, ApiError> {
+        let shop = authn.shop(&auth, Role::Admin).await?;
+        let b = body.0;
+        let draft = RoutingRuleDraft {
+            name: b.name,
+            priority: b.priority.unwrap_or(100),
+            tags: b.tags.unwrap_or_default(),
+            language: b.language,
+            account_id: b.account_id.map(Into::into),
+            department_id: b.department_id.into(),
+        };
+        let r = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.create_rule, CreateRoutingRule { shop_id: shop, draft }).await?;
+        Ok(RuleCreated::Created(Json((&r).into())))
+    }
+
+    /// Remove a routing rule (admin); threads it routed keep their department; audited.
+    #[oai(path = "/routing/rules/:id", method = "delete", operation_id = "deleteRoutingRule")]
+    async fn delete_rule(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+    ) -> Result<RuleDeleted, ApiError> {
+        let shop = authn.shop(&auth, Role::Admin).await?;
+        h.pipeline.execute(&ctx(&rid, Some(shop)), &h.delete_rule, DeleteRoutingRule { shop_id: shop, rule_id: id.0.into() }).await?;
+        Ok(RuleDeleted::NoContent)
     }
 
     /// Take the thread from its member (agent): people keep it, nobody in particular, and it

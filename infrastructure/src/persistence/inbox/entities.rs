@@ -1,5 +1,53 @@
 //! Tables of the inbox context.
 
+pub mod routing_rules {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "routing_rules")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub shop_id: Uuid,
+        pub name: String,
+        pub priority: i32,
+        pub tags: Json,
+        pub language: Option<String>,
+        pub account_id: Option<Uuid>,
+        pub department_id: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+    crate::persistence::entities::no_relations!();
+}
+
+pub(crate) fn rule(m: routing_rules::Model) -> application::RepoResult<domain::inbox::RoutingRule> {
+    Ok(domain::inbox::RoutingRule {
+        id: m.id.into(),
+        shop_id: m.shop_id.into(),
+        name: m.name,
+        priority: m.priority,
+        tags: serde_json::from_value(m.tags).map_err(|_| crate::persistence::corrupt("routing rule tags", m.id))?,
+        language: m.language,
+        account_id: m.account_id.map(Into::into),
+        department_id: m.department_id.into(),
+        created_at: m.created_at,
+    })
+}
+
+pub(crate) fn rule_row(r: &domain::inbox::RoutingRule) -> routing_rules::ActiveModel {
+    use sea_orm::ActiveValue::Set;
+    routing_rules::ActiveModel {
+        id: Set(r.id.as_uuid()),
+        shop_id: Set(r.shop_id.as_uuid()),
+        name: Set(r.name.clone()),
+        priority: Set(r.priority),
+        tags: Set(serde_json::json!(r.tags)),
+        language: Set(r.language.clone()),
+        account_id: Set(r.account_id.map(|a| a.as_uuid())),
+        department_id: Set(r.department_id.as_uuid()),
+        created_at: Set(r.created_at),
+    }
+}
+
 pub mod conversation_notes {
     use sea_orm::entity::prelude::*;
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

@@ -1,4 +1,4 @@
-//! The inbox: internal notes on conversations.
+//! The inbox: internal notes on conversations, routing rules and the queue.
 
 pub mod entities;
 pub mod reads;

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 
 use application::RepoResult;
 use application::inbox::ports::InboxReads;
-use domain::inbox::Note;
+use domain::inbox::{Note, RoutingRule};
 use domain::turns::Thread;
 use domain::{ConversationId, CustomerId, MemberId, ShopId};
 
@@ -85,6 +85,18 @@ impl InboxReads for SeaInboxReads {
             .await
             .map_err(repo_err)?;
         rows.into_iter().map(crate::persistence::turns::mapping::thread).collect()
+    }
+
+    async fn rules(&self, shop: ShopId) -> RepoResult<Vec<RoutingRule>> {
+        let rows = super::entities::routing_rules::Entity::find()
+            .filter(super::entities::routing_rules::Column::ShopId.eq(shop.as_uuid()))
+            .order_by_asc(super::entities::routing_rules::Column::Priority)
+            .order_by_asc(super::entities::routing_rules::Column::CreatedAt)
+            .order_by_asc(super::entities::routing_rules::Column::Id)
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        rows.into_iter().map(super::entities::rule).collect()
     }
 
     async fn notes_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<Note>> {

@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use application::RepoResult;
 use application::inbox::ports::InboxRepository;
-use domain::inbox::Note;
-use domain::{CustomerId, ShopId};
+use domain::inbox::{Note, RoutingRule};
+use domain::{CustomerId, RoutingRuleId, ShopId};
 
-use super::entities::conversation_notes as notes;
+use super::entities::{conversation_notes as notes, routing_rules as rules};
 use crate::persistence::repo_err;
 use crate::persistence::sql::Txn;
 
@@ -41,5 +41,31 @@ impl InboxRepository for SeaInboxRepository {
             .await
             .map_err(repo_err)?;
         Ok(res.rows_affected)
+    }
+
+    async fn insert_rule(&mut self, rule: &RoutingRule) -> RepoResult<()> {
+        super::entities::rule_row(rule).insert(self.tx.as_ref()).await.map(|_| ()).map_err(repo_err)
+    }
+
+    async fn delete_rule(&mut self, shop: ShopId, id: RoutingRuleId) -> RepoResult<bool> {
+        let res = rules::Entity::delete_many()
+            .filter(rules::Column::ShopId.eq(shop.as_uuid()))
+            .filter(rules::Column::Id.eq(id.as_uuid()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(res.rows_affected == 1)
+    }
+
+    async fn rules_of(&mut self, shop: ShopId) -> RepoResult<Vec<RoutingRule>> {
+        let rows = rules::Entity::find()
+            .filter(rules::Column::ShopId.eq(shop.as_uuid()))
+            .order_by_asc(rules::Column::Priority)
+            .order_by_asc(rules::Column::CreatedAt)
+            .order_by_asc(rules::Column::Id)
+            .all(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        rows.into_iter().map(super::entities::rule).collect()
     }
 }
