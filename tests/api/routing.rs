@@ -306,3 +306,57 @@ async fn routing_rules_send_threads_to_departments(backend: Backend) {
 }
 
 both_backends!(routing_rules_send_threads_to_departments);
+
+/// The SLA: a customer waiting on their assignee past the department's `slaMinutes` goes back to
+/// the queue (keeping their place) and routing gives them to someone else; a thread within its
+/// SLA, or in a department without one, stays.
+async fn the_sla_job_takes_overdue_threads_back_to_routing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let caio = member(&app, &k, "Caio", 5, "available").await;
+    let dora = member(&app, &k, "Dora", 5, "offline").await;
+    let r = app.post(&k, "/api/v1/departments", json!({"name": "Support", "memberIds": [caio, dora], "slaMinutes": 0})).await;
+    let e = expect_error(r, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "slaMinutes", "{e}");
+    let d = json(app.post(&k, "/api/v1/departments", json!({"name": "Support", "memberIds": [caio, dora], "slaMinutes": 5})).await).await;
+    assert_eq!(d["slaMinutes"], 5);
+    let support = d["id"].as_str().unwrap().to_owned();
+    let was: Vec<String> = (1..=2).map(|i| format!("55119000005{i:02}")).collect();
+    let c = waiting(&app, &k, &was).await;
+    for conv in &c {
+        let t = json(app.post(&k, &format!("/api/v1/conversations/{conv}/transfer"), json!({"departmentId": support})).await).await;
+        assert_eq!(t["memberId"], json!(caio), "{t}");
+    }
+    app.put(&k, &format!("/api/v1/agents/{dora}/status"), json!({"status": "available"})).await;
+
+    // Nothing is overdue yet; then the first customer has waited on Caio for 10 minutes.
+    assert_eq!(app.state.jobs.run_now("sla").await.unwrap(), "0 reassigned");
+    let ten_minutes_ago = (chrono::Utc::now() - chrono::Duration::minutes(10)).to_rfc3339();
+    let wa = was_of(&app, &k, &c[0]).await;
+    app.exec(&format!("UPDATE threads SET waiting_since = '{ten_minutes_ago}', owner_since = '{ten_minutes_ago}' WHERE wa_id = '{wa}'"))
+        .await;
+    assert_eq!(app.state.jobs.run_now("sla").await.unwrap(), "1 reassigned");
+    assert_eq!(assignee(&app, &k, &c[0]).await, json!(null));
+    assert_eq!(assignee(&app, &k, &c[1]).await, json!(caio), "within its SLA");
+    let last =
+        app.texts("SELECT CAST(envelope AS TEXT) FROM outbox WHERE event_type = 'conversation.assigned' ORDER BY seq DESC LIMIT 1").await;
+    let d = serde_json::from_str::<Value>(&last[0]).unwrap()["data"].clone();
+    assert_eq!((&d["reason"], &d["previousMemberId"], &d["memberId"]), (&json!("sla"), &json!(caio), &json!(null)), "{d}");
+
+    // Routing gives it to whom it waited longest for: Dora.
+    route(&app, &k).await;
+    assert_eq!(assignee(&app, &k, &c[0]).await, json!(dora));
+    // No SLA any more: nothing is taken back.
+    let r = app.patch(&k, &format!("/api/v1/departments/{support}"), json!({"slaMinutes": null})).await;
+    assert_eq!(json(r).await["slaMinutes"], json!(null));
+    app.exec(&format!("UPDATE threads SET waiting_since = '{ten_minutes_ago}', owner_since = '{ten_minutes_ago}'")).await;
+    assert_eq!(app.state.jobs.run_now("sla").await.unwrap(), "0 reassigned");
+}
+
+async fn was_of(app: &TestApp, key: &str, conv: &str) -> String {
+    json(app.get(key, &format!("/api/v1/conversations/{conv}")).await).await["conversation"]["waId"].as_str().unwrap().to_owned()
+}
+
+both_backends!(the_sla_job_takes_overdue_threads_back_to_routing);

@@ -7,6 +7,7 @@ pub mod auto_assign;
 pub mod close_conversation;
 pub mod create_routing_rule;
 pub mod delete_routing_rule;
+pub mod enforce_sla;
 pub mod list_notes;
 pub mod list_routing_rules;
 pub mod member_conversations;

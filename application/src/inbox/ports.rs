@@ -32,6 +32,10 @@ pub trait InboxReads: Send + Sync {
     /// The queue: threads people own, nobody in particular, whose customer waits, in the order
     /// they started waiting (one shop, or every shop), at most `limit`.
     async fn waiting_threads(&self, shop: Option<ShopId>, now: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Thread>>;
+    /// Threads assigned to a member in a department with an SLA, whose customer has waited past
+    /// it (counted from when they started waiting or the member took the thread, whichever is
+    /// later), at most `limit`, the most overdue first.
+    async fn overdue_threads(&self, now: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Thread>>;
     /// The shop's routing rules, in the order routing tries them (priority, then oldest).
     async fn rules(&self, shop: ShopId) -> RepoResult<Vec<RoutingRule>>;
     /// Every note about a customer, oldest first (export).

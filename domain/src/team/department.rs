@@ -64,6 +64,8 @@ pub struct DepartmentDraft {
     pub member_ids: Option<Vec<MemberId>>,
     /// `Some(None)`: the shop's business hours.
     pub working_hours: Option<Option<WorkingHours>>,
+    /// `Some(None)`: no SLA.
+    pub sla_minutes: Option<Option<u32>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +78,9 @@ pub struct DepartmentSnapshot {
     /// In the order they were named, once each.
     pub member_ids: Vec<MemberId>,
     pub working_hours: Option<WorkingHours>,
+    /// The SLA: how long an assignee has to answer a waiting customer before the thread goes
+    /// back to routing (`None`: no SLA).
+    pub sla_minutes: Option<u32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -92,7 +97,11 @@ struct Checked {
     policy: Option<RoutingPolicy>,
     members: Option<Vec<MemberId>>,
     hours: Option<Option<WorkingHours>>,
+    sla: Option<Option<u32>>,
 }
+
+/// The longest SLA, in minutes (a day).
+pub const MAX_SLA_MINUTES: u32 = 1440;
 
 fn check(d: &DepartmentDraft) -> Result<Checked, Vec<Problem>> {
     let mut problems = Vec::new();
@@ -140,10 +149,15 @@ fn check(d: &DepartmentDraft) -> Result<Checked, Vec<Problem>> {
             }
         }
     }
+    if let Some(Some(m)) = d.sla_minutes
+        && !(1..=MAX_SLA_MINUTES).contains(&m)
+    {
+        problems.push(Problem::new("slaMinutes", format!("must be 1 to {MAX_SLA_MINUTES} minutes")));
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(Checked { name, description, policy, members, hours: d.working_hours.clone() })
+    Ok(Checked { name, description, policy, members, hours: d.working_hours.clone(), sla: d.sla_minutes })
 }
 
 impl Department {
@@ -166,6 +180,7 @@ impl Department {
                 routing_policy: c.policy.unwrap_or_default(),
                 member_ids: c.members.unwrap_or_default(),
                 working_hours: c.hours.flatten(),
+                sla_minutes: c.sla.flatten(),
                 created_at: now,
                 updated_at: now,
                 version: 0,
@@ -191,6 +206,9 @@ impl Department {
         }
         if let Some(h) = c.hours {
             self.s.working_hours = h;
+        }
+        if let Some(sla) = c.sla {
+            self.s.sla_minutes = sla;
         }
         let changed = self.s != before;
         if changed {

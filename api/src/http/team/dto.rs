@@ -123,6 +123,9 @@ pub struct CreateDepartmentRequest {
     pub member_ids: Option<Vec<Uuid>>,
     /// Absent or null: the shop's business hours.
     pub working_hours: Option<WorkingHoursDto>,
+    /// How long an assignee has to answer a waiting customer before the conversation goes back
+    /// to routing, 1 to 1440 minutes. Absent or null: no SLA.
+    pub sla_minutes: Option<u32>,
 }
 
 impl poem_openapi::types::Example for CreateDepartmentRequest {
@@ -133,6 +136,7 @@ impl poem_openapi::types::Example for CreateDepartmentRequest {
             routing_policy: Some("capacity_aware".into()),
             member_ids: Some(vec![]),
             working_hours: None,
+            sla_minutes: Some(30),
         }
     }
 }
@@ -154,6 +158,9 @@ pub struct UpdateDepartmentRequest {
     pub member_ids: Option<Vec<Uuid>>,
     #[serde(default)]
     pub working_hours: MaybeUndefined<WorkingHoursDto>,
+    /// `null`: no SLA.
+    #[serde(default)]
+    pub sla_minutes: MaybeUndefined<u32>,
 }
 
 #[derive(Object)]
@@ -166,6 +173,8 @@ pub struct DepartmentDto {
     pub member_ids: Vec<Uuid>,
     /// Null: the shop's business hours.
     pub working_hours: Option<WorkingHoursOutDto>,
+    /// Null: no SLA.
+    pub sla_minutes: Option<u32>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }

@@ -110,6 +110,7 @@ fn department_dto(d: &Department) -> DepartmentDto {
         routing_policy: s.routing_policy.as_str().into(),
         member_ids: s.member_ids.iter().map(|m| m.as_uuid()).collect(),
         working_hours: s.working_hours.as_ref().map(hours_out),
+        sla_minutes: s.sla_minutes,
         created_at: s.created_at,
         updated_at: s.updated_at,
     }
@@ -260,6 +261,7 @@ impl TeamApi {
             routing_policy: b.routing_policy,
             member_ids: b.member_ids.map(|ids| ids.into_iter().map(Into::into).collect()),
             working_hours: Some(b.working_hours.map(hours_in)),
+            sla_minutes: Some(b.sla_minutes),
         };
         let d = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.create_department, CreateDepartment { shop_id: shop, draft }).await?;
         Ok(DepartmentCreated::Created(Json(department_dto(&d))))
@@ -300,6 +302,7 @@ impl TeamApi {
             routing_policy: b.routing_policy,
             member_ids: b.member_ids.map(|ids| ids.into_iter().map(Into::into).collect()),
             working_hours: change(b.working_hours).map(|h| h.map(hours_in)),
+            sla_minutes: change(b.sla_minutes),
         };
         let cmd = UpdateDepartment { shop_id: shop, id: id.0.into(), draft };
         let d = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.update_department, cmd).await?;

@@ -1,4 +1,4 @@
-//! The inbox's jobs: routing the queue of threads waiting for a person.
+//! The inbox's jobs: routing the queue of threads waiting for a person, and the departments' SLA.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,12 +7,23 @@ use async_trait::async_trait;
 
 use application::RequestContext;
 use application::inbox::auto_assign::AutoAssign;
+use application::inbox::enforce_sla::{EnforceSla, ReassignOverdueHandler};
 
 use super::{PeriodicJob, failed};
 use crate::adapters::Adapters;
 
 pub fn jobs(a: &Adapters) -> Vec<Arc<dyn PeriodicJob>> {
-    vec![Arc::new(Routing { router: crate::http::inbox::router(a) })]
+    vec![
+        Arc::new(Routing { router: crate::http::inbox::router(a) }),
+        Arc::new(Sla {
+            sla: EnforceSla {
+                pipeline: a.pipeline.clone(),
+                reassign: ReassignOverdueHandler { clock: a.clock.clone() },
+                reads: a.inbox_reads.clone(),
+                clock: a.clock.clone(),
+            },
+        }),
+    ]
 }
 
 /// RoutingJob: every 5 s, the threads waiting for a person, oldest first across the shops, go
@@ -33,5 +44,25 @@ impl PeriodicJob for Routing {
     async fn run(&self) -> Result<String, String> {
         let p = self.router.run(&RequestContext::system("job"), None, 1000).await.map_err(|e| failed(&e))?;
         Ok(format!("{} routed, {} waiting", p.assigned, p.waiting))
+    }
+}
+
+/// SlaJob: every 30 s, threads whose customer waited on their assignee past the department's SLA
+/// go back to the queue (`EnforceSla`); the routing job gives them to someone else's free room.
+pub struct Sla {
+    sla: EnforceSla,
+}
+
+#[async_trait]
+impl PeriodicJob for Sla {
+    fn name(&self) -> &'static str {
+        "sla"
+    }
+    fn every(&self) -> Duration {
+        Duration::from_secs(30)
+    }
+    async fn run(&self) -> Result<String, String> {
+        let n = self.sla.run(&RequestContext::system("job"), 1000).await.map_err(|e| failed(&e))?;
+        Ok(format!("{n} reassigned"))
     }
 }

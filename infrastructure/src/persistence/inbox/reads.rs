@@ -87,6 +87,42 @@ impl InboxReads for SeaInboxReads {
         rows.into_iter().map(crate::persistence::turns::mapping::thread).collect()
     }
 
+    async fn overdue_threads(&self, now: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Thread>> {
+        use crate::persistence::team::entities::departments;
+        // Departments with an SLA are few: one indexed read of their threads each.
+        let slas: Vec<(uuid::Uuid, i32)> = departments::Entity::find()
+            .select_only()
+            .column(departments::Column::Id)
+            .column(departments::Column::SlaMinutes)
+            .filter(departments::Column::SlaMinutes.is_not_null())
+            .into_tuple()
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        let mut out = Vec::new();
+        for (department, minutes) in slas {
+            let cutoff = now - chrono::Duration::minutes(i64::from(minutes));
+            let rows = threads::Entity::find()
+                .filter(threads::Column::DepartmentId.eq(department))
+                .filter(threads::Column::Owner.eq("people"))
+                .filter(threads::Column::OwnerMemberId.is_not_null())
+                .filter(threads::Column::OwnerExpiresAt.gt(now))
+                .filter(threads::Column::WaitingSince.lte(cutoff))
+                .filter(threads::Column::OwnerSince.lte(cutoff))
+                .order_by_asc(threads::Column::WaitingSince)
+                .limit(limit)
+                .all(&self.db.conn)
+                .await
+                .map_err(repo_err)?;
+            for r in rows {
+                out.push(crate::persistence::turns::mapping::thread(r)?);
+            }
+        }
+        out.sort_by_key(|t| t.waiting_since());
+        out.truncate(limit as usize);
+        Ok(out)
+    }
+
     async fn rules(&self, shop: ShopId) -> RepoResult<Vec<RoutingRule>> {
         let rows = super::entities::routing_rules::Entity::find()
             .filter(super::entities::routing_rules::Column::ShopId.eq(shop.as_uuid()))

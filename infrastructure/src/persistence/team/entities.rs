@@ -34,6 +34,7 @@ pub mod departments {
         pub description: Option<String>,
         pub routing_policy: String,
         pub working_hours: Option<Json>,
+        pub sla_minutes: Option<i32>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i64,
