@@ -301,3 +301,51 @@ async fn a_key_bound_to_a_member_acts_for_them(backend: Backend) {
 }
 
 both_backends!(a_key_bound_to_a_member_acts_for_them);
+
+/// The inbox list: filters (inbox state, assignee or nobody, department, window open or closing,
+/// last message time) combine, and `sort=longest_waiting` puts the customer waiting longest
+/// for people first.
+async fn the_inbox_list_filters_and_sorts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let ana = member(&app, &k, "Ana", 5).await;
+    let c1 = waiting_conversation(&app, &k, "5511900000031").await;
+    let c2 = waiting_conversation(&app, &k, "5511900000032").await;
+    let c3 = waiting_conversation(&app, &k, "5511900000033").await;
+    app.post(&k, &format!("/api/v1/conversations/{c1}/assign"), json!({"memberId": ana})).await;
+    app.post(&k, &format!("/api/v1/conversations/{c3}/close"), json!({})).await;
+    let dep = json(app.post(&k, "/api/v1/departments", json!({"name": "Nobody yet"})).await).await["id"].as_str().unwrap().to_owned();
+    app.post(&k, &format!("/api/v1/conversations/{c2}/transfer"), json!({"departmentId": dep})).await;
+
+    let ids = |query: &str| {
+        let (app, k, query) = (&app, k.clone(), query.to_owned());
+        async move {
+            let r = app.get(&k, &format!("/api/v1/conversations?{query}")).await;
+            assert_eq!(r.status().as_u16(), 200, "{query}");
+            let list = json(r).await;
+            list["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids(&format!("assigneeId={ana}")).await, vec![c1.clone()]);
+    assert_eq!(ids("unassigned=true&inboxState=open").await, vec![c2.clone()]);
+    assert_eq!(ids("inboxState=closed").await, vec![c3.clone()]);
+    assert_eq!(ids(&format!("departmentId={dep}")).await, vec![c2.clone()]);
+    assert_eq!(ids("window=open").await.len(), 3);
+    assert!(ids("window=closing").await.is_empty());
+    let almost = (chrono::Utc::now() - chrono::Duration::minutes(23 * 60 + 30)).to_rfc3339();
+    app.exec(&format!("UPDATE conversations SET last_inbound_at = '{almost}' WHERE wa_id = '5511900000032'")).await;
+    assert_eq!(ids("window=closing").await, vec![c2.clone()], "its window ends within the hour");
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(5)).to_rfc3339().replace('+', "%2B");
+    assert!(ids(&format!("lastMessageAfter={later}")).await.is_empty());
+    assert_eq!(ids(&format!("lastMessageBefore={later}")).await.len(), 3);
+
+    // Longest waiting first: Carla (c2) has waited since yesterday, c1 since today; c3 waits on nobody.
+    let yesterday = (chrono::Utc::now() - chrono::Duration::hours(20)).to_rfc3339();
+    app.exec(&format!("UPDATE threads SET waiting_since = '{yesterday}' WHERE wa_id = '5511900000032'")).await;
+    assert_eq!(ids("sort=longest_waiting").await, [c2.clone(), c1.clone(), c3.clone()]);
+    expect_error(app.get(&k, &format!("/api/v1/conversations?assigneeId={ana}&unassigned=true")).await, 422, "VALIDATION_FAILED").await;
+}
+
+both_backends!(the_inbox_list_filters_and_sorts);

@@ -1,11 +1,12 @@
-//! GetActiveConversations: a shop's conversations, most recently active first.
+//! GetActiveConversations: a shop's conversations, most recently active first (or the customer
+//! waiting longest first), with the inbox's filters.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use validator::Validate;
 
-use super::ports::{ConversationFilter, MessagingReads};
+use super::ports::{ConversationFilter, InboxFilter, MessagingReads};
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Query, QueryHandler};
 use crate::shared::repo::{Page, Paged, RepoError};
@@ -18,6 +19,8 @@ pub struct ListConversations {
     pub status: Option<ConversationStatus>,
     pub wa_id: Option<WaId>,
     pub account_id: Option<AccountId>,
+    /// The inbox's filters and order.
+    pub inbox: InboxFilter,
     #[validate(range(min = 1, max = 200, message = "must be 1 to 200"))]
     pub limit: u64,
     #[validate(range(max = 1_000_000, message = "must be at most 1000000"))]
@@ -46,7 +49,7 @@ pub struct ListConversationsHandler {
 #[async_trait]
 impl QueryHandler<ListConversations> for ListConversationsHandler {
     async fn handle(&self, q: &ListConversations) -> Result<Paged<Conversation>, ListConversationsError> {
-        let filter = ConversationFilter { status: q.status, wa_id: q.wa_id.clone(), account_id: q.account_id };
+        let filter = ConversationFilter { status: q.status, wa_id: q.wa_id.clone(), account_id: q.account_id, inbox: q.inbox.clone() };
         let page = Page { limit: q.limit, offset: q.offset };
         let (items, total) = self.reads.conversations(q.shop_id, &filter, page).await?;
         Ok(Paged::new(items, total, page))

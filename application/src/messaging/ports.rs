@@ -212,6 +212,45 @@ pub struct ConversationFilter {
     pub status: Option<ConversationStatus>,
     pub wa_id: Option<WaId>,
     pub account_id: Option<AccountId>,
+    /// The inbox's filters (docs/INBOX.md).
+    pub inbox: InboxFilter,
+}
+
+/// The inbox list's filters and order. Window filters are relative to `now`.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    pub inbox_state: Option<domain::messaging::InboxState>,
+    pub assignee: Option<Assignee>,
+    /// The thread's department (the conversation is its thread's latest).
+    pub department: Option<domain::DepartmentId>,
+    pub window: Option<WindowFilter>,
+    pub last_message_after: Option<DateTime<Utc>>,
+    pub last_message_before: Option<DateTime<Utc>>,
+    pub sort: InboxSort,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Member(domain::MemberId),
+    Nobody,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowFilter {
+    /// The 24-hour window is open: free-form messages may go out.
+    Open,
+    /// Open, and ends within this long.
+    ClosingWithin(chrono::Duration),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InboxSort {
+    /// The most recently active first.
+    #[default]
+    LastMessage,
+    /// The customer waiting longest for people first; those not waiting after, most recent first.
+    LongestWaiting,
 }
 
 #[async_trait]

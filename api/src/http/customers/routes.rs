@@ -85,8 +85,15 @@ async fn detail(
 ) -> Result<Json<CustomerDetailDto>, ApiError> {
     let ctx = ctx(rid, Some(shop));
     let customer = h.pipeline.query(&ctx, &h.profiles.get, GetCustomer { shop_id: shop, key }).await?;
-    let q =
-        ListConversations { shop_id: shop, status: None, wa_id: Some(customer.wa_id().clone()), account_id: None, limit: 50, offset: 0 };
+    let q = ListConversations {
+        shop_id: shop,
+        status: None,
+        wa_id: Some(customer.wa_id().clone()),
+        account_id: None,
+        inbox: Default::default(),
+        limit: 50,
+        offset: 0,
+    };
     let conversations = messaging.pipeline.query(&ctx, &messaging.list_conversations, q).await?;
     let now = h.clock.now();
     Ok(Json(CustomerDetailDto {

@@ -317,6 +317,41 @@ impl From<DirectionDto> for Direction {
     }
 }
 
+/// A conversation's inbox state.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum InboxStateDto {
+    Open,
+    Pending,
+    Closed,
+}
+
+impl From<InboxStateDto> for domain::messaging::InboxState {
+    fn from(s: InboxStateDto) -> Self {
+        match s {
+            InboxStateDto::Open => Self::Open,
+            InboxStateDto::Pending => Self::Pending,
+            InboxStateDto::Closed => Self::Closed,
+        }
+    }
+}
+
+/// The inbox list's window filter.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum WindowFilterDto {
+    Open,
+    Closing,
+}
+
+/// The inbox list's order.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum InboxSortDto {
+    LastMessage,
+    LongestWaiting,
+}
+
 /// A conversation's state.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "lowercase")]

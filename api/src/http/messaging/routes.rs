@@ -16,7 +16,7 @@ use application::messaging::get_message::GetMessage;
 use application::messaging::get_messages::GetMessages;
 use application::messaging::list_conversations::ListConversations;
 use application::messaging::mark_read::MarkMessageRead;
-use application::messaging::ports::Settled;
+use application::messaging::ports::{Assignee, InboxFilter, InboxSort, Settled, WindowFilter};
 use application::messaging::record_first_answer::RecordFirstAnswer;
 use application::messaging::send_message::{Idempotent, SendMessage, SendMessageError, SendOutcome, Via};
 use domain::messaging::{ConversationStatus, Direction, FirstAnswer, IdempotencyKey, Message, MessageContent, MessageStatus, TemplateRef};
@@ -413,8 +413,13 @@ impl ConversationsApi {
         }))
     }
 
-    /// List conversations (viewer), most recently active first.
+    /// List conversations (viewer): the inbox list, most recently active first, or the customer
+    /// waiting longest for people first (`sort=longest_waiting`). Filters combine (docs/INBOX.md):
+    /// the window's `status`, the inbox state, the assignee (`assigneeId`, or `unassigned=true`),
+    /// the thread's department, the window (`window=open`, or `closing`: ends within the hour),
+    /// and the last message's time. Each row carries its window.
     #[oai(path = "/conversations", method = "get", operation_id = "listConversations")]
+    #[allow(clippy::too_many_arguments)]
     async fn list(
         &self,
         h: Data<&Arc<MessagingHttp>>,
@@ -424,6 +429,27 @@ impl ConversationsApi {
         /// active, closed or expired
         status: Query<Option<ConversationStateDto>>,
         #[oai(name = "waId", validator(pattern = r"^\s*\+?[0-9]{8,15}\s*$"))] wa: Query<Option<String>>,
+        /// open, pending or closed
+        #[oai(name = "inboxState")]
+        inbox_state: Query<Option<InboxStateDto>>,
+        /// Assigned to this member.
+        #[oai(name = "assigneeId")]
+        assignee_id: Query<Option<Uuid>>,
+        /// `true`: assigned to nobody (with `assigneeId`: 422).
+        unassigned: Query<Option<bool>>,
+        /// Its thread waits for, or was routed to, this department.
+        #[oai(name = "departmentId")]
+        department_id: Query<Option<Uuid>>,
+        /// `open`: free-form messages may go out; `closing`: open, and it ends within the hour.
+        window: Query<Option<WindowFilterDto>>,
+        /// The last message at or after this time.
+        #[oai(name = "lastMessageAfter")]
+        last_message_after: Query<Option<chrono::DateTime<chrono::Utc>>>,
+        /// The last message before this time.
+        #[oai(name = "lastMessageBefore")]
+        last_message_before: Query<Option<chrono::DateTime<chrono::Utc>>>,
+        /// `last_message` (default) or `longest_waiting`.
+        sort: Query<Option<InboxSortDto>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u64>>,
         #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<Option<u64>>,
     ) -> Result<Json<ConversationListDto>, ApiError> {
@@ -435,6 +461,27 @@ impl ConversationsApi {
             status,
             wa_id: wa.0.as_deref().map(|w| wa_id("waId", w)).transpose()?,
             account_id: None,
+            inbox: InboxFilter {
+                inbox_state: inbox_state.0.map(Into::into),
+                assignee: match (assignee_id.0, unassigned.0) {
+                    (Some(_), Some(true)) => return Err(ApiError::validation("unassigned", "cannot be true with assigneeId")),
+                    (Some(m), _) => Some(Assignee::Member(m.into())),
+                    (None, Some(true)) => Some(Assignee::Nobody),
+                    (None, _) => None,
+                },
+                department: department_id.0.map(Into::into),
+                window: window.0.map(|w| match w {
+                    WindowFilterDto::Open => WindowFilter::Open,
+                    WindowFilterDto::Closing => WindowFilter::ClosingWithin(chrono::Duration::hours(1)),
+                }),
+                last_message_after: last_message_after.0,
+                last_message_before: last_message_before.0,
+                sort: match sort.0 {
+                    Some(InboxSortDto::LongestWaiting) => InboxSort::LongestWaiting,
+                    _ => InboxSort::LastMessage,
+                },
+                now: h.clock.now(),
+            },
             limit,
             offset,
         };

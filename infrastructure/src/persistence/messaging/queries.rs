@@ -2,10 +2,10 @@
 //! read side share.
 
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, Select};
 
 use application::RepoResult;
-use application::messaging::ports::{ConversationFilter, MessageFilter};
+use application::messaging::ports::{Assignee, ConversationFilter, InboxFilter, InboxSort, MessageFilter, WindowFilter};
 use domain::messaging::{Conversation, Message};
 use domain::{AccountId, ConversationId, MessageId, ShopId, WaId};
 
@@ -13,6 +13,7 @@ use super::entities::{conversations, messages};
 use super::mapping;
 use crate::persistence::repo_err;
 use crate::persistence::sql::{padded, pairs_in};
+use crate::persistence::turns::entities::threads;
 
 // ---- conversations
 
@@ -71,7 +72,61 @@ pub(crate) fn conversation_list(shop: ShopId, f: &ConversationFilter) -> Select<
     if let Some(a) = f.account_id {
         q = q.filter(conversations::Column::AccountId.eq(a.as_uuid()));
     }
+    inbox_filters(q, &f.inbox)
+}
+
+/// The inbox's filters (docs/INBOX.md). The window is `last_inbound_at` + 24 h.
+fn inbox_filters(mut q: Select<conversations::Entity>, f: &InboxFilter) -> Select<conversations::Entity> {
+    use sea_orm::sea_query::Query;
+    if let Some(s) = f.inbox_state {
+        q = q.filter(conversations::Column::InboxState.eq(s.as_str()));
+    }
+    match f.assignee {
+        Some(Assignee::Member(m)) => q = q.filter(conversations::Column::AssignedAgentId.eq(m.as_uuid())),
+        Some(Assignee::Nobody) => q = q.filter(conversations::Column::AssignedAgentId.is_null()),
+        None => {}
+    }
+    if let Some(d) = f.department {
+        let latest = Query::select()
+            .column(threads::Column::ConversationId)
+            .from(threads::Entity)
+            .and_where(threads::Column::DepartmentId.eq(d.as_uuid()))
+            .to_owned();
+        q = q.filter(conversations::Column::Id.in_subquery(latest));
+    }
+    let window = chrono::Duration::hours(24);
+    match f.window {
+        Some(WindowFilter::Open) => {
+            q = q.filter(conversations::Column::Status.eq("active")).filter(conversations::Column::LastInboundAt.gt(f.now - window));
+        }
+        Some(WindowFilter::ClosingWithin(within)) => {
+            q = q
+                .filter(conversations::Column::Status.eq("active"))
+                .filter(conversations::Column::LastInboundAt.gt(f.now - window))
+                .filter(conversations::Column::LastInboundAt.lte(f.now - window + within));
+        }
+        None => {}
+    }
+    if let Some(t) = f.last_message_after {
+        q = q.filter(conversations::Column::LastMessageAt.gte(t));
+    }
+    if let Some(t) = f.last_message_before {
+        q = q.filter(conversations::Column::LastMessageAt.lt(t));
+    }
     q
+}
+
+/// The list's order: most recently active first, or the customer waiting longest for people
+/// first (their thread's `waiting_since`; conversations nobody waits on come after).
+pub(crate) fn conversation_order(q: Select<conversations::Entity>, sort: InboxSort) -> Select<conversations::Entity> {
+    let q = match sort {
+        InboxSort::LastMessage => q,
+        InboxSort::LongestWaiting => {
+            let waiting = "(SELECT t.waiting_since FROM threads t WHERE t.conversation_id = conversations.id)";
+            q.order_by(Expr::cust(format!("{waiting} IS NULL")), Order::Asc).order_by(Expr::cust(waiting), Order::Asc)
+        }
+    };
+    q.order_by_desc(conversations::Column::LastMessageAt).order_by_desc(conversations::Column::Id)
 }
 
 pub(crate) async fn one_conversation<C: ConnectionTrait>(db: &C, q: Select<conversations::Entity>) -> RepoResult<Option<Conversation>> {

@@ -9,7 +9,7 @@ use application::{Page, RepoResult};
 use domain::messaging::{Conversation, Message};
 use domain::{AccountId, ConversationId, MessageId, ShopId, WaId};
 
-use super::entities::{conversations, messages};
+use super::entities::messages;
 use super::queries;
 use crate::persistence::{Db, repo_err};
 
@@ -54,11 +54,8 @@ impl MessagingReads for SeaMessagingReads {
 
     async fn conversations(&self, shop: ShopId, filter: &ConversationFilter, page: Page) -> RepoResult<(Vec<Conversation>, u64)> {
         let total = queries::conversation_list(shop, filter).count(&self.db.conn).await.map_err(repo_err)?;
-        let q = queries::conversation_list(shop, filter)
-            .order_by_desc(conversations::Column::LastMessageAt)
-            .order_by_desc(conversations::Column::Id)
-            .limit(page.limit)
-            .offset(page.offset);
+        let q =
+            queries::conversation_order(queries::conversation_list(shop, filter), filter.inbox.sort).limit(page.limit).offset(page.offset);
         Ok((queries::all_conversations(&self.db.conn, q).await?, total))
     }
 
