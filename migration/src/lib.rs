@@ -34,6 +34,7 @@ mod m20261207_000028_inbox_state;
 mod m20261207_000029_key_members;
 mod m20261207_000030_routing;
 mod m20261207_000031_routing_rules;
+mod m20261207_000032_conversation_tags;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000029_key_members::Migration),
             Box::new(m20261207_000030_routing::Migration),
             Box::new(m20261207_000031_routing_rules::Migration),
+            Box::new(m20261207_000032_conversation_tags::Migration),
         ]
     }
 }

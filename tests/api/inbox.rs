@@ -349,3 +349,42 @@ async fn the_inbox_list_filters_and_sorts(backend: Backend) {
 }
 
 both_backends!(the_inbox_list_filters_and_sorts);
+
+/// Conversation tags: replaced whole, checked, filtered on, evented only when the set changes,
+/// and exported and erased with the customer.
+async fn conversations_carry_tags_people_set(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    let viewer = app.create_key(&k, &shop.id, "viewer").await;
+    app.connect(&k, PNID, NUMBER).await;
+    let c1 = waiting_conversation(&app, &k, "5511900000041").await;
+    let c2 = waiting_conversation(&app, &k, "5511900000042").await;
+    let path = format!("/api/v1/conversations/{c1}/tags");
+
+    expect_error(app.put(&viewer, &path, json!({"tags": ["x"]})).await, 403, "FORBIDDEN").await;
+    let t = json(app.put(&k, &path, json!({"tags": [" Refund ", "refund", "Urgent"]})).await).await;
+    assert_eq!(t["tags"], json!(["Refund", "Urgent"]));
+    let again = json(app.put(&k, &path, json!({"tags": ["refund", "URGENT"]})).await).await;
+    assert_eq!(again["tags"], json!(["Refund", "Urgent"]), "the same set (case aside) changes nothing");
+    let e = expect_error(app.put(&k, &path, json!({"tags": ["ok", " "]})).await, 422, "VALIDATION_FAILED").await;
+    assert_eq!(e["error"]["details"]["field"], "tags[1]", "{e}");
+    let other = app.create_shop("t").await;
+    expect_error(app.put(&other.admin, &path, json!({"tags": ["x"]})).await, 404, "NOT_FOUND").await;
+    expect_error(app.get(&other.admin, &path).await, 404, "NOT_FOUND").await;
+    assert_eq!(json(app.get(&viewer, &path).await).await["tags"], json!(["Refund", "Urgent"]));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox WHERE event_type = 'conversation.tags.changed'").await, 1);
+
+    let list = json(app.get(&k, "/api/v1/conversations?tag=REFUND").await).await;
+    let ids: Vec<&str> = list["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [c1.as_str()]);
+    assert_ne!(c1, c2);
+
+    let customer = json(app.get(&k, "/api/v1/customers/by-wa-id/5511900000041").await).await["customer"]["id"].as_str().unwrap().to_owned();
+    let export = json(app.get(&k, &format!("/api/v1/customers/{customer}/export")).await).await;
+    assert!(export.to_string().contains("Urgent"), "{export}");
+    assert_eq!(app.delete(&k, &format!("/api/v1/customers/{customer}")).await.status().as_u16(), 200);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM conversation_tags").await, 0, "erased with the customer");
+}
+
+both_backends!(conversations_carry_tags_people_set);

@@ -14,6 +14,12 @@ pub trait InboxRepository: Send {
     async fn insert_note(&mut self, note: &Note) -> RepoResult<()>;
     /// Every note about the customer goes (erasure).
     async fn erase_customer(&mut self, shop: ShopId, customer: CustomerId) -> RepoResult<u64>;
+    /// A conversation's tags, in their order.
+    async fn tags_of(&mut self, conversation: ConversationId) -> RepoResult<Vec<String>>;
+    /// Replace a conversation's tags.
+    async fn replace_tags(&mut self, shop: ShopId, conversation: ConversationId, customer: CustomerId, tags: &[String]) -> RepoResult<()>;
+    /// Every tag on the customer's conversations goes (erasure).
+    async fn erase_tags_of(&mut self, shop: ShopId, customer: CustomerId) -> RepoResult<u64>;
     async fn insert_rule(&mut self, rule: &RoutingRule) -> RepoResult<()>;
     /// `false`: the shop has no such rule.
     async fn delete_rule(&mut self, shop: ShopId, id: RoutingRuleId) -> RepoResult<bool>;
@@ -36,6 +42,10 @@ pub trait InboxReads: Send + Sync {
     /// it (counted from when they started waiting or the member took the thread, whichever is
     /// later), at most `limit`, the most overdue first.
     async fn overdue_threads(&self, now: DateTime<Utc>, limit: u64) -> RepoResult<Vec<Thread>>;
+    /// A conversation's tags; `None`: no such conversation in the shop.
+    async fn tags(&self, shop: ShopId, conversation: ConversationId) -> RepoResult<Option<Vec<String>>>;
+    /// The tags of each of a customer's conversations that has some (export).
+    async fn tags_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<(ConversationId, Vec<String>)>>;
     /// The shop's routing rules, in the order routing tries them (priority, then oldest).
     async fn rules(&self, shop: ShopId) -> RepoResult<Vec<RoutingRule>>;
     /// Every note about a customer, oldest first (export).

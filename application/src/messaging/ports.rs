@@ -223,6 +223,8 @@ pub struct InboxFilter {
     pub assignee: Option<Assignee>,
     /// The thread's department (the conversation is its thread's latest).
     pub department: Option<domain::DepartmentId>,
+    /// One of its tags (case-insensitive).
+    pub tag: Option<String>,
     pub window: Option<WindowFilter>,
     pub last_message_after: Option<DateTime<Utc>>,
     pub last_message_before: Option<DateTime<Utc>>,

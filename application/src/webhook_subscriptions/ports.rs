@@ -161,6 +161,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "agent.status.changed",
     "conversation.assigned",
     "conversation.note.added",
+    "conversation.tags.changed",
     "conversation.inbox_state.changed",
 ];
 

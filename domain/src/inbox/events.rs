@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::note::NoteAdded;
+use super::tags::ConversationTagsChanged;
 use crate::shared::events::EventPayload;
 use crate::turns::Thread;
 use crate::{AccountId, ConversationId, CustomerId, DepartmentId, MemberId, ShopId, ThreadId};
@@ -57,5 +58,5 @@ impl EventPayload for ConversationAssigned {
 
 crate::context_events! {
     /// What people do in the inbox.
-    pub enum InboxEvent { ConversationAssigned, NoteAdded }
+    pub enum InboxEvent { ConversationAssigned, NoteAdded, ConversationTagsChanged }
 }

@@ -6,9 +6,11 @@ pub mod events;
 pub mod note;
 pub mod routing;
 pub mod routing_rule;
+pub mod tags;
 
 pub use assignment::{AssignRefusal, check_assignee};
 pub use events::{ConversationAssigned, InboxEvent};
 pub use note::{Note, NoteAdded};
 pub use routing::{Candidate, Need, choose};
 pub use routing_rule::{RoutingRule, RoutingRuleDraft, first_match};
+pub use tags::{ConversationTagsChanged, parse_tags};

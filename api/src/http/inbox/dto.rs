@@ -173,3 +173,20 @@ pub struct RoutingRuleListDto {
     pub items: Vec<RoutingRuleDto>,
     pub total: u64,
 }
+
+/// A conversation's tags: the whole set (it replaces the current one).
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TagsRequest {
+    /// At most 20, each 1 to 50 characters (trimmed), kept once (case-insensitively). `[]` clears.
+    #[oai(validator(max_items = 20))]
+    pub tags: Vec<String>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct TagsDto {
+    pub conversation_id: Uuid,
+    pub tags: Vec<String>,
+}

@@ -13,10 +13,12 @@ use application::inbox::auto_assign::AutoAssign;
 use application::inbox::close_conversation::{CloseConversationError, CloseConversationHandler};
 use application::inbox::create_routing_rule::{CreateRoutingRuleError, CreateRoutingRuleHandler};
 use application::inbox::delete_routing_rule::{DeleteRoutingRuleError, DeleteRoutingRuleHandler};
+use application::inbox::get_conversation_tags::{GetConversationTagsError, GetConversationTagsHandler};
 use application::inbox::list_notes::{ListNotesError, ListNotesHandler};
 use application::inbox::list_routing_rules::{ListRoutingRulesError, ListRoutingRulesHandler};
 use application::inbox::member_conversations::{MemberConversationsError, MemberConversationsHandler};
 use application::inbox::route_thread::{RouteThreadError, RouteThreadHandler};
+use application::inbox::set_conversation_tags::{SetConversationTagsError, SetConversationTagsHandler};
 use application::inbox::transfer_to_department::{TransferToDepartmentError, TransferToDepartmentHandler};
 use domain::inbox::AssignRefusal;
 
@@ -42,6 +44,8 @@ pub struct InboxHttp {
     pub create_rule: CreateRoutingRuleHandler,
     pub delete_rule: DeleteRoutingRuleHandler,
     pub rules: ListRoutingRulesHandler,
+    pub set_tags: SetConversationTagsHandler,
+    pub tags: GetConversationTagsHandler,
 }
 
 /// The router, as the routing job and `POST /routing/auto-assign` run it.
@@ -67,6 +71,8 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         create_rule: CreateRoutingRuleHandler { clock: a.clock.clone() },
         delete_rule: DeleteRoutingRuleHandler,
         rules: ListRoutingRulesHandler { reads: a.inbox_reads.clone() },
+        set_tags: SetConversationTagsHandler { clock: a.clock.clone() },
+        tags: GetConversationTagsHandler { reads: a.inbox_reads.clone() },
     })
 }
 
@@ -171,6 +177,27 @@ impl From<ListRoutingRulesError> for ApiError {
         match e {
             ListRoutingRulesError::Invalid(i) => i.into(),
             ListRoutingRulesError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<SetConversationTagsError> for ApiError {
+    fn from(e: SetConversationTagsError) -> Self {
+        match e {
+            SetConversationTagsError::Invalid(i) => i.into(),
+            SetConversationTagsError::NotFound => ApiError::not_found("conversation"),
+            SetConversationTagsError::Problems(p) => ApiError::problems(&p),
+            SetConversationTagsError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<GetConversationTagsError> for ApiError {
+    fn from(e: GetConversationTagsError) -> Self {
+        match e {
+            GetConversationTagsError::Invalid(i) => i.into(),
+            GetConversationTagsError::NotFound => ApiError::not_found("conversation"),
+            GetConversationTagsError::Storage(s) => s.into(),
         }
     }
 }

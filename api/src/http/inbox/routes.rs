@@ -13,10 +13,12 @@ use application::inbox::assign_conversation::{AssignConversation, Assigned};
 use application::inbox::close_conversation::CloseConversation;
 use application::inbox::create_routing_rule::CreateRoutingRule;
 use application::inbox::delete_routing_rule::DeleteRoutingRule;
+use application::inbox::get_conversation_tags::GetConversationTags;
 use application::inbox::list_notes::ListNotes;
 use application::inbox::list_routing_rules::ListRoutingRules;
 use application::inbox::member_conversations::MemberConversations;
 use application::inbox::route_thread::{RouteThread, Routed};
+use application::inbox::set_conversation_tags::SetConversationTags;
 use application::inbox::transfer_to_department::TransferToDepartment;
 use domain::inbox::{Note, RoutingRuleDraft};
 use domain::tenancy::Role;
@@ -158,6 +160,42 @@ impl InboxApi {
         let shop = authn.shop(&auth, Role::Agent).await?;
         let p = h.routing.run(&ctx(&rid, Some(shop)), Some(shop), 500).await?;
         Ok(Json(RoutingPassDto { assigned: p.assigned, waiting: p.waiting }))
+    }
+
+    /// A conversation's tags (viewer), in order.
+    #[oai(path = "/conversations/:id/tags", method = "get", operation_id = "getConversationTags")]
+    async fn tags(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<TagsDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Viewer).await?;
+        let q = GetConversationTags { shop_id: shop, conversation_id: id.0.into() };
+        let tags = h.pipeline.query(&ctx(&rid, Some(shop)), &h.tags, q).await?;
+        Ok(Json(TagsDto { conversation_id: id.0, tags }))
+    }
+
+    /// Replace a conversation's tags (agent): at most 20, each 1 to 50 characters, kept once
+    /// (case-insensitively); `[]` clears them. The inbox list filters by them (`?tag=`);
+    /// `conversation.tags.changed` when the set changed; audited. They go with the customer's
+    /// export and erasure.
+    #[oai(path = "/conversations/:id/tags", method = "put", operation_id = "setConversationTags")]
+    async fn set_tags(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        body: JsonBody<TagsRequest>,
+    ) -> Result<Json<TagsDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        let cmd = SetConversationTags { shop_id: shop, conversation_id: id.0.into(), tags: body.0.tags };
+        let t = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.set_tags, cmd).await?;
+        Ok(Json(TagsDto { conversation_id: id.0, tags: t.tags }))
     }
 
     /// The shop's routing rules (viewer), in the order routing tries them.

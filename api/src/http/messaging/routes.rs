@@ -440,6 +440,9 @@ impl ConversationsApi {
         /// Its thread waits for, or was routed to, this department.
         #[oai(name = "departmentId")]
         department_id: Query<Option<Uuid>>,
+        /// One of its tags (`PUT /conversations/{id}/tags`), case-insensitive.
+        #[oai(validator(min_length = 1, max_length = 50))]
+        tag: Query<Option<String>>,
         /// `open`: free-form messages may go out; `closing`: open, and it ends within the hour.
         window: Query<Option<WindowFilterDto>>,
         /// The last message at or after this time.
@@ -470,6 +473,7 @@ impl ConversationsApi {
                     (None, _) => None,
                 },
                 department: department_id.0.map(Into::into),
+                tag: tag.0,
                 window: window.0.map(|w| match w {
                     WindowFilterDto::Open => WindowFilter::Open,
                     WindowFilterDto::Closing => WindowFilter::ClosingWithin(chrono::Duration::hours(1)),

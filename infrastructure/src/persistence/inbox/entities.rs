@@ -1,5 +1,22 @@
 //! Tables of the inbox context.
 
+pub mod conversation_tags {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "conversation_tags")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub conversation_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tag_key: String,
+        pub shop_id: Uuid,
+        pub customer_id: Uuid,
+        pub tag: String,
+        pub position: i32,
+    }
+    crate::persistence::entities::no_relations!();
+}
+
 pub mod routing_rules {
     use sea_orm::entity::prelude::*;
     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

@@ -123,6 +123,46 @@ impl InboxReads for SeaInboxReads {
         Ok(out)
     }
 
+    async fn tags(&self, shop: ShopId, conversation: ConversationId) -> RepoResult<Option<Vec<String>>> {
+        use super::entities::conversation_tags as tags;
+        let exists = conversations::Entity::find_by_id(conversation.as_uuid())
+            .filter(conversations::Column::ShopId.eq(shop.as_uuid()))
+            .count(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        let rows = tags::Entity::find()
+            .filter(tags::Column::ConversationId.eq(conversation.as_uuid()))
+            .order_by_asc(tags::Column::Position)
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        Ok(Some(rows.into_iter().map(|r| r.tag).collect()))
+    }
+
+    async fn tags_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<(ConversationId, Vec<String>)>> {
+        use super::entities::conversation_tags as tags;
+        let rows = tags::Entity::find()
+            .filter(tags::Column::ShopId.eq(shop.as_uuid()))
+            .filter(tags::Column::CustomerId.eq(customer.as_uuid()))
+            .order_by_asc(tags::Column::ConversationId)
+            .order_by_asc(tags::Column::Position)
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        let mut out: Vec<(ConversationId, Vec<String>)> = Vec::new();
+        for r in rows {
+            let c = ConversationId::from(r.conversation_id);
+            match out.last_mut() {
+                Some((last, list)) if *last == c => list.push(r.tag),
+                _ => out.push((c, vec![r.tag])),
+            }
+        }
+        Ok(out)
+    }
+
     async fn rules(&self, shop: ShopId) -> RepoResult<Vec<RoutingRule>> {
         let rows = super::entities::routing_rules::Entity::find()
             .filter(super::entities::routing_rules::Column::ShopId.eq(shop.as_uuid()))

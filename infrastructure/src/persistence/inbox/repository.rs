@@ -7,9 +7,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use application::RepoResult;
 use application::inbox::ports::InboxRepository;
 use domain::inbox::{Note, RoutingRule};
-use domain::{CustomerId, RoutingRuleId, ShopId};
+use domain::{ConversationId, CustomerId, RoutingRuleId, ShopId};
 
-use super::entities::{conversation_notes as notes, routing_rules as rules};
+use super::entities::{conversation_notes as notes, conversation_tags as tags, routing_rules as rules};
 use crate::persistence::repo_err;
 use crate::persistence::sql::Txn;
 
@@ -37,6 +37,46 @@ impl InboxRepository for SeaInboxRepository {
         let res = notes::Entity::delete_many()
             .filter(notes::Column::ShopId.eq(shop.as_uuid()))
             .filter(notes::Column::CustomerId.eq(customer.as_uuid()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(res.rows_affected)
+    }
+
+    async fn tags_of(&mut self, conversation: ConversationId) -> RepoResult<Vec<String>> {
+        let rows = tags::Entity::find()
+            .filter(tags::Column::ConversationId.eq(conversation.as_uuid()))
+            .order_by_asc(tags::Column::Position)
+            .all(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(rows.into_iter().map(|r| r.tag).collect())
+    }
+
+    async fn replace_tags(&mut self, shop: ShopId, conversation: ConversationId, customer: CustomerId, list: &[String]) -> RepoResult<()> {
+        tags::Entity::delete_many()
+            .filter(tags::Column::ConversationId.eq(conversation.as_uuid()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        if list.is_empty() {
+            return Ok(());
+        }
+        let rows = list.iter().enumerate().map(|(i, t)| tags::ActiveModel {
+            conversation_id: Set(conversation.as_uuid()),
+            tag_key: Set(t.to_lowercase()),
+            shop_id: Set(shop.as_uuid()),
+            customer_id: Set(customer.as_uuid()),
+            tag: Set(t.clone()),
+            position: Set(i as i32),
+        });
+        tags::Entity::insert_many(rows).exec_without_returning(self.tx.as_ref()).await.map(|_| ()).map_err(repo_err)
+    }
+
+    async fn erase_tags_of(&mut self, shop: ShopId, customer: CustomerId) -> RepoResult<u64> {
+        let res = tags::Entity::delete_many()
+            .filter(tags::Column::ShopId.eq(shop.as_uuid()))
+            .filter(tags::Column::CustomerId.eq(customer.as_uuid()))
             .exec(self.tx.as_ref())
             .await
             .map_err(repo_err)?;

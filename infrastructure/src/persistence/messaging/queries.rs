@@ -94,6 +94,15 @@ fn inbox_filters(mut q: Select<conversations::Entity>, f: &InboxFilter) -> Selec
             .to_owned();
         q = q.filter(conversations::Column::Id.in_subquery(latest));
     }
+    if let Some(t) = &f.tag {
+        use crate::persistence::inbox::entities::conversation_tags as tags;
+        let tagged = Query::select()
+            .column(tags::Column::ConversationId)
+            .from(tags::Entity)
+            .and_where(tags::Column::TagKey.eq(t.trim().to_lowercase()))
+            .to_owned();
+        q = q.filter(conversations::Column::Id.in_subquery(tagged));
+    }
     let window = chrono::Duration::hours(24);
     match f.window {
         Some(WindowFilter::Open) => {

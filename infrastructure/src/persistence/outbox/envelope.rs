@@ -320,6 +320,14 @@ mod tests {
                 author: "api-key:0193a4b2-0000-7000-8000-000000000002".into(),
                 member_id: Some(domain::MemberId::new()),
             })),
+            Box::new(domain::inbox::InboxEvent::from(domain::inbox::ConversationTagsChanged {
+                shop_id: s,
+                conversation_id: c,
+                customer_id: cu,
+                tags: vec!["refund".into(), "urgent".into()],
+                added: vec!["urgent".into()],
+                removed: vec![],
+            })),
             Box::new(MessagingEvent::from(domain::messaging::InboxStateChanged {
                 shop_id: s,
                 account_id: a,
