@@ -298,6 +298,29 @@ async fn a_key_bound_to_a_member_acts_for_them(backend: Backend) {
     assert_eq!((&n["author"], &n["memberId"]), (&json!(format!("api-key:{key_id}")), &json!(ana)), "{n}");
     let plain = json(app.post(&k, &format!("/api/v1/conversations/{c}/notes"), json!({"body": "ok"})).await).await;
     assert_eq!(plain["memberId"], json!(null), "an unbound key is no member");
+
+    // Ana's key sees her conversations and her departments'; the admin's key sees them all.
+    let c2 = waiting_conversation(&app, &k, "5511900000022").await;
+    let seen = |key: String| {
+        let app = &app;
+        async move {
+            let list = json(app.get(&key, "/api/v1/conversations").await).await;
+            let mut ids: Vec<String> =
+                list["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(seen(key.clone()).await, vec![c.clone()]);
+    expect_error(app.get(&key, &format!("/api/v1/conversations/{c2}")).await, 404, "NOT_FOUND").await;
+    let team =
+        json(app.post(&k, "/api/v1/departments", json!({"name": "Ana's", "routingPolicy": "manual", "memberIds": [ana]})).await).await;
+    app.post(&k, &format!("/api/v1/conversations/{c2}/transfer"), json!({"departmentId": team["id"]})).await;
+    let mut both = vec![c.clone(), c2.clone()];
+    both.sort();
+    assert_eq!(seen(key.clone()).await, both);
+    assert_eq!(json(app.get(&key, &format!("/api/v1/conversations/{c2}")).await).await["conversation"]["id"], json!(c2));
+    assert_eq!(seen(k.clone()).await, both, "the admin's key sees all");
 }
 
 both_backends!(a_key_bound_to_a_member_acts_for_them);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use validator::Validate;
 
-use super::ports::{MessageFilter, MessagingReads};
+use super::ports::{ConversationFilter, InboxFilter, MessageFilter, MessagingReads};
 use crate::shared::error::Invalid;
 use crate::shared::pipeline::{Query, QueryHandler};
 use crate::shared::repo::{Page, Paged, RepoError};
@@ -16,6 +16,8 @@ use domain::{ConversationId, ShopId};
 pub struct GetConversation {
     pub shop_id: ShopId,
     pub conversation_id: ConversationId,
+    /// A key bound to this member sees only what the member may (`InboxFilter::visible_to`).
+    pub visible_to: Option<domain::MemberId>,
     #[validate(range(min = 1, max = 200, message = "must be 1 to 200"))]
     pub limit: u64,
     #[validate(range(max = 1_000_000, message = "must be at most 1000000"))]
@@ -46,7 +48,17 @@ pub struct GetConversationHandler {
 #[async_trait]
 impl QueryHandler<GetConversation> for GetConversationHandler {
     async fn handle(&self, q: &GetConversation) -> Result<(Conversation, Paged<Message>), GetConversationError> {
-        let c = self.reads.conversation(q.shop_id, q.conversation_id).await?.ok_or(GetConversationError::NotFound)?;
+        let c = match q.visible_to {
+            None => self.reads.conversation(q.shop_id, q.conversation_id).await?,
+            Some(m) => {
+                let only = ConversationFilter {
+                    inbox: InboxFilter { only: Some(q.conversation_id), visible_to: Some(m), ..Default::default() },
+                    ..Default::default()
+                };
+                self.reads.conversations(q.shop_id, &only, Page { limit: 1, offset: 0 }).await?.0.pop()
+            }
+        }
+        .ok_or(GetConversationError::NotFound)?;
         let filter = MessageFilter { conversation_id: Some(c.id()), ..Default::default() };
         let page = Page { limit: q.limit, offset: q.offset };
         let (messages, total) = self.reads.messages(q.shop_id, &filter, page).await?;

@@ -225,6 +225,11 @@ pub struct InboxFilter {
     pub department: Option<domain::DepartmentId>,
     /// One of its tags (case-insensitive).
     pub tag: Option<String>,
+    /// Only what this member may see (a key bound to them): the conversations assigned to them,
+    /// and those whose thread is in one of their departments.
+    pub visible_to: Option<domain::MemberId>,
+    /// This conversation only.
+    pub only: Option<ConversationId>,
     pub window: Option<WindowFilter>,
     pub last_message_after: Option<DateTime<Utc>>,
     pub last_message_before: Option<DateTime<Utc>>,

@@ -417,7 +417,8 @@ impl ConversationsApi {
     /// waiting longest for people first (`sort=longest_waiting`). Filters combine (docs/INBOX.md):
     /// the window's `status`, the inbox state, the assignee (`assigneeId`, or `unassigned=true`),
     /// the thread's department, the window (`window=open`, or `closing`: ends within the hour),
-    /// and the last message's time. Each row carries its window.
+    /// and the last message's time. Each row carries its window. A key bound to a member sees the
+    /// conversations assigned to them and those whose thread is in one of their departments.
     #[oai(path = "/conversations", method = "get", operation_id = "listConversations")]
     #[allow(clippy::too_many_arguments)]
     async fn list(
@@ -474,6 +475,8 @@ impl ConversationsApi {
                 },
                 department: department_id.0.map(Into::into),
                 tag: tag.0,
+                visible_to: crate::http::member(),
+                only: None,
                 window: window.0.map(|w| match w {
                     WindowFilterDto::Open => WindowFilter::Open,
                     WindowFilterDto::Closing => WindowFilter::ClosingWithin(chrono::Duration::hours(1)),
@@ -512,7 +515,13 @@ impl ConversationsApi {
     ) -> Result<Json<ConversationDetailDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let (limit, offset) = page(limit.0, offset.0);
-        let q = GetConversation { shop_id: shop, conversation_id: ConversationId::from(conversation_id.0), limit, offset };
+        let q = GetConversation {
+            shop_id: shop,
+            conversation_id: ConversationId::from(conversation_id.0),
+            visible_to: crate::http::member(),
+            limit,
+            offset,
+        };
         let (c, p) = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get_conversation, q).await?;
         Ok(Json(ConversationDetailDto {
             conversation: ConversationDto::new(c, h.clock.now()),

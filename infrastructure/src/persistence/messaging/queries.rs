@@ -103,6 +103,24 @@ fn inbox_filters(mut q: Select<conversations::Entity>, f: &InboxFilter) -> Selec
             .to_owned();
         q = q.filter(conversations::Column::Id.in_subquery(tagged));
     }
+    if let Some(id) = f.only {
+        q = q.filter(conversations::Column::Id.eq(id.as_uuid()));
+    }
+    if let Some(m) = f.visible_to {
+        use crate::persistence::team::entities::department_members as dm;
+        let departments =
+            Query::select().column(dm::Column::DepartmentId).from(dm::Entity).and_where(dm::Column::MemberId.eq(m.as_uuid())).to_owned();
+        let in_departments = Query::select()
+            .column(threads::Column::ConversationId)
+            .from(threads::Entity)
+            .and_where(threads::Column::DepartmentId.in_subquery(departments))
+            .to_owned();
+        q = q.filter(
+            Condition::any()
+                .add(conversations::Column::AssignedAgentId.eq(m.as_uuid()))
+                .add(conversations::Column::Id.in_subquery(in_departments)),
+        );
+    }
     let window = chrono::Duration::hours(24);
     match f.window {
         Some(WindowFilter::Open) => {
