@@ -72,11 +72,11 @@ pub(crate) fn conversation_list(shop: ShopId, f: &ConversationFilter) -> Select<
     if let Some(a) = f.account_id {
         q = q.filter(conversations::Column::AccountId.eq(a.as_uuid()));
     }
-    inbox_filters(q, &f.inbox)
+    inbox_filters(q, shop, &f.inbox)
 }
 
 /// The inbox's filters (docs/INBOX.md). The window is `last_inbound_at` + 24 h.
-fn inbox_filters(mut q: Select<conversations::Entity>, f: &InboxFilter) -> Select<conversations::Entity> {
+fn inbox_filters(mut q: Select<conversations::Entity>, shop: ShopId, f: &InboxFilter) -> Select<conversations::Entity> {
     use sea_orm::sea_query::Query;
     if let Some(s) = f.inbox_state {
         q = q.filter(conversations::Column::InboxState.eq(s.as_str()));
@@ -99,6 +99,7 @@ fn inbox_filters(mut q: Select<conversations::Entity>, f: &InboxFilter) -> Selec
         let tagged = Query::select()
             .column(tags::Column::ConversationId)
             .from(tags::Entity)
+            .and_where(tags::Column::ShopId.eq(shop.as_uuid()))
             .and_where(tags::Column::TagKey.eq(t.trim().to_lowercase()))
             .to_owned();
         q = q.filter(conversations::Column::Id.in_subquery(tagged));
