@@ -10,6 +10,8 @@ use crate::{AccountId, DepartmentId, RoutingRuleId, ShopId};
 
 pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_TAGS: usize = 20;
+/// Priorities run from -1,000,000 to 1,000,000.
+pub const MAX_PRIORITY: i32 = 1_000_000;
 
 /// What a request states.
 #[derive(Debug, Clone, Default)]
@@ -52,6 +54,9 @@ impl RoutingRule {
         let name = d.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
             problems.push(Problem::new("name", format!("must be 1 to {MAX_NAME_CHARS} characters")));
+        }
+        if !(-MAX_PRIORITY..=MAX_PRIORITY).contains(&d.priority) {
+            problems.push(Problem::new("priority", format!("must be -{MAX_PRIORITY} to {MAX_PRIORITY}")));
         }
         if d.tags.len() > MAX_TAGS {
             problems.push(Problem::new("tags", format!("at most {MAX_TAGS} tags")));
@@ -140,12 +145,13 @@ mod tests {
     fn given_a_bad_draft_when_creating_then_every_problem_is_named() {
         let d = RoutingRuleDraft {
             name: " ".into(),
+            priority: -1_000_001,
             tags: vec!["ok".into(), " ".into()],
             language: Some("portuguese brazil".into()),
             department_id: DepartmentId::new(),
             ..Default::default()
         };
         let fields: Vec<String> = RoutingRule::create(ShopId::new(), &d, Utc::now()).unwrap_err().into_iter().map(|p| p.field).collect();
-        assert_eq!(fields, ["name", "tags[1]", "language"]);
+        assert_eq!(fields, ["name", "priority", "tags[1]", "language"]);
     }
 }
