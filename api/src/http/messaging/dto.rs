@@ -52,7 +52,7 @@ pub struct SendMessageRequest {
 /// A reply on a conversation (`POST /conversations/{id}/messages`): from the conversation's
 /// number to its customer.
 #[derive(Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplyRequest {
     /// The message, as `content` of `POST /messages/send`.
@@ -379,6 +379,17 @@ impl poem_openapi::types::Example for SendMessageRequest {
             to: "+5511987654321".into(),
             user_id: None,
             content: Some(serde_json::json!({"type": "text", "text": "Olá! Seu pedido saiu para entrega."})),
+            force_template: None,
+            template: None,
+            reply_to: None,
+        }
+    }
+}
+
+impl poem_openapi::types::Example for ReplyRequest {
+    fn example() -> Self {
+        Self {
+            content: Some(serde_json::json!({"type": "text", "text": "Oi! Vou verificar seu pedido agora."})),
             force_template: None,
             template: None,
             reply_to: None,
