@@ -36,6 +36,16 @@ pub mod routing_rules {
     crate::persistence::entities::no_relations!();
 }
 
+/// A shop's routing rules in the order routing tries them: priority, then oldest.
+pub(crate) fn rules_in_order(shop: domain::ShopId) -> sea_orm::Select<routing_rules::Entity> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    routing_rules::Entity::find()
+        .filter(routing_rules::Column::ShopId.eq(shop.as_uuid()))
+        .order_by_asc(routing_rules::Column::Priority)
+        .order_by_asc(routing_rules::Column::CreatedAt)
+        .order_by_asc(routing_rules::Column::Id)
+}
+
 pub(crate) fn rule(m: routing_rules::Model) -> application::RepoResult<domain::inbox::RoutingRule> {
     Ok(domain::inbox::RoutingRule {
         id: m.id.into(),

@@ -24,17 +24,22 @@ impl SeaInboxReads {
     pub fn new(db: Db) -> Self {
         Self { db }
     }
+
+    /// Whether the shop has this conversation (reads under it answer `None` otherwise).
+    async fn conversation_exists(&self, shop: ShopId, conversation: ConversationId) -> RepoResult<bool> {
+        let n = conversations::Entity::find_by_id(conversation.as_uuid())
+            .filter(conversations::Column::ShopId.eq(shop.as_uuid()))
+            .count(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        Ok(n > 0)
+    }
 }
 
 #[async_trait]
 impl InboxReads for SeaInboxReads {
     async fn notes(&self, shop: ShopId, conversation: ConversationId, limit: u64) -> RepoResult<Option<Vec<Note>>> {
-        let exists = conversations::Entity::find_by_id(conversation.as_uuid())
-            .filter(conversations::Column::ShopId.eq(shop.as_uuid()))
-            .count(&self.db.conn)
-            .await
-            .map_err(repo_err)?;
-        if exists == 0 {
+        if !self.conversation_exists(shop, conversation).await? {
             return Ok(None);
         }
         let rows = notes::Entity::find()
@@ -125,12 +130,7 @@ impl InboxReads for SeaInboxReads {
 
     async fn tags(&self, shop: ShopId, conversation: ConversationId) -> RepoResult<Option<Vec<String>>> {
         use super::entities::conversation_tags as tags;
-        let exists = conversations::Entity::find_by_id(conversation.as_uuid())
-            .filter(conversations::Column::ShopId.eq(shop.as_uuid()))
-            .count(&self.db.conn)
-            .await
-            .map_err(repo_err)?;
-        if exists == 0 {
+        if !self.conversation_exists(shop, conversation).await? {
             return Ok(None);
         }
         let rows = tags::Entity::find()
@@ -164,14 +164,7 @@ impl InboxReads for SeaInboxReads {
     }
 
     async fn rules(&self, shop: ShopId) -> RepoResult<Vec<RoutingRule>> {
-        let rows = super::entities::routing_rules::Entity::find()
-            .filter(super::entities::routing_rules::Column::ShopId.eq(shop.as_uuid()))
-            .order_by_asc(super::entities::routing_rules::Column::Priority)
-            .order_by_asc(super::entities::routing_rules::Column::CreatedAt)
-            .order_by_asc(super::entities::routing_rules::Column::Id)
-            .all(&self.db.conn)
-            .await
-            .map_err(repo_err)?;
+        let rows = super::entities::rules_in_order(shop).all(&self.db.conn).await.map_err(repo_err)?;
         rows.into_iter().map(super::entities::rule).collect()
     }
 

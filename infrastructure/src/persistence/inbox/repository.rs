@@ -98,14 +98,7 @@ impl InboxRepository for SeaInboxRepository {
     }
 
     async fn rules_of(&mut self, shop: ShopId) -> RepoResult<Vec<RoutingRule>> {
-        let rows = rules::Entity::find()
-            .filter(rules::Column::ShopId.eq(shop.as_uuid()))
-            .order_by_asc(rules::Column::Priority)
-            .order_by_asc(rules::Column::CreatedAt)
-            .order_by_asc(rules::Column::Id)
-            .all(self.tx.as_ref())
-            .await
-            .map_err(repo_err)?;
+        let rows = super::entities::rules_in_order(shop).all(self.tx.as_ref()).await.map_err(repo_err)?;
         rows.into_iter().map(super::entities::rule).collect()
     }
 }
