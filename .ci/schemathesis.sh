@@ -49,6 +49,13 @@ export ST_CUSTOMER_ID; ST_CUSTOMER_ID=$(curl -sf -X POST "$B/api/v1/customers" -
   -d '{"waId":"5511912345678","name":"Bea","userId":"st-user-1","tags":["vip"]}' | id_of '["id"]')
 # The customer's conversation (replies and transfers reach it).
 export ST_CONVERSATION_ID; ST_CONVERSATION_ID=$(curl -sf "$B/api/v1/conversations/status?waId=5511987654321" -H "Authorization: Bearer $key" | id_of '["conversationId"]')
+# Quick replies to change and to delete.
+quick_reply() {
+  curl -sf -X POST "$B/api/v1/quick-replies" -H "Authorization: Bearer $key" -H "$J" \
+    -d '{"shortcut":"'"$1"'","content":{"type":"text","text":"Hi {{customer.name}}"}}' | id_of '["id"]'
+}
+export ST_QUICK_REPLY_ID; ST_QUICK_REPLY_ID=$(quick_reply st-edited)
+export ST_DELETED_QUICK_REPLY_ID; ST_DELETED_QUICK_REPLY_ID=$(quick_reply st-deleted)
 
 "$venv/bin/schemathesis" --config-file .ci/schemathesis.toml run "$B/openapi.json" \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" \

@@ -35,6 +35,7 @@ mod m20261207_000029_key_members;
 mod m20261207_000030_routing;
 mod m20261207_000031_routing_rules;
 mod m20261207_000032_conversation_tags;
+mod m20261207_000033_quick_replies;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000030_routing::Migration),
             Box::new(m20261207_000031_routing_rules::Migration),
             Box::new(m20261207_000032_conversation_tags::Migration),
+            Box::new(m20261207_000033_quick_replies::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ mod media;
 mod merchant_webhooks;
 mod messaging;
 mod outside_checks;
+mod quick_replies;
 pub(crate) mod restart;
 mod routing;
 mod segments;

@@ -228,6 +228,11 @@ pub fn member() -> Option<domain::MemberId> {
     }
 }
 
+/// Whether the request's key has at least `needed` (after `Authenticator::shop` let it in).
+pub fn key_allows(needed: domain::tenancy::Role) -> bool {
+    matches!(auth::AUTHENTICATED.try_with(Clone::clone), Ok(auth::Principal::Shop { role, .. }) if role.allows(needed))
+}
+
 /// Who sends what this request sends: the member its key acts for, else its API key (the
 /// platform key, which no shop owns, as `system:platform`).
 pub fn sender() -> domain::messaging::Sender {

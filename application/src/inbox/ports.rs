@@ -4,9 +4,9 @@ use async_trait::async_trait;
 
 use crate::shared::repo::RepoResult;
 use chrono::{DateTime, Utc};
-use domain::inbox::{Note, RoutingRule};
+use domain::inbox::{Note, QuickReply, RoutingRule};
 use domain::turns::Thread;
-use domain::{ConversationId, CustomerId, MemberId, RoutingRuleId, ShopId};
+use domain::{ConversationId, CustomerId, MemberId, QuickReplyId, RoutingRuleId, ShopId};
 
 /// The inbox's write side, inside a unit of work.
 #[async_trait]
@@ -25,6 +25,20 @@ pub trait InboxRepository: Send {
     async fn delete_rule(&mut self, shop: ShopId, id: RoutingRuleId) -> RepoResult<bool>;
     /// The shop's routing rules (routing tries them by priority).
     async fn rules_of(&mut self, shop: ShopId) -> RepoResult<Vec<RoutingRule>>;
+    async fn insert_quick_reply(&mut self, q: &QuickReply) -> RepoResult<()>;
+    async fn lock_quick_reply(&mut self, shop: ShopId, id: QuickReplyId) -> RepoResult<Option<QuickReply>>;
+    async fn update_quick_reply(&mut self, q: &QuickReply) -> RepoResult<()>;
+    /// `false`: the shop has no such quick reply.
+    async fn delete_quick_reply(&mut self, shop: ShopId, id: QuickReplyId) -> RepoResult<bool>;
+    /// Whether another quick reply of the same owner (the shop's shared ones, or one member's)
+    /// has this shortcut.
+    async fn shortcut_taken(
+        &mut self,
+        shop: ShopId,
+        member: Option<MemberId>,
+        shortcut: &str,
+        except: Option<QuickReplyId>,
+    ) -> RepoResult<bool>;
 }
 
 #[async_trait]
@@ -50,6 +64,10 @@ pub trait InboxReads: Send + Sync {
     async fn rules(&self, shop: ShopId) -> RepoResult<Vec<RoutingRule>>;
     /// Every note about a customer, oldest first (export).
     async fn notes_of_customer(&self, shop: ShopId, customer: CustomerId) -> RepoResult<Vec<Note>>;
+    /// The shop's shared quick replies and the member's own, by shortcut; `prefix`: only those
+    /// whose shortcut starts with it (lowercase).
+    async fn quick_replies(&self, shop: ShopId, member: Option<MemberId>, prefix: Option<&str>) -> RepoResult<Vec<QuickReply>>;
+    async fn quick_reply(&self, shop: ShopId, id: QuickReplyId) -> RepoResult<Option<QuickReply>>;
 }
 
 /// The context inside a unit of work. (`use` this trait to call `uow.inbox()`.)

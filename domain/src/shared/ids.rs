@@ -79,6 +79,10 @@ id_type!(
     /// A routing rule: which department a thread that needs a person goes to (the inbox context).
     RoutingRuleId
 );
+id_type!(
+    /// A canned reply people send with a shortcut (the inbox context).
+    QuickReplyId
+);
 id_type!(EventId);
 id_type!(
     /// A customer's burst of messages, answered once (the turns context).

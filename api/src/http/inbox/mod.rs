@@ -2,6 +2,7 @@
 //! inbox list, quick replies and the stream join here).
 
 pub mod dto;
+pub mod quick_replies;
 pub mod routes;
 
 use std::sync::Arc;
@@ -11,25 +12,30 @@ use application::inbox::add_note::{AddNoteError, AddNoteHandler};
 use application::inbox::assign_conversation::{AssignConversationError, AssignConversationHandler};
 use application::inbox::auto_assign::AutoAssign;
 use application::inbox::close_conversation::{CloseConversationError, CloseConversationHandler};
+use application::inbox::create_quick_reply::CreateQuickReplyHandler;
 use application::inbox::create_routing_rule::{CreateRoutingRuleError, CreateRoutingRuleHandler};
+use application::inbox::delete_quick_reply::DeleteQuickReplyHandler;
 use application::inbox::delete_routing_rule::{DeleteRoutingRuleError, DeleteRoutingRuleHandler};
 use application::inbox::get_conversation_tags::{GetConversationTagsError, GetConversationTagsHandler};
 use application::inbox::list_notes::{ListNotesError, ListNotesHandler};
+use application::inbox::list_quick_replies::ListQuickRepliesHandler;
 use application::inbox::list_routing_rules::{ListRoutingRulesError, ListRoutingRulesHandler};
 use application::inbox::member_conversations::{MemberConversationsError, MemberConversationsHandler};
+use application::inbox::render_quick_reply::{RenderQuickReplyError, RenderQuickReplyHandler};
 use application::inbox::route_thread::{RouteThreadError, RouteThreadHandler};
 use application::inbox::set_conversation_tags::{SetConversationTagsError, SetConversationTagsHandler};
 use application::inbox::transfer_to_department::{TransferToDepartmentError, TransferToDepartmentHandler};
+use application::inbox::update_quick_reply::UpdateQuickReplyHandler;
 use domain::inbox::AssignRefusal;
 
 use super::error::ApiError;
 use crate::adapters::Adapters;
 
 /// The context's operations, one entry of the service's spec (`http::Apis`).
-pub type Api = routes::InboxApi;
+pub type Api = (routes::InboxApi, quick_replies::QuickRepliesApi);
 
 pub fn api() -> Api {
-    routes::InboxApi
+    (routes::InboxApi, quick_replies::QuickRepliesApi)
 }
 
 pub struct InboxHttp {
@@ -46,6 +52,20 @@ pub struct InboxHttp {
     pub rules: ListRoutingRulesHandler,
     pub set_tags: SetConversationTagsHandler,
     pub tags: GetConversationTagsHandler,
+    pub quick_replies: ListQuickRepliesHandler,
+    pub create_quick_reply: CreateQuickReplyHandler,
+    pub update_quick_reply: UpdateQuickReplyHandler,
+    pub delete_quick_reply: DeleteQuickReplyHandler,
+}
+
+/// Fills a quick reply for a reply on a conversation (`POST /conversations/{id}/messages`).
+pub fn quick_reply_renderer(a: &Adapters) -> RenderQuickReplyHandler {
+    RenderQuickReplyHandler {
+        inbox: a.inbox_reads.clone(),
+        messaging: a.messaging_reads.clone(),
+        customers: a.customer_reads.clone(),
+        team: a.team_reads.clone(),
+    }
 }
 
 /// The router, as the routing job and `POST /routing/auto-assign` run it.
@@ -73,6 +93,10 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         rules: ListRoutingRulesHandler { reads: a.inbox_reads.clone() },
         set_tags: SetConversationTagsHandler { clock: a.clock.clone() },
         tags: GetConversationTagsHandler { reads: a.inbox_reads.clone() },
+        quick_replies: ListQuickRepliesHandler { reads: a.inbox_reads.clone() },
+        create_quick_reply: CreateQuickReplyHandler { clock: a.clock.clone() },
+        update_quick_reply: UpdateQuickReplyHandler { clock: a.clock.clone() },
+        delete_quick_reply: DeleteQuickReplyHandler,
     })
 }
 
@@ -198,6 +222,18 @@ impl From<GetConversationTagsError> for ApiError {
             GetConversationTagsError::Invalid(i) => i.into(),
             GetConversationTagsError::NotFound => ApiError::not_found("conversation"),
             GetConversationTagsError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<RenderQuickReplyError> for ApiError {
+    fn from(e: RenderQuickReplyError) -> Self {
+        match e {
+            RenderQuickReplyError::Invalid(i) => i.into(),
+            RenderQuickReplyError::ConversationNotFound => ApiError::not_found("conversation"),
+            RenderQuickReplyError::QuickReplyNotFound => ApiError::validation("quickReplyId", "no such quick reply for this key"),
+            RenderQuickReplyError::Missing(p) => ApiError::problems(&[p]),
+            RenderQuickReplyError::Storage(s) => s.into(),
         }
     }
 }

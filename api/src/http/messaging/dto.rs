@@ -64,6 +64,12 @@ pub struct ReplyRequest {
     /// The wamid of a message to reply to (shown quoted).
     #[oai(validator(min_length = 1, max_length = 256))]
     pub reply_to: Option<String>,
+    /// Send this quick reply (`/quick-replies`) instead of `content` and `template`, its
+    /// variables filled for this conversation; one without a value is 422 naming it.
+    pub quick_reply_id: Option<uuid::Uuid>,
+    /// Values for the quick reply's variables, by name (`customer.fields.order_id`); they win
+    /// over the service's own.
+    pub variables: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[derive(Object, serde::Deserialize)]
@@ -393,6 +399,8 @@ impl poem_openapi::types::Example for ReplyRequest {
             force_template: None,
             template: None,
             reply_to: None,
+            quick_reply_id: None,
+            variables: None,
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct MessagingHttp {
     pub send_wait: Duration,
     /// Keeps a named send's first answer.
     pub record_answer: RecordFirstAnswerHandler,
+    /// Fills a quick reply sent on a conversation.
+    pub quick_reply: application::inbox::render_quick_reply::RenderQuickReplyHandler,
 }
 
 impl From<SendMessageError> for ApiError {
@@ -210,5 +212,6 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<MessagingHttp> {
         outcomes: a.workers.then(|| a.outcomes.clone() as Arc<dyn SendOutcomes>),
         send_wait: a.config.send_wait,
         record_answer: RecordFirstAnswerHandler { clock: a.clock.clone() },
+        quick_reply: crate::http::inbox::quick_reply_renderer(a),
     })
 }

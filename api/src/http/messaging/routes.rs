@@ -10,6 +10,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use serde_json::Value;
 use uuid::Uuid;
 
+use application::inbox::render_quick_reply::RenderQuickReply;
 use application::messaging::get_conversation::GetConversation;
 use application::messaging::get_conversation_status::GetConversationStatus;
 use application::messaging::get_message::GetMessage;
@@ -269,7 +270,27 @@ impl MessagesApi {
         // The conversation is part of what is named: the same key on another one is another request.
         let named = idempotent(req, &format!("replyOnConversation:{}", id.0), &body.0)?;
         let b = body.0;
-        let what = Outgoing { content: b.content, template: b.template, force_template: b.force_template, reply_to: b.reply_to };
+        let what = match b.quick_reply_id {
+            None if b.variables.is_some() => return Err(ApiError::validation("variables", "are for a quick reply: give quickReplyId")),
+            None => Outgoing { content: b.content, template: b.template, force_template: b.force_template, reply_to: b.reply_to },
+            Some(_) if b.content.is_some() || b.template.is_some() => {
+                return Err(ApiError::validation("quickReplyId", "give either a quick reply or content and template, not both"));
+            }
+            Some(q) => {
+                let render = RenderQuickReply {
+                    shop_id: shop,
+                    conversation_id: id.0.into(),
+                    quick_reply_id: q.into(),
+                    caller: crate::http::member(),
+                    variables: b.variables.unwrap_or_default(),
+                };
+                let r = h.pipeline.query(&ctx(&rid, Some(shop)), &h.quick_reply, render).await?;
+                // A template quick reply goes as the template, inside the window too.
+                let force_template = b.force_template.or(r.template.as_ref().map(|_| true));
+                let template = r.template.map(|t| TemplateDto { name: t.name, language: t.language, components: Some(t.components) });
+                Outgoing { content: r.content, template, force_template, reply_to: b.reply_to }
+            }
+        };
         send(&h, &rid, shop, Via::Conversation(id.0.into()), what, None, named).await
     }
 

@@ -105,3 +105,67 @@ pub(crate) fn note(m: conversation_notes::Model) -> domain::inbox::Note {
         created_at: m.created_at,
     }
 }
+
+pub mod quick_replies {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "quick_replies")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub shop_id: Uuid,
+        pub member_id: Option<Uuid>,
+        /// `shared`, or the member's id: shortcuts are unique per owner.
+        pub owner_key: String,
+        pub shortcut: String,
+        pub content: Option<Json>,
+        pub template: Option<Json>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    crate::persistence::entities::no_relations!();
+}
+
+/// Whose shortcuts a quick reply's must differ from.
+pub(crate) fn owner_key(member: Option<domain::MemberId>) -> String {
+    member.map_or_else(|| "shared".to_owned(), |m| m.to_string())
+}
+
+pub(crate) fn quick_reply(m: quick_replies::Model) -> application::RepoResult<domain::inbox::QuickReply> {
+    use domain::inbox::QuickReplyMessage;
+    let corrupt = || crate::persistence::corrupt("quick reply message", m.id);
+    let message = match (m.content, m.template) {
+        (Some(c), None) => QuickReplyMessage::Content(c),
+        (None, Some(t)) => QuickReplyMessage::Template(serde_json::from_value(t).map_err(|_| corrupt())?),
+        _ => return Err(corrupt()),
+    };
+    Ok(domain::inbox::QuickReply {
+        id: m.id.into(),
+        shop_id: m.shop_id.into(),
+        member_id: m.member_id.map(Into::into),
+        shortcut: m.shortcut,
+        message,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+pub(crate) fn quick_reply_row(q: &domain::inbox::QuickReply) -> quick_replies::ActiveModel {
+    use domain::inbox::QuickReplyMessage;
+    use sea_orm::ActiveValue::Set;
+    let (content, template) = match &q.message {
+        QuickReplyMessage::Content(c) => (Some(c.clone()), None),
+        QuickReplyMessage::Template(t) => (None, Some(serde_json::json!(t))),
+    };
+    quick_replies::ActiveModel {
+        id: Set(q.id.as_uuid()),
+        shop_id: Set(q.shop_id.as_uuid()),
+        member_id: Set(q.member_id.map(|m| m.as_uuid())),
+        owner_key: Set(owner_key(q.member_id)),
+        shortcut: Set(q.shortcut.clone()),
+        content: Set(content),
+        template: Set(template),
+        created_at: Set(q.created_at),
+        updated_at: Set(q.updated_at),
+    }
+}

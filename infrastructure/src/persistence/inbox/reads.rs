@@ -6,11 +6,11 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 
 use application::RepoResult;
 use application::inbox::ports::InboxReads;
-use domain::inbox::{Note, RoutingRule};
+use domain::inbox::{Note, QuickReply, RoutingRule};
 use domain::turns::Thread;
-use domain::{ConversationId, CustomerId, MemberId, ShopId};
+use domain::{ConversationId, CustomerId, MemberId, QuickReplyId, ShopId};
 
-use super::entities::{conversation_notes as notes, note};
+use super::entities::{conversation_notes as notes, note, quick_replies};
 use crate::persistence::messaging::entities::conversations;
 use crate::persistence::team::entities::team_members;
 use crate::persistence::turns::entities::{held_by, threads};
@@ -178,5 +178,32 @@ impl InboxReads for SeaInboxReads {
             .await
             .map_err(repo_err)?;
         Ok(rows.into_iter().map(note).collect())
+    }
+
+    async fn quick_replies(&self, shop: ShopId, member: Option<MemberId>, prefix: Option<&str>) -> RepoResult<Vec<QuickReply>> {
+        let owners: Vec<String> = [None, member].into_iter().map(super::entities::owner_key).collect();
+        let mut q = quick_replies::Entity::find()
+            .filter(quick_replies::Column::ShopId.eq(shop.as_uuid()))
+            .filter(quick_replies::Column::OwnerKey.is_in(owners));
+        if let Some(p) = prefix {
+            q = q.filter(quick_replies::Column::Shortcut.starts_with(p));
+        }
+        let rows = q
+            .order_by_asc(quick_replies::Column::Shortcut)
+            .order_by_asc(quick_replies::Column::OwnerKey)
+            .limit(500)
+            .all(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        rows.into_iter().map(super::entities::quick_reply).collect()
+    }
+
+    async fn quick_reply(&self, shop: ShopId, id: QuickReplyId) -> RepoResult<Option<QuickReply>> {
+        let row = quick_replies::Entity::find_by_id(id.as_uuid())
+            .filter(quick_replies::Column::ShopId.eq(shop.as_uuid()))
+            .one(&self.db.conn)
+            .await
+            .map_err(repo_err)?;
+        row.map(super::entities::quick_reply).transpose()
     }
 }

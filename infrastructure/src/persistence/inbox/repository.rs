@@ -2,14 +2,15 @@
 
 use async_trait::async_trait;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::LockType;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use application::RepoResult;
 use application::inbox::ports::InboxRepository;
-use domain::inbox::{Note, RoutingRule};
-use domain::{ConversationId, CustomerId, RoutingRuleId, ShopId};
+use domain::inbox::{Note, QuickReply, RoutingRule};
+use domain::{ConversationId, CustomerId, MemberId, QuickReplyId, RoutingRuleId, ShopId};
 
-use super::entities::{conversation_notes as notes, conversation_tags as tags, routing_rules as rules};
+use super::entities::{conversation_notes as notes, conversation_tags as tags, quick_replies, routing_rules as rules};
 use crate::persistence::repo_err;
 use crate::persistence::sql::Txn;
 
@@ -100,5 +101,50 @@ impl InboxRepository for SeaInboxRepository {
     async fn rules_of(&mut self, shop: ShopId) -> RepoResult<Vec<RoutingRule>> {
         let rows = super::entities::rules_in_order(shop).all(self.tx.as_ref()).await.map_err(repo_err)?;
         rows.into_iter().map(super::entities::rule).collect()
+    }
+
+    async fn insert_quick_reply(&mut self, q: &QuickReply) -> RepoResult<()> {
+        super::entities::quick_reply_row(q).insert(self.tx.as_ref()).await.map(|_| ()).map_err(repo_err)
+    }
+
+    async fn lock_quick_reply(&mut self, shop: ShopId, id: QuickReplyId) -> RepoResult<Option<QuickReply>> {
+        let row = quick_replies::Entity::find_by_id(id.as_uuid())
+            .filter(quick_replies::Column::ShopId.eq(shop.as_uuid()))
+            .lock(LockType::Update)
+            .one(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        row.map(super::entities::quick_reply).transpose()
+    }
+
+    async fn update_quick_reply(&mut self, q: &QuickReply) -> RepoResult<()> {
+        super::entities::quick_reply_row(q).update(self.tx.as_ref()).await.map(|_| ()).map_err(repo_err)
+    }
+
+    async fn delete_quick_reply(&mut self, shop: ShopId, id: QuickReplyId) -> RepoResult<bool> {
+        let res = quick_replies::Entity::delete_many()
+            .filter(quick_replies::Column::ShopId.eq(shop.as_uuid()))
+            .filter(quick_replies::Column::Id.eq(id.as_uuid()))
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(res.rows_affected == 1)
+    }
+
+    async fn shortcut_taken(
+        &mut self,
+        shop: ShopId,
+        member: Option<MemberId>,
+        shortcut: &str,
+        except: Option<QuickReplyId>,
+    ) -> RepoResult<bool> {
+        let mut q = quick_replies::Entity::find()
+            .filter(quick_replies::Column::ShopId.eq(shop.as_uuid()))
+            .filter(quick_replies::Column::OwnerKey.eq(super::entities::owner_key(member)))
+            .filter(quick_replies::Column::Shortcut.eq(shortcut));
+        if let Some(e) = except {
+            q = q.filter(quick_replies::Column::Id.ne(e.as_uuid()));
+        }
+        Ok(q.one(self.tx.as_ref()).await.map_err(repo_err)?.is_some())
     }
 }
