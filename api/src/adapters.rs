@@ -86,4 +86,6 @@ pub struct Adapters {
     /// The shops' automated responses, compiled, shared by the turn worker and the routes that
     /// change them.
     pub rule_cache: Arc<application::turns::rule_cache::RuleCache>,
+    /// This replica's view of the outbox for `GET /api/v1/stream` (fed by `workers::live`).
+    pub live: Arc<application::inbox::live::LiveFeed>,
 }

@@ -261,6 +261,9 @@ impl Application {
             hook_sender: Arc::new(infrastructure::hooks::HookClient::new(config.webhook_delivery_timeout, config.sandbox)),
             hooks_wake: Arc::new(Notify::new()),
             rule_cache: Arc::default(),
+            live: Arc::new(application::inbox::live::LiveFeed::new(Arc::new(
+                infrastructure::persistence::outbox::subscriptions::SeaSubscriptionStore::new(db.clone()),
+            ))),
         };
         // One handle per context, each wired by its own `http::<context>::wire`.
         let tenancy = http::tenancy::wire(&a);
@@ -310,7 +313,11 @@ impl Application {
         bootstrap_accounts(&config, &pipeline, uow.as_ref(), &clock, &cipher).await?;
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let workers = if options.workers { crate::workers::wire(&a, jobs).await?.spawn(shutdown_rx) } else { Vec::new() };
+        // Every replica feeds its own stream clients, API-only ones too.
+        let live = crate::workers::live::LivePoll { feed: a.live.clone(), clock: clock.clone(), every: Duration::from_millis(250) };
+        let live = tokio::spawn(live.run(shutdown_rx.clone()));
+        let mut workers = if options.workers { crate::workers::wire(&a, jobs).await?.spawn(shutdown_rx) } else { Vec::new() };
+        workers.push(live);
 
         let rate_limits = Arc::new(ApiRateLimits {
             shops: limiter,

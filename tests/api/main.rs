@@ -26,6 +26,7 @@ pub(crate) mod restart;
 mod routing;
 mod segments;
 mod shop_settings;
+mod stream;
 mod subscriptions;
 mod team;
 mod templates;

@@ -17,6 +17,7 @@ pub mod dispatcher;
 pub mod event_metrics;
 pub mod hooks;
 pub mod jobs;
+pub mod live;
 pub mod media;
 pub mod outbox_relay;
 pub mod outcomes;

@@ -14,6 +14,7 @@ pub mod get_conversation_tags;
 pub mod list_notes;
 pub mod list_quick_replies;
 pub mod list_routing_rules;
+pub mod live;
 pub mod member_conversations;
 pub mod personal_data;
 pub mod ports;

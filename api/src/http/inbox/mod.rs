@@ -4,6 +4,7 @@
 pub mod dto;
 pub mod quick_replies;
 pub mod routes;
+pub mod stream;
 
 use std::sync::Arc;
 
@@ -32,10 +33,10 @@ use super::error::ApiError;
 use crate::adapters::Adapters;
 
 /// The context's operations, one entry of the service's spec (`http::Apis`).
-pub type Api = (routes::InboxApi, quick_replies::QuickRepliesApi);
+pub type Api = (routes::InboxApi, quick_replies::QuickRepliesApi, stream::StreamApi);
 
 pub fn api() -> Api {
-    (routes::InboxApi, quick_replies::QuickRepliesApi)
+    (routes::InboxApi, quick_replies::QuickRepliesApi, stream::StreamApi)
 }
 
 pub struct InboxHttp {
@@ -56,6 +57,12 @@ pub struct InboxHttp {
     pub create_quick_reply: CreateQuickReplyHandler,
     pub update_quick_reply: UpdateQuickReplyHandler,
     pub delete_quick_reply: DeleteQuickReplyHandler,
+    /// This replica's live feed, for `GET /stream`.
+    pub live: Arc<application::inbox::live::LiveFeed>,
+    pub messaging_reads: Arc<dyn application::messaging::ports::MessagingReads>,
+    pub clock: Arc<dyn application::shared::ports::Clock>,
+    /// How often an idle stream sends a comment line: under the connection's idle timeout.
+    pub keep_alive: std::time::Duration,
 }
 
 /// Fills a quick reply for a reply on a conversation (`POST /conversations/{id}/messages`).
@@ -97,6 +104,10 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         create_quick_reply: CreateQuickReplyHandler { clock: a.clock.clone() },
         update_quick_reply: UpdateQuickReplyHandler { clock: a.clock.clone() },
         delete_quick_reply: DeleteQuickReplyHandler,
+        live: a.live.clone(),
+        messaging_reads: a.messaging_reads.clone(),
+        clock: a.clock.clone(),
+        keep_alive: (a.config.http_idle_timeout / 2).min(std::time::Duration::from_secs(15)),
     })
 }
 
