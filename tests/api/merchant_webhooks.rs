@@ -63,7 +63,10 @@ async fn a_receiver_gets_every_event_signed_despite_an_outage(backend: Backend) 
     wait_for("a failed attempt", || async { received(&app).await.iter().any(|r| r["status"] == 503) }).await;
     assert!(app.patch(k, &format!("/api/v1/webhook-subscriptions/{id}"), json!({"url": receiver})).await.status().is_success());
     wait_for("the retry", || async { received(&app).await.iter().filter(|r| r["status"] == 200).count() == 3 }).await;
-    let log = json(app.get(k, &format!("/api/v1/webhook-subscriptions/{id}/deliveries")).await).await;
+    // The receiver has it before the service records the attempt (after the post returns).
+    let deliveries = format!("/api/v1/webhook-subscriptions/{id}/deliveries");
+    wait_for("the retry recorded", || async { json(app.get(k, &deliveries).await).await["items"][0]["state"] == "delivered" }).await;
+    let log = json(app.get(k, &deliveries).await).await;
     assert_eq!(log["total"], 3);
     let retried = &log["items"][0];
     assert_eq!(
