@@ -54,6 +54,9 @@ quick_reply() {
   curl -sf -X POST "$B/api/v1/quick-replies" -H "Authorization: Bearer $key" -H "$J" \
     -d '{"shortcut":"'"$1"'","content":{"type":"text","text":"Hi {{customer.name}}"}}' | id_of '["id"]'
 }
+# A member whose statistics are read.
+export ST_AGENT_ID; ST_AGENT_ID=$(curl -sf -X POST "$B/api/v1/agents" -H "Authorization: Bearer $key" -H "$J" \
+  -d '{"name":"St Stats","email":"stats@schemathesis.example.com"}' | id_of '["id"]')
 export ST_QUICK_REPLY_ID; ST_QUICK_REPLY_ID=$(quick_reply st-edited)
 export ST_DELETED_QUICK_REPLY_ID; ST_DELETED_QUICK_REPLY_ID=$(quick_reply st-deleted)
 

@@ -36,6 +36,7 @@ mod m20261207_000030_routing;
 mod m20261207_000031_routing_rules;
 mod m20261207_000032_conversation_tags;
 mod m20261207_000033_quick_replies;
+mod m20261207_000034_member_handlings;
 
 pub struct Migrator;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000031_routing_rules::Migration),
             Box::new(m20261207_000032_conversation_tags::Migration),
             Box::new(m20261207_000033_quick_replies::Migration),
+            Box::new(m20261207_000034_member_handlings::Migration),
         ]
     }
 }

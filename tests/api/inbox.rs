@@ -411,3 +411,72 @@ async fn conversations_carry_tags_people_set(backend: Backend) {
 }
 
 both_backends!(conversations_carry_tags_people_set);
+
+/// Statistics: members' handlings follow assignments, replies and closes (from the outbox), and
+/// the figures add up: handled, open now, first response before resolution; per member and per
+/// department; a bad range or another shop's member is refused.
+async fn members_statistics_follow_what_they_did(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let ana = member(&app, &k, "Ana", 5).await;
+    let bruno = member(&app, &k, "Bruno", 5).await;
+    let billing = json(
+        app.post(&k, "/api/v1/departments", json!({"name": "Billing", "routingPolicy": "manual", "memberIds": [ana]})).await,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let keys = format!("/api/v1/shops/{}/api-keys", shop.id);
+    let ana_key =
+        json(app.post(&k, &keys, json!({"name": "Ana", "role": "agent", "memberId": ana})).await).await["key"].as_str().unwrap().to_owned();
+    let c1 = waiting_conversation(&app, &k, "5511900000061").await;
+    let c2 = waiting_conversation(&app, &k, "5511900000062").await;
+    app.post(&k, &format!("/api/v1/conversations/{c1}/transfer"), json!({"departmentId": billing})).await;
+    assert_eq!(app.post(&k, &format!("/api/v1/conversations/{c1}/assign"), json!({"memberId": ana})).await.status().as_u16(), 200);
+    assert_eq!(app.post(&k, &format!("/api/v1/conversations/{c2}/assign"), json!({"memberId": bruno})).await.status().as_u16(), 200);
+    let r =
+        app.post(&ana_key, &format!("/api/v1/conversations/{c1}/messages"), json!({"content": {"type": "text", "text": "On it"}})).await;
+    assert!(matches!(r.status().as_u16(), 200 | 202));
+    // Her reply must reach the projection (Meta accepted it) before she closes.
+    wait_for("Ana's first response", || async {
+        json(app.get(&k, &format!("/api/v1/agents/{ana}/stats")).await).await["figures"]["firstResponse"]["count"] == 1
+    })
+    .await;
+    app.post(&k, &format!("/api/v1/conversations/{c1}/close"), json!({"reason": "done"})).await;
+
+    let path = format!("/api/v1/agents/{ana}/stats");
+    wait_for("Ana's resolution", || async { json(app.get(&k, &path).await).await["figures"]["resolution"]["count"] == 1 }).await;
+    let s = json(app.get(&k, &path).await).await;
+    let f = &s["figures"];
+    assert_eq!((&f["handled"], &f["openNow"], &f["reassignedBySla"]), (&json!(1), &json!(0), &json!(0)), "{s}");
+    let first = f["firstResponse"]["averageSeconds"].as_f64().unwrap();
+    let resolution = f["resolution"]["averageSeconds"].as_f64().unwrap();
+    assert!(first >= 0.0 && first <= resolution, "{s}");
+    // The shop is open all the time: working time is wall time.
+    assert_eq!(f["resolution"]["averageWorkingSeconds"].as_f64(), Some(resolution));
+    let b = json(app.get(&k, &format!("/api/v1/agents/{bruno}/stats")).await).await;
+    assert_eq!(
+        (&b["figures"]["handled"], &b["figures"]["openNow"], &b["figures"]["firstResponse"]["count"]),
+        (&json!(1), &json!(1), &json!(0))
+    );
+
+    let team = json(app.get(&k, "/api/v1/analytics/agents").await).await;
+    let by_name = |list: &Value, n: &str| list.as_array().unwrap().iter().find(|x| x["name"] == n).unwrap()["figures"].clone();
+    assert_eq!(by_name(&team["members"], "Ana")["handled"], 1);
+    assert_eq!(by_name(&team["members"], "Bruno")["openNow"], 1);
+    assert_eq!(by_name(&team["departments"], "Billing")["resolution"]["count"], 1, "{team}");
+    // A range that ends before the work: nothing handled in it, Bruno still holds one.
+    let early = json(app.get(&k, &format!("/api/v1/agents/{bruno}/stats?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z")).await).await;
+    assert_eq!((&early["figures"]["handled"], &early["figures"]["openNow"]), (&json!(0), &json!(1)));
+
+    let e = expect_error(app.get(&k, &format!("{path}?from=2026-12-08T00:00:00Z&to=2026-12-01T00:00:00Z")).await, 422, "VALIDATION_FAILED")
+        .await;
+    assert_eq!(e["error"]["details"]["field"], "from");
+    let other = app.create_shop("t").await;
+    expect_error(app.get(&other.admin, &path).await, 404, "NOT_FOUND").await;
+}
+
+both_backends!(members_statistics_follow_what_they_did);

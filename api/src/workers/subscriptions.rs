@@ -86,6 +86,10 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<Subscriptions> {
                 handler: application::webhook_subscriptions::fan_out::FanOutEventsHandler { clock: a.clock.clone() },
                 wake: a.hooks_wake.clone(),
             }),
+            Arc::new(application::inbox::agent_stats_consumer::AgentStatsProjection {
+                pipeline: a.pipeline.clone(),
+                handler: application::inbox::record_handlings::RecordHandlingsHandler,
+            }),
         ],
         leases: a.leases.clone(),
         clock: a.clock.clone(),

@@ -4,9 +4,10 @@ use async_trait::async_trait;
 
 use crate::shared::repo::RepoResult;
 use chrono::{DateTime, Utc};
+use domain::inbox::stats::{Handling, HandlingEnd};
 use domain::inbox::{Note, QuickReply, RoutingRule};
 use domain::turns::Thread;
-use domain::{ConversationId, CustomerId, MemberId, QuickReplyId, RoutingRuleId, ShopId};
+use domain::{ConversationId, CustomerId, DepartmentId, MemberId, QuickReplyId, RoutingRuleId, ShopId, ThreadId};
 
 /// The inbox's write side, inside a unit of work.
 #[async_trait]
@@ -39,6 +40,16 @@ pub trait InboxRepository: Send {
         shortcut: &str,
         except: Option<QuickReplyId>,
     ) -> RepoResult<bool>;
+    /// Whether the handling this assignment event started is recorded (a redelivery).
+    async fn handling_recorded(&mut self, id: uuid::Uuid) -> RepoResult<bool>;
+    /// End the conversation's open handling, if it started at or before `at`.
+    async fn end_handling(&mut self, conversation: ConversationId, at: DateTime<Utc>, end: HandlingEnd) -> RepoResult<()>;
+    /// Record a handling that starts (`id`: its assignment event).
+    async fn start_handling(&mut self, id: uuid::Uuid, shop: ShopId, handling: &Handling) -> RepoResult<()>;
+    /// The member's first reply in their open handling of the conversation (kept if one is).
+    async fn first_response(&mut self, conversation: ConversationId, member: MemberId, at: DateTime<Utc>) -> RepoResult<()>;
+    /// The department a thread is in now.
+    async fn thread_department(&mut self, thread: ThreadId) -> RepoResult<Option<DepartmentId>>;
 }
 
 #[async_trait]
@@ -68,6 +79,8 @@ pub trait InboxReads: Send + Sync {
     /// whose shortcut starts with it (lowercase).
     async fn quick_replies(&self, shop: ShopId, member: Option<MemberId>, prefix: Option<&str>) -> RepoResult<Vec<QuickReply>>;
     async fn quick_reply(&self, shop: ShopId, id: QuickReplyId) -> RepoResult<Option<QuickReply>>;
+    /// The shop's handlings (of one member, or all) that started in `[from, to)` or are open now.
+    async fn handlings(&self, shop: ShopId, member: Option<MemberId>, from: DateTime<Utc>, to: DateTime<Utc>) -> RepoResult<Vec<Handling>>;
 }
 
 /// The context inside a unit of work. (`use` this trait to call `uow.inbox()`.)

@@ -7,6 +7,7 @@ pub mod note;
 pub mod quick_reply;
 pub mod routing;
 pub mod routing_rule;
+pub mod stats;
 pub mod tags;
 
 pub use assignment::{AssignRefusal, check_assignee};

@@ -220,7 +220,13 @@ impl Department {
     /// Whether the department works at `at`: its own hours (in its zone, else the shop's) or,
     /// without them, the shop's business hours; the shop's closed dates close it too.
     pub fn is_open(&self, shop: &ShopSettings, at: DateTime<Utc>) -> bool {
-        let Some(h) = &self.s.working_hours else { return shop.is_open(at) };
+        self.hours(shop).is_open(at)
+    }
+
+    /// The hours the department works: its own (in its zone, else the shop's, with the shop's
+    /// closed dates), or the shop's business hours.
+    pub fn hours(&self, shop: &ShopSettings) -> ShopSettings {
+        let Some(h) = &self.s.working_hours else { return shop.clone() };
         let draft = SettingsDraft {
             time_zone: h.time_zone.clone().unwrap_or_else(|| shop.zone().name().to_owned()),
             business_hours: Some(h.business_hours.clone()),
@@ -228,8 +234,9 @@ impl Department {
             hand_back_hours: 1,
             ..Default::default()
         };
-        // Checked when saved: a row that no longer parses counts as open rather than stranding work.
-        ShopSettings::parse(&draft).map_or(true, |own| own.is_open(at))
+        // Checked when saved: a row that no longer parses counts as always open rather than
+        // stranding work.
+        ShopSettings::parse(&draft).unwrap_or_default()
     }
 
     pub fn restore(s: DepartmentSnapshot) -> Self {

@@ -202,6 +202,60 @@ impl ShopSettings {
         hours[day].iter().any(|iv| iv.contains(local.time()))
     }
 
+    /// How much of `[from, to)` falls in business hours (in the shop's zone, closed dates
+    /// excluded): the working time between two instants, for statistics. A shop without
+    /// business hours works all the time except its closed dates.
+    pub fn working_time(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> chrono::Duration {
+        use chrono::TimeZone;
+        let zero = chrono::Duration::zero();
+        if to <= from {
+            return zero;
+        }
+        if self.hours.is_none() && self.closed.is_empty() {
+            return to - from;
+        }
+        let whole_day = [Interval { open: NaiveTime::MIN, close: None }];
+        let instant = |d: NaiveDate, t: Option<NaiveTime>| {
+            let local = match t {
+                Some(t) => d.and_time(t),
+                None => d.succ_opt().unwrap_or(d).and_time(NaiveTime::MIN),
+            };
+            // A time the zone skips (a DST gap) counts from the first instant after it.
+            self.zone
+                .from_local_datetime(&local)
+                .earliest()
+                .or_else(|| self.zone.from_local_datetime(&(local + chrono::Duration::hours(1))).earliest())
+                .map(|x| x.with_timezone(&Utc))
+        };
+        let first = from.with_timezone(&self.zone).date_naive().pred_opt().unwrap_or(NaiveDate::MIN);
+        let last = to.with_timezone(&self.zone).date_naive();
+        let mut total = zero;
+        let mut day = first;
+        // Ten years of days at most: a handling cannot be older than the data it comes from.
+        for _ in 0..3_660 {
+            if day > last {
+                break;
+            }
+            if self.closed.binary_search(&day).is_err() {
+                let intervals = match &self.hours {
+                    Some(h) => &h[day.weekday().num_days_from_monday() as usize][..],
+                    None => &whole_day[..],
+                };
+                for iv in intervals {
+                    if let (Some(open), Some(close)) = (instant(day, Some(iv.open)), instant(day, iv.close)) {
+                        let (a, b) = (open.max(from), close.min(to));
+                        if b > a {
+                            total += b - a;
+                        }
+                    }
+                }
+            }
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+        }
+        total
+    }
+
     /// The draft these settings were made from (as the API shows them).
     pub fn to_draft(&self) -> SettingsDraft {
         SettingsDraft {
@@ -221,6 +275,22 @@ impl ShopSettings {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn given_business_hours_when_measuring_a_span_then_only_open_time_counts() {
+        // Weekdays 09:00-12:00 and 13:00-18:00 in São Paulo (UTC-3); the 25th is closed.
+        let s = ShopSettings::parse(&draft("America/Sao_Paulo", week(vec![("09:00", "12:00"), ("13:00", "18:00")]))).unwrap();
+        let at = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, d, h + 3, m, 0).unwrap();
+        // Monday 7th, 11:30 to 13:30 local: 30 min before lunch, 30 after.
+        assert_eq!(s.working_time(at(7, 11, 30), at(7, 13, 30)), chrono::Duration::minutes(60));
+        // Friday 11th 17:00 to Monday 14th 10:00: 1 h on Friday, 1 h on Monday.
+        assert_eq!(s.working_time(at(11, 17, 0), at(14, 10, 0)), chrono::Duration::hours(2));
+        // Thursday 24th 17:00 to Saturday 26th: the 25th is closed.
+        assert_eq!(s.working_time(at(24, 17, 0), at(26, 12, 0)), chrono::Duration::hours(1));
+        assert_eq!(s.working_time(at(7, 13, 0), at(7, 12, 0)), chrono::Duration::zero());
+        let always = ShopSettings::default();
+        assert_eq!(always.working_time(at(7, 0, 0), at(8, 0, 0)), chrono::Duration::hours(24));
+    }
 
     fn week(day: Vec<(&str, &str)>) -> Option<[Vec<(String, String)>; 7]> {
         let d: Vec<(String, String)> = day.into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect();

@@ -4,6 +4,7 @@
 pub mod dto;
 pub mod quick_replies;
 pub mod routes;
+pub mod stats;
 pub mod stream;
 
 use std::sync::Arc;
@@ -33,10 +34,10 @@ use super::error::ApiError;
 use crate::adapters::Adapters;
 
 /// The context's operations, one entry of the service's spec (`http::Apis`).
-pub type Api = (routes::InboxApi, quick_replies::QuickRepliesApi, stream::StreamApi);
+pub type Api = (routes::InboxApi, quick_replies::QuickRepliesApi, stream::StreamApi, stats::StatsApi);
 
 pub fn api() -> Api {
-    (routes::InboxApi, quick_replies::QuickRepliesApi, stream::StreamApi)
+    (routes::InboxApi, quick_replies::QuickRepliesApi, stream::StreamApi, stats::StatsApi)
 }
 
 pub struct InboxHttp {
@@ -63,6 +64,12 @@ pub struct InboxHttp {
     pub clock: Arc<dyn application::shared::ports::Clock>,
     /// How often an idle stream sends a comment line: under the connection's idle timeout.
     pub keep_alive: std::time::Duration,
+    pub agent_stats: application::inbox::get_agent_stats::GetAgentStatsHandler,
+    pub team_stats: application::inbox::get_team_stats::GetTeamStatsHandler,
+}
+
+fn working_hours(a: &Adapters) -> application::inbox::get_agent_stats::WorkingHours {
+    application::inbox::get_agent_stats::WorkingHours { tenancy: a.tenancy_reads.clone(), team: a.team_reads.clone() }
 }
 
 /// Fills a quick reply for a reply on a conversation (`POST /conversations/{id}/messages`).
@@ -108,6 +115,8 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         messaging_reads: a.messaging_reads.clone(),
         clock: a.clock.clone(),
         keep_alive: (a.config.http_idle_timeout / 2).min(std::time::Duration::from_secs(15)),
+        agent_stats: application::inbox::get_agent_stats::GetAgentStatsHandler { reads: a.inbox_reads.clone(), hours: working_hours(a) },
+        team_stats: application::inbox::get_team_stats::GetTeamStatsHandler { reads: a.inbox_reads.clone(), hours: working_hours(a) },
     })
 }
 

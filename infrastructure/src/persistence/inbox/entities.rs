@@ -169,3 +169,35 @@ pub(crate) fn quick_reply_row(q: &domain::inbox::QuickReply) -> quick_replies::A
         updated_at: Set(q.updated_at),
     }
 }
+
+pub mod member_handlings {
+    use sea_orm::entity::prelude::*;
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "member_handlings")]
+    pub struct Model {
+        /// The `conversation.assigned` event that started it.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub shop_id: Uuid,
+        pub conversation_id: Uuid,
+        pub member_id: Uuid,
+        pub department_id: Option<Uuid>,
+        pub assigned_at: DateTimeUtc,
+        pub first_response_at: Option<DateTimeUtc>,
+        pub ended_at: Option<DateTimeUtc>,
+        pub end_reason: Option<String>,
+    }
+    crate::persistence::entities::no_relations!();
+}
+
+pub(crate) fn handling(m: member_handlings::Model) -> domain::inbox::stats::Handling {
+    domain::inbox::stats::Handling {
+        conversation_id: m.conversation_id.into(),
+        member_id: m.member_id.into(),
+        department_id: m.department_id.map(Into::into),
+        assigned_at: m.assigned_at,
+        first_response_at: m.first_response_at,
+        ended_at: m.ended_at,
+        end: m.end_reason.as_deref().and_then(domain::inbox::stats::HandlingEnd::parse),
+    }
+}

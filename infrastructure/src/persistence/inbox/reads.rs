@@ -10,7 +10,7 @@ use domain::inbox::{Note, QuickReply, RoutingRule};
 use domain::turns::Thread;
 use domain::{ConversationId, CustomerId, MemberId, QuickReplyId, ShopId};
 
-use super::entities::{conversation_notes as notes, note, quick_replies};
+use super::entities::{conversation_notes as notes, member_handlings as mh, note, quick_replies};
 use crate::persistence::messaging::entities::conversations;
 use crate::persistence::team::entities::team_members;
 use crate::persistence::turns::entities::{held_by, threads};
@@ -205,5 +205,25 @@ impl InboxReads for SeaInboxReads {
             .await
             .map_err(repo_err)?;
         row.map(super::entities::quick_reply).transpose()
+    }
+
+    async fn handlings(
+        &self,
+        shop: ShopId,
+        member: Option<MemberId>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> RepoResult<Vec<domain::inbox::stats::Handling>> {
+        use sea_orm::Condition;
+        let mut q = mh::Entity::find().filter(mh::Column::ShopId.eq(shop.as_uuid())).filter(
+            Condition::any()
+                .add(Condition::all().add(mh::Column::AssignedAt.gte(from)).add(mh::Column::AssignedAt.lt(to)))
+                .add(mh::Column::EndedAt.is_null()),
+        );
+        if let Some(m) = member {
+            q = q.filter(mh::Column::MemberId.eq(m.as_uuid()));
+        }
+        let rows = q.order_by_asc(mh::Column::AssignedAt).all(&self.db.conn).await.map_err(repo_err)?;
+        Ok(rows.into_iter().map(super::entities::handling).collect())
     }
 }

@@ -7,10 +7,14 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use application::RepoResult;
 use application::inbox::ports::InboxRepository;
+use chrono::{DateTime, Utc};
+use domain::inbox::stats::{Handling, HandlingEnd};
 use domain::inbox::{Note, QuickReply, RoutingRule};
-use domain::{ConversationId, CustomerId, MemberId, QuickReplyId, RoutingRuleId, ShopId};
+use domain::{ConversationId, CustomerId, DepartmentId, MemberId, QuickReplyId, RoutingRuleId, ShopId, ThreadId};
 
-use super::entities::{conversation_notes as notes, conversation_tags as tags, quick_replies, routing_rules as rules};
+use super::entities::{
+    conversation_notes as notes, conversation_tags as tags, member_handlings as mh, quick_replies, routing_rules as rules,
+};
 use crate::persistence::repo_err;
 use crate::persistence::sql::Txn;
 
@@ -146,5 +150,62 @@ impl InboxRepository for SeaInboxRepository {
             q = q.filter(quick_replies::Column::Id.ne(e.as_uuid()));
         }
         Ok(q.one(self.tx.as_ref()).await.map_err(repo_err)?.is_some())
+    }
+
+    async fn handling_recorded(&mut self, id: uuid::Uuid) -> RepoResult<bool> {
+        Ok(mh::Entity::find_by_id(id).one(self.tx.as_ref()).await.map_err(repo_err)?.is_some())
+    }
+
+    async fn end_handling(&mut self, conversation: ConversationId, at: DateTime<Utc>, end: HandlingEnd) -> RepoResult<()> {
+        mh::Entity::update_many()
+            .col_expr(mh::Column::EndedAt, sea_orm::sea_query::Expr::value(at))
+            .col_expr(mh::Column::EndReason, sea_orm::sea_query::Expr::value(end.as_str()))
+            .filter(mh::Column::ConversationId.eq(conversation.as_uuid()))
+            .filter(mh::Column::EndedAt.is_null())
+            .filter(mh::Column::AssignedAt.lte(at))
+            .exec(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn start_handling(&mut self, id: uuid::Uuid, shop: ShopId, h: &Handling) -> RepoResult<()> {
+        let row = mh::ActiveModel {
+            id: Set(id),
+            shop_id: Set(shop.as_uuid()),
+            conversation_id: Set(h.conversation_id.as_uuid()),
+            member_id: Set(h.member_id.as_uuid()),
+            department_id: Set(h.department_id.map(|d| d.as_uuid())),
+            assigned_at: Set(h.assigned_at),
+            first_response_at: Set(h.first_response_at),
+            ended_at: Set(h.ended_at),
+            end_reason: Set(h.end.map(|e| e.as_str().to_owned())),
+        };
+        mh::Entity::insert(row)
+            .on_conflict(sea_orm::sea_query::OnConflict::column(mh::Column::Id).do_nothing().to_owned())
+            .exec_without_returning(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn first_response(&mut self, conversation: ConversationId, member: MemberId, at: DateTime<Utc>) -> RepoResult<()> {
+        mh::Entity::update_many()
+            .col_expr(mh::Column::FirstResponseAt, sea_orm::sea_query::Expr::value(at))
+            .filter(mh::Column::ConversationId.eq(conversation.as_uuid()))
+            .filter(mh::Column::MemberId.eq(member.as_uuid()))
+            .filter(mh::Column::EndedAt.is_null())
+            .filter(mh::Column::FirstResponseAt.is_null())
+            .filter(mh::Column::AssignedAt.lte(at))
+            .exec(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
+
+    async fn thread_department(&mut self, thread: ThreadId) -> RepoResult<Option<DepartmentId>> {
+        use crate::persistence::turns::entities::threads;
+        let row = threads::Entity::find_by_id(thread.as_uuid()).one(self.tx.as_ref()).await.map_err(repo_err)?;
+        Ok(row.and_then(|t| t.department_id).map(Into::into))
     }
 }
