@@ -37,6 +37,7 @@ mod m20261207_000031_routing_rules;
 mod m20261207_000032_conversation_tags;
 mod m20261207_000033_quick_replies;
 mod m20261207_000034_member_handlings;
+mod m20261207_000035_unread_counts;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000032_conversation_tags::Migration),
             Box::new(m20261207_000033_quick_replies::Migration),
             Box::new(m20261207_000034_member_handlings::Migration),
+            Box::new(m20261207_000035_unread_counts::Migration),
         ]
     }
 }

@@ -480,3 +480,59 @@ async fn members_statistics_follow_what_they_did(backend: Backend) {
 }
 
 both_backends!(members_statistics_follow_what_they_did);
+
+/// Unread counts: the customer's messages count on the conversation's row as they are stored
+/// (each once, however often Meta delivers them); reading one reads the earlier ones too; the
+/// list filters on it.
+async fn conversations_count_what_nobody_read(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    let wa = "5511900000071";
+    for text in ["one", "two", "three"] {
+        app.customer_says(PNID, wa, text).await;
+    }
+    let quiet = waiting_conversation(&app, &k, "5511900000072").await;
+    let c =
+        json(app.get(&k, &format!("/api/v1/conversations/status?waId={wa}")).await).await["conversationId"].as_str().unwrap().to_owned();
+    let unread = |id: String| {
+        let app = &app;
+        let k = k.clone();
+        async move { json(app.get(&k, &format!("/api/v1/conversations/{id}")).await).await["conversation"]["unreadCount"].clone() }
+    };
+    wait_for("three unread", || async { unread(c.clone()).await == 3 }).await;
+    let listed = |q: &'static str| {
+        let app = &app;
+        let k = k.clone();
+        async move {
+            let l = json(app.get(&k, &format!("/api/v1/conversations?{q}")).await).await;
+            let mut ids: Vec<String> =
+                l["conversations"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+            ids.sort();
+            ids
+        }
+    };
+    let mut both = vec![c.clone(), quiet.clone()];
+    both.sort();
+    assert_eq!(listed("unread=true").await, both);
+
+    // Reading the second reads the first too; the third stays unread.
+    let msgs = json(app.get(&k, &format!("/api/v1/messages?conversationId={c}&direction=inbound")).await).await;
+    let ids: Vec<String> = msgs["messages"].as_array().unwrap().iter().rev().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids.len(), 3);
+    let r = app.post(&k, &format!("/api/v1/messages/{}/read", ids[1]), json!({})).await;
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(unread(c.clone()).await, 1);
+    let first = json(app.get(&k, &format!("/api/v1/messages/{}", ids[0])).await).await;
+    assert_eq!(first["status"], "read", "{first}");
+    app.post(&k, &format!("/api/v1/messages/{}/read", ids[2]), json!({})).await;
+    assert_eq!(unread(c.clone()).await, 0);
+    assert_eq!(listed("unread=true").await, vec![quiet.clone()]);
+    assert_eq!(listed("unread=false").await, vec![c.clone()]);
+    // A read is no write to the window or the inbox state.
+    let conv = json(app.get(&k, &format!("/api/v1/conversations/{c}")).await).await;
+    assert_eq!((conv["conversation"]["inboxState"].as_str(), conv["conversation"]["status"].as_str()), (Some("open"), Some("active")));
+}
+
+both_backends!(conversations_count_what_nobody_read);

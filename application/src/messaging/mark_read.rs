@@ -75,6 +75,10 @@ impl CommandHandler<RecordRead> for RecordReadHandler {
         if changed {
             uow.messages().update_many(&[&message]).await?;
         }
+        // Reading one message reads the earlier ones too, as Meta does; the conversation's unread
+        // count follows.
+        uow.messages().mark_read_through(message.snapshot().conversation_id, &message, now).await?;
+        uow.conversations().recount_unread(message.snapshot().conversation_id).await?;
         Ok(message)
     }
 }

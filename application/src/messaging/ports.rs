@@ -37,6 +37,10 @@ pub trait ConversationRepository: Send {
     async fn insert_many(&mut self, conversations: &[Conversation]) -> RepoResult<Vec<ConversationId>>;
     /// Version-checked updates (`RepoError::Concurrency` if one changed since it was loaded).
     async fn update_many(&mut self, conversations: &[&Conversation]) -> RepoResult<()>;
+    /// Add to conversations' unread counts (the customer's messages a batch stored).
+    async fn add_unread(&mut self, counts: &[(ConversationId, u32)]) -> RepoResult<()>;
+    /// Count a conversation's unread messages again (after a read).
+    async fn recount_unread(&mut self, conversation: ConversationId) -> RepoResult<()>;
 }
 
 /// A status report as stored (kept for deduplication, and for a status that arrives before the
@@ -63,6 +67,10 @@ pub trait MessageRepository: Send {
     async fn lock_by_wamids(&mut self, wamids: &[String]) -> RepoResult<Vec<Message>>;
     /// Version-checked updates (`RepoError::Concurrency` if one changed since it was loaded).
     async fn update_many(&mut self, messages: &[&Message]) -> RepoResult<()>;
+    /// Mark read every message the customer sent in the conversation up to `through` (as Meta
+    /// does: reading one reads the earlier ones): those with an earlier timestamp, and those of
+    /// the same second stored before it (Meta's timestamps are whole seconds); how many changed.
+    async fn mark_read_through(&mut self, conversation: ConversationId, through: &Message, now: DateTime<Utc>) -> RepoResult<u64>;
     /// Records status reports; returns the `(wamid, status)` pairs that were not recorded yet.
     async fn insert_statuses(&mut self, statuses: &[StatusRecord], received_at: DateTime<Utc>) -> RepoResult<Vec<(String, MessageStatus)>>;
     /// Every status recorded for these wamids.
@@ -225,6 +233,8 @@ pub struct InboxFilter {
     pub department: Option<domain::DepartmentId>,
     /// One of its tags (case-insensitive).
     pub tag: Option<String>,
+    /// `true`: with messages nobody read; `false`: with none.
+    pub unread: Option<bool>,
     /// Only what this member may see (a key bound to them): the conversations assigned to them,
     /// and those whose thread is in one of their departments.
     pub visible_to: Option<domain::MemberId>,

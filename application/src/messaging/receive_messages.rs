@@ -25,7 +25,7 @@ use crate::shared::unit_of_work::UnitOfWork;
 use domain::customers::{ConsentChange, ConsentSource, KeywordMatch, Purpose};
 use domain::media::{MediaFile, MediaKind};
 use domain::messaging::{Conversation, InboundMessage, Message, MessageContent, MessageKind, Origin, Outbound};
-use domain::{AccountId, Events, ShopId, WaId};
+use domain::{AccountId, ConversationId, Events, ShopId, WaId};
 
 use crate::accounts::routed::Routed;
 use crate::customers::ports::CustomersUnitOfWork;
@@ -313,6 +313,14 @@ impl CommandHandler<ReceiveMessages> for ReceiveMessagesHandler {
             // it is a duplicate then.
             return Err(RepoError::Concurrency("a message was stored by a concurrent transaction".into()).into());
         }
+        // Each conversation's unread count grows by what its customer just wrote (set-based).
+        let mut unread: HashMap<ConversationId, u32> = HashMap::new();
+        for m in &messages {
+            *unread.entry(m.snapshot().conversation_id).or_default() += 1;
+        }
+        let mut unread: Vec<(ConversationId, u32)> = unread.into_iter().collect();
+        unread.sort();
+        uow.conversations().add_unread(&unread).await?;
         if !files.is_empty() {
             uow.media().insert_many(&files).await?;
             out.media = files.len() as u32;

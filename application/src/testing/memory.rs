@@ -27,7 +27,7 @@ use crate::tenancy::ports::{ApiKeyRecord, Shop, ShopRepository};
 use domain::accounts::{AccountSnapshot, AccountStatus, WhatsAppAccount};
 use domain::customers::{ConsentEntry, ConsentSettings, Customer, CustomerSnapshot, FieldDefinition, Segment};
 use domain::messaging::{
-    Conversation, ConversationSnapshot, FirstAnswer, IdempotencyKey, IdempotencyRecord, Message, MessageSnapshot, MessageStatus,
+    Conversation, ConversationSnapshot, Direction, FirstAnswer, IdempotencyKey, IdempotencyRecord, Message, MessageSnapshot, MessageStatus,
 };
 use domain::templates::{TemplateCategory, TemplateStatus};
 use domain::{AccountId, ConversationId, CustomerId, Events, MessageId, PhoneNumber, PhoneNumberId, ShopId, WaId, WabaId};
@@ -419,7 +419,34 @@ impl ConversationRepository for MemoryPart {
             if stored.snapshot().version != c.snapshot().version {
                 return Err(stale("conversation"));
             }
-            *stored = Conversation::restore(ConversationSnapshot { version: c.snapshot().version + 1, ..c.snapshot().clone() });
+            // The unread count is the store's, never the aggregate's.
+            let unread_count = stored.snapshot().unread_count;
+            *stored =
+                Conversation::restore(ConversationSnapshot { version: c.snapshot().version + 1, unread_count, ..c.snapshot().clone() });
+        }
+        Ok(())
+    }
+    async fn add_unread(&mut self, counts: &[(ConversationId, u32)]) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        for (id, n) in counts {
+            if let Some(c) = work.conversations.get_mut(id) {
+                *c = Conversation::restore(ConversationSnapshot { unread_count: c.snapshot().unread_count + n, ..c.snapshot().clone() });
+            }
+        }
+        Ok(())
+    }
+    async fn recount_unread(&mut self, conversation: ConversationId) -> RepoResult<()> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let unread = work
+            .messages
+            .values()
+            .filter(|m| {
+                let s = m.snapshot();
+                s.conversation_id == conversation && s.direction == Direction::Inbound && s.status == MessageStatus::Received
+            })
+            .count() as u32;
+        if let Some(c) = work.conversations.get_mut(&conversation) {
+            *c = Conversation::restore(ConversationSnapshot { unread_count: unread, ..c.snapshot().clone() });
         }
         Ok(())
     }
@@ -465,6 +492,21 @@ impl MessageRepository for MemoryPart {
             *stored = Message::restore(MessageSnapshot { version: m.snapshot().version + 1, ..m.snapshot().clone() });
         }
         Ok(())
+    }
+    async fn mark_read_through(&mut self, conversation: ConversationId, through: &Message, now: DateTime<Utc>) -> RepoResult<u64> {
+        let mut work = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let mut n = 0;
+        let (at, id) = (through.snapshot().timestamp, through.id());
+        for m in work.messages.values_mut() {
+            let s = m.snapshot();
+            let earlier = s.timestamp < at || (s.timestamp == at && s.id <= id);
+            if s.conversation_id == conversation && s.direction == Direction::Inbound && s.status == MessageStatus::Received && earlier {
+                *m =
+                    Message::restore(MessageSnapshot { status: MessageStatus::Read, updated_at: now, version: s.version + 1, ..s.clone() });
+                n += 1;
+            }
+        }
+        Ok(n)
     }
     async fn insert_statuses(
         &mut self,

@@ -72,6 +72,9 @@ pub struct ConversationSnapshot {
     pub inbox_state: InboxState,
     /// Why people closed it (`resolved`, `spam`, …), while it is closed.
     pub inbox_close_reason: Option<String>,
+    /// The customer's messages nobody read yet. Kept by the store, set-based (a received batch
+    /// adds, a read recounts); the aggregate never writes it.
+    pub unread_count: u32,
     /// Optimistic-concurrency version: bumped by every stored change.
     pub version: i64,
 }
@@ -186,6 +189,7 @@ impl Conversation {
                 closed_at: None,
                 inbox_state: InboxState::Open,
                 inbox_close_reason: None,
+                unread_count: 0,
                 version: 0,
             },
         };

@@ -262,6 +262,9 @@ pub struct ConversationDto {
     pub inbox_state: String,
     /// Why people closed it, while it is closed.
     pub inbox_close_reason: Option<String>,
+    /// The customer's messages nobody read yet (`POST /messages/{id}/read` reads a message and
+    /// every earlier one).
+    pub unread_count: u32,
     pub window: WindowDto,
 }
 
@@ -283,6 +286,7 @@ impl ConversationDto {
             closed_at: c.closed_at,
             inbox_state: c.inbox_state.as_str().into(),
             inbox_close_reason: c.inbox_close_reason.clone(),
+            unread_count: c.unread_count,
             window,
         }
     }

@@ -465,6 +465,8 @@ impl ConversationsApi {
         /// One of its tags (`PUT /conversations/{id}/tags`), case-insensitive.
         #[oai(validator(min_length = 1, max_length = 50))]
         tag: Query<Option<String>>,
+        /// `true`: the customer wrote messages nobody read yet (`unreadCount` above 0); `false`: none.
+        unread: Query<Option<bool>>,
         /// `open`: free-form messages may go out; `closing`: open, and it ends within the hour.
         window: Query<Option<WindowFilterDto>>,
         /// The last message at or after this time.
@@ -496,6 +498,7 @@ impl ConversationsApi {
                 },
                 department: department_id.0.map(Into::into),
                 tag: tag.0,
+                unread: unread.0,
                 visible_to: crate::http::member(),
                 only: None,
                 window: window.0.map(|w| match w {

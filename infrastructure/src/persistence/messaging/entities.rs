@@ -22,6 +22,8 @@ pub mod conversations {
         pub closed_at: Option<DateTimeUtc>,
         pub inbox_state: String,
         pub inbox_close_reason: Option<String>,
+        /// Kept set-based by the store (never by the aggregate's save).
+        pub unread_count: i32,
         pub version: i64,
     }
     crate::persistence::entities::no_relations!();

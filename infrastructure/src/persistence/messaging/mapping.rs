@@ -70,6 +70,7 @@ pub(crate) fn conversation(m: conversations::Model) -> Result<Conversation, Repo
         closed_at: m.closed_at,
         inbox_state: InboxState::parse(&m.inbox_state).ok_or_else(|| corrupt("inbox state", &m.inbox_state))?,
         inbox_close_reason: m.inbox_close_reason,
+        unread_count: m.unread_count.max(0) as u32,
         version: m.version,
     }))
 }
@@ -94,6 +95,7 @@ pub(crate) fn conversation_row(c: &Conversation) -> conversations::ActiveModel {
         closed_at: Set(s.closed_at),
         inbox_state: Set(s.inbox_state.as_str().to_owned()),
         inbox_close_reason: Set(s.inbox_close_reason.clone()),
+        unread_count: sea_orm::ActiveValue::NotSet,
         version: Set(s.version),
     }
 }

@@ -94,6 +94,11 @@ fn inbox_filters(mut q: Select<conversations::Entity>, shop: ShopId, f: &InboxFi
             .to_owned();
         q = q.filter(conversations::Column::Id.in_subquery(latest));
     }
+    match f.unread {
+        Some(true) => q = q.filter(conversations::Column::UnreadCount.gt(0)),
+        Some(false) => q = q.filter(conversations::Column::UnreadCount.eq(0)),
+        None => {}
+    }
     if let Some(t) = &f.tag {
         use crate::persistence::inbox::entities::conversation_tags as tags;
         let tagged = Query::select()

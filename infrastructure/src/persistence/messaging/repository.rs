@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use application::RepoResult;
@@ -80,6 +80,39 @@ impl ConversationRepository for SeaConversationRepository {
         let rows = changed.iter().map(|c| mapping::conversation_changes(c)).collect();
         update_columns(self.tx.as_ref(), "conversations", &mapping::CONVERSATION_CHANGING_COLUMNS, rows).await
     }
+
+    async fn add_unread(&mut self, counts: &[(ConversationId, u32)]) -> RepoResult<()> {
+        for (id, n) in counts.iter().filter(|(_, n)| *n > 0) {
+            conversations::Entity::update_many()
+                .col_expr(conversations::Column::UnreadCount, Expr::col(conversations::Column::UnreadCount).add(*n as i32))
+                .filter(conversations::Column::Id.eq(id.as_uuid()))
+                .exec(self.tx.as_ref())
+                .await
+                .map_err(repo_err)?;
+        }
+        Ok(())
+    }
+
+    async fn recount_unread(&mut self, conversation: ConversationId) -> RepoResult<()> {
+        use sea_orm::PaginatorTrait;
+        // The row first: a batch storing the customer's messages holds it until it commits, so
+        // the count below sees them.
+        conversations::Entity::find_by_id(conversation.as_uuid()).lock_exclusive().one(self.tx.as_ref()).await.map_err(repo_err)?;
+        let unread = messages::Entity::find()
+            .filter(messages::Column::ConversationId.eq(conversation.as_uuid()))
+            .filter(messages::Column::Direction.eq("inbound"))
+            .filter(messages::Column::Status.eq(MessageStatus::Received.as_str()))
+            .count(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        conversations::Entity::update_many()
+            .col_expr(conversations::Column::UnreadCount, Expr::value(unread as i32))
+            .filter(conversations::Column::Id.eq(conversation.as_uuid()))
+            .exec(self.tx.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(repo_err)
+    }
 }
 
 pub struct SeaMessageRepository {
@@ -88,6 +121,26 @@ pub struct SeaMessageRepository {
 
 #[async_trait]
 impl MessageRepository for SeaMessageRepository {
+    async fn mark_read_through(&mut self, conversation: ConversationId, through: &Message, now: DateTime<Utc>) -> RepoResult<u64> {
+        use sea_orm::Condition;
+        let (at, id) = (through.snapshot().timestamp, through.id().as_uuid());
+        let earlier = Condition::any()
+            .add(messages::Column::Timestamp.lt(at))
+            .add(Condition::all().add(messages::Column::Timestamp.eq(at)).add(messages::Column::Id.lte(id)));
+        let res = messages::Entity::update_many()
+            .col_expr(messages::Column::Status, Expr::value(MessageStatus::Read.as_str()))
+            .col_expr(messages::Column::UpdatedAt, Expr::value(now))
+            .col_expr(messages::Column::Version, Expr::col(messages::Column::Version).add(1))
+            .filter(messages::Column::ConversationId.eq(conversation.as_uuid()))
+            .filter(messages::Column::Direction.eq("inbound"))
+            .filter(messages::Column::Status.eq(MessageStatus::Received.as_str()))
+            .filter(earlier)
+            .exec(self.tx.as_ref())
+            .await
+            .map_err(repo_err)?;
+        Ok(res.rows_affected)
+    }
+
     async fn existing_wamids(&mut self, wamids: &[String]) -> RepoResult<HashSet<String>> {
         let mut out = HashSet::new();
         for chunk in chunks(wamids, 1, |w| 8 + w.len()) {
