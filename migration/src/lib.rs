@@ -38,6 +38,7 @@ mod m20261207_000032_conversation_tags;
 mod m20261207_000033_quick_replies;
 mod m20261207_000034_member_handlings;
 mod m20261207_000035_unread_counts;
+mod m20261207_000036_search;
 
 pub struct Migrator;
 
@@ -80,6 +81,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000033_quick_replies::Migration),
             Box::new(m20261207_000034_member_handlings::Migration),
             Box::new(m20261207_000035_unread_counts::Migration),
+            Box::new(m20261207_000036_search::Migration),
         ]
     }
 }

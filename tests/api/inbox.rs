@@ -536,3 +536,60 @@ async fn conversations_count_what_nobody_read(backend: Backend) {
 }
 
 both_backends!(conversations_count_what_nobody_read);
+
+/// Full-text search: message texts and customers' names, folded (`acao` finds `ação`), each
+/// word the start of one, within the shop; combined with the other filters; erased with the
+/// customer; bad `q` refused.
+async fn the_inbox_searches_texts_and_names(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    app.customer_says(PNID, "5511900000081", "Preciso de uma ação sobre o pedido").await;
+    app.customer_says(PNID, "5511900000082", "Where is my parcel?").await;
+    app.drained().await;
+    let other = app.create_shop("t").await;
+    app.connect(&other.admin, "1065403599", "+15550002222").await;
+    app.customer_says("1065403599", "5511900000083", "ação também").await;
+    app.drained().await;
+    let hits = |key: String, q: &'static str| {
+        let app = &app;
+        async move {
+            let l = json(app.get(&key, &format!("/api/v1/conversations?q={q}")).await).await;
+            let mut was: Vec<String> =
+                l["conversations"].as_array().unwrap().iter().map(|c| c["waId"].as_str().unwrap().to_owned()).collect();
+            was.sort();
+            was
+        }
+    };
+    wait_for("indexed", || async { hits(k.clone(), "acao").await.len() == 1 }).await;
+    assert_eq!(hits(k.clone(), "acao").await, ["5511900000081"], "folded, and only this shop's");
+    assert_eq!(hits(k.clone(), "A%C3%87%C3%83O%20pedi").await, ["5511900000081"], "case, accents, a word's start, every word");
+    assert_eq!(hits(k.clone(), "acao%20parcel").await, Vec::<String>::new());
+    assert_eq!(hits(k.clone(), "parc").await, ["5511900000082"]);
+    // The customer's name (the sandbox names them Ana), and a reply's text.
+    assert_eq!(hits(k.clone(), "ana").await, ["5511900000081", "5511900000082"]);
+    let c = json(app.get(&k, "/api/v1/conversations/status?waId=5511900000082").await).await["conversationId"].as_str().unwrap().to_owned();
+    app.post(&k, &format!("/api/v1/conversations/{c}/messages"), json!({"content": {"type": "text", "text": "Seu código de rastreio"}}))
+        .await;
+    assert_eq!(hits(k.clone(), "rastreio").await, ["5511900000082"]);
+    // With another filter.
+    let l = json(app.get(&k, "/api/v1/conversations?q=ana&waId=5511900000081").await).await;
+    assert_eq!(l["total"], 1);
+
+    for (q, why) in [("a", "2 to 200"), ("%21%21", "letter or a digit")] {
+        let e = expect_error(app.get(&k, &format!("/api/v1/conversations?q={q}")).await, 422, "VALIDATION_FAILED").await;
+        assert_eq!(e["error"]["details"]["field"], "q");
+        assert!(e["error"]["message"].as_str().unwrap().contains(why), "{e}");
+    }
+    let long = "x".repeat(201);
+    expect_error(app.get(&k, &format!("/api/v1/conversations?q={long}")).await, 422, "VALIDATION_FAILED").await;
+
+    // Erased: the index holds nothing of the customer.
+    let id = json(app.get(&k, "/api/v1/customers/by-wa-id/5511900000081").await).await["customer"]["id"].as_str().unwrap().to_owned();
+    assert!(app.delete(&k, &format!("/api/v1/customers/{id}")).await.status().is_success());
+    assert_eq!(hits(k.clone(), "acao").await, Vec::<String>::new());
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM search_documents WHERE customer_id = {}", app.uuid_sql(&id))).await, 0);
+}
+
+both_backends!(the_inbox_searches_texts_and_names);

@@ -21,7 +21,7 @@ impl PersonalData for Conversations {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["conversations", "messages", "deliveries", "idempotency_keys"]
+        &["conversations", "messages", "deliveries", "idempotency_keys", "search_documents"]
     }
 
     async fn erase(&self, uow: &mut dyn UnitOfWork, subject: &DataSubject, _now: DateTime<Utc>) -> RepoResult<Erased> {

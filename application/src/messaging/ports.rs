@@ -235,6 +235,9 @@ pub struct InboxFilter {
     pub tag: Option<String>,
     /// `true`: with messages nobody read; `false`: with none.
     pub unread: Option<bool>,
+    /// Full-text search: a message's text or caption, or the customer's name, has every word
+    /// (folded; each word matches the start of one).
+    pub search: Option<String>,
     /// Only what this member may see (a key bound to them): the conversations assigned to them,
     /// and those whose thread is in one of their departments.
     pub visible_to: Option<domain::MemberId>,

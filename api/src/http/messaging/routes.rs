@@ -467,6 +467,10 @@ impl ConversationsApi {
         tag: Query<Option<String>>,
         /// `true`: the customer wrote messages nobody read yet (`unreadCount` above 0); `false`: none.
         unread: Query<Option<bool>>,
+        /// Full-text search, 2 to 200 characters: conversations with a message whose text or
+        /// caption has every word, or whose customer's name does; accents and case do not count
+        /// (`acao` finds `ação`), and each word matches the start of a word.
+        q: Query<Option<String>>,
         /// `open`: free-form messages may go out; `closing`: open, and it ends within the hour.
         window: Query<Option<WindowFilterDto>>,
         /// The last message at or after this time.
@@ -499,6 +503,19 @@ impl ConversationsApi {
                 department: department_id.0.map(Into::into),
                 tag: tag.0,
                 unread: unread.0,
+                search: match q.0 {
+                    Some(q) => {
+                        let n = q.trim().chars().count();
+                        if !(2..=200).contains(&n) {
+                            return Err(ApiError::validation("q", "must be 2 to 200 characters"));
+                        }
+                        if domain::customers::keywords::fold(&q).is_empty() {
+                            return Err(ApiError::validation("q", "must have a letter or a digit"));
+                        }
+                        Some(q)
+                    }
+                    None => None,
+                },
                 visible_to: crate::http::member(),
                 only: None,
                 window: window.0.map(|w| match w {

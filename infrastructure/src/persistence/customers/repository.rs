@@ -52,12 +52,15 @@ impl CustomerRepository for SeaCustomerRepository {
                 insert_returning_ids(self.tx.as_ref(), stmt, Column::Id).await.map_err(repo_err)?.into_iter().map(CustomerId::from),
             );
         }
+        let stored: Vec<&Customer> = new.iter().filter(|c| inserted.contains(&c.id())).collect();
+        crate::persistence::inbox::search::index_names(self.tx.as_ref(), &stored).await?;
         Ok(inserted)
     }
 
     async fn update_many(&mut self, changed: &[&Customer]) -> RepoResult<()> {
         let rows = changed.iter().map(|c| mapping::customer_changes(c)).collect();
-        update_columns(self.tx.as_ref(), "customers", &mapping::CHANGING_COLUMNS, rows).await
+        update_columns(self.tx.as_ref(), "customers", &mapping::CHANGING_COLUMNS, rows).await?;
+        crate::persistence::inbox::search::index_names(self.tx.as_ref(), changed).await
     }
 
     async fn append_consent(&mut self, entries: &[ConsentEntry]) -> RepoResult<()> {

@@ -3,3 +3,4 @@
 pub mod entities;
 pub mod reads;
 pub mod repository;
+pub mod search;

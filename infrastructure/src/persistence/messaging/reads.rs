@@ -53,9 +53,13 @@ impl MessagingReads for SeaMessagingReads {
     }
 
     async fn conversations(&self, shop: ShopId, filter: &ConversationFilter, page: Page) -> RepoResult<(Vec<Conversation>, u64)> {
-        let total = queries::conversation_list(shop, filter).count(&self.db.conn).await.map_err(repo_err)?;
-        let q =
-            queries::conversation_order(queries::conversation_list(shop, filter), filter.inbox.sort).limit(page.limit).offset(page.offset);
+        let mut list = queries::conversation_list(shop, filter);
+        if let Some(q) = &filter.inbox.search {
+            let words = crate::persistence::inbox::search::words(q);
+            list = crate::persistence::inbox::search::matching(list, self.db.backend(), shop, &words);
+        }
+        let total = list.clone().count(&self.db.conn).await.map_err(repo_err)?;
+        let q = queries::conversation_order(list, filter.inbox.sort).limit(page.limit).offset(page.offset);
         Ok((queries::all_conversations(&self.db.conn, q).await?, total))
     }
 

@@ -166,6 +166,10 @@ impl MessageRepository for SeaMessageRepository {
             let ids = insert_returning_ids(self.tx.as_ref(), stmt, messages::Column::Id).await.map_err(repo_err)?;
             inserted.extend(ids.into_iter().map(MessageId::from));
         }
+        // Searchable in the same transaction (docs/INBOX.md); a duplicate was not stored.
+        let stored: HashSet<MessageId> = inserted.iter().copied().collect();
+        let stored: Vec<&Message> = new.iter().filter(|m| stored.contains(&m.id())).collect();
+        crate::persistence::inbox::search::index_messages(self.tx.as_ref(), &stored).await?;
         Ok(inserted)
     }
 
@@ -240,6 +244,7 @@ impl MessageRepository for SeaMessageRepository {
 
     async fn erase_customer(&mut self, shop: ShopId, customer: domain::CustomerId, pseudonym: &WaId) -> RepoResult<u64> {
         use messages::Column as M;
+        crate::persistence::inbox::search::forget_customer(self.tx.as_ref(), shop, customer).await?;
         let erased = serde_json::to_value(domain::messaging::MessageContent::Erased).unwrap_or_default();
         let phone = pseudonym.to_phone();
         let mine = || messages::Entity::update_many().filter(M::ShopId.eq(shop.as_uuid())).filter(M::CustomerId.eq(customer.as_uuid()));
