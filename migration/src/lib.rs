@@ -39,6 +39,7 @@ mod m20261207_000033_quick_replies;
 mod m20261207_000034_member_handlings;
 mod m20261207_000035_unread_counts;
 mod m20261207_000036_search;
+mod m20261207_000037_threads_by_conversation;
 
 pub struct Migrator;
 
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000034_member_handlings::Migration),
             Box::new(m20261207_000035_unread_counts::Migration),
             Box::new(m20261207_000036_search::Migration),
+            Box::new(m20261207_000037_threads_by_conversation::Migration),
         ]
     }
 }

@@ -143,21 +143,24 @@ pub(crate) fn matching<E: EntityTrait>(q: Select<E>, backend: DbBackend, shop: S
     let cond: SimpleExpr = match backend {
         DbBackend::Postgres => {
             let query = words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ");
+            // One IN over a UNION, not two INs joined by OR: an OR keeps Postgres from planning
+            // semi-joins, and a subquery too large to hash then runs once per conversation.
             Expr::cust_with_values(
-                "(conversations.id IN (SELECT conversation_id FROM search_documents WHERE shop_id = $1 AND conversation_id IS NOT NULL \
-                 AND to_tsvector('simple', body) @@ to_tsquery('simple', $2)) \
-                 OR conversations.customer_id IN (SELECT customer_id FROM search_documents WHERE shop_id = $3 AND conversation_id IS NULL \
-                 AND to_tsvector('simple', body) @@ to_tsquery('simple', $4)))",
+                "conversations.id IN (SELECT conversation_id FROM search_documents WHERE shop_id = $1 AND conversation_id IS NOT NULL \
+                 AND tsv @@ to_tsquery('simple', $2) \
+                 UNION SELECT c.id FROM conversations c JOIN search_documents d ON d.customer_id = c.customer_id \
+                 WHERE d.shop_id = $3 AND d.conversation_id IS NULL AND d.tsv @@ to_tsquery('simple', $4))",
                 [sea_orm::Value::from(shop), query.clone().into(), shop.into(), query.into()],
             )
         }
         _ => {
             let query = words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" ");
             Expr::cust_with_values(
-                "(conversations.id IN (SELECT d.conversation_id FROM search_fts JOIN search_documents d ON d.rowid = search_fts.rowid \
-                 WHERE search_fts MATCH ? AND d.shop_id = ? AND d.conversation_id IS NOT NULL) \
-                 OR conversations.customer_id IN (SELECT d.customer_id FROM search_fts JOIN search_documents d ON d.rowid = search_fts.rowid \
-                 WHERE search_fts MATCH ? AND d.shop_id = ? AND d.conversation_id IS NULL))",
+                "conversations.id IN (SELECT d.conversation_id FROM search_fts JOIN search_documents d ON d.rowid = search_fts.rowid \
+                 WHERE search_fts MATCH ? AND d.shop_id = ? AND d.conversation_id IS NOT NULL \
+                 UNION SELECT c.id FROM search_fts JOIN search_documents d ON d.rowid = search_fts.rowid \
+                 JOIN conversations c ON c.customer_id = d.customer_id \
+                 WHERE search_fts MATCH ? AND d.shop_id = ? AND d.conversation_id IS NULL)",
                 [sea_orm::Value::from(query.clone()), shop.into(), query.into(), shop.into()],
             )
         }

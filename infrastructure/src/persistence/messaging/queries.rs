@@ -155,8 +155,9 @@ pub(crate) fn conversation_order(q: Select<conversations::Entity>, sort: InboxSo
     let q = match sort {
         InboxSort::LastMessage => q,
         InboxSort::LongestWaiting => {
+            // One look-up per row (threads by conversation_id), nobody waiting last.
             let waiting = "(SELECT t.waiting_since FROM threads t WHERE t.conversation_id = conversations.id)";
-            q.order_by(Expr::cust(format!("{waiting} IS NULL")), Order::Asc).order_by(Expr::cust(waiting), Order::Asc)
+            q.order_by_with_nulls(Expr::cust(waiting), Order::Asc, sea_orm::sea_query::NullOrdering::Last)
         }
     };
     q.order_by_desc(conversations::Column::LastMessageAt).order_by_desc(conversations::Column::Id)
