@@ -313,6 +313,14 @@ async fn a_key_bound_to_a_member_acts_for_them(backend: Backend) {
     };
     assert_eq!(seen(key.clone()).await, vec![c.clone()]);
     expect_error(app.get(&key, &format!("/api/v1/conversations/{c2}")).await, 404, "NOT_FOUND").await;
+    // Nor can her key act on it: notes, tags, replies, closing are for what she may see.
+    let text = json!({"content": {"type": "text", "text": "not mine"}});
+    expect_error(app.post(&key, &format!("/api/v1/conversations/{c2}/messages"), text).await, 404, "NOT_FOUND").await;
+    expect_error(app.post(&key, &format!("/api/v1/conversations/{c2}/notes"), json!({"body": "x"})).await, 404, "NOT_FOUND").await;
+    expect_error(app.get(&key, &format!("/api/v1/conversations/{c2}/notes")).await, 404, "NOT_FOUND").await;
+    expect_error(app.put(&key, &format!("/api/v1/conversations/{c2}/tags"), json!({"tags": ["x"]})).await, 404, "NOT_FOUND").await;
+    expect_error(app.post(&key, &format!("/api/v1/conversations/{c2}/close"), json!({})).await, 404, "NOT_FOUND").await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM conversation_notes WHERE body = 'x'").await, 0);
     let team =
         json(app.post(&k, "/api/v1/departments", json!({"name": "Ana's", "routingPolicy": "manual", "memberIds": [ana]})).await).await;
     app.post(&k, &format!("/api/v1/conversations/{c2}/transfer"), json!({"departmentId": team["id"]})).await;

@@ -39,6 +39,9 @@ async fn quick_replies_are_filled_for_the_conversation_and_sent_as_replies(backe
     let c =
         json(app.get(&k, &format!("/api/v1/conversations/status?waId={WA}")).await).await["conversationId"].as_str().unwrap().to_owned();
 
+    // The conversation is Ana's: her key may act on what she may see.
+    let r = app.post(&k, &format!("/api/v1/conversations/{c}/assign"), json!({"memberId": ana})).await;
+    assert_eq!(r.status().as_u16(), 200);
     // A shared one (admin) with variables; an unknown variable and a bad shortcut are named.
     let text = "{{customer.name}}, order {{customer.fields.order_id}} ships today. {{agent.name}} ({{1}} stays)";
     let r = app.post(&k, "/api/v1/quick-replies", json!({"shortcut": "/Ships", "content": {"type": "text", "text": text}})).await;

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use tokio::sync::broadcast;
 
-use crate::messaging::ports::{ConversationFilter, InboxFilter, MessagingReads};
+use crate::messaging::ports::MessagingReads;
 use crate::shared::outbox::OutboxRecord;
 use crate::shared::repo::RepoResult;
 use crate::shared::subscription::{Cursor, GAP_GRACE, SubscriptionStore};
@@ -176,16 +176,12 @@ impl Audience {
         {
             return Ok(*visible);
         }
-        let filter = ConversationFilter {
-            inbox: InboxFilter { visible_to: Some(member), only: Some(conversation), now, ..Default::default() },
-            ..Default::default()
-        };
-        let (_, total) = self.reads.conversations(self.shop_id, &filter, crate::shared::repo::Page { limit: 1, offset: 0 }).await?;
-        self.seen.insert(conversation, (total > 0, now));
+        let visible = super::conversation_visible::member_sees(self.reads.as_ref(), self.shop_id, member, conversation, now).await?;
+        self.seen.insert(conversation, (visible, now));
         if self.seen.len() > 10_000 {
             self.seen.retain(|_, (_, at)| *at + VISIBILITY_TTL > now);
         }
-        Ok(total > 0)
+        Ok(visible)
     }
 }
 

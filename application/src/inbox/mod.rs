@@ -6,6 +6,7 @@ pub mod agent_stats_consumer;
 pub mod assign_conversation;
 pub mod auto_assign;
 pub mod close_conversation;
+pub mod conversation_visible;
 pub mod create_quick_reply;
 pub mod create_routing_rule;
 pub mod delete_quick_reply;

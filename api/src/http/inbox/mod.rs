@@ -65,7 +65,41 @@ pub struct InboxHttp {
     /// How often an idle stream sends a comment line: under the connection's idle timeout.
     pub keep_alive: std::time::Duration,
     pub agent_stats: application::inbox::get_agent_stats::GetAgentStatsHandler,
+    pub visible: application::inbox::conversation_visible::ConversationVisibleHandler,
     pub team_stats: application::inbox::get_team_stats::GetTeamStatsHandler,
+}
+
+/// Whether a key bound to a member may see a conversation (the inbox's routes and replies).
+pub fn visibility(a: &Adapters) -> application::inbox::conversation_visible::ConversationVisibleHandler {
+    application::inbox::conversation_visible::ConversationVisibleHandler { reads: a.messaging_reads.clone(), clock: a.clock.clone() }
+}
+
+/// For a key bound to a member: the conversation must be one the member may see (assigned to
+/// them, or in one of their departments), else it is not found. Other keys see the shop's.
+pub async fn ensure_visible(
+    pipeline: &Pipeline,
+    handler: &application::inbox::conversation_visible::ConversationVisibleHandler,
+    rid: &crate::http::middleware::RequestId,
+    shop: domain::ShopId,
+    conversation: uuid::Uuid,
+) -> Result<(), ApiError> {
+    let Some(member) = crate::http::member() else { return Ok(()) };
+    let q = application::inbox::conversation_visible::ConversationVisible {
+        shop_id: shop,
+        conversation_id: conversation.into(),
+        member_id: member,
+    };
+    if pipeline.query(&crate::http::ctx(rid, Some(shop)), handler, q).await? { Ok(()) } else { Err(ApiError::not_found("conversation")) }
+}
+
+impl From<application::inbox::conversation_visible::ConversationVisibleError> for ApiError {
+    fn from(e: application::inbox::conversation_visible::ConversationVisibleError) -> Self {
+        use application::inbox::conversation_visible::ConversationVisibleError as E;
+        match e {
+            E::Invalid(i) => i.into(),
+            E::Storage(s) => s.into(),
+        }
+    }
 }
 
 fn working_hours(a: &Adapters) -> application::inbox::get_agent_stats::WorkingHours {
@@ -116,6 +150,7 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         clock: a.clock.clone(),
         keep_alive: (a.config.http_idle_timeout / 2).min(std::time::Duration::from_secs(15)),
         agent_stats: application::inbox::get_agent_stats::GetAgentStatsHandler { reads: a.inbox_reads.clone(), hours: working_hours(a) },
+        visible: visibility(a),
         team_stats: application::inbox::get_team_stats::GetTeamStatsHandler { reads: a.inbox_reads.clone(), hours: working_hours(a) },
     })
 }

@@ -115,6 +115,7 @@ impl InboxApi {
         body: JsonBody<TransferRequest>,
     ) -> Result<Json<AssignmentDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        super::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
         let c = ctx(&rid, Some(shop));
         match (body.0.member_id, body.0.department_id) {
             (Some(m), None) => {
@@ -173,6 +174,7 @@ impl InboxApi {
         id: Path<Uuid>,
     ) -> Result<Json<TagsDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
+        super::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
         let q = GetConversationTags { shop_id: shop, conversation_id: id.0.into() };
         let tags = h.pipeline.query(&ctx(&rid, Some(shop)), &h.tags, q).await?;
         Ok(Json(TagsDto { conversation_id: id.0, tags }))
@@ -193,6 +195,7 @@ impl InboxApi {
         body: JsonBody<TagsRequest>,
     ) -> Result<Json<TagsDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        super::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
         let cmd = SetConversationTags { shop_id: shop, conversation_id: id.0.into(), tags: body.0.tags };
         let t = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.set_tags, cmd).await?;
         Ok(Json(TagsDto { conversation_id: id.0, tags: t.tags }))
@@ -266,6 +269,7 @@ impl InboxApi {
         id: Path<Uuid>,
     ) -> Result<Json<AssignmentDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        super::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
         let cmd = AssignConversation { shop_id: shop, conversation_id: id.0.into(), member_id: None, transfer: false };
         let a = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.assign, cmd).await?;
         Ok(Json(dto(id.0, &a)))
@@ -285,6 +289,7 @@ impl InboxApi {
         limit: Query<Option<u64>>,
     ) -> Result<Json<NoteListDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
+        super::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
         let limit = limit.0.unwrap_or(500);
         let q = ListNotes { shop_id: shop, conversation_id: id.0.into(), limit };
         let items = h.pipeline.query(&ctx(&rid, Some(shop)), &h.notes, q).await?;
@@ -306,6 +311,7 @@ impl InboxApi {
         body: JsonBody<NoteRequest>,
     ) -> Result<NoteCreated, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        super::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
         let c = ctx(&rid, Some(shop));
         let author = c.actor.clone().unwrap_or_else(|| "system".into());
         let n = h
@@ -335,6 +341,7 @@ impl InboxApi {
         body: JsonBody<CloseRequest>,
     ) -> Result<Json<ConversationDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        super::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
         let reason = body.0.reason.unwrap_or_else(|| "resolved".into());
         let cmd = CloseConversation { shop_id: shop, conversation_id: id.0.into(), close_reason: Some(reason) };
         let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.close, cmd).await?;
@@ -354,6 +361,7 @@ impl InboxApi {
         id: Path<Uuid>,
     ) -> Result<Json<ConversationDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        super::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
         let cmd = CloseConversation { shop_id: shop, conversation_id: id.0.into(), close_reason: None };
         let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.close, cmd).await?;
         Ok(Json(ConversationDto::new(c, chrono::Utc::now())))

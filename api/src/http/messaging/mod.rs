@@ -52,6 +52,8 @@ pub struct MessagingHttp {
     pub record_answer: RecordFirstAnswerHandler,
     /// Fills a quick reply sent on a conversation.
     pub quick_reply: application::inbox::render_quick_reply::RenderQuickReplyHandler,
+    /// Whether a key bound to a member may see the conversation it replies on.
+    pub visible: application::inbox::conversation_visible::ConversationVisibleHandler,
 }
 
 impl From<SendMessageError> for ApiError {
@@ -213,5 +215,6 @@ pub fn wire(a: &crate::adapters::Adapters) -> Arc<MessagingHttp> {
         send_wait: a.config.send_wait,
         record_answer: RecordFirstAnswerHandler { clock: a.clock.clone() },
         quick_reply: crate::http::inbox::quick_reply_renderer(a),
+        visible: crate::http::inbox::visibility(a),
     })
 }

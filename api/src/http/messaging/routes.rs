@@ -267,6 +267,7 @@ impl MessagesApi {
         body: JsonBody<ReplyRequest>,
     ) -> Result<Sent, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        crate::http::inbox::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
         // The conversation is part of what is named: the same key on another one is another request.
         let named = idempotent(req, &format!("replyOnConversation:{}", id.0), &body.0)?;
         let b = body.0;
