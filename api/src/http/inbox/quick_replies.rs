@@ -22,7 +22,6 @@ use crate::http::auth::{ApiKeyAuth, Authenticator};
 use crate::http::error::{ApiError, body};
 use crate::http::json_body::JsonBody;
 use crate::http::messaging::dto::TemplateDto;
-use crate::http::messaging::routes::template;
 use crate::http::middleware::RequestId;
 use crate::http::{ApiTags, ctx, key_allows, member};
 
@@ -127,7 +126,7 @@ fn message(content: Option<Value>, t: Option<TemplateDto>) -> Result<Option<Quic
     match (content, t) {
         (Some(_), Some(_)) => Err(ApiError::validation("template", "give either content or template, not both")),
         (Some(c), None) => Ok(Some(QuickReplyMessage::Content(c))),
-        (None, Some(t)) => Ok(Some(QuickReplyMessage::Template(template(t)))),
+        (None, Some(t)) => Ok(Some(QuickReplyMessage::Template(t.into()))),
         (None, None) => Ok(None),
     }
 }

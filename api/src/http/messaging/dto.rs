@@ -22,6 +22,12 @@ pub struct TemplateDto {
     pub components: Option<Vec<Value>>,
 }
 
+impl From<TemplateDto> for domain::messaging::TemplateRef {
+    fn from(t: TemplateDto) -> Self {
+        Self { name: t.name, language: t.language, components: t.components.unwrap_or_default() }
+    }
+}
+
 #[derive(Object, serde::Deserialize)]
 #[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

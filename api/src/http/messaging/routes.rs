@@ -186,7 +186,7 @@ async fn send(
         shop_id: shop,
         via,
         content: what.content.map(parse_content).transpose()?,
-        template: what.template.map(template),
+        template: what.template.map(TemplateRef::from),
         force_template,
         user_id,
         reply_to: what.reply_to,
@@ -207,10 +207,6 @@ pub(crate) fn parse_content_at(field: &str, v: Value) -> Result<MessageContent, 
         let message = e.inner().to_string();
         ApiError::validation(&crate::http::json_body::field_of(Some(field), &e.path().to_string(), &message), &message)
     })
-}
-
-pub(crate) fn template(t: TemplateDto) -> TemplateRef {
-    TemplateRef { name: t.name, language: t.language, components: t.components.unwrap_or_default() }
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Messages")]
@@ -317,7 +313,7 @@ impl MessagesApi {
             shop_id: shop,
             via: Via::Numbers { from: phone("from", &b.from)?, to: phone("to", &b.to)? },
             content: None,
-            template: Some(template(b.template)),
+            template: Some(b.template.into()),
             force_template: true,
             user_id: b.user_id,
             reply_to: None,

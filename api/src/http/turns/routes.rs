@@ -49,7 +49,7 @@ fn draft(b: AutomatedResponseRequest) -> Result<ResponseDraft, ApiError> {
         trigger: b.trigger,
         keywords: b.keywords.unwrap_or_default().into_iter().map(|k| (k.text, k.match_mode.unwrap_or_else(|| "contains".into()))).collect(),
         answer,
-        fallback_template: b.fallback_template.map(crate::http::messaging::routes::template),
+        fallback_template: b.fallback_template.map(domain::messaging::TemplateRef::from),
         priority: b.priority.unwrap_or(0),
         active: b.active.unwrap_or(true),
         every_hours: b.every_hours,
