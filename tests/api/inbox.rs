@@ -321,6 +321,17 @@ async fn a_key_bound_to_a_member_acts_for_them(backend: Backend) {
     expect_error(app.put(&key, &format!("/api/v1/conversations/{c2}/tags"), json!({"tags": ["x"]})).await, 404, "NOT_FOUND").await;
     expect_error(app.post(&key, &format!("/api/v1/conversations/{c2}/close"), json!({})).await, 404, "NOT_FOUND").await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM conversation_notes WHERE body = 'x'").await, 0);
+    // Nor read its messages: the message list names one conversation she may see.
+    let theirs = json(app.get(&k, &format!("/api/v1/messages?conversationId={c2}")).await).await;
+    let m2 = theirs["messages"][0]["id"].as_str().expect("the customer's message").to_owned();
+    expect_error(app.get(&key, &format!("/api/v1/messages?conversationId={c2}")).await, 404, "NOT_FOUND").await;
+    expect_error(app.get(&key, &format!("/api/v1/messages/{m2}")).await, 404, "NOT_FOUND").await;
+    expect_error(app.post(&key, &format!("/api/v1/messages/{m2}/read"), json!({})).await, 404, "NOT_FOUND").await;
+    let all = expect_error(app.get(&key, "/api/v1/messages").await, 422, "VALIDATION_FAILED").await;
+    assert!(all.to_string().contains("conversationId"), "{all}");
+    let mine = json(app.get(&key, &format!("/api/v1/messages?conversationId={c}")).await).await;
+    let m1 = mine["messages"][0]["id"].as_str().expect("her conversation's messages").to_owned();
+    assert_eq!(json(app.get(&key, &format!("/api/v1/messages/{m1}")).await).await["id"], json!(m1));
     let team =
         json(app.post(&k, "/api/v1/departments", json!({"name": "Ana's", "routingPolicy": "manual", "memberIds": [ana]})).await).await;
     app.post(&k, &format!("/api/v1/conversations/{c2}/transfer"), json!({"departmentId": team["id"]})).await;

@@ -325,6 +325,7 @@ impl MessagesApi {
     }
 
     /// List messages (viewer), newest first, filtered by `waId`, `userId` or `conversationId`.
+    /// A key bound to a member must give `conversationId`, of a conversation its member may see.
     #[oai(path = "/messages", method = "get", operation_id = "listMessages")]
     async fn list(
         &self,
@@ -343,6 +344,16 @@ impl MessagesApi {
         #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))] offset: Query<Option<u64>>,
     ) -> Result<Json<MessageListDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Viewer).await?;
+        // A key bound to a member reads one conversation at a time, one it may see.
+        if crate::http::member().is_some() {
+            let Some(c) = conversation_id.0 else {
+                return Err(ApiError::validation(
+                    "conversationId",
+                    "a key bound to a member lists one conversation's messages: give conversationId",
+                ));
+            };
+            crate::http::inbox::ensure_visible(&h.pipeline, &h.visible, &rid, shop, c).await?;
+        }
         let direction = direction.0.map(Direction::from);
         let (limit, offset) = page(limit.0, offset.0);
         let q = GetMessages {
@@ -371,6 +382,7 @@ impl MessagesApi {
         let shop = authn.shop(&auth, Role::Viewer).await?;
         let q = GetMessage { shop_id: shop, message_id: MessageId::from(id.0) };
         let m = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get_message, q).await?;
+        visible_message(&h, &rid, shop, &m).await?;
         Ok(Json(m.into()))
     }
 
@@ -386,10 +398,26 @@ impl MessagesApi {
         #[oai(name = "typingIndicator")] typing: Query<Option<bool>>,
     ) -> Result<Json<MessageDto>, ApiError> {
         let shop = authn.shop(&auth, Role::Agent).await?;
+        if crate::http::member().is_some() {
+            let q = GetMessage { shop_id: shop, message_id: MessageId::from(id.0) };
+            let m = h.pipeline.query(&ctx(&rid, Some(shop)), &h.get_message, q).await?;
+            visible_message(&h, &rid, shop, &m).await?;
+        }
         let cmd = MarkMessageRead { shop_id: shop, message_id: MessageId::from(id.0), typing_indicator: typing.0.unwrap_or(false) };
         let m = h.mark_read.run(&ctx(&rid, Some(shop)), cmd).await?;
         Ok(Json(m.into()))
     }
+}
+
+/// A key bound to a member sees a message only in a conversation it may see (404 otherwise, as
+/// for a message of another shop).
+async fn visible_message(h: &MessagingHttp, rid: &RequestId, shop: ShopId, m: &Message) -> Result<(), ApiError> {
+    if crate::http::member().is_none() {
+        return Ok(());
+    }
+    crate::http::inbox::ensure_visible(&h.pipeline, &h.visible, rid, shop, m.conversation_id().as_uuid())
+        .await
+        .map_err(|_| ApiError::not_found("message"))
 }
 
 pub struct ConversationsApi;
