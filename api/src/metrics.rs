@@ -306,6 +306,7 @@ pub fn route_label(path: &str) -> &'static str {
         "/openapi.json" => "/openapi.json",
         p if p == "/docs" || p.starts_with("/docs/") => "/docs",
         p if p.starts_with("/sandbox/") => "/sandbox",
+        p if p == "/console" || p.starts_with("/console/") => "/console",
         p if p.starts_with("/api/") => "/api (unmatched)",
         _ => "(unmatched)",
     }
@@ -332,6 +333,7 @@ mod tests {
     fn labels_come_from_closed_sets() {
         assert_eq!(super::route_label("/api/v1/messages/0193a4b2-1111-7000-8000-000000000000/nope"), "/api (unmatched)");
         assert_eq!(super::route_label("/sandbox/graph/v24.0/106540352242922/messages"), "/sandbox");
+        assert_eq!(super::route_label("/console/console.js"), "/console");
         assert_eq!(super::route_label("/wp-admin.php"), "(unmatched)");
         let odd = poem::http::Method::from_bytes(b"FOO").unwrap();
         assert_eq!(super::method_label(&odd), "OTHER");

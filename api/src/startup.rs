@@ -338,6 +338,7 @@ impl Application {
             .nest("/docs", ui)
             .at("/health/live", get(http::ops::live))
             .at("/health/ready", get(http::ops::ready))
+            .nest("/console", http::console::routes())
             .at("/webhooks/whatsapp", get(http::inbound::routes::verify).post(http::inbound::routes::receive));
         if let Some(sb) = sandbox {
             route = route.nest("/sandbox", sandbox::routes(sb));

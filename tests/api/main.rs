@@ -6,6 +6,7 @@ mod helpers;
 
 mod concurrency;
 mod consent;
+mod console;
 mod context_map;
 mod customers;
 mod delivery;

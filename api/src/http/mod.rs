@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod auth;
 pub mod billing;
 pub mod body;
+pub mod console;
 pub mod customers;
 pub mod error;
 pub mod guard;
