@@ -79,6 +79,8 @@ pub struct Adapters {
     pub team_reads: Arc<dyn application::team::ports::TeamReads>,
     /// The inbox's read side (notes).
     pub inbox_reads: Arc<dyn application::inbox::ports::InboxReads>,
+    /// Indexes what was stored before the search existed.
+    pub search_backfill: Arc<dyn application::inbox::ports::SearchBackfill>,
     /// Posts merchant webhooks (signed; forbidden addresses refused at connect time).
     pub hook_sender: Arc<dyn application::webhook_subscriptions::ports::HookSender>,
     /// Woken when merchant webhook deliveries were queued.

@@ -45,6 +45,11 @@ pub struct Metrics {
     pub threads_waiting: IntGauge,
     /// Merchant webhook attempts by outcome (delivered, retrying, dead).
     pub hook_attempts: IntCounterVec,
+    /// Reads of the outbox by this replica's live feed (one every quarter second, whatever the
+    /// number of stream clients).
+    pub live_polls: IntCounter,
+    /// Clients of `GET /api/v1/stream` connected to this replica.
+    pub stream_clients: IntGauge,
 }
 
 fn must<T>(r: prometheus::Result<T>) -> T {
@@ -178,6 +183,8 @@ impl Metrics {
             ),
             hook_attempts: counter_vec("whatsapp_webhook_deliveries_total", "Merchant webhook attempts by outcome", &["outcome"]),
             threads_waiting: gauge("whatsapp_threads_waiting", "Threads whose customer has waited for people for over 15 minutes"),
+            live_polls: counter("whatsapp_live_polls_total", "Reads of the outbox by this replica's live feed"),
+            stream_clients: gauge("whatsapp_stream_clients", "Clients of GET /api/v1/stream connected to this replica"),
             registry,
         };
         // Label sets are known up front: publish them at zero so dashboards see every series.

@@ -258,6 +258,7 @@ impl Application {
             hook_reads: Arc::new(infrastructure::persistence::webhook_subscriptions::reads::SeaHookReads::new(db.clone())),
             team_reads: Arc::new(infrastructure::persistence::team::reads::SeaTeamReads::new(db.clone())),
             inbox_reads: inbox_reads.clone(),
+            search_backfill: Arc::new(infrastructure::persistence::inbox::backfill::SqlSearchBackfill { db: db.clone() }),
             hook_sender: Arc::new(infrastructure::hooks::HookClient::new(config.webhook_delivery_timeout, config.sandbox)),
             hooks_wake: Arc::new(Notify::new()),
             rule_cache: Arc::default(),
@@ -314,7 +315,12 @@ impl Application {
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         // Every replica feeds its own stream clients, API-only ones too.
-        let live = crate::workers::live::LivePoll { feed: a.live.clone(), clock: clock.clone(), every: Duration::from_millis(250) };
+        let live = crate::workers::live::LivePoll {
+            feed: a.live.clone(),
+            clock: clock.clone(),
+            every: Duration::from_millis(250),
+            metrics: metrics.clone(),
+        };
         let live = tokio::spawn(live.run(shutdown_rx.clone()));
         let mut workers = if options.workers { crate::workers::wire(&a, jobs).await?.spawn(shutdown_rx) } else { Vec::new() };
         workers.push(live);

@@ -40,6 +40,7 @@ mod m20261207_000034_member_handlings;
 mod m20261207_000035_unread_counts;
 mod m20261207_000036_search;
 mod m20261207_000037_threads_by_conversation;
+mod m20261207_000038_search_backfill;
 
 pub struct Migrator;
 
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000035_unread_counts::Migration),
             Box::new(m20261207_000036_search::Migration),
             Box::new(m20261207_000037_threads_by_conversation::Migration),
+            Box::new(m20261207_000038_search_backfill::Migration),
         ]
     }
 }

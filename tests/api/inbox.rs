@@ -612,3 +612,44 @@ async fn the_inbox_searches_texts_and_names(backend: Backend) {
 }
 
 both_backends!(the_inbox_searches_texts_and_names);
+
+/// What was stored before the search existed becomes searchable: the backfill job indexes
+/// messages and names from its cursor, leaves what is indexed alone, and never indexes an erased
+/// customer again.
+async fn the_search_backfills_what_was_stored_before_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    app.connect(&k, PNID, NUMBER).await;
+    app.customer_says(PNID, "5511900000091", "Preciso trocar o pedido").await;
+    app.customer_says(PNID, "5511900000092", "segredo de estado").await;
+    app.drained().await;
+    let erased = json(app.get(&k, "/api/v1/customers/by-wa-id/5511900000092").await).await["customer"]["id"].as_str().unwrap().to_owned();
+    assert!(app.delete(&k, &format!("/api/v1/customers/{erased}")).await.status().is_success());
+    let total = |q: &'static str| {
+        let (app, k) = (&app, k.clone());
+        async move { json(app.get(&k, &format!("/api/v1/conversations?q={q}")).await).await["total"].clone() }
+    };
+    wait_for("indexed as it was stored", || async { total("trocar").await == json!(1) }).await;
+
+    // As if stored by an earlier version: no documents, the backfill's cursor at the start.
+    app.exec("DELETE FROM search_documents").await;
+    app.exec("UPDATE search_backfill SET done = FALSE, after_id = NULL").await;
+    assert_eq!(total("trocar").await, json!(0));
+    let summary = app.state.jobs.run_now("search-backfill").await.unwrap();
+    assert!(summary.ends_with(", done"), "{summary}");
+    assert_eq!(total("trocar").await, json!(1), "{summary}");
+    assert_eq!(total("ana").await, json!(1), "the name of the customer who was not erased");
+    assert_eq!(total("segredo").await, json!(0), "an erased customer's messages stay out");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM search_documents WHERE customer_id = {}", app.uuid_sql(&erased))).await, 0);
+    let indexed = app.scalar("SELECT COUNT(*) FROM search_documents").await;
+    assert_eq!(indexed, 2, "one message and one name");
+
+    // Running again, from the start, writes nothing more; done, it only reads its cursor.
+    app.exec("UPDATE search_backfill SET done = FALSE, after_id = NULL").await;
+    assert!(app.state.jobs.run_now("search-backfill").await.unwrap().contains(" 0 indexed, done"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM search_documents").await, indexed);
+    assert_eq!(app.state.jobs.run_now("search-backfill").await.unwrap(), "0 scanned, 0 indexed, done");
+}
+
+both_backends!(the_search_backfills_what_was_stored_before_it);

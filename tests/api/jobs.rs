@@ -82,6 +82,7 @@ async fn every_context_contributes_its_jobs_once() {
             "message-status-sync",
             "raw-retention",
             "routing",
+            "search-backfill",
             "sla",
             "template-reconciliation",
             "thread-owner-expiry",

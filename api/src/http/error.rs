@@ -175,6 +175,10 @@ impl From<RepoError> for ApiError {
                 tracing::error!(%cause, "storage unavailable");
                 ApiError::unavailable("The database is unavailable; retry shortly.", 5)
             }
+            RepoError::TimedOut(_) => {
+                tracing::warn!(%cause, "a statement ran past its timeout");
+                ApiError::unavailable("The request took longer than the database allows; narrow it (more words, more filters) or retry.", 1)
+            }
             RepoError::Concurrency(_) => {
                 tracing::warn!(%cause, "concurrent changes kept conflicting");
                 ApiError::Conflict(body("CONFLICT", "The resource kept changing concurrently; retry.", json!({})))
@@ -355,5 +359,29 @@ mod camel_tests {
         assert_eq!(super::camel_case("user_id"), "userId");
         assert_eq!(super::camel_case("waId"), "waId");
         assert_eq!(super::camel_case("content.button_reply.id"), "content.button_reply.id");
+    }
+}
+
+#[cfg(test)]
+mod storage_tests {
+    use super::ApiError;
+    use application::{Cause, RepoError};
+
+    /// Storage errors as the API answers them: unavailable and timed out are 503 with
+    /// `Retry-After`, concurrency 409, the rest an opaque 500.
+    #[test]
+    fn storage_errors_map_by_kind() {
+        let status = |e: RepoError| match ApiError::from(e) {
+            ApiError::Unavailable(b, retry) => (503, b.0.error.message.clone(), retry),
+            ApiError::Conflict(b) => (409, b.0.error.message.clone(), String::new()),
+            ApiError::Internal(b) => (500, b.0.error.message.clone(), String::new()),
+            _ => (0, String::new(), String::new()),
+        };
+        assert_eq!(status(RepoError::Unavailable(Cause::new("down"))).0, 503);
+        let (code, message, retry) = status(RepoError::TimedOut(Cause::new("statement timeout")));
+        assert_eq!((code, retry.as_str()), (503, "1"));
+        assert!(message.contains("narrow it"), "{message}");
+        assert_eq!(status(RepoError::Concurrency(Cause::new("x"))).0, 409);
+        assert_eq!(status(RepoError::Other(Cause::new("x"))).0, 500);
     }
 }

@@ -14,11 +14,14 @@ pub struct LivePoll {
     pub feed: Arc<LiveFeed>,
     pub clock: Arc<dyn Clock>,
     pub every: Duration,
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl LivePoll {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         loop {
+            self.metrics.live_polls.inc();
+            self.metrics.stream_clients.set(self.feed.clients() as i64);
             let wait = match self.feed.poll(self.clock.now()).await {
                 Ok(read) if read as u64 >= POLL_BATCH => Duration::ZERO,
                 Ok(_) => self.every,

@@ -5,6 +5,7 @@ pub mod add_note;
 pub mod agent_stats_consumer;
 pub mod assign_conversation;
 pub mod auto_assign;
+pub mod backfill_search;
 pub mod close_conversation;
 pub mod conversation_visible;
 pub mod create_quick_reply;

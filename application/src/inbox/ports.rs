@@ -93,3 +93,22 @@ impl InboxUnitOfWork for dyn crate::shared::unit_of_work::UnitOfWork + '_ {
         crate::shared::unit_of_work::repository::<dyn InboxRepository>(self)
     }
 }
+
+/// How far one pass of the search's backfill went.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BackfillStep {
+    /// Messages and customers looked at.
+    pub scanned: u64,
+    /// Documents written (those already indexed are left alone).
+    pub indexed: u64,
+    /// Nothing stored before the search existed is left to index.
+    pub done: bool,
+}
+
+/// The search's backfill: messages and customers stored before the search existed get their
+/// documents, a batch at a time, from a kept cursor; what is indexed already stays as it is,
+/// and an erased customer's data is never indexed again.
+#[async_trait]
+pub trait SearchBackfill: Send + Sync {
+    async fn backfill(&self, batch: u64) -> RepoResult<BackfillStep>;
+}

@@ -13,6 +13,9 @@ pub enum RepoError {
     /// does, a few times.
     Concurrency(Cause),
     Corrupt(Cause),
+    /// A statement ran past the time the adapter allows it (the inbox's search): narrowing the
+    /// request helps, retrying the same one may not.
+    TimedOut(Cause),
     Other(Cause),
 }
 
@@ -20,7 +23,7 @@ impl RepoError {
     /// What went wrong, with the error underneath if there is one.
     pub fn cause(&self) -> &Cause {
         match self {
-            Self::Unavailable(c) | Self::Conflict(c) | Self::Concurrency(c) | Self::Corrupt(c) | Self::Other(c) => c,
+            Self::Unavailable(c) | Self::Conflict(c) | Self::Concurrency(c) | Self::Corrupt(c) | Self::TimedOut(c) | Self::Other(c) => c,
         }
     }
 }
@@ -32,6 +35,7 @@ impl std::fmt::Display for RepoError {
             Self::Conflict(_) => "conflict",
             Self::Concurrency(_) => "concurrent change",
             Self::Corrupt(_) => "stored data is corrupt",
+            Self::TimedOut(_) => "statement timed out",
             Self::Other(_) => "storage error",
         };
         write!(f, "{kind}: {}", self.cause())

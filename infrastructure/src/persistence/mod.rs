@@ -124,6 +124,10 @@ pub(crate) fn repo_err(e: DbErr) -> RepoError {
     if matches!(sqlstate(&e).as_deref(), Some("40P01" | "40001" | "5" | "517")) {
         return RepoError::Concurrency(Cause::caused_by("the database saw a concurrent change", e));
     }
+    // 57014 query_canceled: the statement ran past its `statement_timeout` (Postgres).
+    if sqlstate(&e).as_deref() == Some("57014") {
+        return RepoError::TimedOut(Cause::caused_by("the statement ran past its timeout", e));
+    }
     match &e {
         DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => RepoError::Unavailable(Cause::caused_by("no connection to the database", e)),
         _ => RepoError::Other(Cause::caused_by("the database refused a statement", e)),
@@ -158,6 +162,24 @@ mod tests {
         let source = e.source().expect("the driver's error is kept");
         assert!(source.downcast_ref::<DbErr>().is_some());
         assert!(application::Chain(&e).to_string().contains("no such table: no_such_table"), "{}", application::Chain(&e));
+    }
+
+    /// A real Postgres statement past its timeout (with `TEST_POSTGRES_URL`).
+    #[tokio::test]
+    async fn a_statement_past_its_timeout_is_timed_out() {
+        let Ok(url) = std::env::var("TEST_POSTGRES_URL") else { return };
+        let db = Db::connect(&url).await.unwrap();
+        let e = async {
+            let txn = sea_orm::TransactionTrait::begin(&db.conn).await?;
+            txn.execute_unprepared("SET LOCAL statement_timeout = 50").await?;
+            txn.execute_unprepared("SELECT pg_sleep(2)").await?;
+            txn.commit().await
+        }
+        .await
+        .map_err(repo_err)
+        .unwrap_err();
+        assert!(matches!(e, RepoError::TimedOut(_)), "{e:?}");
+        assert!(application::Chain(&e).to_string().contains("statement timeout"), "{}", application::Chain(&e));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use application::RequestContext;
 use application::inbox::auto_assign::AutoAssign;
+use application::inbox::backfill_search::BackfillSearch;
 use application::inbox::enforce_sla::{EnforceSla, ReassignOverdueHandler};
 
 use super::{PeriodicJob, failed};
@@ -23,6 +24,7 @@ pub fn jobs(a: &Adapters) -> Vec<Arc<dyn PeriodicJob>> {
                 clock: a.clock.clone(),
             },
         }),
+        Arc::new(SearchBackfill { backfill: BackfillSearch { index: a.search_backfill.clone(), batch: 1000, batches: 20 } }),
     ]
 }
 
@@ -64,5 +66,30 @@ impl PeriodicJob for Sla {
     async fn run(&self) -> Result<String, String> {
         let n = self.sla.run(&RequestContext::system("job"), 1000).await.map_err(|e| failed(&e))?;
         Ok(format!("{n} reassigned"))
+    }
+}
+
+/// SearchBackfillJob: every 10 s, up to 20,000 messages and customers stored before the search
+/// existed get their documents (`BackfillSearch`), until none is left; then each run reads two
+/// cursor rows.
+pub struct SearchBackfill {
+    backfill: BackfillSearch,
+}
+
+#[async_trait]
+impl PeriodicJob for SearchBackfill {
+    fn name(&self) -> &'static str {
+        "search-backfill"
+    }
+    fn every(&self) -> Duration {
+        Duration::from_secs(10)
+    }
+    async fn run(&self) -> Result<String, String> {
+        let s = self.backfill.run().await.map_err(|e| failed(&e))?;
+        Ok(if s.done {
+            format!("{} scanned, {} indexed, done", s.scanned, s.indexed)
+        } else {
+            format!("{} scanned, {} indexed", s.scanned, s.indexed)
+        })
     }
 }

@@ -60,7 +60,7 @@ impl CustomerRepository for SeaCustomerRepository {
     async fn update_many(&mut self, changed: &[&Customer]) -> RepoResult<()> {
         let rows = changed.iter().map(|c| mapping::customer_changes(c)).collect();
         update_columns(self.tx.as_ref(), "customers", &mapping::CHANGING_COLUMNS, rows).await?;
-        crate::persistence::inbox::search::index_names(self.tx.as_ref(), changed).await
+        crate::persistence::inbox::search::index_names(self.tx.as_ref(), changed).await.map(|_| ())
     }
 
     async fn append_consent(&mut self, entries: &[ConsentEntry]) -> RepoResult<()> {

@@ -37,7 +37,7 @@ pub mod search_documents {
 use search_documents as docs;
 
 /// A message's searchable text: its text, caption or body, folded.
-fn message_text(content: &Value) -> Option<String> {
+pub(crate) fn message_text(content: &Value) -> Option<String> {
     let parts: Vec<&str> = ["text", "caption", "body"].iter().filter_map(|k| content[*k].as_str()).collect();
     let folded = fold(&parts.join(" "));
     (!folded.is_empty()).then_some(folded)
@@ -45,8 +45,14 @@ fn message_text(content: &Value) -> Option<String> {
 
 fn customer_text(c: &Customer) -> Option<String> {
     let s = c.snapshot();
-    let folded = fold(&[s.display_name.as_deref(), s.name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" "));
-    (!folded.is_empty() && !c.is_erased()).then_some(folded)
+    name_text(s.display_name.as_deref(), s.name.as_deref(), c.is_erased())
+}
+
+/// A customer's searchable name: the WhatsApp profile's and the merchant's, folded; none once
+/// erased.
+pub(crate) fn name_text(display_name: Option<&str>, name: Option<&str>, erased: bool) -> Option<String> {
+    let folded = fold(&[display_name, name].into_iter().flatten().collect::<Vec<_>>().join(" "));
+    (!folded.is_empty() && !erased).then_some(folded)
 }
 
 async fn insert(db: &impl ConnectionTrait, rows: Vec<docs::ActiveModel>) -> RepoResult<()> {
@@ -58,8 +64,27 @@ async fn insert(db: &impl ConnectionTrait, rows: Vec<docs::ActiveModel>) -> Repo
 
 /// Index messages just stored (those with text).
 pub(crate) async fn index_messages(db: &impl ConnectionTrait, stored: &[&Message]) -> RepoResult<()> {
+    insert(db, message_rows(stored)).await
+}
+
+/// Write documents, leaving those indexed already as they are (the backfill): how many were
+/// written.
+pub(crate) async fn insert_new(db: &impl ConnectionTrait, rows: Vec<docs::ActiveModel>) -> RepoResult<u64> {
+    use sea_orm::sea_query::OnConflict;
+    let mut written = 0;
+    for chunk in chunks(&rows, 5, |r| 80 + r.body.as_ref().len()) {
+        written += docs::Entity::insert_many(chunk.iter().cloned())
+            .on_conflict(OnConflict::column(docs::Column::DocId).do_nothing().to_owned())
+            .exec_without_returning(db)
+            .await
+            .map_err(repo_err)?;
+    }
+    Ok(written)
+}
+
+fn message_rows(stored: &[&Message]) -> Vec<docs::ActiveModel> {
     use sea_orm::ActiveValue::Set;
-    let rows: Vec<docs::ActiveModel> = stored
+    stored
         .iter()
         .filter_map(|m| {
             let s = m.snapshot();
@@ -71,16 +96,15 @@ pub(crate) async fn index_messages(db: &impl ConnectionTrait, stored: &[&Message
                 body: Set(body),
             })
         })
-        .collect();
-    insert(db, rows).await
+        .collect()
 }
 
 /// Keep customers' names searchable: only the names that changed are written again (customers
 /// are saved on every message they send).
-pub(crate) async fn index_names(db: &impl ConnectionTrait, customers: &[&Customer]) -> RepoResult<()> {
+pub(crate) async fn index_names(db: &impl ConnectionTrait, customers: &[&Customer]) -> RepoResult<u64> {
     use sea_orm::ActiveValue::Set;
     if customers.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let mut indexed: HashMap<uuid::Uuid, String> = HashMap::new();
     for chunk in chunks(customers, 1, |_| 24) {
@@ -112,7 +136,9 @@ pub(crate) async fn index_names(db: &impl ConnectionTrait, customers: &[&Custome
     if !stale.is_empty() {
         docs::Entity::delete_many().filter(docs::Column::DocId.is_in(stale)).exec(db).await.map_err(repo_err)?;
     }
-    insert(db, rows).await
+    let written = rows.len() as u64;
+    insert(db, rows).await?;
+    Ok(written)
 }
 
 /// Erasure: every document of the customer goes. SQLite's FTS5 keeps deleted terms in its
@@ -130,6 +156,18 @@ pub(crate) async fn forget_customer(db: &impl ConnectionTrait, shop: ShopId, cus
             .map_err(repo_err)?;
     }
     Ok(r.rows_affected)
+}
+
+/// How long one statement of a search may run (Postgres): a search too broad to answer in time
+/// is refused (503, narrow it) instead of holding a connection.
+pub const SEARCH_STATEMENT_TIMEOUT_MS: u64 = 3_000;
+
+/// Sets the search's statement timeout for the rest of the transaction `txn`.
+pub(crate) async fn limit_time(txn: &impl ConnectionTrait) -> RepoResult<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SET LOCAL statement_timeout = {SEARCH_STATEMENT_TIMEOUT_MS}")).await.map_err(repo_err)?;
+    }
+    Ok(())
 }
 
 /// The words of a search, folded; each matches a word that starts with it.

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect, TransactionTrait};
 
 use application::messaging::ports::{ConversationFilter, MessageFilter, MessagingReads};
 use application::{Page, RepoResult};
@@ -54,13 +54,21 @@ impl MessagingReads for SeaMessagingReads {
 
     async fn conversations(&self, shop: ShopId, filter: &ConversationFilter, page: Page) -> RepoResult<(Vec<Conversation>, u64)> {
         let mut list = queries::conversation_list(shop, filter);
-        if let Some(q) = &filter.inbox.search {
-            let words = crate::persistence::inbox::search::words(q);
-            list = crate::persistence::inbox::search::matching(list, self.db.backend(), shop, &words);
-        }
-        let total = list.clone().count(&self.db.conn).await.map_err(repo_err)?;
+        let Some(q) = &filter.inbox.search else {
+            let total = list.clone().count(&self.db.conn).await.map_err(repo_err)?;
+            let q = queries::conversation_order(list, filter.inbox.sort).limit(page.limit).offset(page.offset);
+            return Ok((queries::all_conversations(&self.db.conn, q).await?, total));
+        };
+        let words = crate::persistence::inbox::search::words(q);
+        list = crate::persistence::inbox::search::matching(list, self.db.backend(), shop, &words);
+        // A search's statements have a timeout (Postgres; SQLite has none to set).
+        let txn = self.db.conn.begin().await.map_err(repo_err)?;
+        crate::persistence::inbox::search::limit_time(&txn).await?;
+        let total = list.clone().count(&txn).await.map_err(repo_err)?;
         let q = queries::conversation_order(list, filter.inbox.sort).limit(page.limit).offset(page.offset);
-        Ok((queries::all_conversations(&self.db.conn, q).await?, total))
+        let rows = queries::all_conversations(&txn, q).await?;
+        txn.commit().await.map_err(repo_err)?;
+        Ok((rows, total))
     }
 
     async fn conversation(&self, shop: ShopId, id: ConversationId) -> RepoResult<Option<Conversation>> {
