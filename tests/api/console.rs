@@ -176,6 +176,10 @@ async fn a_person_works_a_conversation_in_the_console() {
             json(app.get(&key, &format!("/api/v1/conversations/{conversation}")).await).await["conversation"]["assignedAgentId"] == json!(ana)
         })
         .await;
+        // Set aside, waiting on someone else; then closed with a reason.
+        type_into(&c, "#close-reason", "waiting on the warehouse").await;
+        click(&c, "#pending").await;
+        until(&c, "the pending state", "document.getElementById('thread-state').textContent === 'pending' && document.getElementById('pending').hidden").await;
         type_into(&c, "#close-reason", "refund issued").await;
         click(&c, "#close").await;
         until(&c, "the closed state", "document.getElementById('thread-state').textContent === 'closed' && !document.getElementById('reopen').hidden").await;

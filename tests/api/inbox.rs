@@ -653,3 +653,45 @@ async fn the_search_backfills_what_was_stored_before_it(backend: Backend) {
 }
 
 both_backends!(the_search_backfills_what_was_stored_before_it);
+
+/// People set a conversation aside (`pending`), waiting on someone else: the member keeps it,
+/// the inbox list filters on it, twice is a conflict, and the customer writing opens it.
+async fn people_set_conversations_pending(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let shop = app.create_shop("s").await;
+    let k = shop.admin.clone();
+    let agent = app.create_key(&k, &shop.id, "agent").await;
+    app.connect(&k, PNID, NUMBER).await;
+    let ana = member(&app, &k, "Ana", 2).await;
+    let wa = "5511900000025";
+    let c = waiting_conversation(&app, &k, wa).await;
+    app.post(&agent, &format!("/api/v1/conversations/{c}/assign"), json!({"memberId": ana})).await;
+
+    let path = format!("/api/v1/conversations/{c}/pending");
+    let p = json(app.post(&agent, &path, json!({"reason": "waiting on the warehouse"})).await).await;
+    assert_eq!((&p["inboxState"], &p["assignedAgentId"], &p["status"]), (&json!("pending"), &json!(ana), &json!("active")), "{p}");
+    assert_eq!(load(&app, &k, &ana).await, 1, "she still holds it");
+    let listed = json(app.get(&k, "/api/v1/conversations?inboxState=pending").await).await;
+    assert_eq!((&listed["total"], &listed["conversations"][0]["id"]), (&json!(1), &json!(c)));
+    assert_eq!(json(app.get(&k, "/api/v1/conversations?inboxState=open").await).await["total"], 0);
+    expect_error(app.post(&agent, &path, json!({})).await, 409, "CONFLICT").await;
+    expect_error(app.post(&agent, &path, json!({"reason": ""})).await, 422, "VALIDATION_FAILED").await;
+    let other = app.create_shop("t").await;
+    expect_error(app.post(&other.admin, &path, json!({})).await, 404, "NOT_FOUND").await;
+
+    // The customer writes: open again by itself.
+    app.customer_says(PNID, wa, "any news?").await;
+    app.drained().await;
+    assert_eq!(json(app.get(&k, &format!("/api/v1/conversations/{c}")).await).await["conversation"]["inboxState"], "open");
+    let changes =
+        app.texts("SELECT CAST(envelope AS TEXT) FROM outbox WHERE event_type = 'conversation.inbox_state.changed' ORDER BY seq").await;
+    let data: Vec<Value> = changes.iter().map(|t| serde_json::from_str::<Value>(t).unwrap()["data"].clone()).collect();
+    assert_eq!(data.len(), 1, "the customer's message says the rest: {data:?}");
+    assert_eq!(
+        (&data[0]["from"], &data[0]["to"], &data[0]["reason"]),
+        (&json!("open"), &json!("pending"), &json!("waiting on the warehouse"))
+    );
+    assert_eq!(json(app.get(&k, "/api/v1/audit-log?action=conversation.pending").await).await["total"], 1);
+}
+
+both_backends!(people_set_conversations_pending);

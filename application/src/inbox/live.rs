@@ -10,7 +10,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::Value;
 use tokio::sync::broadcast;
 
 use crate::messaging::ports::MessagingReads;
@@ -35,7 +34,8 @@ pub struct LiveEvent {
     pub shop_id: ShopId,
     /// The conversation it is about, when it is about one.
     pub conversation_id: Option<ConversationId>,
-    pub envelope: Value,
+    /// The CloudEvents envelope as JSON text, rendered once for every client of the replica.
+    pub rendered: Arc<str>,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -53,7 +53,7 @@ impl LiveEvent {
             event_type: r.event_type.clone(),
             shop_id: shop.into(),
             conversation_id: conversation,
-            envelope: r.envelope.clone(),
+            rendered: r.envelope.to_string().into(),
             recorded_at: r.created_at,
         })
     }
@@ -200,7 +200,7 @@ mod tests {
             event_type: "message.received".into(),
             shop_id: ShopId::new(),
             conversation_id: None,
-            envelope: Value::Null,
+            rendered: "null".into(),
             recorded_at: at,
         })
     }

@@ -27,5 +27,6 @@ pub mod record_handlings;
 pub mod render_quick_reply;
 pub mod route_thread;
 pub mod set_conversation_tags;
+pub mod set_pending;
 pub mod transfer_to_department;
 pub mod update_quick_reply;

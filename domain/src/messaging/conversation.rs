@@ -112,6 +112,11 @@ impl InboxState {
 #[error("the conversation is already closed")]
 pub struct AlreadyClosed;
 
+/// Setting aside a conversation that is already set aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the conversation is already pending")]
+pub struct AlreadyPending;
+
 /// The Conversation aggregate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
@@ -405,6 +410,18 @@ impl Conversation {
         Ok(self.inbox_changed(from, reason))
     }
 
+    /// People set it aside, waiting on someone else (another team, a supplier); the assignee
+    /// keeps it. From `open` or `closed`; the customer writing again, or people reopening it,
+    /// makes it `open`. Setting aside a pending conversation is refused.
+    pub fn set_pending(&mut self, reason: &str) -> Result<InboxStateChanged, AlreadyPending> {
+        if self.s.inbox_state == InboxState::Pending {
+            return Err(AlreadyPending);
+        }
+        let from = std::mem::replace(&mut self.s.inbox_state, InboxState::Pending);
+        self.s.inbox_close_reason = None;
+        Ok(self.inbox_changed(from, reason))
+    }
+
     /// People opened it again; `None`: it was open.
     pub fn reopen_in_inbox(&mut self) -> Option<InboxStateChanged> {
         if self.s.inbox_state == InboxState::Open {
@@ -660,5 +677,26 @@ mod tests {
         let e = c.reopen_in_inbox().unwrap();
         assert_eq!((e.from.as_str(), e.to.as_str()), ("closed", "open"));
         assert_eq!(c.snapshot().inbox_close_reason, None);
+    }
+
+    #[test]
+    fn given_an_open_conversation_when_people_set_it_pending_then_again_is_refused_and_the_customer_opens_it() {
+        let (mut c, _) = Conversation::start(
+            ShopId::new(),
+            AccountId::new(),
+            CustomerId::new(),
+            WaId::parse("5511987654321").unwrap(),
+            Origin::Customer,
+            t0(),
+        );
+        let e = c.set_pending("waiting on the warehouse").unwrap();
+        assert_eq!((e.from.as_str(), e.to.as_str(), e.reason.as_str()), ("open", "pending", "waiting on the warehouse"));
+        assert_eq!(c.set_pending("again"), Err(AlreadyPending));
+        c.close_in_inbox("resolved").unwrap();
+        let e = c.set_pending("not done after all").unwrap();
+        assert_eq!((e.from.as_str(), e.to.as_str()), ("closed", "pending"));
+        assert_eq!(c.snapshot().inbox_close_reason, None, "no longer closed");
+        let e = c.reopen_in_inbox().unwrap();
+        assert_eq!((e.from.as_str(), e.to.as_str()), ("pending", "open"));
     }
 }

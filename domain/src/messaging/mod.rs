@@ -12,7 +12,8 @@ pub mod window;
 
 pub use content::{ContentError, Header, ListRow, ListSection, Media, MessageContent, ReplyButton, TemplateRef};
 pub use conversation::{
-    AlreadyClosed, Conversation, ConversationSnapshot, ConversationStatus, InboxState, Origin, Outbound, SendRefusal, choose_outbound,
+    AlreadyClosed, AlreadyPending, Conversation, ConversationSnapshot, ConversationStatus, InboxState, Origin, Outbound, SendRefusal,
+    choose_outbound,
 };
 pub use events::{
     ConversationClosed, ConversationStarted, InboxStateChanged, MessageReceived, MessageRecovered, MessageSent, MessageStatusUpdated,

@@ -85,6 +85,7 @@ async function loadThread() {
   $("thread-state").textContent = c.inboxState;
   $("thread-window").textContent = c.window && c.window.isOpen ? "window open" : "window closed: templates only";
   $("close").hidden = c.inboxState === "closed";
+  $("pending").hidden = c.inboxState === "pending";
   $("reopen").hidden = c.inboxState !== "closed";
   if (c.assignedAgentId) $("assign-to").value = c.assignedAgentId;
   const messages = [...detail.messages].reverse();
@@ -229,6 +230,12 @@ function wire() {
   $("close").addEventListener("click", () => attempt(async () => {
     const reason = $("close-reason").value.trim();
     await api("POST", `/api/v1/conversations/${state.selected}/close`, reason ? { reason } : {});
+    $("close-reason").value = "";
+    await loadThread();
+  }));
+  $("pending").addEventListener("click", () => attempt(async () => {
+    const reason = $("close-reason").value.trim();
+    await api("POST", `/api/v1/conversations/${state.selected}/pending`, reason ? { reason } : {});
     $("close-reason").value = "";
     await loadThread();
   }));

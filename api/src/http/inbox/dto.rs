@@ -91,6 +91,15 @@ pub struct CloseRequest {
     pub reason: Option<String>,
 }
 
+#[derive(Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PendingRequest {
+    /// Whom or what people wait on (`the warehouse`, …), 1 to 100 characters. Absent: `waiting`.
+    #[oai(validator(min_length = 1, max_length = 100))]
+    pub reason: Option<String>,
+}
+
 /// A thread a member holds.
 #[derive(Object)]
 #[oai(rename_all = "camelCase")]

@@ -46,6 +46,7 @@ pub struct InboxHttp {
     pub add_note: AddNoteHandler,
     pub notes: ListNotesHandler,
     pub close: CloseConversationHandler,
+    pub pending: application::inbox::set_pending::SetPendingHandler,
     pub member_conversations: MemberConversationsHandler,
     pub transfer: TransferToDepartmentHandler,
     pub routing: AutoAssign,
@@ -133,6 +134,7 @@ pub fn wire(a: &Adapters) -> Arc<InboxHttp> {
         add_note: AddNoteHandler { clock: a.clock.clone() },
         notes: ListNotesHandler { reads: a.inbox_reads.clone() },
         close: CloseConversationHandler { clock: a.clock.clone() },
+        pending: application::inbox::set_pending::SetPendingHandler { clock: a.clock.clone() },
         member_conversations: MemberConversationsHandler { reads: a.inbox_reads.clone(), clock: a.clock.clone() },
         transfer: TransferToDepartmentHandler { clock: a.clock.clone() },
         routing: router(a),
@@ -197,6 +199,18 @@ impl From<CloseConversationError> for ApiError {
             CloseConversationError::NotFound => ApiError::not_found("conversation"),
             CloseConversationError::AlreadyClosed => ApiError::conflict("CONFLICT", "the conversation is already closed"),
             CloseConversationError::Storage(s) => s.into(),
+        }
+    }
+}
+
+impl From<application::inbox::set_pending::SetPendingError> for ApiError {
+    fn from(e: application::inbox::set_pending::SetPendingError) -> Self {
+        use application::inbox::set_pending::SetPendingError as E;
+        match e {
+            E::Invalid(i) => i.into(),
+            E::NotFound => ApiError::not_found("conversation"),
+            E::AlreadyPending => ApiError::conflict("CONFLICT", "the conversation is already pending"),
+            E::Storage(s) => s.into(),
         }
     }
 }

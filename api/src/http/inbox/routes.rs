@@ -348,6 +348,28 @@ impl InboxApi {
         Ok(Json(ConversationDto::new(c, chrono::Utc::now())))
     }
 
+    /// Set a conversation aside (agent), waiting on someone else, with a reason (absent:
+    /// `waiting`): its inbox state becomes `pending`. The window, the owner and the assignee are
+    /// untouched. Setting aside a pending conversation is 409 `CONFLICT`; the customer writing
+    /// again, or reopening, makes it `open`. `conversation.inbox_state.changed`.
+    #[oai(path = "/conversations/:id/pending", method = "post", operation_id = "setConversationPending")]
+    async fn pending(
+        &self,
+        h: Data<&Arc<InboxHttp>>,
+        authn: Data<&Arc<Authenticator>>,
+        rid: Data<&RequestId>,
+        auth: ApiKeyAuth,
+        id: Path<Uuid>,
+        body: JsonBody<PendingRequest>,
+    ) -> Result<Json<ConversationDto>, ApiError> {
+        let shop = authn.shop(&auth, Role::Agent).await?;
+        super::ensure_visible(&h.pipeline, &h.visible, &rid, shop, id.0).await?;
+        let reason = body.0.reason.unwrap_or_else(|| "waiting".into());
+        let cmd = application::inbox::set_pending::SetPending { shop_id: shop, conversation_id: id.0.into(), reason };
+        let c = h.pipeline.execute(&ctx(&rid, Some(shop)), &h.pending, cmd).await?;
+        Ok(Json(ConversationDto::new(c, chrono::Utc::now())))
+    }
+
     /// Take a conversation up again (agent): its inbox state is `open`. Reopening an older
     /// window while a newer one is active reopens the newer one (the answer is it); reopening an
     /// open conversation changes nothing. `conversation.inbox_state.changed`.

@@ -34,6 +34,10 @@ pub struct StreamEventDto {
     pub event_type: String,
     /// The CloudEvents envelope.
     pub data: Value,
+    /// `data` as sent: rendered once per event for every client (the stream sends this, not
+    /// `data`, which is here for the schema).
+    #[oai(skip)]
+    pub rendered: std::sync::Arc<str>,
 }
 
 /// The types a client asked for: a comma-separated list of documented types.
@@ -131,11 +135,11 @@ impl StreamApi {
         };
         let events = stream::unfold(state, |mut s| async move {
             let e = s.next().await?;
-            Some((StreamEventDto { id: e.seq, event_type: e.event_type.clone(), data: e.envelope.clone() }, s))
+            Some((StreamEventDto { id: e.seq, event_type: e.event_type.clone(), data: Value::Null, rendered: e.rendered.clone() }, s))
         })
         .boxed();
         Ok(EventStream::new(events)
             .keep_alive(h.keep_alive)
-            .to_event(|e| Event::message(e.data.to_string()).event_type(e.event_type).id(e.id.to_string())))
+            .to_event(|e| Event::message(&*e.rendered).event_type(e.event_type).id(e.id.to_string())))
     }
 }
