@@ -415,9 +415,11 @@ async fn visible_message(h: &MessagingHttp, rid: &RequestId, shop: ShopId, m: &M
     if crate::http::member().is_none() {
         return Ok(());
     }
-    crate::http::inbox::ensure_visible(&h.pipeline, &h.visible, rid, shop, m.conversation_id().as_uuid())
-        .await
-        .map_err(|_| ApiError::not_found("message"))
+    crate::http::inbox::ensure_visible(&h.pipeline, &h.visible, rid, shop, m.conversation_id().as_uuid()).await.map_err(|e| match e {
+        // Its conversation is out of sight: so is the message. Anything else stays as it is.
+        ApiError::NotFound(_) => ApiError::not_found("message"),
+        other => other,
+    })
 }
 
 pub struct ConversationsApi;
